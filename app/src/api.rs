@@ -1,0 +1,12 @@
+//! Server functions: the JSON/form API that pages and clients call, one area per module.
+//!
+//! Every function body does the same three things: take the Gate for the request, ask it for a
+//! capability, call the use case with it. `/api/*` is deny-by-default in the server's middleware;
+//! only the paths in [`PUBLIC_ENDPOINTS`] answer anonymous callers.
+
+pub mod account;
+pub mod courses;
+pub mod session;
+
+/// The only `/api` paths that anonymous callers may reach.
+pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/session/login", "/api/session/register", "/api/session/me"];

@@ -1,0 +1,93 @@
+//! Sign-in, registration, sign-out and "who am I".
+
+use crate::error::ApiError;
+use crate::model::CurrentUser;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::gate::Gate;
+
+/// Where to go after signing in: only paths on this site, never another origin.
+#[must_use]
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_owned()
+        }
+        _ => "/".to_owned(),
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie(value: &str) {
+    if let (Some(options), Ok(value)) =
+        (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(value))
+    {
+        options.append_header(http::header::SET_COOKIE, value);
+    }
+}
+
+/// Sign in with a username or email and a password, then go to `next`.
+#[server(prefix = "/api", endpoint = "session/login")]
+pub async fn login(identifier: String, password: String, next: Option<String>) -> Result<(), ApiError> {
+    let gate = Gate::for_request()?;
+    let session = gate.backend().sign_in(&gate.public(), &identifier, &password, gate.client()).await?;
+    set_cookie(&gate.backend().session_cookie(Some(&session.token)));
+    leptos_axum::redirect(&safe_next(next.as_deref()));
+    Ok(())
+}
+
+/// Create an account and sign in.
+#[server(prefix = "/api", endpoint = "session/register")]
+pub async fn register(
+    username: String,
+    email: String,
+    full_name: String,
+    password: String,
+    password_confirm: String,
+) -> Result<(), ApiError> {
+    let gate = Gate::for_request()?;
+    let form =
+        registrar::account::RegistrationForm { username, email, full_name, password, password_confirm };
+    let valid = form.validate()?;
+    let session = gate.backend().register(&gate.public(), valid, &form.password, gate.client()).await?;
+    set_cookie(&gate.backend().session_cookie(Some(&session.token)));
+    leptos_axum::redirect("/account");
+    Ok(())
+}
+
+/// End this session.
+#[server(prefix = "/api", endpoint = "session/logout")]
+pub async fn logout() -> Result<(), ApiError> {
+    let gate = Gate::for_request()?;
+    let me = gate.me()?;
+    gate.backend().sign_out(&me).await?;
+    set_cookie(&gate.backend().session_cookie(None));
+    leptos_axum::redirect("/login?signed_out=1");
+    Ok(())
+}
+
+/// The signed-in user, or `None` for anonymous visitors.
+#[server(prefix = "/api", endpoint = "session/me")]
+pub async fn get_current_user() -> Result<Option<CurrentUser>, ApiError> {
+    let gate = Gate::for_request()?;
+    if gate.principal().is_none() {
+        return Ok(None);
+    }
+    let me = gate.me()?;
+    Ok(Some(gate.backend().current_user(&me).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/account")), "/account");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

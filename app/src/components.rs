@@ -1,0 +1,5 @@
+//! Reusable pieces of the interface: layout, forms, errors, tables.
+
+pub mod error_view;
+pub mod form;
+pub mod layout;

@@ -1,0 +1,154 @@
+//! The Gate: the only door from a server function to a use case (server side only).
+//!
+//! The server's middleware resolves the principal once per request; [`Gate::for_request`] picks it up
+//! with the backend from context. Each method asks `registrar::authz::decide` and, when allowed, hands
+//! out a capability. Capabilities have private fields and can only be minted here; every `Backend`
+//! use case demands one. The management commands use [`Gate::system`], a named system principal.
+
+use crate::error::ApiError;
+use crate::ports::{Backend, ClientMeta, RequestPrincipal, SharedBackend};
+use registrar::authz::{decide, Action, Principal};
+use registrar::ids::CourseKey;
+use registrar::{DomainError, ErrorCode};
+use std::sync::Arc;
+
+/// The Gate for one request.
+pub struct Gate {
+    request: RequestPrincipal,
+    client: ClientMeta,
+    backend: SharedBackend,
+}
+
+/// Capability for endpoints on the public list (sign-in, registration).
+pub struct Public(());
+
+/// Capability: a signed-in, active user acting on their own account.
+pub struct Me {
+    principal: Principal,
+    session_id: Option<String>,
+}
+
+impl Me {
+    #[must_use]
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    /// The hashed id of the session this request came with, if it came with one.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
+    }
+}
+
+/// Capability: global staff (or superuser), or a named system principal.
+pub struct GlobalStaff {
+    actor: String,
+}
+
+impl GlobalStaff {
+    /// Who acts, for the audit log: a username or `system:<name>`.
+    #[must_use]
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+}
+
+/// Capability: staff access to one course.
+pub struct CourseStaff {
+    principal: Principal,
+    course: CourseKey,
+}
+
+impl CourseStaff {
+    #[must_use]
+    pub fn course(&self) -> &CourseKey {
+        &self.course
+    }
+
+    #[must_use]
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+impl Gate {
+    /// The Gate for the current server-function or page request.
+    pub fn for_request() -> Result<Self, ApiError> {
+        let backend = leptos::prelude::use_context::<SharedBackend>().ok_or_else(|| {
+            tracing::error!("server function ran without a Backend in context");
+            ApiError::from(DomainError::internal("no-backend"))
+        })?;
+        let parts = leptos::prelude::use_context::<http::request::Parts>();
+        let request =
+            parts.as_ref().and_then(|p| p.extensions.get::<RequestPrincipal>().cloned()).unwrap_or_default();
+        let client =
+            parts.as_ref().and_then(|p| p.extensions.get::<ClientMeta>().cloned()).unwrap_or_default();
+        Ok(Self { request, client, backend })
+    }
+
+    /// A gate over an explicit principal (used by the server's own tests and tools).
+    #[must_use]
+    pub fn new(backend: SharedBackend, request: RequestPrincipal, client: ClientMeta) -> Self {
+        Self { request, client, backend }
+    }
+
+    /// The backend, for calling a use case with a capability.
+    #[must_use]
+    pub fn backend(&self) -> &dyn Backend {
+        self.backend.as_ref()
+    }
+
+    #[must_use]
+    pub fn client(&self) -> &ClientMeta {
+        &self.client
+    }
+
+    /// Capability for public endpoints.
+    #[must_use]
+    pub fn public(&self) -> Public {
+        Public(())
+    }
+
+    /// The principal, if signed in and active.
+    #[must_use]
+    pub fn principal(&self) -> Option<&Principal> {
+        self.request.principal.as_ref().filter(|p| p.is_active)
+    }
+
+    /// Capability for the signed-in user's own account; anonymous callers get `AUTH_REQUIRED`.
+    pub fn me(&self) -> Result<Me, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        self.require(principal, &Action::ManageOwnAccount)?;
+        Ok(Me { principal: principal.clone(), session_id: self.request.session_id.clone() })
+    }
+
+    /// Capability for global staff.
+    pub fn global_staff(&self) -> Result<GlobalStaff, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        self.require(principal, &Action::ListAllCourses)?;
+        Ok(GlobalStaff { actor: principal.username.clone() })
+    }
+
+    /// Capability for staff access to a course (course, org or global staff).
+    pub fn course_staff(&self, course: &CourseKey) -> Result<CourseStaff, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        self.require(principal, &Action::ViewInstructorDashboard(course.clone()))?;
+        Ok(CourseStaff { principal: principal.clone(), course: course.clone() })
+    }
+
+    /// The named system principal used by management commands and jobs. Grep-able on purpose.
+    #[must_use]
+    pub fn system(backend: Arc<dyn Backend>, name: &str) -> (Self, GlobalStaff) {
+        let gate = Self { request: RequestPrincipal::default(), client: ClientMeta::default(), backend };
+        (gate, GlobalStaff { actor: format!("system:{name}") })
+    }
+
+    fn require(&self, principal: &Principal, action: &Action) -> Result<(), ApiError> {
+        if decide(principal, action).is_allowed() {
+            Ok(())
+        } else {
+            Err(ErrorCode::Forbidden.into())
+        }
+    }
+}

@@ -1,0 +1,64 @@
+//! Registrar's user interface and API: one component tree rendered on the server and hydrated in the
+//! browser, plus the server functions it calls.
+//!
+//! Owns routes, pages, components and server-function signatures. Server-only parts (the Gate and the
+//! ports the server implements) compile only with the `ssr` feature; nothing here touches a database.
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod model;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod gate;
+#[cfg(feature = "ssr")]
+pub mod ports;
+
+use crate::components::layout::Shell;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+/// The HTML document around the app (server side).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" class="h-full bg-slate-50">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="h-full text-slate-900 antialiased">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The application: session context, header and routes.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/registrar.css" />
+        <Title formatter=|text: String| if text.is_empty() { "Registrar".to_owned() } else { format!("{text} · Registrar") } />
+        <Router>
+            <Shell>
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("") view=pages::home::HomePage />
+                    <Route path=path!("/login") view=pages::login::LoginPage />
+                    <Route path=path!("/register") view=pages::register::RegisterPage />
+                    <Route path=path!("/account") view=pages::account::AccountPage />
+                    <Route path=path!("/courses") view=pages::courses::CoursesPage />
+                    <Route path=path!("/courses/:key") view=pages::course::CoursePage />
+                </Routes>
+            </Shell>
+        </Router>
+    }
+}

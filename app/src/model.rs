@@ -1,0 +1,142 @@
+//! Data shapes that cross the wire between server functions and pages.
+//!
+//! Plain serde structs shared by the server and the browser; no behaviour beyond formatting helpers.
+
+use serde::{Deserialize, Serialize};
+
+/// The signed-in user as the page header and navigation need them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    /// Courses whose instructor dashboard the user may open, with display names.
+    pub dashboards: Vec<CourseLink>,
+}
+
+/// A link to a course: its key and display name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseLink {
+    pub key: String,
+    pub name: String,
+}
+
+/// A course as listed for staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseSummary {
+    pub key: String,
+    pub org: String,
+    pub name: String,
+    pub starts_at: Option<i64>,
+    pub ends_at: Option<i64>,
+    pub active_enrollments: i64,
+}
+
+/// One page of a list, with the total for the pager.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+impl<T> Page<T> {
+    /// Number of pages (at least 1).
+    #[must_use]
+    pub fn pages(&self) -> u32 {
+        let per = i64::from(self.per_page.max(1));
+        u32::try_from(((self.total + per - 1) / per).max(1)).unwrap_or(u32::MAX)
+    }
+}
+
+/// A course overview for its team.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CourseOverview {
+    pub course: CourseSummary,
+    pub enrollment_start: Option<i64>,
+    pub enrollment_end: Option<i64>,
+    pub team: Vec<TeamMember>,
+}
+
+/// Someone holding a course-team role.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub role: String,
+    pub role_label: String,
+}
+
+/// The account page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub date_joined: i64,
+    pub last_login: Option<i64>,
+    pub enrollments: Vec<CourseLink>,
+    pub active_sessions: i64,
+}
+
+/// What `registrar manage-user` asks for: create or update one account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManageUser {
+    pub username: String,
+    pub email: String,
+    pub full_name: Option<String>,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    /// Set this password (checked against the policy).
+    pub password: Option<String>,
+    /// Make the password unusable (sign-in only through other means).
+    pub unusable_password: bool,
+}
+
+/// What `manage-user` did, line by line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManageUserReport {
+    pub created: bool,
+    pub changes: Vec<String>,
+}
+
+/// Format epoch milliseconds as `YYYY-MM-DD` (UTC), the same on server and browser.
+#[must_use]
+pub fn format_date(epoch_ms: i64) -> String {
+    // Civil-from-days (Howard Hinnant), so the browser needs no date library.
+    let days = epoch_ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_format_in_utc() {
+        assert_eq!(format_date(0), "1970-01-01");
+        assert_eq!(format_date(1_795_305_600_000), "2026-11-22");
+        assert_eq!(format_date(951_782_400_000), "2000-02-29");
+    }
+
+    #[test]
+    fn pages_round_up() {
+        let p = Page::<u8> { items: vec![], total: 51, page: 1, per_page: 25 };
+        assert_eq!(p.pages(), 3);
+        let empty = Page::<u8> { items: vec![], total: 0, page: 1, per_page: 25 };
+        assert_eq!(empty.pages(), 1);
+    }
+}

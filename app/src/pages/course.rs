@@ -1,0 +1,65 @@
+//! A course's overview for its team: dates, enrollment window and who holds team roles.
+
+use crate::api::courses::get_course_overview;
+use crate::components::error_view::PageError;
+use crate::model::{format_date, CourseOverview};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn CoursePage() -> impl IntoView {
+    let params = use_params_map();
+    let key = move || params.read().get("key").unwrap_or_default();
+    let data = Resource::new(key, get_course_overview);
+    view! {
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(overview) => view! { <Overview overview /> }.into_any(),
+                    Err(error) => view! { <Title text="Course" /><PageError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Overview(overview: CourseOverview) -> impl IntoView {
+    let c = overview.course;
+    let date = |d: Option<i64>| d.map_or_else(|| "not set".to_owned(), format_date);
+    view! {
+        <Title text=c.name.clone() />
+        <p class="text-sm text-slate-500">{c.key.clone()}</p>
+        <h1 class="text-2xl font-semibold">{c.name.clone()}</h1>
+        <div class="mt-6 grid gap-6 md:grid-cols-3">
+            <section class="card" aria-labelledby="dates-heading">
+                <h2 id="dates-heading" class="font-semibold">"Dates"</h2>
+                <dl class="mt-3 grid grid-cols-2 gap-y-2 text-sm">
+                    <dt class="text-slate-500">"Starts"</dt><dd>{date(c.starts_at)}</dd>
+                    <dt class="text-slate-500">"Ends"</dt><dd>{date(c.ends_at)}</dd>
+                    <dt class="text-slate-500">"Enrollment opens"</dt><dd>{date(overview.enrollment_start)}</dd>
+                    <dt class="text-slate-500">"Enrollment closes"</dt><dd>{date(overview.enrollment_end)}</dd>
+                    <dt class="text-slate-500">"Active enrollments"</dt><dd data-testid="active-enrollments">{c.active_enrollments}</dd>
+                </dl>
+            </section>
+            <section class="card md:col-span-2" aria-labelledby="team-heading">
+                <h2 id="team-heading" class="font-semibold">"Course team"</h2>
+                <table class="mt-3 min-w-full text-sm">
+                    <thead class="text-left text-slate-500">
+                        <tr><th scope="col" class="py-1">"Name"</th><th scope="col" class="py-1">"Email"</th><th scope="col" class="py-1">"Role"</th></tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {overview.team.into_iter().map(|m| view! {
+                            <tr>
+                                <td class="py-1.5">{m.full_name}<span class="block text-xs text-slate-500">{m.username}</span></td>
+                                <td class="py-1.5">{m.email}</td>
+                                <td class="py-1.5"><span class="badge">{m.role_label}</span></td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+        </div>
+    }
+}

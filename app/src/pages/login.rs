@@ -1,0 +1,40 @@
+//! Sign in with a username or email and a password. Works without JavaScript.
+
+use crate::components::error_view::ErrorBanner;
+use crate::components::form::Field;
+use crate::components::layout::Session;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let login = Session::get().login;
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
+    let signed_out = move || query.read().get("signed_out").is_some();
+    let error = Signal::derive(move || login.value().get().and_then(Result::err));
+    view! {
+        <Title text="Sign in" />
+        <section class="card mx-auto max-w-md">
+            <h1 class="text-2xl font-semibold">"Sign in"</h1>
+            {move || signed_out().then(|| view! {
+                <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"You have signed out."</p>
+            })}
+            <div class="mt-4">
+                <ErrorBanner error />
+                <ActionForm action=login>
+                    <input type="hidden" name="next" prop:value=next />
+                    <Field name="identifier" label="Username or email" autocomplete="username" error />
+                    <Field name="password" label="Password" kind="password" autocomplete="current-password" error />
+                    <button type="submit" class="btn-primary w-full" disabled=move || login.pending().get()>
+                        {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
+                    </button>
+                </ActionForm>
+            </div>
+            <p class="mt-4 text-sm text-slate-600">
+                "New here? " <a href="/register" class="link">"Create an account"</a>
+            </p>
+        </section>
+    }
+}

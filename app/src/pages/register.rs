@@ -1,0 +1,53 @@
+//! Create an account. The browser checks the form with the same rules as the server before posting.
+
+use crate::api::session::Register;
+use crate::components::error_view::ErrorBanner;
+use crate::components::form::Field;
+use crate::components::layout::Session;
+use crate::error::ApiError;
+use leptos::form::FromFormData;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let register = Session::get().register;
+    let local_error = RwSignal::new(None::<ApiError>);
+    let error =
+        Signal::derive(move || local_error.get().or_else(|| register.value().get().and_then(Result::err)));
+    let check = move |ev: leptos::ev::SubmitEvent| {
+        let Ok(data) = Register::from_event(&ev) else { return };
+        let form = registrar::account::RegistrationForm {
+            username: data.username,
+            email: data.email,
+            full_name: data.full_name,
+            password: data.password,
+            password_confirm: data.password_confirm,
+        };
+        match form.validate() {
+            Ok(_) => local_error.set(None),
+            Err(errors) => {
+                local_error.set(Some(ApiError::Form(errors)));
+                ev.prevent_default();
+            }
+        }
+    };
+    view! {
+        <Title text="Create an account" />
+        <section class="card mx-auto max-w-md">
+            <h1 class="text-2xl font-semibold">"Create an account"</h1>
+            <div class="mt-4">
+                <ErrorBanner error />
+                <ActionForm action=register on:submit=check>
+                    <Field name="username" label="Username" autocomplete="username" error hint="2 to 30 letters, digits, '_', '-' or '.'" />
+                    <Field name="email" label="Email" kind="email" autocomplete="email" error />
+                    <Field name="full_name" label="Full name" autocomplete="name" error />
+                    <Field name="password" label="Password" kind="password" autocomplete="new-password" error hint="At least 10 characters." />
+                    <Field name="password_confirm" label="Repeat the password" kind="password" autocomplete="new-password" error />
+                    <button type="submit" class="btn-primary w-full" disabled=move || register.pending().get()>"Create account"</button>
+                </ActionForm>
+            </div>
+            <p class="mt-4 text-sm text-slate-600">"Already registered? " <a href="/login" class="link">"Sign in"</a></p>
+        </section>
+    }
+}

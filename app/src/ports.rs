@@ -1,0 +1,107 @@
+//! The ports: what the server must provide for server functions to work (server side only).
+//!
+//! `Backend` is implemented by the server crate over its stores. Every use-case method demands a
+//! capability from `crate::gate`, which only the Gate can mint, so no server function can reach a use
+//! case without passing the Gate. Data shapes live in `crate::model`.
+
+use crate::gate::{CourseStaff, GlobalStaff, Me, Public};
+use crate::model::{
+    AccountView, CourseOverview, CourseSummary, CurrentUser, ManageUser, ManageUserReport, Page,
+};
+use registrar::account::ValidRegistration;
+use registrar::authz::Principal;
+use registrar::DomainError;
+use std::sync::Arc;
+
+/// Who made the request, as the server saw it: set once per request by the server's middleware.
+#[derive(Debug, Clone, Default)]
+pub struct RequestPrincipal {
+    /// The resolved principal, `None` for anonymous requests.
+    pub principal: Option<Principal>,
+    /// The hashed id of the session the request came with (cookie sign-in only).
+    pub session_id: Option<String>,
+}
+
+/// Facts about the client, for throttling and the session list.
+#[derive(Debug, Clone, Default)]
+pub struct ClientMeta {
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// A session just opened: the secret for the cookie (shown once, stored hashed).
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub token: String,
+}
+
+/// A course list query.
+#[derive(Debug, Clone, Default)]
+pub struct CourseQuery {
+    pub search: String,
+    pub page: u32,
+    pub per_page: u32,
+}
+
+/// The server's implementation of every use case.
+#[async_trait::async_trait]
+pub trait Backend: Send + Sync + 'static {
+    /// Check credentials and open a session. Throttled; the error never says which part was wrong.
+    async fn sign_in(
+        &self,
+        public: &Public,
+        identifier: &str,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError>;
+
+    /// Create an account and open its first session.
+    async fn register(
+        &self,
+        public: &Public,
+        registration: ValidRegistration,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError>;
+
+    /// End the session the request came with.
+    async fn sign_out(&self, me: &Me) -> Result<(), DomainError>;
+
+    /// The header and navigation view of the signed-in user.
+    async fn current_user(&self, me: &Me) -> Result<CurrentUser, DomainError>;
+
+    /// The account page.
+    async fn account(&self, me: &Me) -> Result<AccountView, DomainError>;
+
+    /// Every course, searched and paged (global staff).
+    async fn list_courses(
+        &self,
+        staff: &GlobalStaff,
+        query: CourseQuery,
+    ) -> Result<Page<CourseSummary>, DomainError>;
+
+    /// One course's overview for its team.
+    async fn course_overview(&self, staff: &CourseStaff) -> Result<CourseOverview, DomainError>;
+
+    /// Create or update an account (`registrar manage-user`).
+    async fn manage_user(
+        &self,
+        admin: &GlobalStaff,
+        request: ManageUser,
+    ) -> Result<ManageUserReport, DomainError>;
+
+    /// Issue a bearer token for a user; returns the secret, shown once.
+    async fn issue_token(
+        &self,
+        admin: &GlobalStaff,
+        username: &str,
+        name: &str,
+        expires_at: Option<i64>,
+    ) -> Result<String, DomainError>;
+
+    /// The `Set-Cookie` value that stores a session token, or clears it when `None`.
+    fn session_cookie(&self, token: Option<&str>) -> String;
+}
+
+/// The backend as server functions find it in context.
+pub type SharedBackend = Arc<dyn Backend>;

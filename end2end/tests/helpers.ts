@@ -1,0 +1,29 @@
+import { expect, Page, TestInfo } from "@playwright/test";
+
+export const DEMO = {
+  admin: { username: "admin", password: "registrar-admin" },
+  instructor: { username: "instructor", password: "registrar-instructor" },
+  learner: { username: "learner", password: "registrar-learner" },
+};
+
+/** Open a page and, with JavaScript on, wait until the app has hydrated. */
+export async function open(page: Page, path: string, info: TestInfo) {
+  await page.goto(path);
+  if (info.project.use.javaScriptEnabled !== false) {
+    await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  }
+}
+
+export async function signIn(page: Page, info: TestInfo, who: { username: string; password: string }) {
+  await open(page, "/login", info);
+  await page.getByLabel("Username or email").fill(who.username);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toContainText(who.username);
+}
+
+/** A name unique to this run and project, for accounts a test creates. */
+export function unique(info: TestInfo, prefix: string) {
+  const project = info.project.name.includes("hydrate") ? "h" : "s";
+  return `${prefix}${project}${Date.now().toString(36)}`;
+}

@@ -1,0 +1,477 @@
+//! The use cases behind the Gate: `app::ports::Backend` implemented over the stores.
+//!
+//! Each method receives a capability minted by the Gate, so it runs only for callers the Gate let
+//! through. Database failures are logged with an operation id and surface as `INTERNAL` carrying that
+//! id; no database text reaches a caller.
+
+use crate::auth::{password, secret};
+use crate::store::{self, courses, sessions, throttle, tokens, users, Db};
+use app::gate::{CourseStaff, GlobalStaff, Me, Public};
+use app::model::{
+    AccountView, CourseLink, CourseOverview, CourseSummary, CurrentUser, ManageUser, ManageUserReport, Page,
+    TeamMember,
+};
+use app::ports::{Backend, ClientMeta, CourseQuery, NewSession};
+use registrar::account::{validate_full_name, validate_password, Email, Username, ValidRegistration};
+use registrar::roles::Role;
+use registrar::{DomainError, ErrorCode};
+use std::fmt::Display;
+
+/// Sign-in and session policy.
+#[derive(Debug, Clone)]
+pub struct AuthPolicy {
+    /// How long a session lives.
+    pub session_ttl_ms: i64,
+    /// Mark the cookie `Secure` (served over https).
+    pub cookie_secure: bool,
+    /// Failed sign-ins on one account (or typed identifier) before it locks.
+    pub account_failures: i64,
+    /// How long the account window (and so the lock) lasts.
+    pub account_window_ms: i64,
+    /// Failed sign-ins from one address before it is slowed down.
+    pub ip_failures: i64,
+    /// How long the address window lasts.
+    pub ip_window_ms: i64,
+}
+
+impl Default for AuthPolicy {
+    fn default() -> Self {
+        Self {
+            session_ttl_ms: 14 * 24 * 3_600_000,
+            cookie_secure: false,
+            account_failures: 5,
+            account_window_ms: 15 * 60_000,
+            ip_failures: 30,
+            ip_window_ms: 10 * 60_000,
+        }
+    }
+}
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "registrar_session";
+
+/// The server's backend: the database and the policies.
+pub struct ServerBackend {
+    db: Db,
+    policy: AuthPolicy,
+}
+
+/// Log an internal failure under a fresh operation id and turn it into the error users see.
+pub fn internal(error: impl Display) -> DomainError {
+    let op = uuid::Uuid::new_v4().simple().to_string();
+    let op = op.get(..12).unwrap_or(&op).to_owned();
+    tracing::error!(operation_id = %op, error = %error, "internal error");
+    DomainError::internal(&op)
+}
+
+fn account_key(id_or_identifier: &str) -> String {
+    format!("account:{}", id_or_identifier.trim().to_lowercase())
+}
+
+impl ServerBackend {
+    #[must_use]
+    pub fn new(db: Db, policy: AuthPolicy) -> Self {
+        Self { db, policy }
+    }
+
+    #[must_use]
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    async fn open_session(&self, user_id: &str, client: &ClientMeta) -> Result<NewSession, DomainError> {
+        let token = secret::new_secret();
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        sessions::create(
+            &mut *tx,
+            &secret::digest(&token),
+            user_id,
+            self.policy.session_ttl_ms,
+            &client.ip,
+            &client.user_agent,
+        )
+        .await
+        .map_err(internal)?;
+        users::record_login(&mut *tx, user_id).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(NewSession { token })
+    }
+
+    async fn refuse_if_throttled(&self, ip_key: &str, account_keys: &[String]) -> Result<(), DomainError> {
+        let p = &self.policy;
+        if let Some((failures, _)) =
+            throttle::window(&self.db, ip_key, p.ip_window_ms).await.map_err(internal)?
+        {
+            if failures >= p.ip_failures {
+                return Err(ErrorCode::AuthThrottled.into());
+            }
+        }
+        for key in account_keys {
+            if let Some((failures, _)) =
+                throttle::window(&self.db, key, p.account_window_ms).await.map_err(internal)?
+            {
+                if failures >= p.account_failures {
+                    return Err(ErrorCode::AuthLocked.into());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl Backend for ServerBackend {
+    async fn sign_in(
+        &self,
+        _public: &Public,
+        identifier: &str,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
+        if identifier.trim().is_empty() || password.is_empty() {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthBadCredentials,
+                "Enter your username or email and your password.",
+            ));
+        }
+        let ip_key = format!("ip:{}", client.ip);
+        let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?;
+        // Lock on both the typed identifier and the account, so unknown names lock like real ones.
+        let mut account_keys = vec![account_key(identifier)];
+        if let Some(u) = &user {
+            account_keys.push(account_key(&u.id));
+        }
+        self.refuse_if_throttled(&ip_key, &account_keys).await?;
+        let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
+            .await
+            .map_err(internal)?;
+        let Some(user) = user.filter(|_| ok) else {
+            let mut keys: Vec<&str> = account_keys.iter().map(String::as_str).collect();
+            keys.push(&ip_key);
+            throttle::record_failure(
+                &self.db,
+                &keys,
+                self.policy.account_window_ms.max(self.policy.ip_window_ms),
+            )
+            .await
+            .map_err(internal)?;
+            return Err(ErrorCode::AuthBadCredentials.into());
+        };
+        if !user.is_active.0 {
+            return Err(ErrorCode::AuthInactive.into());
+        }
+        for key in &account_keys {
+            throttle::clear(&self.db, key).await.map_err(internal)?;
+        }
+        self.open_session(&user.id, client).await
+    }
+
+    async fn register(
+        &self,
+        _public: &Public,
+        registration: ValidRegistration,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
+        let hash = password::hash(password).await.map_err(internal)?;
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        let new = users::NewUser {
+            username: registration.username.as_str(),
+            email: registration.email.as_str(),
+            full_name: &registration.full_name,
+            password_hash: Some(&hash),
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+        };
+        let id = users::insert(&mut *tx, &new).await.map_err(|e| match e {
+            users::WriteError::UsernameTaken => {
+                DomainError::new(ErrorCode::UsernameTaken).on_field("username")
+            }
+            users::WriteError::EmailTaken => DomainError::new(ErrorCode::EmailTaken).on_field("email"),
+            users::WriteError::Db(e) => internal(e),
+        })?;
+        store::audit::append(
+            &mut *tx,
+            &store::audit::Entry {
+                actor_id: Some(&id),
+                actor_label: registration.username.as_str(),
+                action: "user.register",
+                target_type: "user",
+                target_id: &id,
+                after: Some(serde_json::json!({
+                    "username": registration.username.as_str(),
+                    "email": registration.email.as_str(),
+                    "full_name": registration.full_name,
+                })),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        self.open_session(&id, client).await
+    }
+
+    async fn sign_out(&self, me: &Me) -> Result<(), DomainError> {
+        if let Some(session) = me.session_id() {
+            sessions::delete(&self.db, session).await.map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    async fn current_user(&self, me: &Me) -> Result<CurrentUser, DomainError> {
+        let p = me.principal();
+        let user =
+            users::get(&self.db, &p.user_id.0).await.map_err(internal)?.ok_or(ErrorCode::AuthRequired)?;
+        let dashboards = courses::dashboards_of(&self.db, &user.id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(key, name)| CourseLink { key, name })
+            .collect();
+        Ok(CurrentUser {
+            username: user.username,
+            full_name: user.full_name,
+            email: user.email,
+            is_staff: user.is_staff.0,
+            is_superuser: user.is_superuser.0,
+            dashboards,
+        })
+    }
+
+    async fn account(&self, me: &Me) -> Result<AccountView, DomainError> {
+        let id = &me.principal().user_id.0;
+        let user = users::get(&self.db, id).await.map_err(internal)?.ok_or(ErrorCode::AuthRequired)?;
+        let enrollments = courses::enrollments_of(&self.db, id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(key, name)| CourseLink { key, name })
+            .collect();
+        let active_sessions = sessions::count_live(&self.db, id).await.map_err(internal)?;
+        Ok(AccountView {
+            username: user.username,
+            email: user.email,
+            full_name: user.full_name,
+            date_joined: user.date_joined,
+            last_login: user.last_login,
+            enrollments,
+            active_sessions,
+        })
+    }
+
+    async fn list_courses(
+        &self,
+        _staff: &GlobalStaff,
+        query: CourseQuery,
+    ) -> Result<Page<CourseSummary>, DomainError> {
+        let per_page = query.per_page.clamp(1, 200);
+        let page = query.page.max(1);
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        let (rows, total) =
+            courses::search(&self.db, &query.search, i64::from(per_page), offset).await.map_err(internal)?;
+        Ok(Page { items: rows.into_iter().map(summary).collect(), total, page, per_page })
+    }
+
+    async fn course_overview(&self, staff: &CourseStaff) -> Result<CourseOverview, DomainError> {
+        let key = staff.course().to_string();
+        let row = courses::get(&self.db, &key).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {key}."))
+        })?;
+        let team = courses::team(&self.db, &key)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(username, full_name, email, role)| {
+                let role_label = Role::parse(&role).map_or_else(|_| role.clone(), |r| r.label().to_owned());
+                TeamMember { username, full_name, email, role, role_label }
+            })
+            .collect();
+        let (enrollment_start, enrollment_end) = (row.enrollment_start, row.enrollment_end);
+        Ok(CourseOverview { course: summary(row), enrollment_start, enrollment_end, team })
+    }
+
+    async fn manage_user(
+        &self,
+        admin: &GlobalStaff,
+        req: ManageUser,
+    ) -> Result<ManageUserReport, DomainError> {
+        let username = Username::parse(&req.username)?;
+        let email = Email::parse(&req.email)?;
+        let full_name = match &req.full_name {
+            Some(name) => Some(validate_full_name(name)?),
+            None => None,
+        };
+        if req.password.is_some() && req.unusable_password {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Choose either a password or --unusable-password, not both.",
+            ));
+        }
+        if let Some(pw) = &req.password {
+            validate_password(pw, username.as_str(), email.as_str())?;
+        }
+        let hash = match &req.password {
+            Some(pw) => Some(password::hash(pw).await.map_err(internal)?),
+            None => None,
+        };
+        let existing = users::find_by_username(&self.db, username.as_str()).await.map_err(internal)?;
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        let (id, report, before, after) = match existing {
+            Some(user) => {
+                if user.email.to_lowercase() != email.folded() {
+                    return Err(DomainError::with_message(
+                        ErrorCode::InputInvalid,
+                        format!(
+                            "User {} exists with the email {}, not {}; nothing was changed.",
+                            user.username,
+                            user.email,
+                            email.as_str()
+                        ),
+                    ));
+                }
+                let mut changes = Vec::new();
+                let flag = |name: &str, from: bool, to: bool, changes: &mut Vec<String>| {
+                    if from != to {
+                        changes.push(format!("{name}: {from} -> {to}"));
+                    }
+                };
+                flag("is_staff", user.is_staff.0, req.is_staff, &mut changes);
+                flag("is_superuser", user.is_superuser.0, req.is_superuser, &mut changes);
+                let password_change = if req.unusable_password {
+                    (user.password_hash.is_some())
+                        .then(|| changes.push("password: made unusable".to_owned()));
+                    Some(None)
+                } else if let Some(h) = &hash {
+                    changes.push("password: set".to_owned());
+                    Some(Some(h.as_str()))
+                } else {
+                    None
+                };
+                users::update(
+                    &mut *tx,
+                    &user.id,
+                    &users::Update {
+                        is_staff: req.is_staff,
+                        is_superuser: req.is_superuser,
+                        password_hash: password_change,
+                    },
+                )
+                .await
+                .map_err(internal)?;
+                let before =
+                    serde_json::json!({"is_staff": user.is_staff.0, "is_superuser": user.is_superuser.0});
+                let after = serde_json::json!({"is_staff": req.is_staff, "is_superuser": req.is_superuser});
+                (user.id, ManageUserReport { created: false, changes }, Some(before), after)
+            }
+            None => {
+                let name = full_name.clone().unwrap_or_else(|| username.as_str().to_owned());
+                let new = users::NewUser {
+                    username: username.as_str(),
+                    email: email.as_str(),
+                    full_name: &name,
+                    password_hash: hash.as_deref(),
+                    is_active: true,
+                    is_staff: req.is_staff,
+                    is_superuser: req.is_superuser,
+                };
+                let id = users::insert(&mut *tx, &new).await.map_err(|e| match e {
+                    users::WriteError::UsernameTaken => DomainError::new(ErrorCode::UsernameTaken),
+                    users::WriteError::EmailTaken => DomainError::new(ErrorCode::EmailTaken),
+                    users::WriteError::Db(e) => internal(e),
+                })?;
+                let password_state = if hash.is_some() { "set" } else { "unusable" };
+                let changes = vec![
+                    format!("email: {}", email.as_str()),
+                    format!("is_staff: {}", req.is_staff),
+                    format!("is_superuser: {}", req.is_superuser),
+                    format!("password: {password_state}"),
+                ];
+                let after = serde_json::json!({
+                    "username": username.as_str(), "email": email.as_str(), "full_name": name,
+                    "is_staff": req.is_staff, "is_superuser": req.is_superuser,
+                });
+                (id, ManageUserReport { created: true, changes }, None, after)
+            }
+        };
+        if report.created || !report.changes.is_empty() {
+            store::audit::append(
+                &mut *tx,
+                &store::audit::Entry {
+                    actor_label: admin.actor(),
+                    action: if report.created { "user.create" } else { "user.update" },
+                    target_type: "user",
+                    target_id: &id,
+                    before,
+                    after: Some(after),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(report)
+    }
+
+    async fn issue_token(
+        &self,
+        admin: &GlobalStaff,
+        username: &str,
+        name: &str,
+        expires_at: Option<i64>,
+    ) -> Result<String, DomainError> {
+        let user = users::find_by_username(&self.db, username).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::NotFound, format!("There is no user {username}."))
+        })?;
+        if !user.is_active.0 {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthInactive,
+                format!("User {username} is not active."),
+            ));
+        }
+        let token = secret::new_secret();
+        let id = tokens::create(&self.db, &secret::digest(&token), &user.id, name, expires_at)
+            .await
+            .map_err(internal)?;
+        store::audit::append(
+            &self.db.pool,
+            &store::audit::Entry {
+                actor_label: admin.actor(),
+                action: "token.issue",
+                target_type: "api_token",
+                target_id: &id,
+                after: Some(
+                    serde_json::json!({"user": user.username, "name": name, "expires_at": expires_at}),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        Ok(token)
+    }
+
+    fn session_cookie(&self, token: Option<&str>) -> String {
+        let secure = if self.policy.cookie_secure { "; Secure" } else { "" };
+        match token {
+            Some(token) => format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                self.policy.session_ttl_ms / 1000
+            ),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        }
+    }
+}
+
+fn summary(row: courses::CourseRow) -> CourseSummary {
+    CourseSummary {
+        key: row.key,
+        org: row.org,
+        name: row.display_name,
+        starts_at: row.start_at,
+        ends_at: row.end_at,
+        active_enrollments: row.active_enrollments,
+    }
+}

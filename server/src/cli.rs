@@ -1,0 +1,278 @@
+//! The `registrar` command line: `serve` (the default), `migrate`, `seed-demo`, `manage-user`,
+//! `create-token`. Each command uses the same use cases as the web UI, through the Gate as a named
+//! system principal, and exits non-zero with a clear message when something is wrong.
+
+use crate::backend::{AuthPolicy, ServerBackend};
+use crate::http::{origin::OriginPolicy, router, AppState};
+use crate::store::Db;
+use app::gate::Gate;
+use app::model::ManageUser;
+use app::ports::SharedBackend;
+use clap::{Args, Parser, Subcommand};
+use leptos::config::LeptosOptions;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Registrar: people-and-records administration for a learning platform.
+#[derive(Debug, Parser)]
+#[command(name = "registrar", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Database to use: `sqlite://PATH` (created if missing) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/registrar.db", global = true)]
+    pub database_url: String,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// With no command, `registrar` serves (the options of `serve` apply).
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate the database and serve the web application (the default).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the demo organizations, courses, users and roles (idempotent) and print the demo sign-ins.
+    SeedDemo,
+    /// Create or update a user account and print what changed.
+    ManageUser(ManageUserArgs),
+    /// Issue a bearer token for a user and print it (once).
+    CreateToken(CreateTokenArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+    /// The public URL users reach (e.g. https://registrar.example.org). Sets the Secure cookie flag
+    /// for https and is the origin state-changing requests must come from.
+    #[arg(long, env = "REGISTRAR_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Trust X-Forwarded-For from a reverse proxy for the client address.
+    #[arg(long, env = "REGISTRAR_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+    /// How long a sign-in lasts, in days.
+    #[arg(long, env = "REGISTRAR_SESSION_DAYS", default_value_t = 14)]
+    pub session_days: u32,
+    /// Load the demo data on start (idempotent) and print the demo sign-ins.
+    #[arg(long, env = "REGISTRAR_SEED_DEMO", default_value_t = false)]
+    pub seed_demo: bool,
+    /// Directory with the compiled site (pkg/, CSS, public assets).
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ManageUserArgs {
+    /// The username (created if it does not exist).
+    pub username: String,
+    /// The email; must match the existing account's email when updating.
+    pub email: String,
+    /// Full name for a new account (defaults to the username).
+    #[arg(long)]
+    pub full_name: Option<String>,
+    /// Make the user global staff (otherwise staff is removed).
+    #[arg(long)]
+    pub staff: bool,
+    /// Make the user a superuser (otherwise superuser is removed).
+    #[arg(long)]
+    pub superuser: bool,
+    /// Make the password unusable.
+    #[arg(long, conflicts_with = "password_stdin")]
+    pub unusable_password: bool,
+    /// Read a new password from standard input (one line; only the line break is removed).
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateTokenArgs {
+    /// The user the token acts as.
+    pub username: String,
+    /// A name to recognise the token by (e.g. the service using it).
+    #[arg(long)]
+    pub name: String,
+    /// Days until the token expires (never, if omitted).
+    #[arg(long)]
+    pub days: Option<u32>,
+}
+
+/// Parse the command line and run; the process exit code.
+pub fn main() -> ExitCode {
+    init_tracing();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,leptos_axum=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn open_db(url: &str) -> Result<Db, String> {
+    Db::open(url).await.map_err(|e| e.to_string())
+}
+
+fn system_backend(db: Db) -> SharedBackend {
+    Arc::new(ServerBackend::new(db, AuthPolicy::default()))
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        None => serve(&cli.database_url, cli.serve).await,
+        Some(Command::Serve(args)) => serve(&cli.database_url, args).await,
+        Some(Command::Migrate) => {
+            open_db(&cli.database_url).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Some(Command::SeedDemo) => {
+            let db = open_db(&cli.database_url).await?;
+            let summary = crate::seed::seed_demo(&db, true).await.map_err(|e| e.to_string())?;
+            println!("{summary}");
+            Ok(())
+        }
+        Some(Command::ManageUser(args)) => manage_user(&cli.database_url, args).await,
+        Some(Command::CreateToken(args)) => create_token(&cli.database_url, args).await,
+    }
+}
+
+async fn manage_user(url: &str, args: ManageUserArgs) -> Result<(), String> {
+    let password = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_to_string(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        let line = line.strip_suffix('\n').unwrap_or(&line);
+        Some(line.strip_suffix('\r').unwrap_or(line).to_owned())
+    } else {
+        None
+    };
+    let db = open_db(url).await?;
+    let (gate, admin) = Gate::system(system_backend(db), "manage-user");
+    let request = ManageUser {
+        username: args.username.clone(),
+        email: args.email,
+        full_name: args.full_name,
+        is_staff: args.staff,
+        is_superuser: args.superuser,
+        password,
+        unusable_password: args.unusable_password,
+    };
+    let report = gate.backend().manage_user(&admin, request).await.map_err(|e| e.message)?;
+    if report.created {
+        println!("Created user {}:", args.username);
+    } else if report.changes.is_empty() {
+        println!("User {} is already as requested; nothing changed.", args.username);
+    } else {
+        println!("Updated user {}:", args.username);
+    }
+    for change in report.changes {
+        println!("  {change}");
+    }
+    Ok(())
+}
+
+async fn create_token(url: &str, args: CreateTokenArgs) -> Result<(), String> {
+    let db = open_db(url).await?;
+    let (gate, admin) = Gate::system(system_backend(db), "create-token");
+    let expires_at = args.days.map(|d| crate::store::now_ms() + i64::from(d) * 86_400_000);
+    let token = gate
+        .backend()
+        .issue_token(&admin, &args.username, &args.name, expires_at)
+        .await
+        .map_err(|e| e.message)?;
+    println!("{token}");
+    eprintln!(
+        "Bearer token for {} ('{}'). It is shown only this once; store it safely.",
+        args.username, args.name
+    );
+    Ok(())
+}
+
+/// Leptos options from the environment cargo-leptos sets, with our defaults.
+#[must_use]
+pub fn leptos_options(addr: SocketAddr, site_root: &str) -> LeptosOptions {
+    let env = |key: &str, default: &str| std::env::var(key).unwrap_or_else(|_| default.to_owned());
+    LeptosOptions::builder()
+        .output_name(env("LEPTOS_OUTPUT_NAME", "registrar"))
+        .site_root(site_root)
+        .site_pkg_dir(env("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(addr)
+        .reload_port(env("LEPTOS_RELOAD_PORT", "3001").parse::<u32>().unwrap_or(3001))
+        .build()
+}
+
+async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
+    let db = open_db(url).await?;
+    if args.seed_demo {
+        let summary = crate::seed::seed_demo(&db, false).await.map_err(|e| e.to_string())?;
+        tracing::info!("demo data loaded");
+        println!("{summary}");
+    }
+    let secure = args.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    let public_origin = args.public_url.as_deref().map(|u| {
+        let trimmed = u.trim_end_matches('/');
+        match trimmed.split_once("://") {
+            Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or(rest)),
+            None => trimmed.to_owned(),
+        }
+    });
+    let policy = AuthPolicy {
+        session_ttl_ms: i64::from(args.session_days.max(1)) * 86_400_000,
+        cookie_secure: secure,
+        ..AuthPolicy::default()
+    };
+    let state = AppState::new(
+        leptos_options(args.addr, &args.site_root),
+        db.clone(),
+        policy,
+        OriginPolicy { public_origin },
+        args.trust_proxy,
+    );
+    let app = router(state);
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    tokio::spawn(purge_sessions(db));
+    println!("Registrar is listening on http://{}", args.addr);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown())
+        .await
+        .map_err(|e| format!("server stopped: {e}"))
+}
+
+async fn purge_sessions(db: Db) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match crate::store::sessions::purge_expired(&db).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "expired sessions purged"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
+        }
+    }
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,120 @@
+//! Resolve the principal once per request, and refuse anonymous `/api` calls by default.
+//!
+//! A session cookie or a bearer token becomes a `RequestPrincipal` (with the user's grants) and a
+//! `ClientMeta` in the request's extensions, where the Gate finds them. Anonymous requests to `/api/*`
+//! get 401 unless the path is in `app::api::PUBLIC_ENDPOINTS`.
+
+use super::AppState;
+use crate::auth::secret;
+use crate::backend::{internal, SESSION_COOKIE};
+use crate::store::{roles, sessions, tokens, users::UserRow};
+use app::error::ApiError;
+use app::ports::{ClientMeta, RequestPrincipal};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use http::{header, HeaderMap, StatusCode};
+use registrar::authz::Principal;
+use registrar::ids::UserId;
+use registrar::ErrorCode;
+use std::net::SocketAddr;
+
+/// The credential a request carries.
+enum Credential {
+    Session(String),
+    Bearer(String),
+    None,
+}
+
+fn credential(headers: &HeaderMap) -> Credential {
+    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
+        if let Some(token) = auth.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) {
+            return Credential::Bearer(token.to_owned());
+        }
+    }
+    for value in headers.get_all(header::COOKIE) {
+        let Ok(value) = value.to_str() else { continue };
+        for pair in value.split(';') {
+            if let Some((name, secret)) = pair.trim().split_once('=') {
+                if name == SESSION_COOKIE && !secret.is_empty() {
+                    return Credential::Session(secret.to_owned());
+                }
+            }
+        }
+    }
+    Credential::None
+}
+
+fn client_meta(state: &AppState, request: &Request) -> ClientMeta {
+    let headers = request.headers();
+    let forwarded = state
+        .trust_proxy
+        .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
+        .flatten()
+        .and_then(|v| v.split(',').next())
+        .map(|s| s.trim().to_owned());
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
+    ClientMeta {
+        ip: forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+    }
+}
+
+async fn principal_of(state: &AppState, user: UserRow) -> Result<Principal, sqlx::Error> {
+    let grants = roles::grants_for_user(&state.db, &user.id).await?;
+    Ok(Principal {
+        user_id: UserId(user.id),
+        username: user.username,
+        is_active: user.is_active.0,
+        is_staff: user.is_staff.0,
+        is_superuser: user.is_superuser.0,
+        grants,
+    })
+}
+
+async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrincipal, sqlx::Error> {
+    let (user, session_id) = match credential {
+        Credential::Session(secret) => {
+            let id = secret::digest(&secret);
+            (sessions::resolve(&state.db, &id).await?, Some(id))
+        }
+        Credential::Bearer(token) => (tokens::resolve(&state.db, &secret::digest(&token)).await?, None),
+        Credential::None => (None, None),
+    };
+    let principal = match user.filter(|u| u.is_active.0) {
+        Some(user) => Some(principal_of(state, user).await?),
+        None => None,
+    };
+    let session_id = session_id.filter(|_| principal.is_some());
+    Ok(RequestPrincipal { principal, session_id })
+}
+
+/// Whether anonymous callers may reach this path.
+#[must_use]
+pub fn is_public(path: &str) -> bool {
+    !path.starts_with("/api/") || app::api::PUBLIC_ENDPOINTS.contains(&path)
+}
+
+/// The middleware.
+pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let meta = client_meta(&state, &request);
+    let resolved = match lookup(&state, credential(request.headers())).await {
+        Ok(resolved) => resolved,
+        Err(e) => {
+            let error = ApiError::from(internal(e));
+            return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
+        }
+    };
+    if resolved.principal.is_none() && !is_public(request.uri().path()) {
+        let error = ApiError::from(ErrorCode::AuthRequired);
+        return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
+    }
+    request.extensions_mut().insert(resolved);
+    request.extensions_mut().insert(meta);
+    next.run(request).await
+}

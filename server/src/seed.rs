@@ -1,0 +1,272 @@
+//! Demo data: a few organizations and courses, ~50 users with enrollments and course roles, and the
+//! demo sign-ins printed for people trying the product. Idempotent: running it again changes nothing.
+
+use crate::auth::password;
+use crate::store::{courses, roles, users, Db};
+use registrar::ids::{CourseKey, OrgKey};
+use registrar::roles::{Grant, Role, Scope};
+use std::fmt;
+
+/// A demo sign-in printed after seeding.
+pub struct DemoSignIn {
+    pub username: &'static str,
+    pub password: &'static str,
+    pub what: &'static str,
+}
+
+/// The demo sign-ins (also in the README).
+pub const DEMO_SIGN_INS: &[DemoSignIn] = &[
+    DemoSignIn { username: "admin", password: "registrar-admin", what: "superuser: everything" },
+    DemoSignIn { username: "staff", password: "registrar-staff", what: "global staff: every course" },
+    DemoSignIn {
+        username: "instructor",
+        password: "registrar-instructor",
+        what: "Admin of two DemoX courses, Staff of one OpenX course",
+    },
+    DemoSignIn {
+        username: "learner",
+        password: "registrar-learner",
+        what: "a learner enrolled in three courses",
+    },
+];
+
+const ORGS: &[(&str, &str)] =
+    &[("DemoX", "Demo University"), ("OpenX", "Open Institute"), ("MathX", "Mathematics Consortium")];
+
+/// (key, name, start, end) with dates as epoch days.
+const COURSES: &[(&str, &str, i64, i64)] = &[
+    ("course-v1:DemoX+CS101+2026_T1", "Introduction to Computer Science", 20_454, 20_574),
+    ("course-v1:DemoX+CS101+2025_T3", "Introduction to Computer Science (2025)", 20_332, 20_423),
+    ("course-v1:DemoX+DS201+2026_T1", "Data Science Foundations", 20_485, 20_605),
+    ("course-v1:OpenX+HIST110+2026", "World History", 20_454, 20_819),
+    ("course-v1:OpenX+BIO150+2026", "Biology Basics", 20_515, 20_635),
+    ("course-v1:MathX+ALG200+2026_Spring", "Linear Algebra", 20_485, 20_574),
+];
+
+const FIRST: &[&str] = &[
+    "Amara", "Bruno", "Chen", "Dalia", "Emeka", "Farah", "Goran", "Hana", "Ines", "Jonas", "Kwame", "Lena",
+    "Mateo", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tariq", "Uma", "Viktor", "Wen",
+];
+const LAST: &[&str] = &["Okafor", "Silva", "Nakamura", "Haddad", "Kowalski", "Moreau"];
+
+/// What the seed did, printable for the terminal.
+pub struct SeedSummary {
+    pub users_created: usize,
+}
+
+impl fmt::Display for SeedSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.users_created > 0 {
+            writeln!(f, "Demo data loaded ({} users created).", self.users_created)?;
+        } else {
+            writeln!(f, "Demo data is present.")?;
+        }
+        writeln!(f, "Demo sign-ins (username / password):")?;
+        for s in DEMO_SIGN_INS {
+            writeln!(f, "  {:<11} {:<22} {}", s.username, s.password, s.what)?;
+        }
+        Ok(())
+    }
+}
+
+/// Failure while seeding.
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("database error while seeding: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("could not hash a demo password: {0}")]
+    Hash(#[from] password::HashError),
+    #[error("demo data is inconsistent: {0}")]
+    Invalid(String),
+}
+
+struct DemoUser {
+    username: String,
+    full_name: String,
+    password: &'static str,
+    staff: bool,
+    superuser: bool,
+}
+
+fn demo_users() -> Vec<DemoUser> {
+    let mut out = vec![
+        DemoUser {
+            username: "admin".into(),
+            full_name: "Ada Admin".into(),
+            password: "registrar-admin",
+            staff: true,
+            superuser: true,
+        },
+        DemoUser {
+            username: "staff".into(),
+            full_name: "Sam Staff".into(),
+            password: "registrar-staff",
+            staff: true,
+            superuser: false,
+        },
+        DemoUser {
+            username: "instructor".into(),
+            full_name: "Irene Instructor".into(),
+            password: "registrar-instructor",
+            staff: false,
+            superuser: false,
+        },
+        DemoUser {
+            username: "learner".into(),
+            full_name: "Leo Learner".into(),
+            password: "registrar-learner",
+            staff: false,
+            superuser: false,
+        },
+        DemoUser {
+            username: "ta".into(),
+            full_name: "Tomás Assistant".into(),
+            password: "registrar-learner",
+            staff: false,
+            superuser: false,
+        },
+        DemoUser {
+            username: "orgadmin".into(),
+            full_name: "Olga Orgadmin".into(),
+            password: "registrar-learner",
+            staff: false,
+            superuser: false,
+        },
+    ];
+    for i in 0..46 {
+        let first = FIRST[i % FIRST.len()];
+        let last = LAST[i % LAST.len()];
+        out.push(DemoUser {
+            username: format!("learner{:02}", i + 1),
+            full_name: format!("{first} {last}"),
+            password: "registrar-learner",
+            staff: false,
+            superuser: false,
+        });
+    }
+    out
+}
+
+fn course(key: &str) -> Result<CourseKey, SeedError> {
+    CourseKey::parse(key).map_err(|e| SeedError::Invalid(e.message))
+}
+
+/// Load the demo data; idempotent. `show_progress` draws a bar on a terminal.
+pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, SeedError> {
+    let mut tx = db.pool.begin().await?;
+    for (key, name) in ORGS {
+        courses::upsert_org(&mut *tx, key, name).await?;
+    }
+    for (key, name, start, end) in COURSES {
+        let org = course(key)?.org().to_string();
+        let day = 86_400_000;
+        courses::upsert_course(
+            &mut *tx,
+            &courses::CourseSpec {
+                key,
+                org: &org,
+                display_name: name,
+                start_at: Some(start * day),
+                end_at: Some(end * day),
+                enrollment_start: Some((start - 30) * day),
+                enrollment_end: Some((start + 14) * day),
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+
+    let people = demo_users();
+    let bar = if show_progress {
+        indicatif::ProgressBar::new(people.len() as u64)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_message("demo users");
+    let mut hashes: Vec<(&str, String)> = Vec::new();
+    let mut created = 0;
+    let mut ids = Vec::with_capacity(people.len());
+    for person in &people {
+        bar.inc(1);
+        if let Some(existing) = users::find_by_username(db, &person.username).await? {
+            ids.push(existing.id);
+            continue;
+        }
+        let hash = match hashes.iter().find(|(pw, _)| *pw == person.password) {
+            Some((_, h)) => h.clone(),
+            None => {
+                let h = password::hash(person.password).await?;
+                hashes.push((person.password, h.clone()));
+                h
+            }
+        };
+        let email = format!("{}@example.org", person.username);
+        let id = users::insert(
+            &db.pool,
+            &users::NewUser {
+                username: &person.username,
+                email: &email,
+                full_name: &person.full_name,
+                password_hash: Some(&hash),
+                is_active: true,
+                is_staff: person.staff,
+                is_superuser: person.superuser,
+            },
+        )
+        .await
+        .map_err(|e| SeedError::Invalid(e.to_string()))?;
+        ids.push(id);
+        created += 1;
+    }
+    bar.finish_and_clear();
+
+    let id_of = |username: &str| -> Result<&str, SeedError> {
+        people
+            .iter()
+            .position(|p| p.username == username)
+            .and_then(|i| ids.get(i))
+            .map(String::as_str)
+            .ok_or_else(|| SeedError::Invalid(format!("no demo user {username}")))
+    };
+    let mut tx = db.pool.begin().await?;
+    let course_grants = [
+        ("instructor", Role::Instructor, "course-v1:DemoX+CS101+2026_T1"),
+        ("instructor", Role::Instructor, "course-v1:DemoX+DS201+2026_T1"),
+        ("instructor", Role::Staff, "course-v1:OpenX+HIST110+2026"),
+        ("ta", Role::Staff, "course-v1:DemoX+CS101+2026_T1"),
+        ("learner01", Role::BetaTester, "course-v1:DemoX+CS101+2026_T1"),
+        ("learner02", Role::LimitedStaff, "course-v1:DemoX+DS201+2026_T1"),
+        ("learner03", Role::DataResearcher, "course-v1:DemoX+DS201+2026_T1"),
+    ];
+    for (who, role, key) in course_grants {
+        let key = course(key)?;
+        roles::grant(&mut *tx, id_of(who)?, &Grant { role, scope: Scope::Course(key.clone()) }, None).await?;
+        courses::enroll(&mut *tx, id_of(who)?, &key.to_string(), "honor").await?;
+    }
+    let org = OrgKey::parse("OpenX").map_err(|e| SeedError::Invalid(e.message))?;
+    roles::grant(
+        &mut *tx,
+        id_of("orgadmin")?,
+        &Grant { role: Role::Instructor, scope: Scope::Org(org) },
+        None,
+    )
+    .await?;
+    for key in [
+        "course-v1:DemoX+CS101+2026_T1",
+        "course-v1:OpenX+HIST110+2026",
+        "course-v1:MathX+ALG200+2026_Spring",
+    ] {
+        courses::enroll(&mut *tx, id_of("learner")?, key, "verified").await?;
+    }
+    for (i, id) in ids.iter().enumerate().skip(6) {
+        // Each numbered learner takes one or two courses, spread over the catalogue.
+        let (first, _, _, _) = COURSES[i % COURSES.len()];
+        courses::enroll(&mut *tx, id, first, if i % 3 == 0 { "verified" } else { "audit" }).await?;
+        if i % 2 == 0 {
+            let (second, _, _, _) = COURSES[(i + 2) % COURSES.len()];
+            courses::enroll(&mut *tx, id, second, "audit").await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(SeedSummary { users_created: created })
+}

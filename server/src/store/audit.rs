@@ -1,0 +1,39 @@
+//! The audit log: append-only. This module offers no update and no delete.
+
+use super::now_ms;
+use sqlx::{Any, Executor};
+
+/// One audit entry.
+#[derive(Debug, Clone, Default)]
+pub struct Entry<'a> {
+    pub actor_id: Option<&'a str>,
+    pub actor_label: &'a str,
+    pub action: &'a str,
+    pub target_type: &'a str,
+    pub target_id: &'a str,
+    pub scope: Option<&'a str>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<&'a str>,
+}
+
+/// Append an entry, inside the caller's transaction.
+pub async fn append<'e, E: Executor<'e, Database = Any>>(ex: E, e: &Entry<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_label, action, target_type, target_id, scope, before_json, \
+         after_json, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(now_ms())
+    .bind(e.actor_id)
+    .bind(e.actor_label)
+    .bind(e.action)
+    .bind(e.target_type)
+    .bind(e.target_id)
+    .bind(e.scope)
+    .bind(e.before.as_ref().map(ToString::to_string))
+    .bind(e.after.as_ref().map(ToString::to_string))
+    .bind(e.reason)
+    .execute(ex)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,205 @@
+//! Persistence: one sqlx pool over SQLite (the embedded default) or PostgreSQL, chosen by URL.
+//!
+//! Owns connecting, migrating and the per-aggregate query modules. SQL is portable (`$1`
+//! placeholders, `RETURNING`, epoch-millisecond timestamps, text ids) and goes through sqlx's `Any`
+//! driver so one binary serves both engines. Explicit column lists only; no raw database text leaves
+//! this module's callers (they log it and show an operation id).
+
+pub mod audit;
+pub mod courses;
+pub mod roles;
+pub mod sessions;
+pub mod throttle;
+pub mod tokens;
+pub mod users;
+
+use sqlx::any::{AnyPoolOptions, AnyTypeInfo};
+use sqlx::{Any, AnyPool, Decode, Type};
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Which engine the pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The engine a database URL names, or a message saying what is wrong with it.
+    pub fn of_url(url: &str) -> Result<Self, String> {
+        if url.starts_with("sqlite:") {
+            Ok(Self::Sqlite)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Ok(Self::Postgres)
+        } else {
+            Err(format!(
+                "DATABASE_URL must start with sqlite: or postgres:, not '{}'",
+                url.split(':').next().unwrap_or_default()
+            ))
+        }
+    }
+}
+
+/// The database: a pool and its dialect. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub pool: AnyPool,
+    pub dialect: Dialect,
+}
+
+/// A failure to open or migrate the database, with a message for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    BadUrl(String),
+    #[error("cannot create the data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("cannot connect to the database: {0}")]
+    Connect(sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(sqlx::migrate::MigrateError),
+}
+
+impl Db {
+    /// Connect to `url`, creating the SQLite file (and its directory) if needed. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Self, OpenError> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::of_url(url).map_err(OpenError::BadUrl)?;
+        let mut url = url.to_owned();
+        if dialect == Dialect::Sqlite {
+            if let Some(dir) = sqlite_file(&url).and_then(|f| Path::new(f).parent().map(Path::to_path_buf)) {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(&dir)
+                        .map_err(|source| OpenError::DataDir { path: dir.display().to_string(), source })?;
+                }
+            }
+            if !url.contains("mode=") && !url.contains(":memory:") {
+                url.push_str(if url.contains('?') { "&mode=rwc" } else { "?mode=rwc" });
+            }
+        }
+        let max = if dialect == Dialect::Sqlite { 8 } else { 16 };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                        sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect(&url)
+            .await
+            .map_err(OpenError::Connect)?;
+        if dialect == Dialect::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL").execute(&pool).await.map_err(OpenError::Connect)?;
+        }
+        Ok(Self { pool, dialect })
+    }
+
+    /// Apply every pending migration of this dialect.
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        let migrator = match self.dialect {
+            Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+            Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
+        };
+        migrator.run(&self.pool).await.map_err(OpenError::Migrate)
+    }
+
+    /// Connect and migrate: what `serve` does at start (fail fast).
+    pub async fn open(url: &str) -> Result<Self, OpenError> {
+        let db = Self::connect(url).await?;
+        db.migrate().await?;
+        Ok(db)
+    }
+}
+
+fn sqlite_file(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let file = rest.split('?').next()?;
+    (!file.is_empty() && file != ":memory:").then_some(file)
+}
+
+/// Now, as UTC epoch milliseconds.
+#[must_use]
+pub fn now_ms() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// A new text id.
+#[must_use]
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// A boolean column: `BOOLEAN` on PostgreSQL, `INTEGER` 0/1 on SQLite; decodes from either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flag(pub bool);
+
+impl Type<Any> for Flag {
+    fn type_info() -> AnyTypeInfo {
+        <bool as Type<Any>>::type_info()
+    }
+
+    fn compatible(_ty: &AnyTypeInfo) -> bool {
+        true
+    }
+}
+
+impl<'r> Decode<'r, Any> for Flag {
+    fn decode(value: sqlx::any::AnyValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+        match <bool as Decode<Any>>::decode(value.clone()) {
+            Ok(b) => Ok(Self(b)),
+            Err(_) => <i64 as Decode<Any>>::decode(value).map(|i| Self(i != 0)),
+        }
+    }
+}
+
+impl From<Flag> for bool {
+    fn from(f: Flag) -> Self {
+        f.0
+    }
+}
+
+/// Escape `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern and wrap it for a contains-search.
+#[must_use]
+pub fn like_contains(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 2);
+    out.push('%');
+    for c in term.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialect_from_url() {
+        assert_eq!(Dialect::of_url("sqlite://data/x.db").unwrap(), Dialect::Sqlite);
+        assert_eq!(Dialect::of_url("postgres://localhost/test").unwrap(), Dialect::Postgres);
+        assert!(Dialect::of_url("mysql://x").unwrap_err().contains("mysql"));
+    }
+
+    #[test]
+    fn sqlite_file_paths() {
+        assert_eq!(sqlite_file("sqlite://data/registrar.db?mode=rwc"), Some("data/registrar.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(like_contains(" A_b%"), "%a\\_b\\%%");
+    }
+}

@@ -1,0 +1,78 @@
+//! Browser sessions: stored by the SHA-256 of the cookie secret, ended server-side.
+
+use super::{now_ms, users::UserRow, Db};
+use sqlx::{Any, Executor};
+
+/// Open a session for `user_id`, valid for `ttl_ms`.
+pub async fn create<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id_hash: &str,
+    user_id: &str,
+    ttl_ms: i64,
+    ip: &str,
+    user_agent: &str,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) \
+         VALUES ($1, $2, $3, $3, $4, $5, $6)",
+    )
+    .bind(id_hash)
+    .bind(user_id)
+    .bind(now)
+    .bind(now.saturating_add(ttl_ms))
+    .bind(ip)
+    .bind(user_agent.chars().take(255).collect::<String>())
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The user of a live session, or `None` if the session is unknown or expired.
+pub async fn resolve(db: &Db, id_hash: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, u.is_active, u.is_staff, \
+         u.is_superuser, u.date_joined, u.last_login \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > $2",
+    )
+    .bind(id_hash)
+    .bind(now_ms())
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// End one session.
+pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&db.pool).await?;
+    Ok(())
+}
+
+/// End every session of a user (deactivation, password change, retirement).
+pub async fn delete_for_user<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+        .bind(user_id)
+        .execute(ex)
+        .await?
+        .rows_affected())
+}
+
+/// Live sessions of a user.
+pub async fn count_live(db: &Db, user_id: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+        .bind(user_id)
+        .bind(now_ms())
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// Remove expired sessions; returns how many.
+pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}

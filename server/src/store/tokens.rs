@@ -1,0 +1,59 @@
+//! Bearer tokens for service clients: stored hashed, resolved to their user, revocable.
+
+use super::{new_id, now_ms, users::UserRow, Db};
+
+/// Store a new token (by hash) for `user_id`; returns the token's id.
+pub async fn create(
+    db: &Db,
+    token_hash: &str,
+    user_id: &str,
+    name: &str,
+    expires_at: Option<i64>,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(token_hash)
+    .bind(user_id)
+    .bind(name)
+    .bind(now_ms())
+    .bind(expires_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(id)
+}
+
+/// The user of a live (unrevoked, unexpired) token, stamping its last use.
+pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let now = now_ms();
+    let user: Option<UserRow> = sqlx::query_as(
+        "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, u.is_active, u.is_staff, \
+         u.is_superuser, u.date_joined, u.last_login \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
+    )
+    .bind(token_hash)
+    .bind(now)
+    .fetch_optional(&db.pool)
+    .await?;
+    if user.is_some() {
+        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
+            .bind(token_hash)
+            .bind(now)
+            .execute(&db.pool)
+            .await?;
+    }
+    Ok(user)
+}
+
+/// Revoke every token of a user.
+pub async fn revoke_for_user(db: &Db, user_id: &str) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
+        .bind(user_id)
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?
+        .rows_affected())
+}

@@ -1,0 +1,154 @@
+//! The users table: accounts, credentials, flags and sign-in bookkeeping.
+
+use super::{new_id, now_ms, Db, Flag};
+use sqlx::{Any, AssertSqlSafe, Executor, FromRow};
+
+/// A user row as the server needs it. The password hash never leaves the server.
+#[derive(Debug, Clone, FromRow)]
+pub struct UserRow {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub password_hash: Option<String>,
+    pub is_active: Flag,
+    pub is_staff: Flag,
+    pub is_superuser: Flag,
+    pub date_joined: i64,
+    pub last_login: Option<i64>,
+}
+
+const COLUMNS: &str = "id, username, email, full_name, password_hash, is_active, is_staff, is_superuser, \
+                       date_joined, last_login";
+
+/// What a new account needs.
+#[derive(Debug, Clone)]
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub full_name: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub is_active: bool,
+    pub is_staff: bool,
+    pub is_superuser: bool,
+}
+
+/// Why an insert or update was refused by a uniqueness rule.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError {
+    #[error("username taken")]
+    UsernameTaken,
+    #[error("email taken")]
+    EmailTaken,
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
+}
+
+fn classify(e: sqlx::Error) -> WriteError {
+    if let sqlx::Error::Database(db) = &e {
+        if db.is_unique_violation() {
+            let msg = db.message().to_lowercase();
+            let constraint = db.constraint().unwrap_or_default().to_lowercase();
+            if msg.contains("email") || constraint.contains("email") {
+                return WriteError::EmailTaken;
+            }
+            if msg.contains("username") || constraint.contains("username") {
+                return WriteError::UsernameTaken;
+            }
+        }
+    }
+    WriteError::Db(e)
+}
+
+/// Insert a user; returns the new id. Uniqueness is on the case-folded username and email.
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user: &NewUser<'_>,
+) -> Result<String, WriteError> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO users (id, username, username_key, email, email_key, full_name, password_hash, \
+         is_active, is_staff, is_superuser, date_joined) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&id)
+    .bind(user.username)
+    .bind(user.username.to_lowercase())
+    .bind(user.email)
+    .bind(user.email.to_lowercase())
+    .bind(user.full_name)
+    .bind(user.password_hash)
+    .bind(user.is_active)
+    .bind(user.is_staff)
+    .bind(user.is_superuser)
+    .bind(now_ms())
+    .execute(ex)
+    .await
+    .map_err(classify)?;
+    Ok(id)
+}
+
+/// Find by username or email (case-insensitive).
+pub async fn find_by_login(db: &Db, identifier: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    let key = identifier.trim().to_lowercase();
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE username_key = $1 OR email_key = $1"
+    )))
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await
+}
+
+/// Find by username (case-insensitive).
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE username_key = $1")))
+        .bind(username.trim().to_lowercase())
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Find by id.
+pub async fn get(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
+    sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Stamp a successful sign-in.
+pub async fn record_login<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET last_login = $2 WHERE id = $1").bind(id).bind(now_ms()).execute(ex).await?;
+    Ok(())
+}
+
+/// Changes `manage-user` may make to an existing account.
+#[derive(Debug, Clone)]
+pub struct Update<'a> {
+    pub is_staff: bool,
+    pub is_superuser: bool,
+    /// `Some(None)` makes the password unusable; `None` leaves it.
+    pub password_hash: Option<Option<&'a str>>,
+}
+
+/// Apply `manage-user` changes.
+pub async fn update<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+    u: &Update<'_>,
+) -> Result<(), sqlx::Error> {
+    let (set_password, hash) = match u.password_hash {
+        Some(h) => (true, h),
+        None => (false, None),
+    };
+    sqlx::query(
+        "UPDATE users SET is_staff = $2, is_superuser = $3, \
+         password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(u.is_staff)
+    .bind(u.is_superuser)
+    .bind(set_password)
+    .bind(hash)
+    .execute(ex)
+    .await?;
+    Ok(())
+}

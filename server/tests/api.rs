@@ -1,0 +1,11 @@
+//! The server's one integration test binary: the real router over a real database, on SQLite and on
+//! PostgreSQL. Add modules here rather than new test binaries (each binary is another link on CI).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod common;
+
+mod api {
+    pub mod cli;
+    pub mod session;
+    pub mod sweep;
+}

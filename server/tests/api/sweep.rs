@@ -1,0 +1,119 @@
+//! The authorization sweep: every registered server function and REST route, called anonymously and
+//! as an under-privileged learner. A new endpoint must be classified here before this test passes.
+
+use crate::common::{Engine, TestApp};
+use http::Method;
+use server::http::{Access, REST_ROUTES};
+
+/// Who may call each server function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Nobody,
+    SignedIn,
+    GlobalStaff,
+    CourseStaff,
+}
+
+const SERVER_FNS: &[(&str, Needs)] = &[
+    ("/api/session/login", Needs::Nobody),
+    ("/api/session/register", Needs::Nobody),
+    ("/api/session/me", Needs::Nobody),
+    ("/api/session/logout", Needs::SignedIn),
+    ("/api/account/get", Needs::SignedIn),
+    ("/api/courses/list", Needs::GlobalStaff),
+    ("/api/courses/overview", Needs::CourseStaff),
+];
+
+fn registered() -> Vec<(String, Method)> {
+    let mut paths: Vec<_> = server_fn::axum::server_fn_paths().map(|(p, m)| (p.to_owned(), m)).collect();
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    paths
+}
+
+#[test]
+fn every_server_function_is_classified_and_public_ones_are_listed() {
+    let registered = registered();
+    assert!(!registered.is_empty(), "no server functions registered");
+    for (path, _) in &registered {
+        let needs = SERVER_FNS.iter().find(|(p, _)| p == path).map(|(_, n)| *n);
+        assert!(needs.is_some(), "{path} is not classified in the sweep: add it to SERVER_FNS");
+        let public = app::api::PUBLIC_ENDPOINTS.contains(&path.as_str());
+        assert_eq!(public, needs == Some(Needs::Nobody), "{path}: the public list and the sweep disagree");
+    }
+    for (path, _) in SERVER_FNS {
+        assert!(registered.iter().any(|(p, _)| p == path), "{path} is classified but not registered");
+    }
+}
+
+async fn anonymous_calls_are_refused(engine: Engine) {
+    let app = TestApp::new(engine).await;
+    for (path, method) in registered() {
+        let public = app::api::PUBLIC_ENDPOINTS.contains(&path.as_str());
+        let reply = match method {
+            Method::GET => app.get(&path, None).await,
+            _ => app.post_form(&path, &[], None).await,
+        };
+        if public {
+            assert_ne!(reply.status, 401, "{path} is public but refused anonymous callers");
+        } else {
+            assert_eq!(reply.status, 401, "{path} answered an anonymous caller: {}", reply.body);
+            assert_eq!(reply.error_code(), "AUTH_REQUIRED", "{path}");
+        }
+    }
+    // Paths under /api that no function serves are refused too, not leaked as pages.
+    assert_eq!(app.post_form("/api/nothing/here", &[], None).await.status, 401);
+    for (path, method, access) in REST_ROUTES {
+        let reply = match *method {
+            Method::GET => app.get(path, None).await,
+            _ => app.post_form(path, &[], None).await,
+        };
+        match access {
+            Access::Public => assert!(reply.status.is_success(), "{path}: {}", reply.status),
+            Access::SignedIn => assert_eq!(reply.status, 401, "{path}"),
+        }
+    }
+    app.cleanup().await;
+}
+
+async fn under_privileged_calls_are_refused(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let learner = app.sign_in("learner", "registrar-learner").await;
+    let instructor = app.sign_in("instructor", "registrar-instructor").await;
+    let course = "course-v1:DemoX+CS101+2026_T1";
+    for (path, needs) in SERVER_FNS {
+        let form: &[(&str, &str)] = match *needs {
+            Needs::CourseStaff => &[("course", course)],
+            Needs::GlobalStaff => &[("search", ""), ("page", "1")],
+            _ => continue,
+        };
+        let reply = app.post_form(path, form, Some(&learner)).await;
+        assert_eq!(reply.status, 403, "{path} let a learner in: {}", reply.body);
+        assert_eq!(reply.error_code(), "FORBIDDEN");
+        if *needs == Needs::GlobalStaff {
+            let reply = app.post_form(path, form, Some(&instructor)).await;
+            assert_eq!(reply.status, 403, "{path} let a course instructor in");
+        }
+    }
+    // The instructor may open their own course but not someone else's.
+    let own = app.post_form("/api/courses/overview", &[("course", course)], Some(&instructor)).await;
+    assert_eq!(own.status, 200, "{}", own.body);
+    let other = app
+        .post_form(
+            "/api/courses/overview",
+            &[("course", "course-v1:MathX+ALG200+2026_Spring")],
+            Some(&instructor),
+        )
+        .await;
+    assert_eq!(other.status, 403);
+    // Org-wide roles reach every course of the org, and only that org.
+    let orgadmin = app.sign_in("orgadmin", "registrar-learner").await;
+    let in_org = app
+        .post_form("/api/courses/overview", &[("course", "course-v1:OpenX+BIO150+2026")], Some(&orgadmin))
+        .await;
+    assert_eq!(in_org.status, 200, "{}", in_org.body);
+    let outside = app.post_form("/api/courses/overview", &[("course", course)], Some(&orgadmin)).await;
+    assert_eq!(outside.status, 403);
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(anonymous_calls_are_refused, under_privileged_calls_are_refused);

@@ -1,0 +1,210 @@
+//! Test harness: a fresh database per test (a temporary SQLite file, or a new PostgreSQL database),
+//! the real router, and helpers to call it like a browser or a client would.
+
+use axum::body::Body;
+use axum::Router;
+use http::{header, Request, StatusCode};
+use http_body_util::BodyExt;
+use server::backend::AuthPolicy;
+use server::http::{origin::OriginPolicy, router, AppState};
+use server::store::Db;
+use tower::ServiceExt;
+
+/// The database engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Run each listed `async fn name(engine: Engine)` once per engine, as `sqlite::name` and `postgres::name`.
+#[macro_export]
+macro_rules! on_both_engines {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test] async fn $name() { super::$name($crate::common::Engine::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test] async fn $name() { super::$name($crate::common::Engine::Postgres).await } )*
+        }
+    };
+}
+
+/// A database of its own for one test: a temporary SQLite file, or a new PostgreSQL database.
+pub struct TestDb {
+    pub url: String,
+    pub db: Db,
+    admin: Option<(String, String)>,
+}
+
+impl TestDb {
+    pub async fn new(engine: Engine) -> Self {
+        let name = format!("registrar_t_{}", uuid::Uuid::new_v4().simple());
+        match engine {
+            Engine::Sqlite => {
+                let path = std::env::temp_dir().join("registrar-tests").join(format!("{name}.db"));
+                let url = format!("sqlite://{}", path.display());
+                let db = Db::open(&url).await.expect("open sqlite");
+                Self { url, db, admin: None }
+            }
+            Engine::Postgres => {
+                let admin_url = std::env::var("REGISTRAR_TEST_PG_URL")
+                    .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned());
+                sqlx::any::install_default_drivers();
+                let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url)
+                    .await
+                    .unwrap_or_else(|e| panic!("PostgreSQL must answer at {admin_url} for the tests: {e}"));
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                    .execute(&mut conn)
+                    .await
+                    .unwrap();
+                let base = admin_url.rsplit_once('/').map_or(admin_url.as_str(), |(b, _)| b).to_owned();
+                let url = format!("{base}/{name}");
+                let db = Db::open(&url).await.expect("open postgres");
+                Self { url, db, admin: Some((admin_url, name)) }
+            }
+        }
+    }
+
+    /// Close the pool; drop a PostgreSQL database, delete a SQLite file.
+    pub async fn cleanup(self) {
+        self.db.pool.close().await;
+        match self.admin {
+            Some((admin_url, name)) => {
+                if let Ok(mut conn) = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin_url).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                }
+            }
+            None => {
+                if let Some(path) = self.url.strip_prefix("sqlite://") {
+                    for suffix in ["", "-wal", "-shm"] {
+                        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The application under test.
+pub struct TestApp {
+    pub router: Router,
+    pub db: TestDb,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    /// The `code` of an `ApiError` body (the first, for a form).
+    pub fn error_code(&self) -> String {
+        let v = self.json();
+        let inner =
+            v.get("Domain").or_else(|| v.get("Form").and_then(|f| f.get(0))).cloned().unwrap_or_default();
+        inner.get("code").and_then(|c| c.as_str()).unwrap_or_default().to_owned()
+    }
+
+    /// The session cookie this response sets, if any (`name=value`).
+    pub fn session_cookie(&self) -> Option<String> {
+        self.set_cookie().map(|v| v.split(';').next().unwrap_or_default().to_owned())
+    }
+
+    /// The whole `Set-Cookie` header of the session cookie.
+    pub fn set_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("registrar_session="))
+            .map(str::to_owned)
+    }
+}
+
+impl TestApp {
+    pub async fn new(engine: Engine) -> Self {
+        Self::with_policy(engine, AuthPolicy::default()).await
+    }
+
+    pub async fn with_policy(engine: Engine, policy: AuthPolicy) -> Self {
+        let db = TestDb::new(engine).await;
+        let addr = "127.0.0.1:3000".parse().unwrap();
+        let state = AppState::new(
+            server::cli::leptos_options(addr, "target/site"),
+            db.db.clone(),
+            policy,
+            OriginPolicy::default(),
+            false,
+        );
+        Self { router: router(state), db }
+    }
+
+    /// With the demo data loaded.
+    pub async fn seeded(engine: Engine) -> Self {
+        let app = Self::new(engine).await;
+        server::seed::seed_demo(&app.db.db, false).await.expect("seed");
+        app
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    /// A form POST to a server function as a script would send it (JSON answers, no redirects).
+    pub fn form_request(path: &str, cookie: Option<&str>) -> http::request::Builder {
+        let mut req = Request::post(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        self.send(Self::form_request(path, cookie).body(Body::from(body)).unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str, cookie: Option<&str>) -> Reply {
+        let mut req = Request::get(path).header(header::HOST, "127.0.0.1:3000");
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        self.send(req.body(Body::empty()).unwrap()).await
+    }
+
+    /// Sign in and return the session cookie.
+    pub async fn sign_in(&self, username: &str, password: &str) -> String {
+        let reply = self
+            .post_form("/api/session/login", &[("identifier", username), ("password", password)], None)
+            .await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "sign-in failed: {} {}",
+            reply.status,
+            reply.body
+        );
+        reply.session_cookie().expect("a session cookie")
+    }
+
+    pub async fn cleanup(self) {
+        self.db.cleanup().await;
+    }
+}

@@ -1,0 +1,255 @@
+//! The coded error every layer speaks.
+//!
+//! Owns the catalogue of error codes, their user-facing messages and their kind (which the server maps
+//! to an HTTP status in one table). It must never carry database or transport text: callers that hit an
+//! internal failure log it and return [`ErrorCode::Internal`] with an operation id.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What kind of failure a code is; the server maps each kind to one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    /// The caller is not signed in (401).
+    Unauthenticated,
+    /// The caller is signed in but may not do this (403).
+    Forbidden,
+    /// The thing does not exist, or the caller may not know it exists (404).
+    NotFound,
+    /// The request conflicts with the current state (409).
+    Conflict,
+    /// The input is malformed or breaks a rule (422).
+    Invalid,
+    /// Too many attempts; try again later (429).
+    Throttled,
+    /// Our fault; the message carries an operation id found in the server log (500).
+    Internal,
+}
+
+/// Every error the product can show, with a stable code (serialized as the code string).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ErrorCode {
+    AuthRequired,
+    AuthBadCredentials,
+    AuthLocked,
+    AuthThrottled,
+    AuthInactive,
+    AuthBadOrigin,
+    Forbidden,
+    NotFound,
+    UsernameInvalid,
+    UsernameTaken,
+    EmailInvalid,
+    EmailTaken,
+    FullNameInvalid,
+    PasswordWeak,
+    PasswordMismatch,
+    CourseKeyInvalid,
+    OrgKeyInvalid,
+    RoleUnknown,
+    InputInvalid,
+    Internal,
+}
+
+impl ErrorCode {
+    /// The stable, documented code string (as in `TEAM_LAST_ADMIN`).
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::AuthRequired => "AUTH_REQUIRED",
+            Self::AuthBadCredentials => "AUTH_BAD_CREDENTIALS",
+            Self::AuthLocked => "AUTH_LOCKED",
+            Self::AuthThrottled => "AUTH_THROTTLED",
+            Self::AuthInactive => "AUTH_INACTIVE",
+            Self::AuthBadOrigin => "AUTH_BAD_ORIGIN",
+            Self::Forbidden => "FORBIDDEN",
+            Self::NotFound => "NOT_FOUND",
+            Self::UsernameInvalid => "USERNAME_INVALID",
+            Self::UsernameTaken => "USERNAME_TAKEN",
+            Self::EmailInvalid => "EMAIL_INVALID",
+            Self::EmailTaken => "EMAIL_TAKEN",
+            Self::FullNameInvalid => "FULL_NAME_INVALID",
+            Self::PasswordWeak => "PASSWORD_WEAK",
+            Self::PasswordMismatch => "PASSWORD_MISMATCH",
+            Self::CourseKeyInvalid => "COURSE_KEY_INVALID",
+            Self::OrgKeyInvalid => "ORG_KEY_INVALID",
+            Self::RoleUnknown => "ROLE_UNKNOWN",
+            Self::InputInvalid => "INPUT_INVALID",
+            Self::Internal => "INTERNAL",
+        }
+    }
+
+    /// The kind of failure, which decides the HTTP status.
+    #[must_use]
+    pub const fn kind(self) -> ErrorKind {
+        match self {
+            Self::AuthRequired => ErrorKind::Unauthenticated,
+            Self::AuthBadCredentials | Self::AuthInactive => ErrorKind::Unauthenticated,
+            Self::AuthLocked | Self::AuthThrottled => ErrorKind::Throttled,
+            Self::AuthBadOrigin | Self::Forbidden => ErrorKind::Forbidden,
+            Self::NotFound => ErrorKind::NotFound,
+            Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
+            Self::UsernameInvalid
+            | Self::EmailInvalid
+            | Self::FullNameInvalid
+            | Self::PasswordWeak
+            | Self::PasswordMismatch
+            | Self::CourseKeyInvalid
+            | Self::OrgKeyInvalid
+            | Self::RoleUnknown
+            | Self::InputInvalid => ErrorKind::Invalid,
+            Self::Internal => ErrorKind::Internal,
+        }
+    }
+
+    /// The default message a user sees for this code.
+    #[must_use]
+    pub const fn default_message(self) -> &'static str {
+        match self {
+            Self::AuthRequired => "Please sign in to continue.",
+            Self::AuthBadCredentials => {
+                "That sign-in did not work. Check your username or email and password."
+            }
+            Self::AuthLocked => {
+                "Too many failed sign-ins. This account is locked for a few minutes; try again later."
+            }
+            Self::AuthThrottled => "Too many failed sign-ins from your network. Wait a minute and try again.",
+            Self::AuthInactive => "This account is not active. Contact your administrator.",
+            Self::AuthBadOrigin => "This request did not come from a Registrar page and was refused.",
+            Self::Forbidden => "You do not have permission to do that.",
+            Self::NotFound => "We could not find that.",
+            Self::UsernameInvalid => "Usernames are 2 to 30 characters: letters, digits, '_', '-' and '.'.",
+            Self::UsernameTaken => "That username is already taken.",
+            Self::EmailInvalid => "Enter an email address like name@example.org.",
+            Self::EmailTaken => "An account with that email already exists.",
+            Self::FullNameInvalid => "Enter your full name (at most 255 characters).",
+            Self::PasswordWeak => {
+                "Passwords need at least 10 characters and must not be your username or email."
+            }
+            Self::PasswordMismatch => "The two passwords do not match.",
+            Self::CourseKeyInvalid => "Course keys look like course-v1:Org+Number+Run.",
+            Self::OrgKeyInvalid => "Organization keys are 2 to 64 letters, digits, '_', '-' or '.'.",
+            Self::RoleUnknown => "That role does not exist here.",
+            Self::InputInvalid => "Some of the input is not valid.",
+            Self::Internal => "Something went wrong on our side.",
+        }
+    }
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A domain error: a code, a specific message, and optionally the form field it concerns.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct DomainError {
+    pub code: ErrorCode,
+    pub message: String,
+    /// The form field the error concerns, so the page can show it next to that field.
+    pub field: Option<String>,
+}
+
+impl DomainError {
+    /// An error with the code's default message.
+    #[must_use]
+    pub fn new(code: ErrorCode) -> Self {
+        Self { code, message: code.default_message().to_owned(), field: None }
+    }
+
+    /// An error with a specific message.
+    #[must_use]
+    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None }
+    }
+
+    /// Attach the form field this error concerns.
+    #[must_use]
+    pub fn on_field(mut self, field: &str) -> Self {
+        self.field = Some(field.to_owned());
+        self
+    }
+
+    /// An internal error that names the operation id logged on the server.
+    #[must_use]
+    pub fn internal(operation_id: &str) -> Self {
+        Self::with_message(
+            ErrorCode::Internal,
+            format!("Something went wrong on our side (operation {operation_id}). It has been logged."),
+        )
+    }
+
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        self.code.kind()
+    }
+}
+
+impl From<ErrorCode> for DomainError {
+    fn from(code: ErrorCode) -> Self {
+        Self::new(code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_screaming_snake_case_and_unique() {
+        let all = [
+            ErrorCode::AuthRequired,
+            ErrorCode::AuthBadCredentials,
+            ErrorCode::AuthLocked,
+            ErrorCode::AuthThrottled,
+            ErrorCode::AuthInactive,
+            ErrorCode::AuthBadOrigin,
+            ErrorCode::Forbidden,
+            ErrorCode::NotFound,
+            ErrorCode::UsernameInvalid,
+            ErrorCode::UsernameTaken,
+            ErrorCode::EmailInvalid,
+            ErrorCode::EmailTaken,
+            ErrorCode::FullNameInvalid,
+            ErrorCode::PasswordWeak,
+            ErrorCode::PasswordMismatch,
+            ErrorCode::CourseKeyInvalid,
+            ErrorCode::OrgKeyInvalid,
+            ErrorCode::RoleUnknown,
+            ErrorCode::InputInvalid,
+            ErrorCode::Internal,
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for code in all {
+            let s = code.as_str();
+            assert!(s.chars().all(|c| c.is_ascii_uppercase() || c == '_'), "{s}");
+            assert!(seen.insert(s), "duplicate code {s}");
+            assert!(!code.default_message().is_empty());
+        }
+    }
+
+    #[test]
+    fn codes_serialize_as_their_code_string() {
+        for code in [ErrorCode::AuthRequired, ErrorCode::CourseKeyInvalid, ErrorCode::Internal] {
+            assert_eq!(serde_json::to_string(&code).unwrap(), format!("\"{}\"", code.as_str()));
+        }
+    }
+
+    #[test]
+    fn bad_credentials_message_does_not_say_which_part_was_wrong() {
+        let msg = ErrorCode::AuthBadCredentials.default_message().to_lowercase();
+        assert!(!msg.contains("unknown user"));
+        assert!(!msg.contains("incorrect password"));
+        assert!(!msg.contains("no such"));
+    }
+
+    #[test]
+    fn internal_error_names_the_operation() {
+        let e = DomainError::internal("op-123");
+        assert_eq!(e.kind(), ErrorKind::Internal);
+        assert!(e.message.contains("op-123"));
+    }
+}

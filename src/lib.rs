@@ -1,0 +1,15 @@
+//! Registrar's domain: the rules every other crate shares.
+//!
+//! This crate owns identifiers and keys, the role hierarchy and permission decisions, account
+//! policies (usernames, emails, passwords) and the coded error every layer speaks. It is pure: no IO,
+//! no database, no HTTP, no clock. It compiles to `wasm32-unknown-unknown` so the browser validates
+//! with exactly the rules the server enforces.
+
+pub mod account;
+pub mod authz;
+pub mod error;
+pub mod identifiers;
+pub mod ids;
+pub mod roles;
+
+pub use error::{DomainError, ErrorCode, ErrorKind};

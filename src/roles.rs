@@ -1,0 +1,197 @@
+//! Roles and scopes: which roles exist, at which scope each may be granted, and how they are stored.
+//!
+//! A role assignment is `(role, scope)` where the scope is global, one organization or one course
+//! (NULL columns in the database instead of the anchor's empty strings). "Global staff" is not a role
+//! row: it is the user's `is_staff` flag.
+
+use crate::error::{DomainError, ErrorCode};
+use crate::ids::{CourseKey, OrgKey};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Where a role applies.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    Global,
+    Org(OrgKey),
+    Course(CourseKey),
+}
+
+impl Scope {
+    #[must_use]
+    pub fn kind(&self) -> ScopeKind {
+        match self {
+            Self::Global => ScopeKind::Global,
+            Self::Org(_) => ScopeKind::Org,
+            Self::Course(_) => ScopeKind::Course,
+        }
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Global => f.write_str("everywhere"),
+            Self::Org(org) => write!(f, "organization {org}"),
+            Self::Course(course) => write!(f, "course {course}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum ScopeKind {
+    Global,
+    Org,
+    Course,
+}
+
+impl ScopeKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Global => "global",
+            Self::Org => "org",
+            Self::Course => "course",
+        }
+    }
+}
+
+/// Roles stored as role-assignment rows. The stored strings are Open edX's, so data migrates as is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// "Admin" in the UI (`instructor`).
+    Instructor,
+    /// "Staff".
+    Staff,
+    /// "Limited Staff": counts as staff in the LMS, no Studio access.
+    LimitedStaff,
+    /// "Beta Testers".
+    BetaTester,
+    /// "Data Researcher".
+    DataResearcher,
+    /// May create courses and libraries everywhere (`course_creator_group`).
+    CourseCreator,
+    /// May create courses and libraries in one org (`org_course_creator_group`).
+    OrgContentCreator,
+    /// Support staff (global).
+    Support,
+}
+
+impl Role {
+    pub const ALL: [Role; 8] = [
+        Role::Instructor,
+        Role::Staff,
+        Role::LimitedStaff,
+        Role::BetaTester,
+        Role::DataResearcher,
+        Role::CourseCreator,
+        Role::OrgContentCreator,
+        Role::Support,
+    ];
+
+    /// The stored string.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Instructor => "instructor",
+            Self::Staff => "staff",
+            Self::LimitedStaff => "limited_staff",
+            Self::BetaTester => "beta_testers",
+            Self::DataResearcher => "data_researcher",
+            Self::CourseCreator => "course_creator_group",
+            Self::OrgContentCreator => "org_course_creator_group",
+            Self::Support => "support",
+        }
+    }
+
+    /// The name people see.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Instructor => "Admin",
+            Self::Staff => "Staff",
+            Self::LimitedStaff => "Limited Staff",
+            Self::BetaTester => "Beta Tester",
+            Self::DataResearcher => "Data Researcher",
+            Self::CourseCreator => "Course Creator",
+            Self::OrgContentCreator => "Org Content Creator",
+            Self::Support => "Support",
+        }
+    }
+
+    /// Parse a stored string (or the LMS API alias `beta`).
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        let s = s.trim();
+        if s == "beta" {
+            return Ok(Self::BetaTester);
+        }
+        Self::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| {
+            DomainError::with_message(ErrorCode::RoleUnknown, format!("'{s}' is not a role Registrar knows."))
+        })
+    }
+
+    /// Whether this role may be granted at that kind of scope.
+    #[must_use]
+    pub const fn allowed_at(self, kind: ScopeKind) -> bool {
+        match self {
+            Self::Instructor | Self::Staff | Self::DataResearcher => {
+                matches!(kind, ScopeKind::Course | ScopeKind::Org)
+            }
+            Self::LimitedStaff | Self::BetaTester => matches!(kind, ScopeKind::Course),
+            Self::OrgContentCreator => matches!(kind, ScopeKind::Org),
+            Self::CourseCreator | Self::Support => matches!(kind, ScopeKind::Global),
+        }
+    }
+
+    /// Validate a role for a scope, with a message that names both.
+    pub fn check_scope(self, scope: &Scope) -> Result<(), DomainError> {
+        if self.allowed_at(scope.kind()) {
+            Ok(())
+        } else {
+            Err(DomainError::with_message(
+                ErrorCode::RoleUnknown,
+                format!("{} cannot be granted at {} scope.", self.label(), scope.kind().as_str()),
+            ))
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One role assignment held by a user.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Grant {
+    pub role: Role,
+    pub scope: Scope,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_strings_round_trip() {
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()).unwrap(), role);
+        }
+        assert_eq!(Role::parse("beta").unwrap(), Role::BetaTester);
+        let err = Role::parse("wizard").unwrap_err();
+        assert!(err.message.contains("wizard"));
+    }
+
+    #[test]
+    fn scope_rules() {
+        let course = Scope::Course(CourseKey::parse("course-v1:DemoX+A+1").unwrap());
+        let org = Scope::Org(OrgKey::parse("DemoX").unwrap());
+        assert!(Role::Instructor.check_scope(&course).is_ok());
+        assert!(Role::Instructor.check_scope(&org).is_ok());
+        assert!(Role::Instructor.check_scope(&Scope::Global).is_err());
+        assert!(Role::BetaTester.check_scope(&org).is_err());
+        assert!(Role::CourseCreator.check_scope(&Scope::Global).is_ok());
+        assert!(Role::CourseCreator.check_scope(&course).is_err());
+    }
+}

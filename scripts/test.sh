@@ -24,6 +24,5 @@ step "unit and integration tests (SQLite and PostgreSQL)"
 cargo test -p registrar -p app -p server
 
 step "browser tests (Chromium, JavaScript off and on)"
-mkdir -p target/e2e
-rm -f target/e2e/registrar.db target/e2e/registrar.db-wal target/e2e/registrar.db-shm
-DATABASE_URL="sqlite://target/e2e/registrar.db" REGISTRAR_SEED_DEMO=true RUST_LOG=warn cargo leptos end-to-end
+cargo leptos build
+scripts/e2e.sh

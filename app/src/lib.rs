@@ -19,7 +19,7 @@ use crate::components::layout::Shell;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -41,7 +41,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     }
 }
 
-/// The application: session context, header and routes.
+/// The application: session context, header and routes. Every route renders asynchronously on the
+/// server (whole page once its data is ready), so pages are complete without JavaScript.
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -51,12 +52,12 @@ pub fn App() -> impl IntoView {
         <Router>
             <Shell>
                 <Routes fallback=pages::not_found::NotFound>
-                    <Route path=path!("") view=pages::home::HomePage />
-                    <Route path=path!("/login") view=pages::login::LoginPage />
-                    <Route path=path!("/register") view=pages::register::RegisterPage />
-                    <Route path=path!("/account") view=pages::account::AccountPage />
-                    <Route path=path!("/courses") view=pages::courses::CoursesPage />
-                    <Route path=path!("/courses/:key") view=pages::course::CoursePage />
+                    <Route path=path!("") view=pages::home::HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/courses") view=pages::courses::CoursesPage ssr=SsrMode::Async />
+                    <Route path=path!("/courses/:key") view=pages::course::CoursePage ssr=SsrMode::Async />
                 </Routes>
             </Shell>
         </Router>

@@ -3,32 +3,38 @@
 //! Navigation shows only what the signed-in user may use, decided from `CurrentUser` (cosmetic: the
 //! server re-checks every request through the Gate).
 
-use crate::api::session::{get_current_user, Login, Logout, Register};
+use crate::api::session::{get_current_user, Logout};
 use crate::error::ApiError;
 use crate::model::CurrentUser;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-/// The session shared by every page: who is signed in, and the actions that change it.
+/// The session shared by every page: who is signed in, and sign-out.
 #[derive(Clone, Copy)]
 pub struct Session {
     pub me: Resource<Result<Option<CurrentUser>, ApiError>>,
-    pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    pub register: ServerAction<Register>,
+    changed: RwSignal<u64>,
 }
 
 impl Session {
     /// Create the session context; call once at the top of the app.
     pub fn provide() {
-        let login = ServerAction::<Login>::new();
         let logout = ServerAction::<Logout>::new();
-        let register = ServerAction::<Register>::new();
-        let me = Resource::new(
-            move || (login.version().get(), logout.version().get(), register.version().get()),
-            |_| get_current_user(),
-        );
-        provide_context(Self { me, login, logout, register });
+        let changed = RwSignal::new(0_u64);
+        let me = Resource::new(move || (changed.get(), logout.version().get()), |_| get_current_user());
+        provide_context(Self { me, logout, changed });
+    }
+
+    /// Reload who is signed in each time an action (sign-in, registration) completes. Pages create
+    /// their own actions, inside the routes, so a form posted without JavaScript shows its errors.
+    pub fn refresh_on(&self, version: RwSignal<usize>) {
+        let changed = self.changed;
+        Effect::new(move |_| {
+            if version.get() > 0 {
+                changed.update(|n| *n += 1);
+            }
+        });
     }
 
     /// The session from context.

@@ -20,7 +20,7 @@ pub fn CoursesPage() -> impl IntoView {
             <h1 class="text-2xl font-semibold">"Courses"</h1>
             <form method="get" action="/courses" role="search" class="flex gap-2">
                 <label for="course-search" class="sr-only">"Search courses"</label>
-                <input id="course-search" name="q" type="search" class="input w-72" placeholder="Search by key or name" prop:value=search />
+                <input id="course-search" name="q" type="search" class="input w-72" placeholder="Search by key or name" value=search />
                 <button type="submit" class="btn-secondary">"Search"</button>
             </form>
         </div>

@@ -1,5 +1,6 @@
 //! Sign in with a username or email and a password. Works without JavaScript.
 
+use crate::api::session::Login;
 use crate::components::error_view::ErrorBanner;
 use crate::components::form::Field;
 use crate::components::layout::Session;
@@ -9,7 +10,8 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let login = Session::get().login;
+    let login = ServerAction::<Login>::new();
+    Session::get().refresh_on(login.version());
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let signed_out = move || query.read().get("signed_out").is_some();
@@ -24,7 +26,7 @@ pub fn LoginPage() -> impl IntoView {
             <div class="mt-4">
                 <ErrorBanner error />
                 <ActionForm action=login>
-                    <input type="hidden" name="next" prop:value=next />
+                    <input type="hidden" name="next" value=next />
                     <Field name="identifier" label="Username or email" autocomplete="username" error />
                     <Field name="password" label="Password" kind="password" autocomplete="current-password" error />
                     <button type="submit" class="btn-primary w-full" disabled=move || login.pending().get()>

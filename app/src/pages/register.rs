@@ -11,7 +11,8 @@ use leptos_meta::Title;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
-    let register = Session::get().register;
+    let register = ServerAction::<Register>::new();
+    Session::get().refresh_on(register.version());
     let local_error = RwSignal::new(None::<ApiError>);
     let error =
         Signal::derive(move || local_error.get().or_else(|| register.value().get().and_then(Result::err)));

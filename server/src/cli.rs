@@ -63,6 +63,13 @@ pub struct ServeArgs {
     /// Load the demo data on start (idempotent) and print the demo sign-ins.
     #[arg(long, env = "REGISTRAR_SEED_DEMO", default_value_t = false)]
     pub seed_demo: bool,
+    /// SMTP server for outgoing mail (`smtp://host:25`, `smtps://user:pass@host`). Without it, mail
+    /// waits in the outbox.
+    #[arg(long, env = "REGISTRAR_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The From address of outgoing mail.
+    #[arg(long, env = "REGISTRAR_MAIL_FROM", default_value = "Registrar <registrar@localhost>")]
+    pub mail_from: String,
     /// Directory with the compiled site (pkg/, CSS, public assets).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -222,6 +229,10 @@ pub fn leptos_options(addr: SocketAddr, site_root: &str) -> LeptosOptions {
 }
 
 async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
+    let mailer = match &args.smtp_url {
+        Some(smtp) => Some(crate::mail::Mailer::new(smtp, &args.mail_from).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let db = open_db(url).await?;
     if args.seed_demo {
         let summary = crate::seed::seed_demo(&db, false).await.map_err(|e| e.to_string())?;
@@ -252,6 +263,12 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.addr))?;
+    match mailer {
+        Some(mailer) => {
+            tokio::spawn(mailer.run(db.clone(), std::time::Duration::from_secs(5)));
+        }
+        None => tracing::info!("no REGISTRAR_SMTP_URL: outgoing mail waits in the outbox"),
+    }
     tokio::spawn(purge_sessions(db));
     println!("Registrar is listening on http://{}", args.addr);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

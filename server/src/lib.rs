@@ -1,12 +1,13 @@
 //! Registrar's server: the axum application and the `registrar` command line.
 //!
 //! Owns persistence (`store`), authentication (`auth`), the use cases behind the Gate (`backend`),
-//! HTTP wiring and middleware (`http`), demo data (`seed`) and the commands (`cli`). The domain rules
+//! HTTP wiring and middleware (`http`), mail delivery (`mail`), demo data (`seed`) and the commands (`cli`). The domain rules
 //! live in the `registrar` crate and the pages in `app`.
 
 pub mod auth;
 pub mod backend;
 pub mod cli;
 pub mod http;
+pub mod mail;
 pub mod seed;
 pub mod store;

@@ -6,6 +6,8 @@ mod common;
 
 mod api {
     pub mod cli;
+    pub mod jobs;
+    pub mod mail;
     pub mod session;
     pub mod sweep;
 }

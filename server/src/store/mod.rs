@@ -7,6 +7,8 @@
 
 pub mod audit;
 pub mod courses;
+pub mod jobs;
+pub mod outbox;
 pub mod roles;
 pub mod sessions;
 pub mod throttle;

@@ -80,8 +80,7 @@ async fn wrong_credentials_get_one_message_that_reveals_nothing(engine: Engine) 
 
 async fn repeated_failures_lock_real_and_unknown_accounts_alike(engine: Engine) {
     let policy = AuthPolicy { account_failures: 3, ..AuthPolicy::default() };
-    let app = TestApp::with_policy(engine, policy).await;
-    server::seed::seed_demo(&app.db.db, false).await.unwrap();
+    let app = TestApp::seeded_with_policy(engine, policy).await;
     for who in ["learner", "ghost-account"] {
         for _ in 0..3 {
             let r = app
@@ -112,8 +111,7 @@ async fn repeated_failures_lock_real_and_unknown_accounts_alike(engine: Engine) 
 
 async fn many_failures_from_one_address_slow_it_down(engine: Engine) {
     let policy = AuthPolicy { ip_failures: 4, account_failures: 100, ..AuthPolicy::default() };
-    let app = TestApp::with_policy(engine, policy).await;
-    server::seed::seed_demo(&app.db.db, false).await.unwrap();
+    let app = TestApp::seeded_with_policy(engine, policy).await;
     for i in 0..4 {
         let name = format!("guess{i}");
         app.post_form("/api/session/login", &[("identifier", &name), ("password", "wrong-password")], None)

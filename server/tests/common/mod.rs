@@ -152,7 +152,12 @@ impl TestApp {
 
     /// With the demo data loaded.
     pub async fn seeded(engine: Engine) -> Self {
-        let app = Self::new(engine).await;
+        Self::seeded_with_policy(engine, AuthPolicy::default()).await
+    }
+
+    /// With the demo data loaded and a sign-in policy of the test's choosing.
+    pub async fn seeded_with_policy(engine: Engine, policy: AuthPolicy) -> Self {
+        let app = Self::with_policy(engine, policy).await;
         server::seed::seed_demo(&app.db.db, false).await.expect("seed");
         app
     }

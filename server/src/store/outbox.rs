@@ -1,0 +1,99 @@
+//! The mail outbox: messages written in the same transaction as the change that caused them, and
+//! their delivery state. Nothing here deletes a message: failed ones stay readable and retryable.
+
+use super::{new_id, now_ms, Db, Dialect};
+use sqlx::{Any, AssertSqlSafe, Executor, FromRow};
+
+/// A message to send.
+#[derive(Debug, Clone)]
+pub struct NewMail<'a> {
+    /// The person it concerns, if any (for retirement and "download my data").
+    pub user_id: Option<&'a str>,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+}
+
+/// Queue a message inside the caller's transaction; returns its id.
+pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    mail: &NewMail<'_>,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body_text, body_html, state, attempts, created_at, \
+         next_try_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+    )
+    .bind(&id)
+    .bind(mail.user_id)
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.body_text)
+    .bind(mail.body_html)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(id)
+}
+
+/// A message claimed for delivery.
+#[derive(Debug, Clone, FromRow)]
+pub struct Claimed {
+    pub id: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub attempts: i64,
+}
+
+/// Claim up to `limit` due messages for `lease_ms`, so that no other worker (on any node) sends them
+/// meanwhile. One statement; PostgreSQL skips rows another worker holds.
+pub async fn claim_due(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+    let now = now_ms();
+    let skip_locked = if db.dialect == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
+    sqlx::query_as(AssertSqlSafe(format!(
+        "UPDATE mail_outbox SET next_try_at = $1 WHERE id IN (SELECT id FROM mail_outbox \
+         WHERE state = 'pending' AND next_try_at <= $2 ORDER BY next_try_at LIMIT $3{skip_locked}) \
+         RETURNING id, to_addr, subject, body_text, body_html, attempts"
+    )))
+    .bind(now + lease_ms)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Record a delivery.
+pub async fn mark_sent(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL WHERE id = $1")
+        .bind(id)
+        .bind(now_ms())
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// Record a failed attempt: try again at `next_try_at`, or give up (`state = 'failed'`, kept) when
+/// `next_try_at` is `None`.
+pub async fn mark_attempt_failed(
+    db: &Db,
+    id: &str,
+    error: &str,
+    next_try_at: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    let error: String = error.chars().take(1000).collect();
+    sqlx::query(
+        "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, \
+         state = CASE WHEN $3 THEN 'pending' ELSE 'failed' END, next_try_at = COALESCE($4, next_try_at) WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(next_try_at.is_some())
+    .bind(next_try_at)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}

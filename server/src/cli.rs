@@ -234,11 +234,11 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
         None => None,
     };
     let db = open_db(url).await?;
-    if args.seed_demo {
-        let summary = crate::seed::seed_demo(&db, false).await.map_err(|e| e.to_string())?;
-        tracing::info!("demo data loaded");
-        println!("{summary}");
-    }
+    let demo = if args.seed_demo {
+        Some(crate::seed::seed_demo(&db, false).await.map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
     let secure = args.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
     let public_origin = args.public_url.as_deref().map(|u| {
         let trimmed = u.trim_end_matches('/');
@@ -271,6 +271,9 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
     }
     tokio::spawn(purge_sessions(db));
     println!("Registrar is listening on http://{}", args.addr);
+    if let Some(summary) = demo {
+        println!("{summary}");
+    }
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown())
         .await

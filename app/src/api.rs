@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod courses;
+pub mod membership;
 pub mod session;
 
 /// The only `/api` paths that anonymous callers may reach.

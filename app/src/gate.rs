@@ -72,6 +72,24 @@ impl CourseStaff {
     }
 }
 
+/// Capability: may enroll and unenroll learners in one course (course, org or global staff).
+pub struct CourseEnroller {
+    principal: Principal,
+    course: CourseKey,
+}
+
+impl CourseEnroller {
+    #[must_use]
+    pub fn course(&self) -> &CourseKey {
+        &self.course
+    }
+
+    #[must_use]
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
 impl Gate {
     /// The Gate for the current server-function or page request.
     pub fn for_request() -> Result<Self, ApiError> {
@@ -135,6 +153,13 @@ impl Gate {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
         self.require(principal, &Action::ViewInstructorDashboard(course.clone()))?;
         Ok(CourseStaff { principal: principal.clone(), course: course.clone() })
+    }
+
+    /// Capability to enroll learners in a course.
+    pub fn course_enroller(&self, course: &CourseKey) -> Result<CourseEnroller, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        self.require(principal, &Action::EnrollLearners(course.clone()))?;
+        Ok(CourseEnroller { principal: principal.clone(), course: course.clone() })
     }
 
     /// The named system principal used by management commands and jobs. Grep-able on purpose.

@@ -104,6 +104,56 @@ pub struct ManageUserReport {
     pub changes: Vec<String>,
 }
 
+/// Enroll or unenroll, for a batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BatchAction {
+    Enroll,
+    Unenroll,
+}
+
+impl BatchAction {
+    /// Parse the form value `enroll` / `unenroll`.
+    pub fn parse(s: &str) -> Result<Self, registrar::DomainError> {
+        match s.trim() {
+            "enroll" => Ok(Self::Enroll),
+            "unenroll" => Ok(Self::Unenroll),
+            other => Err(registrar::DomainError::with_message(
+                registrar::ErrorCode::InputInvalid,
+                format!("The action must be enroll or unenroll, not '{other}'."),
+            )
+            .on_field("action")),
+        }
+    }
+}
+
+/// A batch enrollment request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRequest {
+    pub identifiers: String,
+    pub action: BatchAction,
+    pub auto_enroll: bool,
+    pub notify: bool,
+    pub reason: String,
+}
+
+/// One identifier's outcome, in the anchor's shape (`identifier, before, after`) plus its group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchRow {
+    pub identifier: String,
+    pub category: registrar::enrollment::Category,
+    pub before: Option<registrar::enrollment::EnrollmentState>,
+    pub after: Option<registrar::enrollment::EnrollmentState>,
+    /// Why the row could not be processed (invalid identifiers).
+    pub error: Option<String>,
+}
+
+/// The outcome of a batch, row by row in the order given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchReport {
+    pub action: BatchAction,
+    pub rows: Vec<BatchRow>,
+}
+
 /// Format epoch milliseconds as `YYYY-MM-DD` (UTC), the same on server and browser.
 #[must_use]
 pub fn format_date(epoch_ms: i64) -> String {

@@ -4,9 +4,10 @@
 //! capability from `crate::gate`, which only the Gate can mint, so no server function can reach a use
 //! case without passing the Gate. Data shapes live in `crate::model`.
 
-use crate::gate::{CourseStaff, GlobalStaff, Me, Public};
+use crate::gate::{CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
 use crate::model::{
-    AccountView, CourseOverview, CourseSummary, CurrentUser, ManageUser, ManageUserReport, Page,
+    AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser, ManageUser,
+    ManageUserReport, Page,
 };
 use registrar::account::ValidRegistration;
 use registrar::authz::Principal;
@@ -82,6 +83,13 @@ pub trait Backend: Send + Sync + 'static {
 
     /// One course's overview for its team.
     async fn course_overview(&self, staff: &CourseStaff) -> Result<CourseOverview, DomainError>;
+
+    /// Enroll or unenroll a list of emails and usernames; every row is reported, none aborts the batch.
+    async fn enroll_batch(
+        &self,
+        enroller: &CourseEnroller,
+        request: BatchRequest,
+    ) -> Result<BatchReport, DomainError>;
 
     /// Create or update an account (`registrar manage-user`).
     async fn manage_user(

@@ -5,16 +5,19 @@
 //! id; no database text reaches a caller.
 
 use crate::auth::{password, secret};
-use crate::store::{self, courses, sessions, throttle, tokens, users, Db};
-use app::gate::{CourseStaff, GlobalStaff, Me, Public};
+use crate::store::{self, courses, enrollments, sessions, throttle, tokens, users, Db};
+use app::gate::{CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
 use app::model::{
-    AccountView, CourseLink, CourseOverview, CourseSummary, CurrentUser, ManageUser, ManageUserReport, Page,
-    TeamMember,
+    AccountView, BatchAction, BatchReport, BatchRequest, BatchRow, CourseLink, CourseOverview, CourseSummary,
+    CurrentUser, ManageUser, ManageUserReport, Page, TeamMember,
 };
 use app::ports::{Backend, ClientMeta, CourseQuery, NewSession};
 use registrar::account::{validate_full_name, validate_password, Email, Username, ValidRegistration};
+use registrar::enrollment::{plan_enroll, plan_unenroll, Category, Facts};
+use registrar::identifiers::{parse_identifiers, Identifier};
 use registrar::roles::Role;
 use registrar::{DomainError, ErrorCode};
+use std::collections::HashMap;
 use std::fmt::Display;
 
 /// Sign-in and session policy.
@@ -50,10 +53,11 @@ impl Default for AuthPolicy {
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "registrar_session";
 
-/// The server's backend: the database and the policies.
+/// The server's backend: the database, the policies and the public URL used in mail.
 pub struct ServerBackend {
     db: Db,
     policy: AuthPolicy,
+    site_url: String,
 }
 
 /// Log an internal failure under a fresh operation id and turn it into the error users see.
@@ -71,7 +75,14 @@ fn account_key(id_or_identifier: &str) -> String {
 impl ServerBackend {
     #[must_use]
     pub fn new(db: Db, policy: AuthPolicy) -> Self {
-        Self { db, policy }
+        Self { db, policy, site_url: "http://127.0.0.1:3000".to_owned() }
+    }
+
+    /// Set the public URL that links in mail point to.
+    #[must_use]
+    pub fn with_site_url(mut self, url: &str) -> Self {
+        url.trim_end_matches('/').clone_into(&mut self.site_url);
+        self
     }
 
     #[must_use]
@@ -209,6 +220,7 @@ impl Backend for ServerBackend {
         )
         .await
         .map_err(internal)?;
+        enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await.map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         self.open_session(&id, client).await
     }
@@ -290,6 +302,170 @@ impl Backend for ServerBackend {
             .collect();
         let (enrollment_start, enrollment_end) = (row.enrollment_start, row.enrollment_end);
         Ok(CourseOverview { course: summary(row), enrollment_start, enrollment_end, team })
+    }
+
+    async fn enroll_batch(
+        &self,
+        enroller: &CourseEnroller,
+        request: BatchRequest,
+    ) -> Result<BatchReport, DomainError> {
+        let parsed = parse_identifiers(&request.identifiers);
+        if parsed.is_empty() {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Enter at least one email address or username.",
+            )
+            .on_field("identifiers"));
+        }
+        if parsed.len() > app::api::membership::MAX_BATCH {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!(
+                    "This list has {} entries; at most {} can be processed at once. Split it into smaller lists.",
+                    parsed.len(),
+                    app::api::membership::MAX_BATCH
+                ),
+            )
+            .on_field("identifiers"));
+        }
+        let course_key = enroller.course().to_string();
+        let course = courses::get(&self.db, &course_key).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course_key}."))
+        })?;
+
+        // Facts for the whole list in three queries.
+        let keys: Vec<String> = parsed
+            .iter()
+            .filter_map(|i| match i {
+                Identifier::Email(s) | Identifier::Username(s) => Some(s.to_lowercase()),
+                Identifier::Invalid(_) => None,
+            })
+            .collect();
+        let accounts = enrollments::accounts_matching(&self.db, &keys).await.map_err(internal)?;
+        let by_email: HashMap<&str, &enrollments::Account> =
+            accounts.iter().map(|a| (a.email_key.as_str(), a)).collect();
+        let by_username: HashMap<&str, &enrollments::Account> =
+            accounts.iter().map(|a| (a.username_key.as_str(), a)).collect();
+        let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
+        let enrolled = enrollments::actively_enrolled(&self.db, &course_key, &ids).await.map_err(internal)?;
+        let email_keys: Vec<String> = parsed
+            .iter()
+            .filter_map(|i| match i {
+                Identifier::Email(e) => Some(e.to_lowercase()),
+                Identifier::Username(u) => {
+                    by_username.get(u.to_lowercase().as_str()).map(|a| a.email_key.clone())
+                }
+                Identifier::Invalid(_) => None,
+            })
+            .collect();
+        let invitations =
+            enrollments::invitations(&self.db, &course_key, &email_keys).await.map_err(internal)?;
+
+        let mut writes = enrollments::Writes::default();
+        let mut mails: Vec<(String, Option<String>, registrar::enrollment::Notice)> = Vec::new();
+        let mut rows = Vec::with_capacity(parsed.len());
+        for identifier in &parsed {
+            let (text, account, email) = match identifier {
+                Identifier::Invalid(text) => {
+                    rows.push(invalid_row(text, "Not a valid email address or username."));
+                    continue;
+                }
+                Identifier::Username(u) => match by_username.get(u.to_lowercase().as_str()) {
+                    Some(a) => (u, Some(*a), a.email.clone()),
+                    None => {
+                        rows.push(invalid_row(u, "No account has this username."));
+                        continue;
+                    }
+                },
+                Identifier::Email(e) => {
+                    // Mail goes to the address on the account, as the learner spelled it.
+                    let account = by_email.get(e.to_lowercase().as_str()).copied();
+                    (e, account, account.map_or_else(|| e.clone(), |a| a.email.clone()))
+                }
+            };
+            let email_key = email.to_lowercase();
+            let invitation = invitations
+                .iter()
+                .find(|(k, _, used_by)| {
+                    *k == email_key && used_by.as_deref().is_none_or(|u| account.is_some_and(|a| a.id == u))
+                })
+                .map(|(_, auto, _)| auto.0);
+            let facts = Facts {
+                account_active: account.map(|a| a.is_active.0),
+                enrolled: account.is_some_and(|a| enrolled.contains(&a.id)),
+                invitation,
+            };
+            let plan = match request.action {
+                BatchAction::Enroll => plan_enroll(facts, request.auto_enroll),
+                BatchAction::Unenroll => plan_unenroll(facts),
+            };
+            let user_id = account.map(|a| a.id.clone());
+            if let Some(id) = &user_id {
+                if plan.enroll {
+                    writes.enroll.push(id.clone());
+                }
+                if plan.unenroll {
+                    writes.unenroll.push(id.clone());
+                }
+            }
+            if let Some(auto) = plan.invite {
+                writes.invite.push((email_key.clone(), email.clone(), auto));
+            }
+            if plan.cancel_invitation {
+                writes.cancel.push(email_key.clone());
+            }
+            writes.audit.push(enrollments::AuditRow {
+                email: email.clone(),
+                user_id: user_id.clone(),
+                transition: plan.transition.as_str(),
+            });
+            if let (true, Some(notice)) = (request.notify, plan.notice) {
+                mails.push((email.clone(), user_id, notice));
+            }
+            rows.push(BatchRow {
+                identifier: text.clone(),
+                category: plan.category(),
+                before: Some(plan.before),
+                after: Some(plan.after),
+                error: None,
+            });
+        }
+
+        let actor_label = enroller.principal().username.clone();
+        let reason = Some(request.reason.trim()).filter(|r| !r.is_empty());
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        enrollments::apply(
+            &mut tx,
+            &course_key,
+            &writes,
+            enrollments::Actor { id: Some(&enroller.principal().user_id.0), label: &actor_label },
+            reason,
+        )
+        .await
+        .map_err(internal)?;
+        for (to, user_id, notice) in &mails {
+            let composed = crate::notices::enrollment(
+                *notice,
+                &course.display_name,
+                &self.site_url,
+                to,
+                request.auto_enroll,
+            );
+            store::outbox::enqueue(
+                &mut *tx,
+                &store::outbox::NewMail {
+                    user_id: user_id.as_deref(),
+                    to,
+                    subject: &composed.subject,
+                    body_text: &composed.body,
+                    body_html: None,
+                },
+            )
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(BatchReport { action: request.action, rows })
     }
 
     async fn manage_user(
@@ -462,6 +638,16 @@ impl Backend for ServerBackend {
             ),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
+    }
+}
+
+fn invalid_row(identifier: &str, why: &str) -> BatchRow {
+    BatchRow {
+        identifier: identifier.to_owned(),
+        category: Category::Invalid,
+        before: None,
+        after: None,
+        error: Some(why.to_owned()),
     }
 }
 

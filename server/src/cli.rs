@@ -247,6 +247,7 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
             None => trimmed.to_owned(),
         }
     });
+    let site_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
     let policy = AuthPolicy {
         session_ttl_ms: i64::from(args.session_days.max(1)) * 86_400_000,
         cookie_secure: secure,
@@ -258,6 +259,7 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
         policy,
         OriginPolicy { public_origin },
         args.trust_proxy,
+        &site_url,
     );
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(args.addr)

@@ -9,5 +9,6 @@ pub mod backend;
 pub mod cli;
 pub mod http;
 pub mod mail;
+pub mod notices;
 pub mod seed;
 pub mod store;

@@ -8,6 +8,7 @@ mod api {
     pub mod cli;
     pub mod jobs;
     pub mod mail;
+    pub mod membership;
     pub mod session;
     pub mod sweep;
 }

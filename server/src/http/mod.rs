@@ -55,8 +55,9 @@ impl AppState {
         policy: crate::backend::AuthPolicy,
         origin: origin::OriginPolicy,
         trust_proxy: bool,
+        site_url: &str,
     ) -> Self {
-        let backend: SharedBackend = Arc::new(ServerBackend::new(db.clone(), policy));
+        let backend: SharedBackend = Arc::new(ServerBackend::new(db.clone(), policy).with_site_url(site_url));
         Self { leptos_options, db, backend, origin, trust_proxy }
     }
 }

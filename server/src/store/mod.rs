@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod courses;
+pub mod enrollments;
 pub mod jobs;
 pub mod outbox;
 pub mod roles;
@@ -168,6 +169,24 @@ impl From<Flag> for bool {
     }
 }
 
+/// `($s, $s+1, …), (…)`: placeholders for `rows` rows of `cols` values, numbered from `start`.
+#[must_use]
+pub fn values_placeholders(start: usize, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| {
+            let row: Vec<String> = (0..cols).map(|c| format!("${}", start + r * cols + c)).collect();
+            format!("({})", row.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `$s, $s+1, …`: placeholders for an `IN (…)` list of `n` values, numbered from `start`.
+#[must_use]
+pub fn list_placeholders(start: usize, n: usize) -> String {
+    (start..start + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
 /// Escape `%`, `_` and `\` for a `LIKE ... ESCAPE '\'` pattern and wrap it for a contains-search.
 #[must_use]
 pub fn like_contains(term: &str) -> String {
@@ -198,6 +217,12 @@ mod tests {
     fn sqlite_file_paths() {
         assert_eq!(sqlite_file("sqlite://data/registrar.db?mode=rwc"), Some("data/registrar.db"));
         assert_eq!(sqlite_file("sqlite::memory:"), None);
+    }
+
+    #[test]
+    fn placeholders_are_numbered_in_order() {
+        assert_eq!(values_placeholders(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
+        assert_eq!(list_placeholders(3, 3), "$3, $4, $5");
     }
 
     #[test]

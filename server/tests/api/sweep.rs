@@ -12,6 +12,7 @@ enum Needs {
     SignedIn,
     GlobalStaff,
     CourseStaff,
+    CourseEnroller,
 }
 
 const SERVER_FNS: &[(&str, Needs)] = &[
@@ -22,6 +23,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/account/get", Needs::SignedIn),
     ("/api/courses/list", Needs::GlobalStaff),
     ("/api/courses/overview", Needs::CourseStaff),
+    ("/api/membership/enroll_batch", Needs::CourseEnroller),
 ];
 
 fn registered() -> Vec<(String, Method)> {
@@ -83,6 +85,9 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
     for (path, needs) in SERVER_FNS {
         let form: &[(&str, &str)] = match *needs {
             Needs::CourseStaff => &[("course", course)],
+            Needs::CourseEnroller => {
+                &[("course", course), ("identifiers", "learner05"), ("action", "enroll")]
+            }
             Needs::GlobalStaff => &[("search", ""), ("page", "1")],
             _ => continue,
         };

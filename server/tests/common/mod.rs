@@ -146,6 +146,7 @@ impl TestApp {
             policy,
             OriginPolicy::default(),
             false,
+            "http://registrar.test",
         );
         Self { router: router(state), db }
     }

@@ -1,0 +1,250 @@
+//! Batch enrollment over HTTP: grouped per-row results, invitations that enroll on registration,
+//! audit rows with distinct transitions, mail through the outbox, permissions and bad input.
+
+use crate::common::{Engine, TestApp};
+use serde_json::Value;
+
+const CS101: &str = "course-v1:DemoX+CS101+2026_T1";
+
+async fn batch(
+    app: &TestApp,
+    cookie: &str,
+    course: &str,
+    identifiers: &str,
+    action: &str,
+    extra: &[(&str, &str)],
+) -> crate::common::Reply {
+    let mut form = vec![("course", course), ("identifiers", identifiers), ("action", action)];
+    form.extend_from_slice(extra);
+    app.post_form("/api/membership/enroll_batch", &form, Some(cookie)).await
+}
+
+fn categories(report: &Value) -> Vec<(String, String)> {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["identifier"].as_str().unwrap().to_owned(), r["category"].as_str().unwrap().to_owned()))
+        .collect()
+}
+
+async fn count(app: &TestApp, sql: &str, bind: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
+        .bind(bind.to_owned())
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap()
+}
+
+async fn an_instructor_enrolls_a_mixed_list_and_sees_every_row(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let instructor = app.sign_in("instructor", "registrar-instructor").await;
+    let list =
+        "learner04, LEARNER06@example.org\nnew.person@example.org learner; nosuchuser bad@@x learner04";
+    let reply = batch(
+        &app,
+        &instructor,
+        CS101,
+        list,
+        "enroll",
+        &[("auto_enroll", "on"), ("notify", "on"), ("reason", "spring cohort")],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let report = reply.json();
+    assert_eq!(
+        categories(&report),
+        [
+            ("learner04".to_owned(), "Enrolled".to_owned()),
+            ("LEARNER06@example.org".to_owned(), "Enrolled".to_owned()),
+            ("new.person@example.org".to_owned(), "Invited".to_owned()),
+            ("learner".to_owned(), "AlreadyEnrolled".to_owned()),
+            ("nosuchuser".to_owned(), "Invalid".to_owned()),
+            ("bad@@x".to_owned(), "Invalid".to_owned()),
+        ],
+        "duplicates are folded, every other row is reported in order"
+    );
+    let first = &report["rows"][0];
+    assert_eq!(
+        first["before"],
+        serde_json::json!({"user": true, "enrollment": false, "allowed": false, "auto_enroll": false})
+    );
+    assert_eq!(first["after"]["enrollment"], true);
+    assert_eq!(report["rows"][4]["error"], "No account has this username.");
+
+    let enrolled = count(&app, "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.user_id WHERE e.course_key = $1 AND u.username IN ('learner04', 'learner06') AND e.is_active = TRUE", CS101).await;
+    assert_eq!(enrolled, 2);
+    let invited = count(&app, "SELECT COUNT(*) FROM enrollment_invitations WHERE course_key = $1 AND email_key = 'new.person@example.org' AND auto_enroll = TRUE", CS101).await;
+    assert_eq!(invited, 1);
+    let transitions: Vec<String> = sqlx::query_scalar("SELECT transition FROM enrollment_audit WHERE course_key = $1 AND reason = 'spring cohort' ORDER BY id")
+        .bind(CS101)
+        .fetch_all(&app.db.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        transitions,
+        [
+            "from unenrolled to enrolled",
+            "from unenrolled to enrolled",
+            "from unenrolled to allowed to enroll",
+            "from enrolled to enrolled"
+        ]
+    );
+    let mails: Vec<(String, String)> =
+        sqlx::query_as("SELECT to_addr, subject FROM mail_outbox ORDER BY to_addr")
+            .fetch_all(&app.db.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        mails,
+        [
+            (
+                "learner04@example.org".to_owned(),
+                "You have been enrolled in Introduction to Computer Science".to_owned()
+            ),
+            (
+                "learner06@example.org".to_owned(),
+                "You have been enrolled in Introduction to Computer Science".to_owned()
+            ),
+            (
+                "new.person@example.org".to_owned(),
+                "You have been invited to register for Introduction to Computer Science".to_owned()
+            ),
+        ],
+        "mail for changes only, none for the learner already enrolled"
+    );
+
+    // Submitting the same list again changes nothing and mails nobody.
+    let again = batch(&app, &instructor, CS101, list, "enroll", &[("auto_enroll", "on"), ("notify", "on")])
+        .await
+        .json();
+    let cats: Vec<String> = categories(&again).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(
+        cats,
+        ["AlreadyEnrolled", "AlreadyEnrolled", "Invited", "AlreadyEnrolled", "Invalid", "Invalid"]
+    );
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM mail_outbox WHERE subject LIKE $1", "%").await, 3);
+
+    // The invited person registers and is enrolled at once, with an audit row.
+    let form = [
+        ("username", "newperson"),
+        ("email", "New.Person@example.org"),
+        ("full_name", "New Person"),
+        ("password", "a fine password"),
+        ("password_confirm", "a fine password"),
+    ];
+    let cookie = app.post_form("/api/session/register", &form, None).await.session_cookie().unwrap();
+    let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
+    assert_eq!(account["enrollments"][0]["key"], CS101);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrollment_audit WHERE actor_label = $1 AND transition = 'from allowed to enroll to enrolled'", "system:invitation").await, 1);
+    app.cleanup().await;
+}
+
+async fn unenrolling_keeps_the_record_and_cancels_invitations(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let ta = app.sign_in("ta", "registrar-learner").await;
+    batch(&app, &ta, CS101, "someone@example.org", "enroll", &[]).await;
+    let reply =
+        batch(&app, &ta, CS101, "learner, someone@example.org, learner09", "unenroll", &[("notify", "on")])
+            .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let cats: Vec<String> = categories(&reply.json()).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(cats, ["Unenrolled", "InvitationCancelled", "NotAffiliated"]);
+    let kept = count(&app, "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.user_id WHERE e.course_key = $1 AND u.username = 'learner' AND e.is_active = FALSE", CS101).await;
+    assert_eq!(kept, 1, "the enrollment is deactivated, not deleted");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM enrollment_invitations WHERE course_key = $1", CS101).await,
+        0
+    );
+    let transitions: Vec<String> =
+        sqlx::query_scalar("SELECT transition FROM enrollment_audit WHERE course_key = $1 ORDER BY id")
+            .bind(CS101)
+            .fetch_all(&app.db.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        &transitions[1..],
+        [
+            "from enrolled to unenrolled",
+            "from allowed to enroll to unenrolled",
+            "from unenrolled to unenrolled"
+        ],
+        "each transition under its own name"
+    );
+    app.cleanup().await;
+}
+
+async fn inactive_accounts_are_invited_not_enrolled(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    sqlx::query("UPDATE users SET is_active = $1 WHERE username = 'learner12'")
+        .bind(false)
+        .execute(&app.db.db.pool)
+        .await
+        .unwrap();
+    let staff = app.sign_in("staff", "registrar-staff").await;
+    let reply = batch(&app, &staff, CS101, "learner12", "enroll", &[]).await.json();
+    assert_eq!(categories(&reply)[0].1, "Invited");
+    assert_eq!(reply["rows"][0]["after"]["enrollment"], false);
+    let enrolled = count(&app, "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.user_id WHERE e.course_key = $1 AND u.username = 'learner12' AND e.is_active = TRUE", CS101).await;
+    assert_eq!(enrolled, 0);
+    app.cleanup().await;
+}
+
+async fn who_may_enroll(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let ds201 = "course-v1:DemoX+DS201+2026_T1";
+    // (who, password, course, expected status)
+    let cases = [
+        ("learner", "registrar-learner", CS101, 403),
+        ("learner01", "registrar-learner", CS101, 403),
+        ("learner03", "registrar-learner", ds201, 403),
+        ("learner02", "registrar-learner", ds201, 200),
+        ("ta", "registrar-learner", CS101, 200),
+        ("instructor", "registrar-instructor", "course-v1:MathX+ALG200+2026_Spring", 403),
+        ("orgadmin", "registrar-learner", "course-v1:OpenX+BIO150+2026", 200),
+        ("staff", "registrar-staff", "course-v1:MathX+ALG200+2026_Spring", 200),
+    ];
+    for (who, password, course, expected) in cases {
+        let cookie = app.sign_in(who, password).await;
+        let reply = batch(&app, &cookie, course, "learner20", "enroll", &[]).await;
+        assert_eq!(reply.status, expected, "{who} on {course}: {}", reply.body);
+    }
+    app.cleanup().await;
+}
+
+async fn bad_batches_are_refused_whole_with_a_specific_message(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let staff = app.sign_in("staff", "registrar-staff").await;
+    let before = count(&app, "SELECT COUNT(*) FROM enrollments WHERE course_key = $1", CS101).await;
+
+    let empty = batch(&app, &staff, CS101, " ,\n ", "enroll", &[]).await;
+    assert_eq!((empty.status.as_u16(), empty.error_code()), (422, "INPUT_INVALID".to_owned()));
+    assert_eq!(empty.json()["Domain"]["field"], "identifiers");
+
+    let many: Vec<String> = (0..501).map(|i| format!("person{i}@example.org")).collect();
+    let too_many = batch(&app, &staff, CS101, &many.join(","), "enroll", &[]).await;
+    assert_eq!(too_many.status, 422);
+    assert!(too_many.body.contains("at most 500"), "{}", too_many.body);
+
+    let bad_action = batch(&app, &staff, CS101, "learner20", "promote", &[]).await;
+    assert_eq!(bad_action.status, 422);
+    assert!(bad_action.body.contains("enroll or unenroll"));
+
+    let unknown = batch(&app, &staff, "course-v1:NoX+Nothing+2020", "learner20", "enroll", &[]).await;
+    assert_eq!(unknown.status, 404);
+
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM enrollments WHERE course_key = $1", CS101).await, before);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM enrollment_invitations WHERE course_key = $1", CS101).await,
+        0
+    );
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(
+    an_instructor_enrolls_a_mixed_list_and_sees_every_row,
+    unenrolling_keeps_the_record_and_cancels_invitations,
+    inactive_accounts_are_invited_not_enrolled,
+    who_may_enroll,
+    bad_batches_are_refused_whole_with_a_specific_message,
+);

@@ -56,6 +56,8 @@ impl<T> Page<T> {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CourseOverview {
     pub course: CourseSummary,
+    /// Whether the viewer may enroll and unenroll learners (shows the Membership controls).
+    pub can_enroll: bool,
     pub enrollment_start: Option<i64>,
     pub enrollment_end: Option<i64>,
     pub team: Vec<TeamMember>,
@@ -150,6 +152,9 @@ pub struct BatchRow {
 /// The outcome of a batch, row by row in the order given.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchReport {
+    /// Where the report is kept (`/courses/{course}?tab=membership&batch={id}` shows it again).
+    pub id: String,
+    pub course: String,
     pub action: BatchAction,
     pub rows: Vec<BatchRow>,
 }

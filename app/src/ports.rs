@@ -91,6 +91,9 @@ pub trait Backend: Send + Sync + 'static {
         request: BatchRequest,
     ) -> Result<BatchReport, DomainError>;
 
+    /// A batch's report, kept after the batch ran.
+    async fn batch_report(&self, enroller: &CourseEnroller, id: &str) -> Result<BatchReport, DomainError>;
+
     /// Create or update an account (`registrar manage-user`).
     async fn manage_user(
         &self,

@@ -13,6 +13,7 @@ use app::model::{
 };
 use app::ports::{Backend, ClientMeta, CourseQuery, NewSession};
 use registrar::account::{validate_full_name, validate_password, Email, Username, ValidRegistration};
+use registrar::authz::{decide, Action};
 use registrar::enrollment::{plan_enroll, plan_unenroll, Category, Facts};
 use registrar::identifiers::{parse_identifiers, Identifier};
 use registrar::roles::Role;
@@ -49,6 +50,9 @@ impl Default for AuthPolicy {
         }
     }
 }
+
+/// The job kind under which batch enrollment reports are kept.
+const BATCH_JOB_KIND: &str = "enrollment_batch";
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "registrar_session";
@@ -301,7 +305,9 @@ impl Backend for ServerBackend {
             })
             .collect();
         let (enrollment_start, enrollment_end) = (row.enrollment_start, row.enrollment_end);
-        Ok(CourseOverview { course: summary(row), enrollment_start, enrollment_end, team })
+        let can_enroll =
+            decide(staff.principal(), &Action::EnrollLearners(staff.course().clone())).is_allowed();
+        Ok(CourseOverview { course: summary(row), can_enroll, enrollment_start, enrollment_end, team })
     }
 
     async fn enroll_batch(
@@ -464,8 +470,40 @@ impl Backend for ServerBackend {
             .await
             .map_err(internal)?;
         }
+        let mut report =
+            BatchReport { id: String::new(), course: course_key.clone(), action: request.action, rows };
+        let result = serde_json::to_value(&report).map_err(internal)?;
+        let payload = serde_json::json!({"course": course_key, "action": request.action, "auto_enroll": request.auto_enroll,
+            "notify": request.notify, "reason": reason});
+        let total = i64::try_from(report.rows.len()).unwrap_or(i64::MAX);
+        report.id = store::jobs::insert_finished(
+            &mut *tx,
+            BATCH_JOB_KIND,
+            &payload,
+            Some(&enroller.principal().user_id.0),
+            total,
+            &result,
+        )
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
-        Ok(BatchReport { action: request.action, rows })
+        Ok(report)
+    }
+
+    async fn batch_report(&self, enroller: &CourseEnroller, id: &str) -> Result<BatchReport, DomainError> {
+        let not_found = || {
+            DomainError::with_message(ErrorCode::NotFound, "There is no such batch report for this course.")
+        };
+        let job = store::jobs::get(&self.db, id).await.map_err(internal)?.ok_or_else(not_found)?;
+        let mut report: BatchReport = match (job.kind.as_str(), job.result.as_deref()) {
+            (BATCH_JOB_KIND, Some(result)) => serde_json::from_str(result).map_err(internal)?,
+            _ => return Err(not_found()),
+        };
+        if report.course != enroller.course().to_string() {
+            return Err(not_found());
+        }
+        report.id = job.id;
+        Ok(report)
     }
 
     async fn manage_user(

@@ -31,5 +31,18 @@ pub async fn enroll_batch(
         notify: notify.is_some(),
         reason: reason.unwrap_or_default(),
     };
-    Ok(gate.backend().enroll_batch(&enroller, request).await?)
+    let report = gate.backend().enroll_batch(&enroller, request).await?;
+    // Browsers (with or without JavaScript) go to the page that shows the report; API clients get
+    // the report itself in the response body.
+    leptos_axum::redirect(&format!("/courses/{}?tab=membership&batch={}", report.course, report.id));
+    Ok(report)
+}
+
+/// The report of an earlier batch in this course.
+#[server(prefix = "/api", endpoint = "membership/batch_report")]
+pub async fn get_batch_report(course: String, id: String) -> Result<BatchReport, ApiError> {
+    let gate = Gate::for_request()?;
+    let key = registrar::ids::CourseKey::parse(&course)?;
+    let enroller = gate.course_enroller(&key)?;
+    Ok(gate.backend().batch_report(&enroller, &id).await?)
 }

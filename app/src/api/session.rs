@@ -7,11 +7,17 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::gate::Gate;
 
-/// Where to go after signing in: only paths on this site, never another origin.
+/// Where to go after signing in: only paths on this site, never another origin, and only characters
+/// a `Location` header can carry.
 #[must_use]
 pub fn safe_next(next: Option<&str>) -> String {
     match next.map(str::trim) {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && !path.contains('\\')
+                && path.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
             path.to_owned()
         }
         _ => "/".to_owned(),
@@ -89,5 +95,8 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        // Anything that cannot be a Location header value is refused rather than reaching it.
+        assert_eq!(safe_next(Some("/a\nSet-Cookie: x=1")), "/");
+        assert_eq!(safe_next(Some("/caf\u{e9}")), "/");
     }
 }

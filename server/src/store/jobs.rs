@@ -52,6 +52,34 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     Ok(id)
 }
 
+/// Record work that finished within its request (a small batch), so its report can be read later
+/// the same way as a background job's. Returns the job id.
+pub async fn insert_finished<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    kind: &str,
+    payload: &serde_json::Value,
+    created_by: Option<&str>,
+    total: i64,
+    result: &serde_json::Value,
+) -> Result<String, sqlx::Error> {
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO jobs (id, kind, payload, state, progress_done, progress_total, attempts, max_attempts, result, \
+         created_by, created_at, updated_at) VALUES ($1, $2, $3, 'succeeded', $4, $4, 1, 1, $5, $6, $7, $7)",
+    )
+    .bind(&id)
+    .bind(kind)
+    .bind(payload.to_string())
+    .bind(total)
+    .bind(result.to_string())
+    .bind(created_by)
+    .bind(now)
+    .execute(ex)
+    .await?;
+    Ok(id)
+}
+
 /// Claim the oldest runnable job (queued, or running with an expired lease) for `worker`. Jobs whose
 /// lease expired on their last attempt are marked failed first.
 pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow>, sqlx::Error> {

@@ -64,6 +64,32 @@ async fn an_instructor_enrolls_a_mixed_list_and_sees_every_row(engine: Engine) {
         ],
         "duplicates are folded, every other row is reported in order"
     );
+    // The report is kept: the page (and any client) can read it again by its id.
+    let id = report["id"].as_str().unwrap().to_owned();
+    assert!(reply
+        .headers
+        .get("location")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .ends_with(&format!("?tab=membership&batch={id}")));
+    let again = app
+        .post_form("/api/membership/batch_report", &[("course", CS101), ("id", &id)], Some(&instructor))
+        .await;
+    assert_eq!(again.json()["rows"], report["rows"]);
+    let elsewhere = app
+        .post_form(
+            "/api/membership/batch_report",
+            &[("course", "course-v1:DemoX+DS201+2026_T1"), ("id", &id)],
+            Some(&instructor),
+        )
+        .await;
+    assert_eq!(elsewhere.status, 404, "a report is only visible in its own course");
+    let learner = app.sign_in("learner", "registrar-learner").await;
+    let refused = app
+        .post_form("/api/membership/batch_report", &[("course", CS101), ("id", &id)], Some(&learner))
+        .await;
+    assert_eq!(refused.status, 403);
     let first = &report["rows"][0];
     assert_eq!(
         first["before"],

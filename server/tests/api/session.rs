@@ -66,6 +66,16 @@ async fn wrong_credentials_get_one_message_that_reveals_nothing(engine: Engine) 
     assert_eq!(wrong_password.body, unknown_user.body, "the two failures must be indistinguishable");
     assert_eq!(wrong_password.error_code(), "AUTH_BAD_CREDENTIALS");
     assert!(wrong_password.session_cookie().is_none());
+    // A `next` that could not be a Location header is replaced, not allowed to break the response.
+    let odd = app
+        .post_form(
+            "/api/session/login",
+            &[("identifier", "learner"), ("password", "registrar-learner"), ("next", "/a\nb")],
+            None,
+        )
+        .await;
+    assert!(odd.status.is_success() || odd.status.is_redirection(), "{}", odd.status);
+    assert_eq!(odd.headers.get("location").unwrap(), "/");
     // Passwords are not trimmed.
     let padded = app
         .post_form(

@@ -24,6 +24,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/courses/list", Needs::GlobalStaff),
     ("/api/courses/overview", Needs::CourseStaff),
     ("/api/membership/enroll_batch", Needs::CourseEnroller),
+    ("/api/membership/batch_report", Needs::CourseEnroller),
 ];
 
 fn registered() -> Vec<(String, Method)> {
@@ -86,7 +87,7 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
         let form: &[(&str, &str)] = match *needs {
             Needs::CourseStaff => &[("course", course)],
             Needs::CourseEnroller => {
-                &[("course", course), ("identifiers", "learner05"), ("action", "enroll")]
+                &[("course", course), ("identifiers", "learner05"), ("action", "enroll"), ("id", "x")]
             }
             Needs::GlobalStaff => &[("search", ""), ("page", "1")],
             _ => continue,

@@ -1,11 +1,13 @@
-//! A course's overview for its team: dates, enrollment window and who holds team roles.
+//! A course's instructor dashboard: the course info tab (dates, team) and, for those who may enroll,
+//! the Membership tab. Tabs are plain links (`?tab=membership`), so they work without JavaScript.
 
 use crate::api::courses::get_course_overview;
 use crate::components::error_view::PageError;
+use crate::components::membership::MembershipTab;
 use crate::model::{format_date, CourseOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 #[component]
 pub fn CoursePage() -> impl IntoView {
@@ -16,7 +18,7 @@ pub fn CoursePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(overview) => view! { <Overview overview /> }.into_any(),
+                    Ok(overview) => view! { <Dashboard overview /> }.into_any(),
                     Err(error) => view! { <Title text="Course" /><PageError error /> }.into_any(),
                 }
             })}
@@ -25,14 +27,46 @@ pub fn CoursePage() -> impl IntoView {
 }
 
 #[component]
-fn Overview(overview: CourseOverview) -> impl IntoView {
+fn Dashboard(overview: CourseOverview) -> impl IntoView {
+    let query = use_query_map();
+    let key = overview.course.key.clone();
+    let can_enroll = overview.can_enroll;
+    let membership = move || can_enroll && query.read().get("tab").as_deref() == Some("membership");
+    let info_href = format!("/courses/{key}");
+    let membership_href = format!("/courses/{key}?tab=membership");
+    let tab_class = |active: bool| {
+        if active {
+            "border-b-2 border-indigo-600 px-1 pb-2 font-semibold text-indigo-700"
+        } else {
+            "border-b-2 border-transparent px-1 pb-2 text-slate-600 hover:text-slate-900"
+        }
+    };
+    view! {
+        <Title text=overview.course.name.clone() />
+        <p class="text-sm text-slate-500">{key.clone()}</p>
+        <h1 class="text-2xl font-semibold">{overview.course.name.clone()}</h1>
+        <nav aria-label="Instructor dashboard" class="mt-4 flex gap-6 border-b border-slate-200 text-sm">
+            <a href=info_href class=move || tab_class(!membership()) aria-current=move || (!membership()).then_some("page")>"Course info"</a>
+            {can_enroll.then(|| view! {
+                <a href=membership_href class=move || tab_class(membership()) aria-current=move || membership().then_some("page")>"Membership"</a>
+            })}
+        </nav>
+        <div class="mt-6">
+            {move || if membership() {
+                view! { <MembershipTab course=key.clone() /> }.into_any()
+            } else {
+                view! { <CourseInfo overview=overview.clone() /> }.into_any()
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn CourseInfo(overview: CourseOverview) -> impl IntoView {
     let c = overview.course;
     let date = |d: Option<i64>| d.map_or_else(|| "not set".to_owned(), format_date);
     view! {
-        <Title text=c.name.clone() />
-        <p class="text-sm text-slate-500">{c.key.clone()}</p>
-        <h1 class="text-2xl font-semibold">{c.name.clone()}</h1>
-        <div class="mt-6 grid gap-6 md:grid-cols-3">
+        <div class="grid gap-6 md:grid-cols-3">
             <section class="card" aria-labelledby="dates-heading">
                 <h2 id="dates-heading" class="font-semibold">"Dates"</h2>
                 <dl class="mt-3 grid grid-cols-2 gap-y-2 text-sm">

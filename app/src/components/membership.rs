@@ -1,0 +1,153 @@
+//! The Membership tab's batch enrollment: the form, and the report of the last batch grouped the way
+//! instructors read it. The report is addressed by `?batch=<id>`, so it survives a reload and shows
+//! the same with or without JavaScript.
+
+use crate::api::membership::{get_batch_report, EnrollBatch};
+use crate::components::error_view::ErrorBanner;
+use crate::model::{BatchReport, BatchRow};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+use registrar::enrollment::Category;
+
+/// The groups of a report, in the order they are shown, with their headings.
+const GROUPS: &[(Category, &str, &str)] = &[
+    (Category::Enrolled, "Enrolled", "These learners are now enrolled."),
+    (Category::AlreadyEnrolled, "Already enrolled", "Nothing changed for these learners."),
+    (
+        Category::Invited,
+        "Invited",
+        "No active account yet: they will be enrolled, or may enroll, once they register.",
+    ),
+    (Category::Unenrolled, "Unenrolled", "These learners are no longer enrolled; their records are kept."),
+    (Category::InvitationCancelled, "Invitation withdrawn", "These invitations were cancelled."),
+    (
+        Category::NotAffiliated,
+        "Not in this course",
+        "These were neither enrolled nor invited, so there was nothing to undo.",
+    ),
+    (Category::Invalid, "Not processed", "Check these entries and try again."),
+    (Category::Error, "Errors", "These could not be processed."),
+];
+
+#[component]
+pub fn MembershipTab(course: String) -> impl IntoView {
+    let action = ServerAction::<EnrollBatch>::new();
+    let query = use_query_map();
+    let batch = move || query.read().get("batch");
+    let report_course = course.clone();
+    let report = Resource::new(batch, move |id| {
+        let course = report_course.clone();
+        async move {
+            match id {
+                Some(id) => get_batch_report(course, id).await.map(Some),
+                None => Ok(None),
+            }
+        }
+    });
+    let error = Signal::derive(move || action.value().get().and_then(Result::err));
+    let identifiers_error = move || error.get().and_then(|e| e.field("identifiers"));
+    view! {
+        <div class="grid gap-6 lg:grid-cols-5">
+            <section class="card lg:col-span-2" aria-labelledby="batch-heading">
+                <h2 id="batch-heading" class="font-semibold">"Batch enrollment"</h2>
+                <div class="mt-3">
+                    <ErrorBanner error />
+                    <ActionForm action=action>
+                        <input type="hidden" name="course" value=course.clone() />
+                        <label for="field-identifiers" class="block text-sm font-medium text-slate-700">"Email addresses and/or usernames"</label>
+                        <textarea
+                            id="field-identifiers"
+                            name="identifiers"
+                            rows="7"
+                            required
+                            class="input mt-1 font-mono"
+                            aria-describedby="field-identifiers-hint"
+                            aria-invalid=move || if identifiers_error().is_some() { "true" } else { "false" }
+                        ></textarea>
+                        <p id="field-identifiers-hint" class="mt-1 text-xs text-slate-500">"Separate them with commas, spaces or new lines; up to 500 at a time."</p>
+                        {move || identifiers_error().map(|m| view! { <p id="field-identifiers-error" class="mt-1 text-sm text-red-700">{m}</p> })}
+                        <div class="mt-4 space-y-3 text-sm">
+                            <label class="flex items-start gap-2">
+                                <input type="checkbox" name="auto_enroll" class="mt-0.5" />
+                                <span>"Auto enroll"<span class="block text-xs text-slate-500">"People without an account yet are enrolled as soon as they register."</span></span>
+                            </label>
+                            <label class="flex items-start gap-2">
+                                <input type="checkbox" name="notify" checked class="mt-0.5" />
+                                <span>"Notify by email"<span class="block text-xs text-slate-500">"Each person whose enrollment changes gets a message."</span></span>
+                            </label>
+                        </div>
+                        <label for="field-reason" class="mt-4 block text-sm font-medium text-slate-700">"Reason (optional)"</label>
+                        <input id="field-reason" name="reason" type="text" class="input mt-1" />
+                        <div class="mt-5 flex gap-3">
+                            <button type="submit" name="action" value="enroll" class="btn-primary" disabled=move || action.pending().get()>"Enroll"</button>
+                            <button type="submit" name="action" value="unenroll" class="btn-secondary" disabled=move || action.pending().get()>"Unenroll"</button>
+                        </div>
+                    </ActionForm>
+                </div>
+            </section>
+            <section class="lg:col-span-3" aria-labelledby="results-heading" aria-live="polite">
+                <h2 id="results-heading" class="sr-only">"Results"</h2>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match report.await {
+                            Ok(Some(report)) => view! { <Report report /> }.into_any(),
+                            Ok(None) => view! {
+                                <p class="card text-sm text-slate-600">"Results of a batch appear here, grouped by what happened to each entry."</p>
+                            }.into_any(),
+                            Err(error) => view! { <crate::components::error_view::PageError error /> }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn Report(report: BatchReport) -> impl IntoView {
+    let verb = match report.action {
+        crate::model::BatchAction::Enroll => "Enrollment",
+        crate::model::BatchAction::Unenroll => "Unenrollment",
+    };
+    let total = report.rows.len();
+    view! {
+        <div class="card" data-testid="batch-report">
+            <h3 class="font-semibold">{verb} " of " {total} {if total == 1 { " entry" } else { " entries" }}</h3>
+            <div class="mt-3 space-y-4">
+                {GROUPS.iter().filter_map(|(category, title, explain)| {
+                    let rows: Vec<BatchRow> = report.rows.iter().filter(|r| r.category == *category).cloned().collect();
+                    (!rows.is_empty()).then(|| view! { <Group category=*category title explain rows /> })
+                }).collect_view()}
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn Group(
+    category: Category,
+    title: &'static str,
+    explain: &'static str,
+    rows: Vec<BatchRow>,
+) -> impl IntoView {
+    let tone = match category {
+        Category::Invalid | Category::Error => "border-red-200 bg-red-50",
+        Category::Enrolled | Category::Unenrolled => "border-green-200 bg-green-50",
+        _ => "border-slate-200 bg-slate-50",
+    };
+    let count = rows.len();
+    view! {
+        <section class=format!("rounded-md border p-3 {tone}") data-testid=format!("group-{category:?}")>
+            <h4 class="text-sm font-semibold">{title} " (" {count} ")"</h4>
+            <p class="text-xs text-slate-600">{explain}</p>
+            <ul class="mt-2 flex flex-wrap gap-2 text-sm">
+                {rows.into_iter().map(|r| view! {
+                    <li class="rounded bg-white px-2 py-0.5 font-mono shadow-sm">
+                        {r.identifier}
+                        {r.error.map(|e| view! { <span class="ml-1 font-sans text-xs text-red-700">"— " {e}</span> })}
+                    </li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}

@@ -1,0 +1,39 @@
+import { expect, test } from "@playwright/test";
+import { DEMO, open, signIn, unique } from "./helpers";
+
+test("an instructor enrolls a mixed list and sees the results grouped", async ({ page }, info) => {
+  await signIn(page, info, DEMO.instructor);
+  await open(page, "/courses/course-v1:DemoX+DS201+2026_T1", info);
+  await page.getByRole("link", { name: "Membership" }).click();
+  await expect(page.getByRole("heading", { name: "Batch enrollment" })).toBeVisible();
+
+  const invitee = `${unique(info, "invitee")}@example.org`;
+  await page.getByLabel("Email addresses and/or usernames").fill(`learner05\n${invitee}, nosuchuser\nlearner03`);
+  await page.getByLabel("Auto enroll").check();
+  await page.getByLabel("Reason (optional)").fill("end-to-end test");
+  await page.getByRole("button", { name: "Enroll", exact: true }).click();
+
+  const report = page.getByTestId("batch-report");
+  await expect(report).toContainText("Enrollment of 4 entries");
+  await expect(page.getByTestId("group-Enrolled")).toContainText("learner05");
+  await expect(page.getByTestId("group-Invited")).toContainText(invitee);
+  await expect(page.getByTestId("group-Invalid")).toContainText("No account has this username.");
+  await expect(page.getByTestId("group-AlreadyEnrolled")).toContainText("learner03");
+  await page.screenshot({ path: `test-results/membership-${info.project.name}.png`, fullPage: true });
+
+  // The report stays on the page across a reload.
+  await page.reload();
+  await expect(page.getByTestId("group-Invited")).toContainText(invitee);
+
+  // Unenrolling the same learner is reported in its own group.
+  await page.getByLabel("Email addresses and/or usernames").fill("learner05");
+  await page.getByRole("button", { name: "Unenroll" }).click();
+  await expect(page.getByTestId("group-Unenrolled")).toContainText("learner05");
+});
+
+test("a learner has no Membership tab and no access to it", async ({ page }, info) => {
+  await signIn(page, info, DEMO.learner);
+  await open(page, "/courses/course-v1:DemoX+CS101+2026_T1?tab=membership", info);
+  await expect(page.getByText("You do not have permission to do that.")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Batch enrollment" })).toHaveCount(0);
+});

@@ -49,6 +49,12 @@ pub enum ErrorCode {
     OrgKeyInvalid,
     RoleUnknown,
     InputInvalid,
+    UserNotFound,
+    UserInactive,
+    TeamLastAdmin,
+    TeamSelfDemotion,
+    TeamRoleHeld,
+    TeamRoleNotHeld,
     Internal,
 }
 
@@ -76,6 +82,12 @@ impl ErrorCode {
             Self::OrgKeyInvalid => "ORG_KEY_INVALID",
             Self::RoleUnknown => "ROLE_UNKNOWN",
             Self::InputInvalid => "INPUT_INVALID",
+            Self::UserNotFound => "USER_NOT_FOUND",
+            Self::UserInactive => "USER_INACTIVE",
+            Self::TeamLastAdmin => "TEAM_LAST_ADMIN",
+            Self::TeamSelfDemotion => "TEAM_SELF_DEMOTION",
+            Self::TeamRoleHeld => "TEAM_ROLE_HELD",
+            Self::TeamRoleNotHeld => "TEAM_ROLE_NOT_HELD",
             Self::Internal => "INTERNAL",
         }
     }
@@ -88,7 +100,11 @@ impl ErrorCode {
             Self::AuthBadCredentials | Self::AuthInactive => ErrorKind::Unauthenticated,
             Self::AuthLocked | Self::AuthThrottled => ErrorKind::Throttled,
             Self::AuthBadOrigin | Self::Forbidden => ErrorKind::Forbidden,
-            Self::NotFound => ErrorKind::NotFound,
+            Self::NotFound | Self::UserNotFound => ErrorKind::NotFound,
+            Self::TeamLastAdmin | Self::TeamSelfDemotion | Self::TeamRoleHeld | Self::TeamRoleNotHeld => {
+                ErrorKind::Conflict
+            }
+            Self::UserInactive => ErrorKind::Invalid,
             Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
             Self::UsernameInvalid
             | Self::EmailInvalid
@@ -132,6 +148,14 @@ impl ErrorCode {
             Self::OrgKeyInvalid => "Organization keys are 2 to 64 letters, digits, '_', '-' or '.'.",
             Self::RoleUnknown => "That role does not exist here.",
             Self::InputInvalid => "Some of the input is not valid.",
+            Self::UserNotFound => "No account has that username or email.",
+            Self::UserInactive => "That account is not active, so it cannot be given a role.",
+            Self::TeamLastAdmin => {
+                "A course needs at least one Admin: add another Admin before removing this one."
+            }
+            Self::TeamSelfDemotion => "You cannot remove your own Admin role; ask another Admin to do it.",
+            Self::TeamRoleHeld => "That person already has this role.",
+            Self::TeamRoleNotHeld => "That person does not have this role.",
             Self::Internal => "Something went wrong on our side.",
         }
     }
@@ -220,6 +244,12 @@ mod tests {
             ErrorCode::OrgKeyInvalid,
             ErrorCode::RoleUnknown,
             ErrorCode::InputInvalid,
+            ErrorCode::UserNotFound,
+            ErrorCode::UserInactive,
+            ErrorCode::TeamLastAdmin,
+            ErrorCode::TeamSelfDemotion,
+            ErrorCode::TeamRoleHeld,
+            ErrorCode::TeamRoleNotHeld,
             ErrorCode::Internal,
         ];
         let mut seen = std::collections::HashSet::new();

@@ -12,5 +12,6 @@ pub mod error;
 pub mod identifiers;
 pub mod ids;
 pub mod roles;
+pub mod team;
 
 pub use error::{DomainError, ErrorCode, ErrorKind};

@@ -72,6 +72,24 @@ impl CourseStaff {
     }
 }
 
+/// Capability: Admin of one course (course or org instructor, or global staff): manages its team.
+pub struct CourseAdmin {
+    principal: Principal,
+    course: CourseKey,
+}
+
+impl CourseAdmin {
+    #[must_use]
+    pub fn course(&self) -> &CourseKey {
+        &self.course
+    }
+
+    #[must_use]
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
 /// Capability: may enroll and unenroll learners in one course (course, org or global staff).
 pub struct CourseEnroller {
     principal: Principal,
@@ -153,6 +171,13 @@ impl Gate {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
         self.require(principal, &Action::ViewInstructorDashboard(course.clone()))?;
         Ok(CourseStaff { principal: principal.clone(), course: course.clone() })
+    }
+
+    /// Capability to manage a course's team.
+    pub fn course_admin(&self, course: &CourseKey) -> Result<CourseAdmin, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        self.require(principal, &Action::EditCourseAccess(course.clone()))?;
+        Ok(CourseAdmin { principal: principal.clone(), course: course.clone() })
     }
 
     /// Capability to enroll learners in a course.

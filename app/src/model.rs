@@ -58,6 +58,8 @@ pub struct CourseOverview {
     pub course: CourseSummary,
     /// Whether the viewer may enroll and unenroll learners (shows the Membership controls).
     pub can_enroll: bool,
+    /// Whether the viewer may change who holds team roles (Admins).
+    pub can_manage_team: bool,
     pub enrollment_start: Option<i64>,
     pub enrollment_end: Option<i64>,
     pub team: Vec<TeamMember>,
@@ -71,6 +73,9 @@ pub struct TeamMember {
     pub email: String,
     pub role: String,
     pub role_label: String,
+    /// When the role was granted (epoch ms) and by whom.
+    pub since: i64,
+    pub granted_by: Option<String>,
 }
 
 /// The account page.

@@ -4,13 +4,14 @@
 //! capability from `crate::gate`, which only the Gate can mint, so no server function can reach a use
 //! case without passing the Gate. Data shapes live in `crate::model`.
 
-use crate::gate::{CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
+use crate::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
 use crate::model::{
     AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser, ManageUser,
-    ManageUserReport, Page,
+    ManageUserReport, Page, TeamMember,
 };
 use registrar::account::ValidRegistration;
 use registrar::authz::Principal;
+use registrar::roles::Role;
 use registrar::DomainError;
 use std::sync::Arc;
 
@@ -93,6 +94,25 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A batch's report, kept after the batch ran.
     async fn batch_report(&self, enroller: &CourseEnroller, id: &str) -> Result<BatchReport, DomainError>;
+
+    /// Everyone holding a team role in the course.
+    async fn course_team(&self, admin: &CourseAdmin) -> Result<Vec<TeamMember>, DomainError>;
+
+    /// Give a team role to an account (found by username or email); enrolls it too.
+    async fn add_team_member(
+        &self,
+        admin: &CourseAdmin,
+        identifier: &str,
+        role: Role,
+    ) -> Result<(), DomainError>;
+
+    /// Take a team role away; never the last Admin, never your own Admin role.
+    async fn remove_team_member(
+        &self,
+        admin: &CourseAdmin,
+        username: &str,
+        role: Role,
+    ) -> Result<(), DomainError>;
 
     /// Create or update an account (`registrar manage-user`).
     async fn manage_user(

@@ -5,8 +5,8 @@
 //! id; no database text reaches a caller.
 
 use crate::auth::{password, secret};
-use crate::store::{self, courses, enrollments, sessions, throttle, tokens, users, Db};
-use app::gate::{CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
+use crate::store::{self, courses, enrollments, roles, sessions, throttle, tokens, users, Db};
+use app::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
 use app::model::{
     AccountView, BatchAction, BatchReport, BatchRequest, BatchRow, CourseLink, CourseOverview, CourseSummary,
     CurrentUser, ManageUser, ManageUserReport, Page, TeamMember,
@@ -110,6 +110,27 @@ impl ServerBackend {
         users::record_login(&mut *tx, user_id).await.map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         Ok(NewSession { token })
+    }
+
+    async fn team_of(&self, course: &str) -> Result<Vec<TeamMember>, DomainError> {
+        Ok(roles::course_team(&self.db, course)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|r| {
+                let role_label =
+                    Role::parse(&r.role).map_or_else(|_| r.role.clone(), |role| role.label().to_owned());
+                TeamMember {
+                    username: r.username,
+                    full_name: r.full_name,
+                    email: r.email,
+                    role: r.role,
+                    role_label,
+                    since: r.created_at,
+                    granted_by: r.granted_by,
+                }
+            })
+            .collect())
     }
 
     async fn refuse_if_throttled(&self, ip_key: &str, account_keys: &[String]) -> Result<(), DomainError> {
@@ -295,19 +316,20 @@ impl Backend for ServerBackend {
         let row = courses::get(&self.db, &key).await.map_err(internal)?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::NotFound, format!("There is no course {key}."))
         })?;
-        let team = courses::team(&self.db, &key)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|(username, full_name, email, role)| {
-                let role_label = Role::parse(&role).map_or_else(|_| role.clone(), |r| r.label().to_owned());
-                TeamMember { username, full_name, email, role, role_label }
-            })
-            .collect();
+        let team = self.team_of(&key).await?;
         let (enrollment_start, enrollment_end) = (row.enrollment_start, row.enrollment_end);
         let can_enroll =
             decide(staff.principal(), &Action::EnrollLearners(staff.course().clone())).is_allowed();
-        Ok(CourseOverview { course: summary(row), can_enroll, enrollment_start, enrollment_end, team })
+        let can_manage_team =
+            decide(staff.principal(), &Action::EditCourseAccess(staff.course().clone())).is_allowed();
+        Ok(CourseOverview {
+            course: summary(row),
+            can_enroll,
+            can_manage_team,
+            enrollment_start,
+            enrollment_end,
+            team,
+        })
     }
 
     async fn enroll_batch(
@@ -504,6 +526,108 @@ impl Backend for ServerBackend {
         }
         report.id = job.id;
         Ok(report)
+    }
+
+    async fn course_team(&self, admin: &CourseAdmin) -> Result<Vec<TeamMember>, DomainError> {
+        self.team_of(&admin.course().to_string()).await
+    }
+
+    async fn add_team_member(
+        &self,
+        admin: &CourseAdmin,
+        identifier: &str,
+        role: Role,
+    ) -> Result<(), DomainError> {
+        let course = admin.course().to_string();
+        courses::get(&self.db, &course).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course}."))
+        })?;
+        let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username or email '{}'.", identifier.trim()),
+            )
+            .on_field("identifier")
+        })?;
+        if !user.is_active.0 {
+            return Err(DomainError::with_message(
+                ErrorCode::UserInactive,
+                format!("{}'s account is not active, so it cannot be given a role.", user.username),
+            )
+            .on_field("identifier"));
+        }
+        let actor = admin.principal();
+        let grant =
+            registrar::roles::Grant { role, scope: registrar::roles::Scope::Course(admin.course().clone()) };
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        if !roles::grant(&mut *tx, &user.id, &grant, Some(&actor.user_id.0)).await.map_err(internal)? {
+            return Err(DomainError::with_message(
+                ErrorCode::TeamRoleHeld,
+                format!("{} is already {} of this course.", user.username, role.label()),
+            ));
+        }
+        courses::enroll(&mut *tx, &user.id, &course, "audit").await.map_err(internal)?;
+        store::audit::append(
+            &mut *tx,
+            &store::audit::Entry {
+                actor_id: Some(&actor.user_id.0),
+                actor_label: &actor.username,
+                action: "role.grant",
+                target_type: "user",
+                target_id: &user.id,
+                scope: Some(&course),
+                after: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn remove_team_member(
+        &self,
+        admin: &CourseAdmin,
+        username: &str,
+        role: Role,
+    ) -> Result<(), DomainError> {
+        let course = admin.course().to_string();
+        let user = users::find_by_username(&self.db, username).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username '{}'.", username.trim()),
+            )
+        })?;
+        let actor = admin.principal();
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        roles::lock_course_team(&mut tx, self.db.dialect, &course).await.map_err(internal)?;
+        // Remove first, then count what is left, inside the lock: concurrent removals see each other.
+        if !roles::revoke_course_role(&mut tx, &user.id, &course, role).await.map_err(internal)? {
+            return Err(DomainError::with_message(
+                ErrorCode::TeamRoleNotHeld,
+                format!("{} is not {} of this course.", user.username, role.label()),
+            ));
+        }
+        let remaining =
+            roles::count_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
+        let admins_before = remaining + i64::from(role == Role::Instructor);
+        registrar::team::check_removal(&actor.user_id.0, &user.id, role, admins_before)?;
+        store::audit::append(
+            &mut *tx,
+            &store::audit::Entry {
+                actor_id: Some(&actor.user_id.0),
+                actor_label: &actor.username,
+                action: "role.revoke",
+                target_type: "user",
+                target_id: &user.id,
+                scope: Some(&course),
+                before: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
     }
 
     async fn manage_user(

@@ -11,4 +11,5 @@ mod api {
     pub mod membership;
     pub mod session;
     pub mod sweep;
+    pub mod team;
 }

@@ -1,7 +1,7 @@
 //! The instructor dashboard's Membership tab: batch enrollment.
 
 use crate::error::ApiError;
-use crate::model::BatchReport;
+use crate::model::{BatchReport, TeamMember};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -45,4 +45,31 @@ pub async fn get_batch_report(course: String, id: String) -> Result<BatchReport,
     let key = registrar::ids::CourseKey::parse(&course)?;
     let enroller = gate.course_enroller(&key)?;
     Ok(gate.backend().batch_report(&enroller, &id).await?)
+}
+
+/// Everyone holding a team role in the course (Admins only).
+#[server(prefix = "/api", endpoint = "membership/team_list")]
+pub async fn list_team(course: String) -> Result<Vec<TeamMember>, ApiError> {
+    let gate = Gate::for_request()?;
+    let admin = gate.course_admin(&registrar::ids::CourseKey::parse(&course)?)?;
+    Ok(gate.backend().course_team(&admin).await?)
+}
+
+/// Give a team role (`staff`, `instructor`, `limited_staff`, `data_researcher`, `beta_testers`) to the
+/// account with this username or email.
+#[server(prefix = "/api", endpoint = "membership/team_add")]
+pub async fn add_team_member(course: String, identifier: String, role: String) -> Result<(), ApiError> {
+    let gate = Gate::for_request()?;
+    let admin = gate.course_admin(&registrar::ids::CourseKey::parse(&course)?)?;
+    let role = registrar::team::parse_team_role(&role).map_err(|e| e.on_field("role"))?;
+    Ok(gate.backend().add_team_member(&admin, &identifier, role).await?)
+}
+
+/// Take a team role away from a user.
+#[server(prefix = "/api", endpoint = "membership/team_remove")]
+pub async fn remove_team_member(course: String, username: String, role: String) -> Result<(), ApiError> {
+    let gate = Gate::for_request()?;
+    let admin = gate.course_admin(&registrar::ids::CourseKey::parse(&course)?)?;
+    let role = registrar::team::parse_team_role(&role)?;
+    Ok(gate.backend().remove_team_member(&admin, &username, role).await?)
 }

@@ -142,17 +142,6 @@ pub async fn enroll<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() > 0)
 }
 
-/// A member of a course team: (username, full name, email, role).
-pub async fn team(db: &Db, course_key: &str) -> Result<Vec<(String, String, String, String)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT u.username, u.full_name, u.email, r.role FROM role_assignments r JOIN users u ON u.id = r.user_id \
-         WHERE r.scope = 'course' AND r.course_key = $1 ORDER BY r.role, u.username_key",
-    )
-    .bind(course_key)
-    .fetch_all(&db.pool)
-    .await
-}
-
 /// Courses whose instructor dashboard a user may open through a course or org role: (key, name).
 pub async fn dashboards_of(db: &Db, user_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
     sqlx::query_as(

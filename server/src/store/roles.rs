@@ -1,9 +1,9 @@
 //! Scoped role assignments (global / org / course), read as grants for permission decisions.
 
-use super::{new_id, now_ms, Db};
+use super::{new_id, now_ms, Db, Dialect};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::roles::{Grant, Role, Scope};
-use sqlx::{Any, Executor};
+use sqlx::{Any, AnyConnection, Executor, FromRow};
 
 /// Every grant a user holds, as domain values. Rows that no longer parse are skipped and logged.
 pub async fn grants_for_user(db: &Db, user_id: &str) -> Result<Vec<Grant>, sqlx::Error> {
@@ -68,4 +68,76 @@ pub async fn grant<'e, E: Executor<'e, Database = Any>>(
     .execute(ex)
     .await?;
     Ok(done.rows_affected() > 0)
+}
+
+/// A member of a course team with when and by whom the role was granted.
+#[derive(Debug, Clone, FromRow)]
+pub struct TeamRow {
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub role: String,
+    pub created_at: i64,
+    pub granted_by: Option<String>,
+}
+
+/// Everyone holding a course-level role in `course`, by role then username.
+pub async fn course_team(db: &Db, course: &str) -> Result<Vec<TeamRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by \
+         FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
+         WHERE r.scope = 'course' AND r.course_key = $1 ORDER BY r.role, u.username_key",
+    )
+    .bind(course)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Serialize changes to one course's team until the transaction ends. PostgreSQL locks the course
+/// row; SQLite needs nothing, as its first write takes the database's single write lock.
+pub async fn lock_course_team(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    course: &str,
+) -> Result<(), sqlx::Error> {
+    if dialect == Dialect::Postgres {
+        sqlx::query("SELECT key FROM courses WHERE key = $1 FOR UPDATE")
+            .bind(course)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Remove a course role; returns whether the user held it.
+pub async fn revoke_course_role(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    course: &str,
+    role: Role,
+) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "DELETE FROM role_assignments WHERE user_id = $1 AND scope = 'course' AND course_key = $2 AND role = $3",
+    )
+    .bind(user_id)
+    .bind(course)
+    .bind(role.as_str())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// How many people hold `role` in `course`.
+pub async fn count_course_role(
+    conn: &mut AnyConnection,
+    course: &str,
+    role: Role,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM role_assignments WHERE scope = 'course' AND course_key = $1 AND role = $2",
+    )
+    .bind(course)
+    .bind(role.as_str())
+    .fetch_one(&mut *conn)
+    .await
 }

@@ -13,6 +13,7 @@ enum Needs {
     GlobalStaff,
     CourseStaff,
     CourseEnroller,
+    CourseAdmin,
 }
 
 const SERVER_FNS: &[(&str, Needs)] = &[
@@ -25,6 +26,9 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/courses/overview", Needs::CourseStaff),
     ("/api/membership/enroll_batch", Needs::CourseEnroller),
     ("/api/membership/batch_report", Needs::CourseEnroller),
+    ("/api/membership/team_list", Needs::CourseAdmin),
+    ("/api/membership/team_add", Needs::CourseAdmin),
+    ("/api/membership/team_remove", Needs::CourseAdmin),
 ];
 
 fn registered() -> Vec<(String, Method)> {
@@ -89,12 +93,20 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
             Needs::CourseEnroller => {
                 &[("course", course), ("identifiers", "learner05"), ("action", "enroll"), ("id", "x")]
             }
+            Needs::CourseAdmin => {
+                &[("course", course), ("identifier", "learner05"), ("username", "ta"), ("role", "staff")]
+            }
             Needs::GlobalStaff => &[("search", ""), ("page", "1")],
             _ => continue,
         };
         let reply = app.post_form(path, form, Some(&learner)).await;
         assert_eq!(reply.status, 403, "{path} let a learner in: {}", reply.body);
         assert_eq!(reply.error_code(), "FORBIDDEN");
+        if *needs == Needs::CourseAdmin {
+            let ta = app.sign_in("ta", "registrar-learner").await;
+            let reply = app.post_form(path, form, Some(&ta)).await;
+            assert_eq!(reply.status, 403, "{path} let course Staff manage the team");
+        }
         if *needs == Needs::GlobalStaff {
             let reply = app.post_form(path, form, Some(&instructor)).await;
             assert_eq!(reply.status, 403, "{path} let a course instructor in");

@@ -4,6 +4,7 @@ export const DEMO = {
   admin: { username: "admin", password: "registrar-admin" },
   instructor: { username: "instructor", password: "registrar-instructor" },
   learner: { username: "learner", password: "registrar-learner" },
+  ta: { username: "ta", password: "registrar-learner" },
 };
 
 /** Open a page and, with JavaScript on, wait until the app has hydrated. */

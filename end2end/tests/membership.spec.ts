@@ -37,3 +37,32 @@ test("a learner has no Membership tab and no access to it", async ({ page }, inf
   await expect(page.getByText("You do not have permission to do that.")).toBeVisible();
   await expect(page.getByRole("heading", { name: "Batch enrollment" })).toHaveCount(0);
 });
+
+test("an Admin adds a Staff member, cannot drop their own Admin role, and removes the member", async ({ page }, info) => {
+  const member = info.project.name.includes("hydrate") ? "learner16" : "learner15";
+  await signIn(page, info, DEMO.instructor);
+  await open(page, "/courses/course-v1:DemoX+CS101+2026_T1?tab=membership", info);
+  await expect(page.getByRole("heading", { name: "Course team" })).toBeVisible();
+
+  await page.getByLabel("Username or email").fill(member);
+  await page.getByLabel("Role").selectOption("staff");
+  await page.getByRole("button", { name: "Add", exact: true }).click();
+  const table = page.getByTestId("team-table");
+  await expect(table.getByRole("row", { name: new RegExp(member) })).toContainText("Staff");
+  await expect(table.getByRole("row", { name: new RegExp(member) })).toContainText("by instructor");
+
+  await page.getByRole("button", { name: "Remove instructor as Admin" }).click();
+  await expect(page.getByRole("alert")).toContainText("You cannot remove your own Admin role");
+  await expect(table.getByRole("row", { name: /Irene Instructor/ })).toBeVisible();
+
+  await page.getByRole("button", { name: `Remove ${member} as Staff` }).click();
+  await expect(page.getByTestId("team-table").getByRole("row", { name: new RegExp(member) })).toHaveCount(0);
+  await page.screenshot({ path: `test-results/team-${info.project.name}.png`, fullPage: true });
+});
+
+test("course Staff can enroll but do not see team management", async ({ page }, info) => {
+  await signIn(page, info, DEMO.ta);
+  await open(page, "/courses/course-v1:DemoX+CS101+2026_T1?tab=membership", info);
+  await expect(page.getByRole("heading", { name: "Batch enrollment" })).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Course team" })).toHaveCount(0);
+});

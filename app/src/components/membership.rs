@@ -2,9 +2,10 @@
 //! instructors read it. The report is addressed by `?batch=<id>`, so it survives a reload and shows
 //! the same with or without JavaScript.
 
-use crate::api::membership::{get_batch_report, EnrollBatch};
+use crate::api::membership::{get_batch_report, list_team, AddTeamMember, EnrollBatch, RemoveTeamMember};
 use crate::components::error_view::ErrorBanner;
-use crate::model::{BatchReport, BatchRow};
+use crate::components::form::Field;
+use crate::model::{format_date, BatchReport, BatchRow, TeamMember};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use registrar::enrollment::Category;
@@ -30,7 +31,16 @@ const GROUPS: &[(Category, &str, &str)] = &[
 ];
 
 #[component]
-pub fn MembershipTab(course: String) -> impl IntoView {
+pub fn MembershipTab(course: String, can_manage_team: bool) -> impl IntoView {
+    let team_course = course.clone();
+    view! {
+        <BatchEnrollment course />
+        {can_manage_team.then(|| view! { <TeamSection course=team_course /> })}
+    }
+}
+
+#[component]
+fn BatchEnrollment(course: String) -> impl IntoView {
     let action = ServerAction::<EnrollBatch>::new();
     let query = use_query_map();
     let batch = move || query.read().get("batch");
@@ -150,4 +160,108 @@ fn Group(
             </ul>
         </section>
     }
+}
+
+/// The course team: everyone with a team role, add by username or email, remove per row.
+#[component]
+fn TeamSection(course: String) -> impl IntoView {
+    let add = ServerAction::<AddTeamMember>::new();
+    let remove = ServerAction::<RemoveTeamMember>::new();
+    let list_course = course.clone();
+    let team = Resource::new(
+        move || (add.version().get(), remove.version().get()),
+        move |_| list_team(list_course.clone()),
+    );
+    let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
+    let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
+    let row_course = course.clone();
+    view! {
+        <section class="card mt-6" aria-labelledby="course-team-heading">
+            <h2 id="course-team-heading" class="font-semibold">"Course team"</h2>
+            <p class="text-sm text-slate-600">"Admins manage the team; Staff and Limited Staff teach; Data Researchers download data; Beta Testers see content early. Giving a role also enrolls."</p>
+            <div class="mt-3"><ErrorBanner error=remove_error /></div>
+            <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+                {move || {
+                    let course = row_course.clone();
+                    Suspend::new(async move {
+                        match team.await {
+                            Ok(members) => view! { <TeamTable members course remove /> }.into_any(),
+                            Err(error) => view! { <crate::components::error_view::PageError error /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+            <h3 class="mt-6 text-sm font-semibold">"Add a team member"</h3>
+            <div class="mt-2">
+                <ErrorBanner error=add_error />
+                <ActionForm action=add attr:class="flex flex-wrap items-start gap-3">
+                    <input type="hidden" name="course" value=course.clone() />
+                    <div class="min-w-64 flex-1">
+                        <Field name="identifier" label="Username or email" error=add_error />
+                    </div>
+                    <div>
+                        <label for="field-role" class="block text-sm font-medium text-slate-700">"Role"</label>
+                        <select id="field-role" name="role" class="input mt-1">
+                            {registrar::team::TEAM_ROLES.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                        </select>
+                    </div>
+                    <button type="submit" class="btn-primary mt-6" disabled=move || add.pending().get()>"Add"</button>
+                </ActionForm>
+            </div>
+        </section>
+    }
+}
+
+#[component]
+fn TeamTable(
+    members: Vec<TeamMember>,
+    course: String,
+    remove: ServerAction<RemoveTeamMember>,
+) -> impl IntoView {
+    if members.is_empty() {
+        return view! { <p class="mt-3 text-sm text-slate-600">"Nobody holds a team role yet."</p> }
+            .into_any();
+    }
+    view! {
+        <div class="mt-3 overflow-x-auto">
+            <table class="min-w-full text-sm" data-testid="team-table">
+                <thead class="text-left text-slate-500">
+                    <tr>
+                        <th scope="col" class="py-1">"Name"</th>
+                        <th scope="col" class="py-1">"Email"</th>
+                        <th scope="col" class="py-1">"Role"</th>
+                        <th scope="col" class="py-1">"Since"</th>
+                        <th scope="col" class="py-1"><span class="sr-only">"Actions"</span></th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {members.into_iter().map(|m| {
+                        let since = match &m.granted_by {
+                            Some(by) => format!("{} by {by}", format_date(m.since)),
+                            None => format_date(m.since),
+                        };
+                        let label = format!("Remove {} as {}", m.username, m.role_label);
+                        let course = course.clone();
+                        view! {
+                            <tr>
+                                <td class="py-1.5">{m.full_name}<span class="block text-xs text-slate-500">{m.username.clone()}</span></td>
+                                <td class="py-1.5">{m.email}</td>
+                                <td class="py-1.5"><span class="badge">{m.role_label}</span></td>
+                                <td class="py-1.5 text-slate-600">{since}</td>
+                                <td class="py-1.5 text-right">
+                                    <ActionForm action=remove>
+                                        <input type="hidden" name="course" value=course />
+                                        <input type="hidden" name="username" value=m.username />
+                                        <input type="hidden" name="role" value=m.role />
+                                        <button type="submit" class="btn-secondary" aria-label=label>"Remove"</button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
 }

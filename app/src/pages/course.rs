@@ -31,6 +31,7 @@ fn Dashboard(overview: CourseOverview) -> impl IntoView {
     let query = use_query_map();
     let key = overview.course.key.clone();
     let can_enroll = overview.can_enroll;
+    let can_manage_team = overview.can_manage_team;
     let membership = move || can_enroll && query.read().get("tab").as_deref() == Some("membership");
     let info_href = format!("/courses/{key}");
     let membership_href = format!("/courses/{key}?tab=membership");
@@ -53,7 +54,7 @@ fn Dashboard(overview: CourseOverview) -> impl IntoView {
         </nav>
         <div class="mt-6">
             {move || if membership() {
-                view! { <MembershipTab course=key.clone() /> }.into_any()
+                view! { <MembershipTab course=key.clone() can_manage_team /> }.into_any()
             } else {
                 view! { <CourseInfo overview=overview.clone() /> }.into_any()
             }}

@@ -93,7 +93,8 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Request(msg) => format!("Could not reach the server: {msg}"),
             ServerFnErrorErr::Deserialization(msg) => format!("Could not read the server's answer: {msg}"),
             ServerFnErrorErr::Serialization(msg) => format!("Could not encode the request: {msg}"),
-            other => other.to_string(),
+            // Anything else comes from inside the server-function machinery: say so, without its text.
+            _ => "The request could not be completed. Please try again.".to_owned(),
         };
         Self::Transport(message)
     }

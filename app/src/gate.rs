@@ -41,13 +41,26 @@ impl Me {
     }
 }
 
-/// Capability: global staff (or superuser), or a named system principal.
+/// Capability: global staff (or superuser).
 pub struct GlobalStaff {
     actor: String,
 }
 
 impl GlobalStaff {
-    /// Who acts, for the audit log: a username or `system:<name>`.
+    /// Who acts, for the audit log.
+    #[must_use]
+    pub fn actor(&self) -> &str {
+        &self.actor
+    }
+}
+
+/// Capability: a named system principal (a management command or a job), never a web request.
+pub struct System {
+    actor: String,
+}
+
+impl System {
+    /// `system:<name>`, for the audit log.
     #[must_use]
     pub fn actor(&self) -> &str {
         &self.actor
@@ -189,9 +202,9 @@ impl Gate {
 
     /// The named system principal used by management commands and jobs. Grep-able on purpose.
     #[must_use]
-    pub fn system(backend: Arc<dyn Backend>, name: &str) -> (Self, GlobalStaff) {
+    pub fn system(backend: Arc<dyn Backend>, name: &str) -> (Self, System) {
         let gate = Self { request: RequestPrincipal::default(), client: ClientMeta::default(), backend };
-        (gate, GlobalStaff { actor: format!("system:{name}") })
+        (gate, System { actor: format!("system:{name}") })
     }
 
     fn require(&self, principal: &Principal, action: &Action) -> Result<(), ApiError> {

@@ -4,7 +4,7 @@
 //! capability from `crate::gate`, which only the Gate can mint, so no server function can reach a use
 //! case without passing the Gate. Data shapes live in `crate::model`.
 
-use crate::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
+use crate::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public, System};
 use crate::model::{
     AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser, ManageUser,
     ManageUserReport, Page, TeamMember,
@@ -117,14 +117,14 @@ pub trait Backend: Send + Sync + 'static {
     /// Create or update an account (`registrar manage-user`).
     async fn manage_user(
         &self,
-        admin: &GlobalStaff,
+        system: &System,
         request: ManageUser,
     ) -> Result<ManageUserReport, DomainError>;
 
     /// Issue a bearer token for a user; returns the secret, shown once.
     async fn issue_token(
         &self,
-        admin: &GlobalStaff,
+        system: &System,
         username: &str,
         name: &str,
         expires_at: Option<i64>,

@@ -6,7 +6,7 @@
 
 use crate::auth::{password, secret};
 use crate::store::{self, courses, enrollments, roles, sessions, throttle, tokens, users, Db};
-use app::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public};
+use app::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public, System};
 use app::model::{
     AccountView, BatchAction, BatchReport, BatchRequest, BatchRow, CourseLink, CourseOverview, CourseSummary,
     CurrentUser, ManageUser, ManageUserReport, Page, TeamMember,
@@ -36,6 +36,9 @@ pub struct AuthPolicy {
     pub ip_failures: i64,
     /// How long the address window lasts.
     pub ip_window_ms: i64,
+    /// Accounts one address may register per registration window.
+    pub registrations: i64,
+    pub registration_window_ms: i64,
 }
 
 impl Default for AuthPolicy {
@@ -47,6 +50,8 @@ impl Default for AuthPolicy {
             account_window_ms: 15 * 60_000,
             ip_failures: 30,
             ip_window_ms: 10 * 60_000,
+            registrations: 20,
+            registration_window_ms: 3_600_000,
         }
     }
 }
@@ -94,11 +99,16 @@ impl ServerBackend {
         &self.db
     }
 
-    async fn open_session(&self, user_id: &str, client: &ClientMeta) -> Result<NewSession, DomainError> {
+    /// Open a session inside the caller's transaction; the caller commits.
+    async fn open_session_in(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        user_id: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
         let token = secret::new_secret();
-        let mut tx = self.db.pool.begin().await.map_err(internal)?;
         sessions::create(
-            &mut *tx,
+            &mut *conn,
             &secret::digest(&token),
             user_id,
             self.policy.session_ttl_ms,
@@ -107,9 +117,15 @@ impl ServerBackend {
         )
         .await
         .map_err(internal)?;
-        users::record_login(&mut *tx, user_id).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        users::record_login(&mut *conn, user_id).await.map_err(internal)?;
         Ok(NewSession { token })
+    }
+
+    async fn open_session(&self, user_id: &str, client: &ClientMeta) -> Result<NewSession, DomainError> {
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        let session = self.open_session_in(&mut tx, user_id, client).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(session)
     }
 
     async fn team_of(&self, course: &str) -> Result<Vec<TeamMember>, DomainError> {
@@ -133,25 +149,22 @@ impl ServerBackend {
             .collect())
     }
 
-    async fn refuse_if_throttled(&self, ip_key: &str, account_keys: &[String]) -> Result<(), DomainError> {
+    /// Count this attempt on every key and refuse once any is over its limit.
+    async fn count_attempt(&self, ip_key: &str, account_keys: &[String]) -> Result<(), DomainError> {
         let p = &self.policy;
-        if let Some((failures, _)) =
-            throttle::window(&self.db, ip_key, p.ip_window_ms).await.map_err(internal)?
-        {
-            if failures >= p.ip_failures {
-                return Err(ErrorCode::AuthThrottled.into());
-            }
-        }
+        let from_ip = throttle::hit(&self.db, ip_key, p.ip_window_ms).await.map_err(internal)?;
+        let mut locked = false;
         for key in account_keys {
-            if let Some((failures, _)) =
-                throttle::window(&self.db, key, p.account_window_ms).await.map_err(internal)?
-            {
-                if failures >= p.account_failures {
-                    return Err(ErrorCode::AuthLocked.into());
-                }
-            }
+            locked |= throttle::hit(&self.db, key, p.account_window_ms).await.map_err(internal)?
+                > p.account_failures;
         }
-        Ok(())
+        if locked {
+            Err(ErrorCode::AuthLocked.into())
+        } else if from_ip > p.ip_failures {
+            Err(ErrorCode::AuthThrottled.into())
+        } else {
+            Ok(())
+        }
     }
 }
 
@@ -164,11 +177,13 @@ impl Backend for ServerBackend {
         password: &str,
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError> {
-        if identifier.trim().is_empty() || password.is_empty() {
-            return Err(DomainError::with_message(
-                ErrorCode::AuthBadCredentials,
-                "Enter your username or email and your password.",
-            ));
+        if identifier.trim().is_empty() {
+            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your username or email.")
+                .on_field("identifier"));
+        }
+        if password.is_empty() {
+            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your password.")
+                .on_field("password"));
         }
         let ip_key = format!("ip:{}", client.ip);
         let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?;
@@ -177,28 +192,21 @@ impl Backend for ServerBackend {
         if let Some(u) = &user {
             account_keys.push(account_key(&u.id));
         }
-        self.refuse_if_throttled(&ip_key, &account_keys).await?;
+        self.count_attempt(&ip_key, &account_keys).await?;
         let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
             .await
             .map_err(internal)?;
         let Some(user) = user.filter(|_| ok) else {
-            let mut keys: Vec<&str> = account_keys.iter().map(String::as_str).collect();
-            keys.push(&ip_key);
-            throttle::record_failure(
-                &self.db,
-                &keys,
-                self.policy.account_window_ms.max(self.policy.ip_window_ms),
-            )
-            .await
-            .map_err(internal)?;
             return Err(ErrorCode::AuthBadCredentials.into());
         };
         if !user.is_active.0 {
             return Err(ErrorCode::AuthInactive.into());
         }
+        // A success wipes the account's count and takes this attempt back from the address's.
         for key in &account_keys {
             throttle::clear(&self.db, key).await.map_err(internal)?;
         }
+        throttle::forgive(&self.db, &ip_key).await.map_err(internal)?;
         self.open_session(&user.id, client).await
     }
 
@@ -209,6 +217,15 @@ impl Backend for ServerBackend {
         password: &str,
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError> {
+        let key = format!("register:{}", client.ip);
+        if throttle::hit(&self.db, &key, self.policy.registration_window_ms).await.map_err(internal)?
+            > self.policy.registrations
+        {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthThrottled,
+                "Too many accounts were created from your network recently. Try again later.",
+            ));
+        }
         let hash = password::hash(password).await.map_err(internal)?;
         let mut tx = self.db.pool.begin().await.map_err(internal)?;
         let new = users::NewUser {
@@ -246,8 +263,9 @@ impl Backend for ServerBackend {
         .await
         .map_err(internal)?;
         enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await.map_err(internal)?;
+        let session = self.open_session_in(&mut tx, &id, client).await?;
         tx.commit().await.map_err(internal)?;
-        self.open_session(&id, client).await
+        Ok(session)
     }
 
     async fn sign_out(&self, me: &Me) -> Result<(), DomainError> {
@@ -392,6 +410,8 @@ impl Backend for ServerBackend {
         let mut writes = enrollments::Writes::default();
         let mut mails: Vec<(String, Option<String>, registrar::enrollment::Notice)> = Vec::new();
         let mut rows = Vec::with_capacity(parsed.len());
+        // One account (or invited address) is processed once, however many ways the list names it.
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         for identifier in &parsed {
             let (text, account, email) = match identifier {
                 Identifier::Invalid(text) => {
@@ -412,6 +432,10 @@ impl Backend for ServerBackend {
                 }
             };
             let email_key = email.to_lowercase();
+            if !seen.insert(account.map_or_else(|| email_key.clone(), |a| a.id.clone())) {
+                rows.push(invalid_row(text, "Names the same person as an earlier entry; processed once."));
+                continue;
+            }
             let invitation = invitations
                 .iter()
                 .find(|(k, _, used_by)| {
@@ -471,27 +495,30 @@ impl Backend for ServerBackend {
         )
         .await
         .map_err(internal)?;
-        for (to, user_id, notice) in &mails {
-            let composed = crate::notices::enrollment(
-                *notice,
-                &course.display_name,
-                &self.site_url,
-                to,
-                request.auto_enroll,
-            );
-            store::outbox::enqueue(
-                &mut *tx,
-                &store::outbox::NewMail {
-                    user_id: user_id.as_deref(),
+        let composed: Vec<(&str, Option<&str>, crate::notices::Composed)> = mails
+            .iter()
+            .map(|(to, user_id, notice)| {
+                let c = crate::notices::enrollment(
+                    *notice,
+                    &course.display_name,
+                    &self.site_url,
                     to,
-                    subject: &composed.subject,
-                    body_text: &composed.body,
-                    body_html: None,
-                },
-            )
-            .await
-            .map_err(internal)?;
-        }
+                    request.auto_enroll,
+                );
+                (to.as_str(), user_id.as_deref(), c)
+            })
+            .collect();
+        let outgoing: Vec<store::outbox::NewMail<'_>> = composed
+            .iter()
+            .map(|(to, user_id, c)| store::outbox::NewMail {
+                user_id: *user_id,
+                to,
+                subject: &c.subject,
+                body_text: &c.body,
+                body_html: None,
+            })
+            .collect();
+        store::outbox::enqueue_many(&mut tx, &outgoing).await.map_err(internal)?;
         let mut report =
             BatchReport { id: String::new(), course: course_key.clone(), action: request.action, rows };
         let result = serde_json::to_value(&report).map_err(internal)?;
@@ -566,7 +593,19 @@ impl Backend for ServerBackend {
                 format!("{} is already {} of this course.", user.username, role.label()),
             ));
         }
-        courses::enroll(&mut *tx, &user.id, &course, "audit").await.map_err(internal)?;
+        if courses::enroll(&mut *tx, &user.id, &course, "audit").await.map_err(internal)? {
+            let writes = enrollments::Writes {
+                audit: vec![enrollments::AuditRow {
+                    email: user.email.clone(),
+                    user_id: Some(user.id.clone()),
+                    transition: registrar::enrollment::Transition::UnenrolledToEnrolled.as_str(),
+                }],
+                ..enrollments::Writes::default()
+            };
+            let reason = format!("granted the {} role", role.label());
+            let actor = enrollments::Actor { id: Some(&actor.user_id.0), label: &actor.username };
+            enrollments::apply(&mut tx, &course, &writes, actor, Some(&reason)).await.map_err(internal)?;
+        }
         store::audit::append(
             &mut *tx,
             &store::audit::Entry {
@@ -630,11 +669,7 @@ impl Backend for ServerBackend {
         tx.commit().await.map_err(internal)
     }
 
-    async fn manage_user(
-        &self,
-        admin: &GlobalStaff,
-        req: ManageUser,
-    ) -> Result<ManageUserReport, DomainError> {
+    async fn manage_user(&self, admin: &System, req: ManageUser) -> Result<ManageUserReport, DomainError> {
         let username = Username::parse(&req.username)?;
         let email = Email::parse(&req.email)?;
         let full_name = match &req.full_name {
@@ -687,10 +722,18 @@ impl Backend for ServerBackend {
                 } else {
                     None
                 };
+                let new_name = full_name.as_deref().filter(|n| *n != user.full_name);
+                if let Some(name) = new_name {
+                    changes.push(format!("full_name: {} -> {name}", user.full_name));
+                }
+                let reduced =
+                    (user.is_staff.0 && !req.is_staff) || (user.is_superuser.0 && !req.is_superuser);
+                let ends_sessions = password_change.is_some() || reduced;
                 users::update(
                     &mut *tx,
                     &user.id,
                     &users::Update {
+                        full_name: new_name,
                         is_staff: req.is_staff,
                         is_superuser: req.is_superuser,
                         password_hash: password_change,
@@ -698,6 +741,14 @@ impl Backend for ServerBackend {
                 )
                 .await
                 .map_err(internal)?;
+                if ends_sessions {
+                    // New credentials or fewer privileges: nothing signed in under the old ones survives.
+                    let ended = sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+                    let revoked = tokens::revoke_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+                    if ended + revoked > 0 {
+                        changes.push(format!("ended {ended} session(s) and revoked {revoked} token(s)"));
+                    }
+                }
                 let before =
                     serde_json::json!({"is_staff": user.is_staff.0, "is_superuser": user.is_superuser.0});
                 let after = serde_json::json!({"is_staff": req.is_staff, "is_superuser": req.is_superuser});
@@ -755,7 +806,7 @@ impl Backend for ServerBackend {
 
     async fn issue_token(
         &self,
-        admin: &GlobalStaff,
+        admin: &System,
         username: &str,
         name: &str,
         expires_at: Option<i64>,
@@ -770,11 +821,12 @@ impl Backend for ServerBackend {
             ));
         }
         let token = secret::new_secret();
-        let id = tokens::create(&self.db, &secret::digest(&token), &user.id, name, expires_at)
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        let id = tokens::create(&mut *tx, &secret::digest(&token), &user.id, name, expires_at)
             .await
             .map_err(internal)?;
         store::audit::append(
-            &self.db.pool,
+            &mut *tx,
             &store::audit::Entry {
                 actor_label: admin.actor(),
                 action: "token.issue",
@@ -788,6 +840,7 @@ impl Backend for ServerBackend {
         )
         .await
         .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
         Ok(token)
     }
 

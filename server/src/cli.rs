@@ -166,8 +166,13 @@ async fn run(cli: Cli) -> Result<(), String> {
 
 async fn manage_user(url: &str, args: ManageUserArgs) -> Result<(), String> {
     let password = if args.password_stdin {
-        let mut line = String::new();
-        std::io::stdin().read_to_string(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        let line = tokio::task::spawn_blocking(|| {
+            let mut line = String::new();
+            std::io::stdin().read_to_string(&mut line).map(|_| line)
+        })
+        .await
+        .map_err(|e| format!("cannot read the password: {e}"))?
+        .map_err(|e| format!("cannot read the password: {e}"))?;
         let line = line.strip_suffix('\n').unwrap_or(&line);
         Some(line.strip_suffix('\r').unwrap_or(line).to_owned())
     } else {
@@ -234,6 +239,11 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
         None => None,
     };
     let db = open_db(url).await?;
+    if args.seed_demo && args.public_url.as_deref().is_some_and(|u| u.starts_with("https://")) {
+        return Err("refusing to load the demo data (with its published passwords) on a public https site; \
+                    unset REGISTRAR_SEED_DEMO"
+            .to_owned());
+    }
     let demo = if args.seed_demo {
         Some(crate::seed::seed_demo(&db, false).await.map_err(|e| e.to_string())?)
     } else {

@@ -25,6 +25,20 @@ pub fn ErrorBanner(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoVi
 /// else with its message (internal errors name their operation id).
 #[component]
 pub fn PageError(error: ApiError) -> impl IntoView {
+    // A page that failed answers with the error's status, as the API does (rendered whole first).
+    #[cfg(feature = "ssr")]
+    if let Some(resp) = use_context::<leptos_axum::ResponseOptions>() {
+        let status = match error.kind() {
+            registrar::ErrorKind::Unauthenticated => http::StatusCode::UNAUTHORIZED,
+            registrar::ErrorKind::Forbidden => http::StatusCode::FORBIDDEN,
+            registrar::ErrorKind::NotFound => http::StatusCode::NOT_FOUND,
+            registrar::ErrorKind::Conflict => http::StatusCode::CONFLICT,
+            registrar::ErrorKind::Invalid => http::StatusCode::UNPROCESSABLE_ENTITY,
+            registrar::ErrorKind::Throttled => http::StatusCode::TOO_MANY_REQUESTS,
+            registrar::ErrorKind::Internal => http::StatusCode::INTERNAL_SERVER_ERROR,
+        };
+        resp.set_status(status);
+    }
     let here = leptos_router::hooks::use_location();
     match error.code() {
         ErrorCode::AuthRequired => {

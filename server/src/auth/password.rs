@@ -9,6 +9,10 @@ fn hasher() -> Result<Argon2<'static>, argon2::Error> {
     Ok(Argon2::new(Algorithm::Argon2id, Version::V0x13, Params::new(19 * 1024, 2, 1, None)?))
 }
 
+/// At most this many hashes run at once: each takes 19 MiB and a core, so a flood of sign-ins or
+/// registrations waits here instead of exhausting memory and the blocking pool.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+
 /// A failure of the hashing machinery itself (never "wrong password").
 #[derive(Debug, thiserror::Error)]
 #[error("password hashing failed: {0}")]
@@ -16,6 +20,7 @@ pub struct HashError(String);
 
 /// Hash a password (PHC string), on a blocking thread.
 pub async fn hash(password: &str) -> Result<String, HashError> {
+    let _permit = HASHING.acquire().await.map_err(|e| HashError(e.to_string()))?;
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
@@ -32,6 +37,7 @@ pub async fn hash(password: &str) -> Result<String, HashError> {
 /// Check a password against a stored hash, on a blocking thread. `None` (an unusable password or an
 /// unknown user) still spends the same work against a dummy hash, so timing does not tell them apart.
 pub async fn verify(password: &str, stored: Option<&str>) -> Result<bool, HashError> {
+    let _permit = HASHING.acquire().await.map_err(|e| HashError(e.to_string()))?;
     let password = password.to_owned();
     let stored = stored.map(str::to_owned);
     tokio::task::spawn_blocking(move || {

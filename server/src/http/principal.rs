@@ -52,8 +52,10 @@ fn client_meta(state: &AppState, request: &Request) -> ClientMeta {
         .trust_proxy
         .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()))
         .flatten()
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_owned());
+        // The rightmost entry is the one our own proxy added; anything left of it the client wrote.
+        .and_then(|v| v.rsplit(',').next())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty());
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string());
     ClientMeta {
         ip: forwarded.or(peer).unwrap_or_else(|| "unknown".to_owned()),

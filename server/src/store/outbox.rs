@@ -1,8 +1,8 @@
 //! The mail outbox: messages written in the same transaction as the change that caused them, and
 //! their delivery state. Nothing here deletes a message: failed ones stay readable and retryable.
 
-use super::{new_id, now_ms, Db, Dialect};
-use sqlx::{Any, AssertSqlSafe, Executor, FromRow};
+use super::{new_id, now_ms, values_placeholders, Db, Dialect};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, FromRow};
 
 /// A message to send.
 #[derive(Debug, Clone)]
@@ -36,6 +36,34 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     .execute(ex)
     .await?;
     Ok(id)
+}
+
+/// Queue many messages inside the caller's transaction, in multi-row statements.
+pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewMail<'_>]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for chunk in mails.chunks(100) {
+        let sql = format!(
+            "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body_text, body_html, state, attempts, \
+             created_at, next_try_at) VALUES {}",
+            values_placeholders(1, chunk.len(), 10)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for m in chunk {
+            q = q
+                .bind(new_id())
+                .bind(m.user_id)
+                .bind(m.to)
+                .bind(m.subject)
+                .bind(m.body_text)
+                .bind(m.body_html)
+                .bind("pending")
+                .bind(0_i64)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// A message claimed for delivery.

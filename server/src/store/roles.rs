@@ -127,17 +127,19 @@ pub async fn revoke_course_role(
     Ok(done.rows_affected() > 0)
 }
 
-/// How many people hold `role` in `course`.
+/// How many active accounts hold `role` in `course` (an inactive Admin manages nothing).
 pub async fn count_course_role(
     conn: &mut AnyConnection,
     course: &str,
     role: Role,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
-        "SELECT COUNT(*) FROM role_assignments WHERE scope = 'course' AND course_key = $1 AND role = $2",
+        "SELECT COUNT(*) FROM role_assignments r JOIN users u ON u.id = r.user_id \
+         WHERE r.scope = 'course' AND r.course_key = $1 AND r.role = $2 AND u.is_active = $3",
     )
     .bind(course)
     .bind(role.as_str())
+    .bind(true)
     .fetch_one(&mut *conn)
     .await
 }

@@ -1,10 +1,11 @@
 //! Bearer tokens for service clients: stored hashed, resolved to their user, revocable.
 
 use super::{new_id, now_ms, users::UserRow, Db};
+use sqlx::{Any, Executor};
 
-/// Store a new token (by hash) for `user_id`; returns the token's id.
-pub async fn create(
-    db: &Db,
+/// Store a new token (by hash) for `user_id`, inside the caller's transaction; returns its id.
+pub async fn create<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
     token_hash: &str,
     user_id: &str,
     name: &str,
@@ -20,7 +21,7 @@ pub async fn create(
     .bind(name)
     .bind(now_ms())
     .bind(expires_at)
-    .execute(&db.pool)
+    .execute(ex)
     .await?;
     Ok(id)
 }
@@ -39,21 +40,29 @@ pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<UserRow>, sqlx:
     .fetch_optional(&db.pool)
     .await?;
     if user.is_some() {
-        sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1")
-            .bind(token_hash)
-            .bind(now)
-            .execute(&db.pool)
-            .await?;
+        // At most once a minute, so that reads with a token do not all queue for the write lock.
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(token_hash)
+        .bind(now)
+        .bind(now - 60_000)
+        .execute(&db.pool)
+        .await?;
     }
     Ok(user)
 }
 
-/// Revoke every token of a user.
-pub async fn revoke_for_user(db: &Db, user_id: &str) -> Result<u64, sqlx::Error> {
+/// Revoke every token of a user, inside the caller's transaction.
+pub async fn revoke_for_user<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
         .bind(user_id)
         .bind(now_ms())
-        .execute(&db.pool)
+        .execute(ex)
         .await?
         .rows_affected())
 }

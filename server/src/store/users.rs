@@ -123,6 +123,8 @@ pub async fn record_login<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) 
 /// Changes `manage-user` may make to an existing account.
 #[derive(Debug, Clone)]
 pub struct Update<'a> {
+    /// A new full name, or `None` to keep it.
+    pub full_name: Option<&'a str>,
     pub is_staff: bool,
     pub is_superuser: bool,
     /// `Some(None)` makes the password unusable; `None` leaves it.
@@ -141,13 +143,15 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
     };
     sqlx::query(
         "UPDATE users SET is_staff = $2, is_superuser = $3, \
-         password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END WHERE id = $1",
+         password_hash = CASE WHEN $4 THEN $5 ELSE password_hash END, full_name = COALESCE($6, full_name) \
+         WHERE id = $1",
     )
     .bind(id)
     .bind(u.is_staff)
     .bind(u.is_superuser)
     .bind(set_password)
     .bind(hash)
+    .bind(u.full_name)
     .execute(ex)
     .await?;
     Ok(())

@@ -46,6 +46,21 @@ async fn manage_user_creates_updates_and_refuses_mismatches(engine: Engine) {
         registrar(&db.url, &["manage-user", "OPS", "OPS@example.org", "--staff", "--superuser"], None);
     assert!(text(&promoted.stdout).contains("is_superuser: false -> true"), "{}", text(&promoted.stdout));
 
+    // A new password ends every session opened with the old one.
+    let backend: app::ports::SharedBackend = std::sync::Arc::new(server::backend::ServerBackend::new(
+        db.db.clone(),
+        server::backend::AuthPolicy::default(),
+    ));
+    let client = app::ports::ClientMeta::default();
+    let gate = app::gate::Gate::new(backend, app::ports::RequestPrincipal::default(), client.clone());
+    gate.backend().sign_in(&gate.public(), "ops", "a long enough secret", &client).await.unwrap();
+    let reset = registrar(
+        &db.url,
+        &["manage-user", "ops", "ops@example.org", "--staff", "--superuser", "--password-stdin"],
+        Some("another long secret\n"),
+    );
+    assert!(text(&reset.stdout).contains("ended 1 session(s)"), "{}", text(&reset.stdout));
+
     let mismatch = registrar(&db.url, &["manage-user", "ops", "someone@example.org"], None);
     assert_eq!(mismatch.status.code(), Some(2));
     assert!(
@@ -76,7 +91,10 @@ async fn manage_user_creates_updates_and_refuses_mismatches(engine: Engine) {
             .fetch_one(&db.db.pool)
             .await
             .unwrap();
-    assert_eq!(audit, 2, "one row for the creation, one for the promotion; none for the no-op");
+    assert_eq!(
+        audit, 3,
+        "one row each for the creation, the promotion and the new password; none for the no-op"
+    );
     let newbie: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'newbie'")
         .fetch_one(&db.db.pool)
         .await

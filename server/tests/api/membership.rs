@@ -200,6 +200,34 @@ async fn unenrolling_keeps_the_record_and_cancels_invitations(engine: Engine) {
     app.cleanup().await;
 }
 
+async fn one_person_named_twice_is_processed_once(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let staff = app.sign_in("staff", "registrar-staff").await;
+    let reply = batch(
+        &app,
+        &staff,
+        CS101,
+        "learner04 learner04@example.org x@example.org X@EXAMPLE.org",
+        "enroll",
+        &[("notify", "on")],
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let report = reply.json();
+    let cats: Vec<String> = categories(&report).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(
+        cats,
+        ["Enrolled", "Invalid", "Invited"],
+        "the case-folded duplicate is dropped by parsing, the alias reported"
+    );
+    assert_eq!(report["rows"][1]["error"], "Names the same person as an earlier entry; processed once.");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM mail_outbox WHERE to_addr = $1", "learner04@example.org").await,
+        1
+    );
+    app.cleanup().await;
+}
+
 async fn inactive_accounts_are_invited_not_enrolled(engine: Engine) {
     let app = TestApp::seeded(engine).await;
     sqlx::query("UPDATE users SET is_active = $1 WHERE username = 'learner12'")
@@ -271,6 +299,7 @@ crate::on_both_engines!(
     an_instructor_enrolls_a_mixed_list_and_sees_every_row,
     unenrolling_keeps_the_record_and_cancels_invitations,
     inactive_accounts_are_invited_not_enrolled,
+    one_person_named_twice_is_processed_once,
     who_may_enroll,
     bad_batches_are_refused_whole_with_a_specific_message,
 );

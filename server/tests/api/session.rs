@@ -139,6 +139,33 @@ async fn many_failures_from_one_address_slow_it_down(engine: Engine) {
     app.cleanup().await;
 }
 
+async fn registrations_from_one_address_are_limited(engine: Engine) {
+    let policy = AuthPolicy { registrations: 2, ..AuthPolicy::default() };
+    let app = TestApp::seeded_with_policy(engine, policy).await;
+    for i in 0..3 {
+        let (name, email) = (format!("bulk{i}"), format!("bulk{i}@example.org"));
+        let form = [
+            ("username", name.as_str()),
+            ("email", email.as_str()),
+            ("full_name", "Bulk"),
+            ("password", "long enough pw"),
+            ("password_confirm", "long enough pw"),
+        ];
+        let reply = app.post_form("/api/session/register", &form, None).await;
+        if i < 2 {
+            assert!(reply.status.is_success() || reply.status.is_redirection(), "{}", reply.body);
+        } else {
+            assert_eq!((reply.status.as_u16(), reply.error_code()), (429, "AUTH_THROTTLED".to_owned()));
+        }
+    }
+    let made: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username_key LIKE 'bulk%'")
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(made, 2);
+    app.cleanup().await;
+}
+
 async fn registration_validates_and_signs_in(engine: Engine) {
     let app = TestApp::seeded(engine).await;
     let form = [
@@ -205,6 +232,10 @@ async fn registration_validates_and_signs_in(engine: Engine) {
 
 async fn malformed_requests_get_specific_4xx(engine: Engine) {
     let app = TestApp::seeded(engine).await;
+    let empty =
+        app.post_form("/api/session/login", &[("identifier", "learner"), ("password", "")], None).await;
+    assert_eq!(empty.status, 422);
+    assert_eq!(empty.json()["Domain"]["field"], "password");
     let missing = app.post_form("/api/session/login", &[("identifier", "learner")], None).await;
     assert_eq!(missing.status, 422, "{}", missing.body);
     assert!(missing.body.contains("password"), "the message names what is missing: {}", missing.body);
@@ -271,7 +302,7 @@ async fn bearer_tokens_resolve_to_their_user(engine: Engine) {
         .fetch_one(&app.db.db.pool)
         .await
         .unwrap();
-    server::store::tokens::revoke_for_user(&app.db.db, &staff_id).await.unwrap();
+    server::store::tokens::revoke_for_user(&app.db.db.pool, &staff_id).await.unwrap();
     assert_eq!(app.send(call(token)).await.status, 401);
     app.cleanup().await;
 }
@@ -334,7 +365,12 @@ async fn pages_render_for_the_signed_in_user(engine: Engine) {
     assert!(home.body.contains("Data Science Foundations"), "their dashboards are listed");
     assert!(!home.body.contains("href=\"/courses\""), "no course list link for non-staff");
     let anonymous = app.get("/account", None).await;
+    assert_eq!(anonymous.status, 401, "a page that needs sign-in says so in its status too");
     assert!(anonymous.body.contains("Sign in to continue"));
+    let refused = app.get("/courses", Some(&cookie)).await;
+    assert_eq!(refused.status, 403);
+    let missing = app.get("/courses/course-v1:NoX+None+2020", Some(&cookie)).await;
+    assert_eq!(missing.status, 403, "an instructor elsewhere may not learn whether a course exists");
     app.cleanup().await;
 }
 
@@ -344,6 +380,7 @@ crate::on_both_engines!(
     repeated_failures_lock_real_and_unknown_accounts_alike,
     many_failures_from_one_address_slow_it_down,
     registration_validates_and_signs_in,
+    registrations_from_one_address_are_limited,
     malformed_requests_get_specific_4xx,
     cross_site_posts_are_refused_and_change_nothing,
     bearer_tokens_resolve_to_their_user,

@@ -79,6 +79,8 @@ pub enum Notice {
     Invited,
     Unenrolled,
     InvitationCancelled,
+    BetaAdded,
+    BetaRemoved,
 }
 
 /// What to write for one row.
@@ -170,8 +172,24 @@ pub enum Category {
     Unenrolled,
     InvitationCancelled,
     NotAffiliated,
+    BetaAdded,
+    AlreadyBeta,
+    BetaRemoved,
+    NotBeta,
     Invalid,
     Error,
+}
+
+/// Plan adding or removing one account as beta tester: `(category, change the role, notice)`.
+/// Unknown and inactive accounts never reach here: they are reported as not processed.
+#[must_use]
+pub fn plan_beta(add: bool, holds_role: bool) -> (Category, bool, Option<Notice>) {
+    match (add, holds_role) {
+        (true, false) => (Category::BetaAdded, true, Some(Notice::BetaAdded)),
+        (true, true) => (Category::AlreadyBeta, false, None),
+        (false, true) => (Category::BetaRemoved, true, Some(Notice::BetaRemoved)),
+        (false, false) => (Category::NotBeta, false, None),
+    }
 }
 
 impl Plan {
@@ -270,6 +288,14 @@ mod tests {
             (stranger.category(), stranger.notice, stranger.unenroll),
             (Category::NotAffiliated, None, false)
         );
+    }
+
+    #[test]
+    fn beta_plans() {
+        assert_eq!(plan_beta(true, false), (Category::BetaAdded, true, Some(Notice::BetaAdded)));
+        assert_eq!(plan_beta(true, true), (Category::AlreadyBeta, false, None));
+        assert_eq!(plan_beta(false, true), (Category::BetaRemoved, true, Some(Notice::BetaRemoved)));
+        assert_eq!(plan_beta(false, false), (Category::NotBeta, false, None));
     }
 
     #[test]

@@ -116,6 +116,8 @@ pub struct ManageUserReport {
 pub enum BatchAction {
     Enroll,
     Unenroll,
+    AddBetaTesters,
+    RemoveBetaTesters,
 }
 
 impl BatchAction {

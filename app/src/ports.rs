@@ -92,6 +92,13 @@ pub trait Backend: Send + Sync + 'static {
         request: BatchRequest,
     ) -> Result<BatchReport, DomainError>;
 
+    /// Add or remove beta testers from a list (existing, active accounts only; each row reported).
+    async fn beta_batch(
+        &self,
+        admin: &CourseAdmin,
+        request: BatchRequest,
+    ) -> Result<BatchReport, DomainError>;
+
     /// A batch's report, kept after the batch ran.
     async fn batch_report(&self, enroller: &CourseEnroller, id: &str) -> Result<BatchReport, DomainError>;
 

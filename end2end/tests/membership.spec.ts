@@ -66,3 +66,15 @@ test("course Staff can enroll but do not see team management", async ({ page }, 
   await expect(page.getByRole("heading", { name: "Batch enrollment" })).toBeVisible();
   await expect(page.getByRole("heading", { name: "Course team" })).toHaveCount(0);
 });
+
+test("an Admin adds beta testers and sees unknown accounts reported", async ({ page }, info) => {
+  const tester = info.project.name.includes("hydrate") ? "learner18" : "learner17";
+  await signIn(page, info, DEMO.instructor);
+  await open(page, "/courses/course-v1:DemoX+CS101+2026_T1?tab=membership", info);
+  await page.getByLabel("Usernames and/or email addresses").fill(`${tester}, nobody-here@example.org`);
+  await page.getByRole("button", { name: "Add beta testers" }).click();
+  await expect(page.getByTestId("batch-report")).toContainText("Adding beta testers of 2 entries");
+  await expect(page.getByTestId("group-BetaAdded")).toContainText(tester);
+  await expect(page.getByTestId("group-Invalid")).toContainText("beta testers need an account");
+  await expect(page.getByTestId("team-table").getByRole("row", { name: new RegExp(tester) })).toContainText("Beta Tester");
+});

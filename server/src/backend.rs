@@ -355,25 +355,17 @@ impl Backend for ServerBackend {
         enroller: &CourseEnroller,
         request: BatchRequest,
     ) -> Result<BatchReport, DomainError> {
-        let parsed = parse_identifiers(&request.identifiers);
-        if parsed.is_empty() {
-            return Err(DomainError::with_message(
-                ErrorCode::InputInvalid,
-                "Enter at least one email address or username.",
-            )
-            .on_field("identifiers"));
-        }
-        if parsed.len() > app::api::membership::MAX_BATCH {
-            return Err(DomainError::with_message(
-                ErrorCode::InputInvalid,
-                format!(
-                    "This list has {} entries; at most {} can be processed at once. Split it into smaller lists.",
-                    parsed.len(),
-                    app::api::membership::MAX_BATCH
-                ),
-            )
-            .on_field("identifiers"));
-        }
+        let unenroll = match request.action {
+            BatchAction::Enroll => false,
+            BatchAction::Unenroll => true,
+            BatchAction::AddBetaTesters | BatchAction::RemoveBetaTesters => {
+                return Err(DomainError::with_message(
+                    ErrorCode::InputInvalid,
+                    "The action must be enroll or unenroll.",
+                ))
+            }
+        };
+        let parsed = parse_batch(&request.identifiers)?;
         let course_key = enroller.course().to_string();
         let course = courses::get(&self.db, &course_key).await.map_err(internal)?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course_key}."))
@@ -447,10 +439,7 @@ impl Backend for ServerBackend {
                 enrolled: account.is_some_and(|a| enrolled.contains(&a.id)),
                 invitation,
             };
-            let plan = match request.action {
-                BatchAction::Enroll => plan_enroll(facts, request.auto_enroll),
-                BatchAction::Unenroll => plan_unenroll(facts),
-            };
+            let plan = if unenroll { plan_unenroll(facts) } else { plan_enroll(facts, request.auto_enroll) };
             let user_id = account.map(|a| a.id.clone());
             if let Some(id) = &user_id {
                 if plan.enroll {
@@ -530,6 +519,178 @@ impl Backend for ServerBackend {
             BATCH_JOB_KIND,
             &payload,
             Some(&enroller.principal().user_id.0),
+            total,
+            &result,
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)?;
+        Ok(report)
+    }
+
+    async fn beta_batch(
+        &self,
+        admin: &CourseAdmin,
+        request: BatchRequest,
+    ) -> Result<BatchReport, DomainError> {
+        let add = match request.action {
+            BatchAction::AddBetaTesters => true,
+            BatchAction::RemoveBetaTesters => false,
+            BatchAction::Enroll | BatchAction::Unenroll => {
+                return Err(DomainError::with_message(
+                    ErrorCode::InputInvalid,
+                    "The action must be add or remove.",
+                ))
+            }
+        };
+        let parsed = parse_batch(&request.identifiers)?;
+        let course_key = admin.course().to_string();
+        let course = courses::get(&self.db, &course_key).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course_key}."))
+        })?;
+        let keys: Vec<String> = parsed
+            .iter()
+            .filter_map(|i| match i {
+                Identifier::Email(s) | Identifier::Username(s) => Some(s.to_lowercase()),
+                Identifier::Invalid(_) => None,
+            })
+            .collect();
+        let accounts = enrollments::accounts_matching(&self.db, &keys).await.map_err(internal)?;
+        let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
+        let beta = roles::holders(&self.db, &course_key, Role::BetaTester, &ids).await.map_err(internal)?;
+        let enrolled = enrollments::actively_enrolled(&self.db, &course_key, &ids).await.map_err(internal)?;
+
+        let mut changed: Vec<&enrollments::Account> = Vec::new();
+        let mut mails = Vec::new();
+        let mut rows = Vec::with_capacity(parsed.len());
+        let mut seen = std::collections::HashSet::new();
+        for identifier in &parsed {
+            let text = match identifier {
+                Identifier::Invalid(text) => {
+                    rows.push(invalid_row(text, "Not a valid email address or username."));
+                    continue;
+                }
+                Identifier::Email(s) | Identifier::Username(s) => s,
+            };
+            let key = text.to_lowercase();
+            let Some(account) = accounts.iter().find(|a| a.email_key == key || a.username_key == key) else {
+                rows.push(invalid_row(
+                    text,
+                    "No account has this username or email; beta testers need an account.",
+                ));
+                continue;
+            };
+            if !account.is_active.0 {
+                rows.push(invalid_row(text, "This account is not active, so it was not changed."));
+                continue;
+            }
+            if !seen.insert(account.id.clone()) {
+                rows.push(invalid_row(text, "Names the same person as an earlier entry; processed once."));
+                continue;
+            }
+            let (category, change, notice) =
+                registrar::enrollment::plan_beta(add, beta.contains(&account.id));
+            if change {
+                changed.push(account);
+                if let (true, Some(notice)) = (request.notify, notice) {
+                    mails.push((account.email.clone(), account.id.clone(), notice));
+                }
+            }
+            rows.push(BatchRow {
+                identifier: text.clone(),
+                category,
+                before: None,
+                after: None,
+                error: None,
+            });
+        }
+
+        let actor = admin.principal();
+        let changed_ids: Vec<String> = changed.iter().map(|a| a.id.clone()).collect();
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        if add {
+            let org = admin.course().org().to_string();
+            roles::grant_course_role_many(
+                &mut tx,
+                &course_key,
+                &org,
+                Role::BetaTester,
+                &changed_ids,
+                Some(&actor.user_id.0),
+            )
+            .await
+            .map_err(internal)?;
+            if request.auto_enroll {
+                // Enroll those added who are not enrolled yet (never on removal).
+                let to_enroll: Vec<&&enrollments::Account> =
+                    changed.iter().filter(|a| !enrolled.contains(&a.id)).collect();
+                let writes = enrollments::Writes {
+                    enroll: to_enroll.iter().map(|a| a.id.clone()).collect(),
+                    audit: to_enroll
+                        .iter()
+                        .map(|a| enrollments::AuditRow {
+                            email: a.email.clone(),
+                            user_id: Some(a.id.clone()),
+                            transition: registrar::enrollment::Transition::UnenrolledToEnrolled.as_str(),
+                        })
+                        .collect(),
+                    ..enrollments::Writes::default()
+                };
+                let who = enrollments::Actor { id: Some(&actor.user_id.0), label: &actor.username };
+                enrollments::apply(&mut tx, &course_key, &writes, who, Some("added as beta tester"))
+                    .await
+                    .map_err(internal)?;
+            }
+        } else {
+            roles::revoke_course_role_many(&mut tx, &course_key, Role::BetaTester, &changed_ids)
+                .await
+                .map_err(internal)?;
+        }
+        let role_json = serde_json::json!({"role": Role::BetaTester.as_str()});
+        let entries: Vec<store::audit::Entry<'_>> = changed
+            .iter()
+            .map(|a| store::audit::Entry {
+                actor_id: Some(&actor.user_id.0),
+                actor_label: &actor.username,
+                action: if add { "role.grant" } else { "role.revoke" },
+                target_type: "user",
+                target_id: &a.id,
+                scope: Some(&course_key),
+                before: (!add).then(|| role_json.clone()),
+                after: add.then(|| role_json.clone()),
+                reason: None,
+            })
+            .collect();
+        store::audit::append_many(&mut tx, &entries).await.map_err(internal)?;
+        let composed: Vec<(String, String, crate::notices::Composed)> = mails
+            .into_iter()
+            .map(|(to, id, notice)| {
+                let c = crate::notices::enrollment(notice, &course.display_name, &self.site_url, &to, false);
+                (to, id, c)
+            })
+            .collect();
+        let outgoing: Vec<store::outbox::NewMail<'_>> = composed
+            .iter()
+            .map(|(to, id, c)| store::outbox::NewMail {
+                user_id: Some(id),
+                to,
+                subject: &c.subject,
+                body_text: &c.body,
+                body_html: None,
+            })
+            .collect();
+        store::outbox::enqueue_many(&mut tx, &outgoing).await.map_err(internal)?;
+        let mut report =
+            BatchReport { id: String::new(), course: course_key.clone(), action: request.action, rows };
+        let result = serde_json::to_value(&report).map_err(internal)?;
+        let payload = serde_json::json!({"course": course_key, "action": request.action,
+            "auto_enroll": request.auto_enroll, "notify": request.notify});
+        let total = i64::try_from(report.rows.len()).unwrap_or(i64::MAX);
+        report.id = store::jobs::insert_finished(
+            &mut *tx,
+            BATCH_JOB_KIND,
+            &payload,
+            Some(&actor.user_id.0),
             total,
             &result,
         )
@@ -854,6 +1015,30 @@ impl Backend for ServerBackend {
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
     }
+}
+
+/// Split a batch's list, refusing an empty one or one over the size limit with a message that says so.
+fn parse_batch(identifiers: &str) -> Result<Vec<Identifier>, DomainError> {
+    let parsed = parse_identifiers(identifiers);
+    if parsed.is_empty() {
+        return Err(DomainError::with_message(
+            ErrorCode::InputInvalid,
+            "Enter at least one email address or username.",
+        )
+        .on_field("identifiers"));
+    }
+    if parsed.len() > app::api::membership::MAX_BATCH {
+        return Err(DomainError::with_message(
+            ErrorCode::InputInvalid,
+            format!(
+                "This list has {} entries; at most {} can be processed at once. Split it into smaller lists.",
+                parsed.len(),
+                app::api::membership::MAX_BATCH
+            ),
+        )
+        .on_field("identifiers"));
+    }
+    Ok(parsed)
 }
 
 fn invalid_row(identifier: &str, why: &str) -> BatchRow {

@@ -50,6 +50,21 @@ pub fn enrollment(
                  This message was sent by Registrar at the request of the course team."
             ),
         },
+        Notice::BetaAdded => Composed {
+            subject: format!("You are a beta tester of {course_name}"),
+            body: format!(
+                "Hello,\n\nThe course team added you as a beta tester of {course_name}: you will see its content \
+                 before other learners. Your courses are on your account:\n{site}/account\n\n\
+                 This message was sent by Registrar at the request of the course team."
+            ),
+        },
+        Notice::BetaRemoved => Composed {
+            subject: format!("You are no longer a beta tester of {course_name}"),
+            body: format!(
+                "Hello,\n\nThe course team removed you from the beta testers of {course_name}.\n\n\
+                 This message was sent by Registrar at the request of the course team."
+            ),
+        },
         Notice::InvitationCancelled => Composed {
             subject: format!("Your invitation to {course_name} was withdrawn"),
             body: format!(

@@ -38,6 +38,42 @@ pub async fn enroll_batch(
     Ok(report)
 }
 
+/// Add (`action=add`) or remove (`action=remove`) beta testers from a list of usernames and emails;
+/// `auto_enroll` also enrolls those added, `notify` mails them. Course Admins only.
+#[server(prefix = "/api", endpoint = "membership/beta_batch")]
+pub async fn beta_batch(
+    course: String,
+    identifiers: String,
+    action: String,
+    auto_enroll: Option<String>,
+    notify: Option<String>,
+) -> Result<BatchReport, ApiError> {
+    let gate = Gate::for_request()?;
+    let key = registrar::ids::CourseKey::parse(&course)?;
+    let admin = gate.course_admin(&key)?;
+    let action = match action.trim() {
+        "add" => crate::model::BatchAction::AddBetaTesters,
+        "remove" => crate::model::BatchAction::RemoveBetaTesters,
+        other => {
+            return Err(registrar::DomainError::with_message(
+                registrar::ErrorCode::InputInvalid,
+                format!("The action must be add or remove, not '{other}'."),
+            )
+            .into())
+        }
+    };
+    let request = crate::model::BatchRequest {
+        identifiers,
+        action,
+        auto_enroll: auto_enroll.is_some(),
+        notify: notify.is_some(),
+        reason: String::new(),
+    };
+    let report = gate.backend().beta_batch(&admin, request).await?;
+    leptos_axum::redirect(&format!("/courses/{}?tab=membership&batch={}", report.course, report.id));
+    Ok(report)
+}
+
 /// The report of an earlier batch in this course.
 #[server(prefix = "/api", endpoint = "membership/batch_report")]
 pub async fn get_batch_report(course: String, id: String) -> Result<BatchReport, ApiError> {

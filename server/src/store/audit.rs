@@ -1,7 +1,7 @@
 //! The audit log: append-only. This module offers no update and no delete.
 
-use super::now_ms;
-use sqlx::{Any, Executor};
+use super::{now_ms, values_placeholders};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor};
 
 /// One audit entry.
 #[derive(Debug, Clone, Default)]
@@ -35,5 +35,33 @@ pub async fn append<'e, E: Executor<'e, Database = Any>>(ex: E, e: &Entry<'_>) -
     .bind(e.reason)
     .execute(ex)
     .await?;
+    Ok(())
+}
+
+/// Append many entries in multi-row statements, inside the caller's transaction.
+pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for chunk in entries.chunks(100) {
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor_id, actor_label, action, target_type, target_id, scope, before_json, \
+             after_json, reason) VALUES {}",
+            values_placeholders(1, chunk.len(), 10)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(now)
+                .bind(e.actor_id)
+                .bind(e.actor_label)
+                .bind(e.action)
+                .bind(e.target_type)
+                .bind(e.target_id)
+                .bind(e.scope)
+                .bind(e.before.as_ref().map(ToString::to_string))
+                .bind(e.after.as_ref().map(ToString::to_string))
+                .bind(e.reason);
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }

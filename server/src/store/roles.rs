@@ -1,9 +1,11 @@
 //! Scoped role assignments (global / org / course), read as grants for permission decisions.
 
-use super::{new_id, now_ms, Db, Dialect};
+use super::{list_placeholders, new_id, now_ms, values_placeholders, Db, Dialect};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::roles::{Grant, Role, Scope};
+use sqlx::AssertSqlSafe;
 use sqlx::{Any, AnyConnection, Executor, FromRow};
+use std::collections::HashSet;
 
 /// Every grant a user holds, as domain values. Rows that no longer parse are skipped and logged.
 pub async fn grants_for_user(db: &Db, user_id: &str) -> Result<Vec<Grant>, sqlx::Error> {
@@ -142,4 +144,81 @@ pub async fn count_course_role(
     .bind(true)
     .fetch_one(&mut *conn)
     .await
+}
+
+/// Which of `user_ids` hold `role` in `course`.
+pub async fn holders(
+    db: &Db,
+    course: &str,
+    role: Role,
+    user_ids: &[String],
+) -> Result<HashSet<String>, sqlx::Error> {
+    let mut out = HashSet::new();
+    for chunk in user_ids.chunks(100) {
+        let sql = format!(
+            "SELECT user_id FROM role_assignments WHERE scope = 'course' AND course_key = $1 AND role = $2 \
+             AND user_id IN ({})",
+            list_placeholders(3, chunk.len())
+        );
+        let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(course).bind(role.as_str());
+        for id in chunk {
+            q = q.bind(id);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
+/// Give `role` in `course` to every one of `user_ids` (those who hold it already are left alone).
+pub async fn grant_course_role_many(
+    conn: &mut AnyConnection,
+    course: &str,
+    org: &str,
+    role: Role,
+    user_ids: &[String],
+    granted_by: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    for chunk in user_ids.chunks(100) {
+        let sql = format!(
+            "INSERT INTO role_assignments (id, user_id, scope, org, course_key, role, granted_by, created_at) \
+             VALUES {} ON CONFLICT DO NOTHING",
+            values_placeholders(1, chunk.len(), 8)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q
+                .bind(new_id())
+                .bind(id)
+                .bind("course")
+                .bind(org)
+                .bind(course)
+                .bind(role.as_str())
+                .bind(granted_by)
+                .bind(now);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
+}
+
+/// Take `role` in `course` away from every one of `user_ids`.
+pub async fn revoke_course_role_many(
+    conn: &mut AnyConnection,
+    course: &str,
+    role: Role,
+    user_ids: &[String],
+) -> Result<(), sqlx::Error> {
+    for chunk in user_ids.chunks(100) {
+        let sql = format!(
+            "DELETE FROM role_assignments WHERE scope = 'course' AND course_key = $1 AND role = $2 AND user_id IN ({})",
+            list_placeholders(3, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(course).bind(role.as_str());
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }

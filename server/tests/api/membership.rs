@@ -244,6 +244,75 @@ async fn inactive_accounts_are_invited_not_enrolled(engine: Engine) {
     app.cleanup().await;
 }
 
+async fn admins_add_and_remove_beta_testers_row_by_row(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    sqlx::query("UPDATE users SET is_active = $1 WHERE username = 'learner12'")
+        .bind(false)
+        .execute(&app.db.db.pool)
+        .await
+        .unwrap();
+    let admin = app.sign_in("instructor", "registrar-instructor").await;
+    let beta = |ids: &'static str, action: &'static str, extra: &'static [(&'static str, &'static str)]| {
+        let mut form = vec![("course", CS101), ("identifiers", ids), ("action", action)];
+        form.extend_from_slice(extra);
+        let app = &app;
+        let admin = admin.clone();
+        async move { app.post_form("/api/membership/beta_batch", &form, Some(&admin)).await }
+    };
+    let added = beta(
+        "learner04, nosuch@example.org, learner12, learner01",
+        "add",
+        &[("auto_enroll", "on"), ("notify", "on")],
+    )
+    .await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    let report = added.json();
+    let cats: Vec<String> = categories(&report).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(
+        cats,
+        ["BetaAdded", "Invalid", "Invalid", "AlreadyBeta"],
+        "unknown and inactive are reported, not skipped"
+    );
+    assert!(report["rows"][2]["error"].as_str().unwrap().contains("not active"));
+    let enrolled = count(&app, "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.user_id WHERE e.course_key = $1 AND u.username = 'learner04' AND e.is_active = TRUE", CS101).await;
+    assert_eq!(enrolled, 1, "auto-enroll enrolls those added");
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM mail_outbox WHERE subject = $1",
+            "You are a beta tester of Introduction to Computer Science"
+        )
+        .await,
+        1
+    );
+
+    let removed = beta("learner04 learner05", "remove", &[("auto_enroll", "on")]).await.json();
+    let cats: Vec<String> = categories(&removed).into_iter().map(|(_, c)| c).collect();
+    assert_eq!(cats, ["BetaRemoved", "NotBeta"]);
+    let still = count(&app, "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.user_id WHERE e.course_key = $1 AND u.username = 'learner04' AND e.is_active = TRUE", CS101).await;
+    assert_eq!(still, 1, "removal neither unenrolls nor auto-enrolls");
+    let roles = count(&app, "SELECT COUNT(*) FROM role_assignments r JOIN users u ON u.id = r.user_id WHERE r.course_key = $1 AND r.role = 'beta_testers' AND u.username = 'learner04'", CS101).await;
+    assert_eq!(roles, 0);
+    let audited = count(
+        &app,
+        "SELECT COUNT(*) FROM audit_log WHERE scope = $1 AND action IN ('role.grant', 'role.revoke')",
+        CS101,
+    )
+    .await;
+    assert_eq!(audited, 2);
+
+    let ta = app.sign_in("ta", "registrar-learner").await;
+    let refused = app
+        .post_form(
+            "/api/membership/beta_batch",
+            &[("course", CS101), ("identifiers", "learner06"), ("action", "add")],
+            Some(&ta),
+        )
+        .await;
+    assert_eq!(refused.status, 403, "beta testers are managed by Admins");
+    app.cleanup().await;
+}
+
 async fn who_may_enroll(engine: Engine) {
     let app = TestApp::seeded(engine).await;
     let ds201 = "course-v1:DemoX+DS201+2026_T1";
@@ -300,6 +369,7 @@ crate::on_both_engines!(
     unenrolling_keeps_the_record_and_cancels_invitations,
     inactive_accounts_are_invited_not_enrolled,
     one_person_named_twice_is_processed_once,
+    admins_add_and_remove_beta_testers_row_by_row,
     who_may_enroll,
     bad_batches_are_refused_whole_with_a_specific_message,
 );

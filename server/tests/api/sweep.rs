@@ -29,6 +29,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/membership/team_list", Needs::CourseAdmin),
     ("/api/membership/team_add", Needs::CourseAdmin),
     ("/api/membership/team_remove", Needs::CourseAdmin),
+    ("/api/membership/beta_batch", Needs::CourseAdmin),
 ];
 
 fn registered() -> Vec<(String, Method)> {
@@ -93,9 +94,14 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
             Needs::CourseEnroller => {
                 &[("course", course), ("identifiers", "learner05"), ("action", "enroll"), ("id", "x")]
             }
-            Needs::CourseAdmin => {
-                &[("course", course), ("identifier", "learner05"), ("username", "ta"), ("role", "staff")]
-            }
+            Needs::CourseAdmin => &[
+                ("course", course),
+                ("identifier", "learner05"),
+                ("identifiers", "learner05"),
+                ("username", "ta"),
+                ("role", "staff"),
+                ("action", "add"),
+            ],
             Needs::GlobalStaff => &[("search", ""), ("page", "1")],
             _ => continue,
         };

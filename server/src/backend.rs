@@ -128,6 +128,41 @@ impl ServerBackend {
         Ok(session)
     }
 
+    /// The course, or `NOT_FOUND` naming it.
+    async fn existing_course(&self, key: &str) -> Result<courses::CourseRow, DomainError> {
+        courses::get(&self.db, key).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {key}."))
+        })
+    }
+
+    /// Queue enrollment notices `(to, user id, notice)` for a course inside the caller's transaction.
+    async fn queue_notices(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        course_name: &str,
+        notices: &[(String, Option<String>, registrar::enrollment::Notice)],
+        auto_enroll: bool,
+    ) -> Result<(), DomainError> {
+        let composed: Vec<crate::notices::Composed> = notices
+            .iter()
+            .map(|(to, _, notice)| {
+                crate::notices::enrollment(*notice, course_name, &self.site_url, to, auto_enroll)
+            })
+            .collect();
+        let outgoing: Vec<store::outbox::NewMail<'_>> = notices
+            .iter()
+            .zip(&composed)
+            .map(|((to, user_id, _), c)| store::outbox::NewMail {
+                user_id: user_id.as_deref(),
+                to,
+                subject: &c.subject,
+                body_text: &c.body,
+                body_html: None,
+            })
+            .collect();
+        store::outbox::enqueue_many(conn, &outgoing).await.map_err(internal)
+    }
+
     async fn team_of(&self, course: &str) -> Result<Vec<TeamMember>, DomainError> {
         Ok(roles::course_team(&self.db, course)
             .await
@@ -331,9 +366,7 @@ impl Backend for ServerBackend {
 
     async fn course_overview(&self, staff: &CourseStaff) -> Result<CourseOverview, DomainError> {
         let key = staff.course().to_string();
-        let row = courses::get(&self.db, &key).await.map_err(internal)?.ok_or_else(|| {
-            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {key}."))
-        })?;
+        let row = self.existing_course(&key).await?;
         let team = self.team_of(&key).await?;
         let (enrollment_start, enrollment_end) = (row.enrollment_start, row.enrollment_end);
         let can_enroll =
@@ -367,19 +400,11 @@ impl Backend for ServerBackend {
         };
         let parsed = parse_batch(&request.identifiers)?;
         let course_key = enroller.course().to_string();
-        let course = courses::get(&self.db, &course_key).await.map_err(internal)?.ok_or_else(|| {
-            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course_key}."))
-        })?;
+        let course = self.existing_course(&course_key).await?;
 
         // Facts for the whole list in three queries.
-        let keys: Vec<String> = parsed
-            .iter()
-            .filter_map(|i| match i {
-                Identifier::Email(s) | Identifier::Username(s) => Some(s.to_lowercase()),
-                Identifier::Invalid(_) => None,
-            })
-            .collect();
-        let accounts = enrollments::accounts_matching(&self.db, &keys).await.map_err(internal)?;
+        let accounts =
+            enrollments::accounts_matching(&self.db, &lookup_keys(&parsed)).await.map_err(internal)?;
         let by_email: HashMap<&str, &enrollments::Account> =
             accounts.iter().map(|a| (a.email_key.as_str(), a)).collect();
         let by_username: HashMap<&str, &enrollments::Account> =
@@ -484,46 +509,18 @@ impl Backend for ServerBackend {
         )
         .await
         .map_err(internal)?;
-        let composed: Vec<(&str, Option<&str>, crate::notices::Composed)> = mails
-            .iter()
-            .map(|(to, user_id, notice)| {
-                let c = crate::notices::enrollment(
-                    *notice,
-                    &course.display_name,
-                    &self.site_url,
-                    to,
-                    request.auto_enroll,
-                );
-                (to.as_str(), user_id.as_deref(), c)
-            })
-            .collect();
-        let outgoing: Vec<store::outbox::NewMail<'_>> = composed
-            .iter()
-            .map(|(to, user_id, c)| store::outbox::NewMail {
-                user_id: *user_id,
-                to,
-                subject: &c.subject,
-                body_text: &c.body,
-                body_html: None,
-            })
-            .collect();
-        store::outbox::enqueue_many(&mut tx, &outgoing).await.map_err(internal)?;
-        let mut report =
-            BatchReport { id: String::new(), course: course_key.clone(), action: request.action, rows };
-        let result = serde_json::to_value(&report).map_err(internal)?;
-        let payload = serde_json::json!({"course": course_key, "action": request.action, "auto_enroll": request.auto_enroll,
-            "notify": request.notify, "reason": reason});
-        let total = i64::try_from(report.rows.len()).unwrap_or(i64::MAX);
-        report.id = store::jobs::insert_finished(
-            &mut *tx,
-            BATCH_JOB_KIND,
+        self.queue_notices(&mut tx, &course.display_name, &mails, request.auto_enroll).await?;
+        let payload = serde_json::json!({"course": course_key, "action": request.action,
+            "auto_enroll": request.auto_enroll, "notify": request.notify, "reason": reason});
+        let report = keep_report(
+            &mut tx,
+            &course_key,
+            request.action,
+            rows,
             &payload,
-            Some(&enroller.principal().user_id.0),
-            total,
-            &result,
+            &enroller.principal().user_id.0,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(report)
     }
@@ -545,17 +542,9 @@ impl Backend for ServerBackend {
         };
         let parsed = parse_batch(&request.identifiers)?;
         let course_key = admin.course().to_string();
-        let course = courses::get(&self.db, &course_key).await.map_err(internal)?.ok_or_else(|| {
-            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course_key}."))
-        })?;
-        let keys: Vec<String> = parsed
-            .iter()
-            .filter_map(|i| match i {
-                Identifier::Email(s) | Identifier::Username(s) => Some(s.to_lowercase()),
-                Identifier::Invalid(_) => None,
-            })
-            .collect();
-        let accounts = enrollments::accounts_matching(&self.db, &keys).await.map_err(internal)?;
+        let course = self.existing_course(&course_key).await?;
+        let accounts =
+            enrollments::accounts_matching(&self.db, &lookup_keys(&parsed)).await.map_err(internal)?;
         let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
         let beta = roles::holders(&self.db, &course_key, Role::BetaTester, &ids).await.map_err(internal)?;
         let enrolled = enrollments::actively_enrolled(&self.db, &course_key, &ids).await.map_err(internal)?;
@@ -593,7 +582,7 @@ impl Backend for ServerBackend {
             if change {
                 changed.push(account);
                 if let (true, Some(notice)) = (request.notify, notice) {
-                    mails.push((account.email.clone(), account.id.clone(), notice));
+                    mails.push((account.email.clone(), Some(account.id.clone()), notice));
                 }
             }
             rows.push(BatchRow {
@@ -662,40 +651,11 @@ impl Backend for ServerBackend {
             })
             .collect();
         store::audit::append_many(&mut tx, &entries).await.map_err(internal)?;
-        let composed: Vec<(String, String, crate::notices::Composed)> = mails
-            .into_iter()
-            .map(|(to, id, notice)| {
-                let c = crate::notices::enrollment(notice, &course.display_name, &self.site_url, &to, false);
-                (to, id, c)
-            })
-            .collect();
-        let outgoing: Vec<store::outbox::NewMail<'_>> = composed
-            .iter()
-            .map(|(to, id, c)| store::outbox::NewMail {
-                user_id: Some(id),
-                to,
-                subject: &c.subject,
-                body_text: &c.body,
-                body_html: None,
-            })
-            .collect();
-        store::outbox::enqueue_many(&mut tx, &outgoing).await.map_err(internal)?;
-        let mut report =
-            BatchReport { id: String::new(), course: course_key.clone(), action: request.action, rows };
-        let result = serde_json::to_value(&report).map_err(internal)?;
+        self.queue_notices(&mut tx, &course.display_name, &mails, false).await?;
         let payload = serde_json::json!({"course": course_key, "action": request.action,
             "auto_enroll": request.auto_enroll, "notify": request.notify});
-        let total = i64::try_from(report.rows.len()).unwrap_or(i64::MAX);
-        report.id = store::jobs::insert_finished(
-            &mut *tx,
-            BATCH_JOB_KIND,
-            &payload,
-            Some(&actor.user_id.0),
-            total,
-            &result,
-        )
-        .await
-        .map_err(internal)?;
+        let report =
+            keep_report(&mut tx, &course_key, request.action, rows, &payload, &actor.user_id.0).await?;
         tx.commit().await.map_err(internal)?;
         Ok(report)
     }
@@ -727,9 +687,7 @@ impl Backend for ServerBackend {
         role: Role,
     ) -> Result<(), DomainError> {
         let course = admin.course().to_string();
-        courses::get(&self.db, &course).await.map_err(internal)?.ok_or_else(|| {
-            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course}."))
-        })?;
+        self.existing_course(&course).await?;
         let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?.ok_or_else(|| {
             DomainError::with_message(
                 ErrorCode::UserNotFound,
@@ -1015,6 +973,36 @@ impl Backend for ServerBackend {
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
     }
+}
+
+/// Keep a finished batch's report (as a finished job) inside its transaction; returns it with its id.
+async fn keep_report(
+    conn: &mut sqlx::AnyConnection,
+    course: &str,
+    action: BatchAction,
+    rows: Vec<BatchRow>,
+    payload: &serde_json::Value,
+    actor_id: &str,
+) -> Result<BatchReport, DomainError> {
+    let mut report = BatchReport { id: String::new(), course: course.to_owned(), action, rows };
+    let result = serde_json::to_value(&report).map_err(internal)?;
+    let total = i64::try_from(report.rows.len()).unwrap_or(i64::MAX);
+    report.id =
+        store::jobs::insert_finished(&mut *conn, BATCH_JOB_KIND, payload, Some(actor_id), total, &result)
+            .await
+            .map_err(internal)?;
+    Ok(report)
+}
+
+/// The lower-cased usernames and emails of a parsed list, for one lookup of the accounts they name.
+fn lookup_keys(parsed: &[Identifier]) -> Vec<String> {
+    parsed
+        .iter()
+        .filter_map(|i| match i {
+            Identifier::Email(s) | Identifier::Username(s) => Some(s.to_lowercase()),
+            Identifier::Invalid(_) => None,
+        })
+        .collect()
 }
 
 /// Split a batch's list, refusing an empty one or one over the size limit with a message that says so.

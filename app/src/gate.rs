@@ -67,59 +67,43 @@ impl System {
     }
 }
 
-/// Capability: staff access to one course.
-pub struct CourseStaff {
-    principal: Principal,
-    course: CourseKey,
+/// A capability scoped to one course: the principal it was granted to and the course.
+macro_rules! course_capability {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            principal: Principal,
+            course: CourseKey,
+        }
+
+        impl $name {
+            #[must_use]
+            pub fn course(&self) -> &CourseKey {
+                &self.course
+            }
+
+            #[must_use]
+            pub fn principal(&self) -> &Principal {
+                &self.principal
+            }
+        }
+    };
 }
 
-impl CourseStaff {
-    #[must_use]
-    pub fn course(&self) -> &CourseKey {
-        &self.course
-    }
+course_capability!(
+    /// Capability: staff access to one course.
+    CourseStaff
+);
 
-    #[must_use]
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-}
+course_capability!(
+    /// Capability: Admin of one course (course or org instructor, or global staff): manages its team.
+    CourseAdmin
+);
 
-/// Capability: Admin of one course (course or org instructor, or global staff): manages its team.
-pub struct CourseAdmin {
-    principal: Principal,
-    course: CourseKey,
-}
-
-impl CourseAdmin {
-    #[must_use]
-    pub fn course(&self) -> &CourseKey {
-        &self.course
-    }
-
-    #[must_use]
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-}
-
-/// Capability: may enroll and unenroll learners in one course (course, org or global staff).
-pub struct CourseEnroller {
-    principal: Principal,
-    course: CourseKey,
-}
-
-impl CourseEnroller {
-    #[must_use]
-    pub fn course(&self) -> &CourseKey {
-        &self.course
-    }
-
-    #[must_use]
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-}
+course_capability!(
+    /// Capability: may enroll and unenroll learners in one course (course, org or global staff).
+    CourseEnroller
+);
 
 impl Gate {
     /// The Gate for the current server-function or page request.
@@ -181,23 +165,20 @@ impl Gate {
 
     /// Capability for staff access to a course (course, org or global staff).
     pub fn course_staff(&self, course: &CourseKey) -> Result<CourseStaff, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
-        self.require(principal, &Action::ViewInstructorDashboard(course.clone()))?;
-        Ok(CourseStaff { principal: principal.clone(), course: course.clone() })
+        let (principal, course) = self.for_course(course, Action::ViewInstructorDashboard)?;
+        Ok(CourseStaff { principal, course })
     }
 
     /// Capability to manage a course's team.
     pub fn course_admin(&self, course: &CourseKey) -> Result<CourseAdmin, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
-        self.require(principal, &Action::EditCourseAccess(course.clone()))?;
-        Ok(CourseAdmin { principal: principal.clone(), course: course.clone() })
+        let (principal, course) = self.for_course(course, Action::EditCourseAccess)?;
+        Ok(CourseAdmin { principal, course })
     }
 
     /// Capability to enroll learners in a course.
     pub fn course_enroller(&self, course: &CourseKey) -> Result<CourseEnroller, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
-        self.require(principal, &Action::EnrollLearners(course.clone()))?;
-        Ok(CourseEnroller { principal: principal.clone(), course: course.clone() })
+        let (principal, course) = self.for_course(course, Action::EnrollLearners)?;
+        Ok(CourseEnroller { principal, course })
     }
 
     /// The named system principal used by management commands and jobs. Grep-able on purpose.
@@ -205,6 +186,17 @@ impl Gate {
     pub fn system(backend: Arc<dyn Backend>, name: &str) -> (Self, System) {
         let gate = Self { request: RequestPrincipal::default(), client: ClientMeta::default(), backend };
         (gate, System { actor: format!("system:{name}") })
+    }
+
+    /// The principal, if it may take `action` on `course`, with the course.
+    fn for_course(
+        &self,
+        course: &CourseKey,
+        action: fn(CourseKey) -> Action,
+    ) -> Result<(Principal, CourseKey), ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        self.require(principal, &action(course.clone()))?;
+        Ok((principal.clone(), course.clone()))
     }
 
     fn require(&self, principal: &Principal, action: &Action) -> Result<(), ApiError> {

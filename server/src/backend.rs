@@ -280,7 +280,7 @@ impl Backend for ServerBackend {
             users::WriteError::Db(e) => internal(e),
         })?;
         store::audit::append(
-            &mut *tx,
+            &mut tx,
             &store::audit::Entry {
                 actor_id: Some(&id),
                 actor_label: registration.username.as_str(),
@@ -726,7 +726,7 @@ impl Backend for ServerBackend {
             enrollments::apply(&mut tx, &course, &writes, actor, Some(&reason)).await.map_err(internal)?;
         }
         store::audit::append(
-            &mut *tx,
+            &mut tx,
             &store::audit::Entry {
                 actor_id: Some(&actor.user_id.0),
                 actor_label: &actor.username,
@@ -771,7 +771,7 @@ impl Backend for ServerBackend {
         let admins_before = remaining + i64::from(role == Role::Instructor);
         registrar::team::check_removal(&actor.user_id.0, &user.id, role, admins_before)?;
         store::audit::append(
-            &mut *tx,
+            &mut tx,
             &store::audit::Entry {
                 actor_id: Some(&actor.user_id.0),
                 actor_label: &actor.username,
@@ -905,7 +905,7 @@ impl Backend for ServerBackend {
         };
         if report.created || !report.changes.is_empty() {
             store::audit::append(
-                &mut *tx,
+                &mut tx,
                 &store::audit::Entry {
                     actor_label: admin.actor(),
                     action: if report.created { "user.create" } else { "user.update" },
@@ -945,7 +945,7 @@ impl Backend for ServerBackend {
             .await
             .map_err(internal)?;
         store::audit::append(
-            &mut *tx,
+            &mut tx,
             &store::audit::Entry {
                 actor_label: admin.actor(),
                 action: "token.issue",

@@ -1,7 +1,7 @@
 //! The audit log: append-only. This module offers no update and no delete.
 
 use super::{now_ms, values_placeholders};
-use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor};
+use sqlx::{AnyConnection, AssertSqlSafe};
 
 /// One audit entry.
 #[derive(Debug, Clone, Default)]
@@ -18,24 +18,8 @@ pub struct Entry<'a> {
 }
 
 /// Append an entry, inside the caller's transaction.
-pub async fn append<'e, E: Executor<'e, Database = Any>>(ex: E, e: &Entry<'_>) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_label, action, target_type, target_id, scope, before_json, \
-         after_json, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(now_ms())
-    .bind(e.actor_id)
-    .bind(e.actor_label)
-    .bind(e.action)
-    .bind(e.target_type)
-    .bind(e.target_id)
-    .bind(e.scope)
-    .bind(e.before.as_ref().map(ToString::to_string))
-    .bind(e.after.as_ref().map(ToString::to_string))
-    .bind(e.reason)
-    .execute(ex)
-    .await?;
-    Ok(())
+pub async fn append(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<(), sqlx::Error> {
+    append_many(conn, std::slice::from_ref(entry)).await
 }
 
 /// Append many entries in multi-row statements, inside the caller's transaction.

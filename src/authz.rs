@@ -32,6 +32,8 @@ pub enum Action {
     EnrollLearners(CourseKey),
     /// Change who holds course-team roles.
     EditCourseAccess(CourseKey),
+    /// See and change who holds discussion roles (which ones: `discussion::check_manage`).
+    ManageDiscussionRoles(CourseKey),
     /// Open the admin console.
     UseAdminConsole,
 }
@@ -90,14 +92,22 @@ impl Principal {
                     || self.holds(Role::Staff, &Scope::Org(course.org().clone()))))
     }
 
-    /// Courses where this principal holds a course-level team role (for navigation).
+    /// Courses whose instructor dashboard this principal opens through a course-level role (for
+    /// navigation).
     #[must_use]
     pub fn taught_courses(&self) -> Vec<CourseKey> {
         let mut out: Vec<CourseKey> = self
             .grants
             .iter()
             .filter_map(|g| match (&g.scope, g.role) {
-                (Scope::Course(c), Role::Instructor | Role::Staff | Role::LimitedStaff) => Some(c.clone()),
+                (
+                    Scope::Course(c),
+                    Role::Instructor
+                    | Role::Staff
+                    | Role::LimitedStaff
+                    | Role::DataResearcher
+                    | Role::DiscussionAdmin,
+                ) => Some(c.clone()),
                 _ => None,
             })
             .collect();
@@ -119,6 +129,11 @@ pub fn decide(principal: &Principal, action: &Action) -> Decision {
             principal.has_staff_access(course)
                 || principal.holds(Role::DataResearcher, &Scope::Course(course.clone()))
                 || principal.holds(Role::DataResearcher, &Scope::Org(course.org().clone()))
+                || principal.holds(Role::DiscussionAdmin, &Scope::Course(course.clone()))
+        }
+        Action::ManageDiscussionRoles(course) => {
+            principal.has_instructor_access(course)
+                || principal.holds(Role::DiscussionAdmin, &Scope::Course(course.clone()))
         }
         Action::EnrollLearners(course) => principal.has_staff_access(course),
         Action::EditCourseAccess(course) => principal.has_instructor_access(course),
@@ -242,6 +257,42 @@ mod tests {
                 "global staff anything",
                 staff_flag.clone(),
                 Action::EditCourseAccess(other.clone()),
+                Decision::Allow,
+            ),
+            (
+                "discussion admin dashboard",
+                principal(vec![grant(Role::DiscussionAdmin, cs.clone())]),
+                Action::ViewInstructorDashboard(c.clone()),
+                Decision::Allow,
+            ),
+            (
+                "discussion admin discussion roles",
+                principal(vec![grant(Role::DiscussionAdmin, cs.clone())]),
+                Action::ManageDiscussionRoles(c.clone()),
+                Decision::Allow,
+            ),
+            (
+                "discussion admin enroll",
+                principal(vec![grant(Role::DiscussionAdmin, cs.clone())]),
+                Action::EnrollLearners(c.clone()),
+                Decision::Deny,
+            ),
+            (
+                "moderator dashboard",
+                principal(vec![grant(Role::DiscussionModerator, cs.clone())]),
+                Action::ViewInstructorDashboard(c.clone()),
+                Decision::Deny,
+            ),
+            (
+                "staff discussion roles",
+                principal(vec![grant(Role::Staff, cs.clone())]),
+                Action::ManageDiscussionRoles(c.clone()),
+                Decision::Deny,
+            ),
+            (
+                "instructor discussion roles",
+                principal(vec![grant(Role::Instructor, cs.clone())]),
+                Action::ManageDiscussionRoles(c.clone()),
                 Decision::Allow,
             ),
             ("global staff console", staff_flag.clone(), Action::UseAdminConsole, Decision::Allow),

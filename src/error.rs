@@ -55,6 +55,7 @@ pub enum ErrorCode {
     TeamSelfDemotion,
     TeamRoleHeld,
     TeamRoleNotHeld,
+    DiscussionAdminOfAdmin,
     Internal,
 }
 
@@ -88,6 +89,7 @@ impl ErrorCode {
             Self::TeamSelfDemotion => "TEAM_SELF_DEMOTION",
             Self::TeamRoleHeld => "TEAM_ROLE_HELD",
             Self::TeamRoleNotHeld => "TEAM_ROLE_NOT_HELD",
+            Self::DiscussionAdminOfAdmin => "DISCUSSION_ADMIN_OF_ADMIN",
             Self::Internal => "INTERNAL",
         }
     }
@@ -101,9 +103,11 @@ impl ErrorCode {
             Self::AuthLocked | Self::AuthThrottled => ErrorKind::Throttled,
             Self::AuthBadOrigin | Self::Forbidden => ErrorKind::Forbidden,
             Self::NotFound | Self::UserNotFound => ErrorKind::NotFound,
-            Self::TeamLastAdmin | Self::TeamSelfDemotion | Self::TeamRoleHeld | Self::TeamRoleNotHeld => {
-                ErrorKind::Conflict
-            }
+            Self::TeamLastAdmin
+            | Self::TeamSelfDemotion
+            | Self::TeamRoleHeld
+            | Self::TeamRoleNotHeld
+            | Self::DiscussionAdminOfAdmin => ErrorKind::Conflict,
             Self::UserInactive => ErrorKind::Invalid,
             Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
             Self::UsernameInvalid
@@ -156,6 +160,9 @@ impl ErrorCode {
             Self::TeamSelfDemotion => "You cannot remove your own Admin role; ask another Admin to do it.",
             Self::TeamRoleHeld => "That person already has this role.",
             Self::TeamRoleNotHeld => "That person does not have this role.",
+            Self::DiscussionAdminOfAdmin => {
+                "A course Admin keeps the Discussion Admin role; remove their Admin role first."
+            }
             Self::Internal => "Something went wrong on our side.",
         }
     }
@@ -250,6 +257,7 @@ mod tests {
             ErrorCode::TeamSelfDemotion,
             ErrorCode::TeamRoleHeld,
             ErrorCode::TeamRoleNotHeld,
+            ErrorCode::DiscussionAdminOfAdmin,
             ErrorCode::Internal,
         ];
         let mut seen = std::collections::HashSet::new();

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod authz;
+pub mod discussion;
 pub mod enrollment;
 pub mod error;
 pub mod identifiers;

@@ -56,7 +56,8 @@ impl ScopeKind {
     }
 }
 
-/// Roles stored as role-assignment rows. The stored strings are Open edX's, so data migrates as is.
+/// Roles stored as role-assignment rows. The stored strings are Open edX's (its course access roles and
+/// its forum role names), so data migrates as is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Role {
     /// "Admin" in the UI (`instructor`).
@@ -75,10 +76,18 @@ pub enum Role {
     OrgContentCreator,
     /// Support staff (global).
     Support,
+    /// "Discussion Admin" (the forum's `Administrator`): moderates and manages moderators.
+    DiscussionAdmin,
+    /// "Discussion Moderator" (`Moderator`).
+    DiscussionModerator,
+    /// "Group Community TA" (`Group Moderator`): moderates within their own group.
+    GroupModerator,
+    /// "Community TA" (`Community TA`): moderates like a Moderator, posts marked Community TA.
+    CommunityTa,
 }
 
 impl Role {
-    pub const ALL: [Role; 8] = [
+    pub const ALL: [Role; 12] = [
         Role::Instructor,
         Role::Staff,
         Role::LimitedStaff,
@@ -87,6 +96,10 @@ impl Role {
         Role::CourseCreator,
         Role::OrgContentCreator,
         Role::Support,
+        Role::DiscussionAdmin,
+        Role::DiscussionModerator,
+        Role::GroupModerator,
+        Role::CommunityTa,
     ];
 
     /// The stored string.
@@ -101,6 +114,10 @@ impl Role {
             Self::CourseCreator => "course_creator_group",
             Self::OrgContentCreator => "org_course_creator_group",
             Self::Support => "support",
+            Self::DiscussionAdmin => "Administrator",
+            Self::DiscussionModerator => "Moderator",
+            Self::GroupModerator => "Group Moderator",
+            Self::CommunityTa => "Community TA",
         }
     }
 
@@ -116,6 +133,10 @@ impl Role {
             Self::CourseCreator => "Course Creator",
             Self::OrgContentCreator => "Org Content Creator",
             Self::Support => "Support",
+            Self::DiscussionAdmin => "Discussion Admin",
+            Self::DiscussionModerator => "Discussion Moderator",
+            Self::GroupModerator => "Group Community TA",
+            Self::CommunityTa => "Community TA",
         }
     }
 
@@ -137,7 +158,12 @@ impl Role {
             Self::Instructor | Self::Staff | Self::DataResearcher => {
                 matches!(kind, ScopeKind::Course | ScopeKind::Org)
             }
-            Self::LimitedStaff | Self::BetaTester => matches!(kind, ScopeKind::Course),
+            Self::LimitedStaff
+            | Self::BetaTester
+            | Self::DiscussionAdmin
+            | Self::DiscussionModerator
+            | Self::GroupModerator
+            | Self::CommunityTa => matches!(kind, ScopeKind::Course),
             Self::OrgContentCreator => matches!(kind, ScopeKind::Org),
             Self::CourseCreator | Self::Support => matches!(kind, ScopeKind::Global),
         }

@@ -23,6 +23,22 @@ pub fn parse_team_role(s: &str) -> Result<Role, DomainError> {
     }
 }
 
+/// Parse a role the Membership tab manages: a team role by its stored name, or a discussion role by
+/// its stored name or label.
+pub fn parse_course_role(s: &str) -> Result<Role, DomainError> {
+    if let Ok(role) = crate::discussion::parse_discussion_role(s) {
+        return Ok(role);
+    }
+    parse_team_role(s).map_err(|_| {
+        let known: Vec<&str> =
+            TEAM_ROLES.iter().chain(crate::discussion::DISCUSSION_ROLES.iter()).map(|r| r.label()).collect();
+        DomainError::with_message(
+            ErrorCode::RoleUnknown,
+            format!("'{}' is not a course role; use one of {}.", s.trim(), known.join(", ")),
+        )
+    })
+}
+
 /// Whether `actor` may remove `role` from `target` when `admins` people hold Admin in the course.
 pub fn check_removal(actor: &str, target: &str, role: Role, admins: i64) -> Result<(), DomainError> {
     if role != Role::Instructor {
@@ -58,5 +74,15 @@ mod tests {
         assert_eq!(parse_team_role("beta").unwrap(), Role::BetaTester);
         assert_eq!(parse_team_role("support").unwrap_err().code, ErrorCode::RoleUnknown);
         assert!(parse_team_role("nonsense").is_err());
+        assert!(parse_team_role("Moderator").is_err(), "discussion roles are not team roles");
+    }
+
+    #[test]
+    fn course_roles_are_team_or_discussion_roles() {
+        assert_eq!(parse_course_role("staff").unwrap(), Role::Staff);
+        assert_eq!(parse_course_role("Community TA").unwrap(), Role::CommunityTa);
+        let err = parse_course_role("support").unwrap_err();
+        assert_eq!(err.code, ErrorCode::RoleUnknown);
+        assert!(err.message.contains("Discussion Moderator"), "{}", err.message);
     }
 }

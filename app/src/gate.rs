@@ -91,8 +91,15 @@ macro_rules! course_capability {
 }
 
 course_capability!(
-    /// Capability: staff access to one course.
+    /// Capability: may open one course's instructor dashboard (staff, Data Researchers, Discussion
+    /// Admins); what the dashboard then offers depends on the other capabilities.
     CourseStaff
+);
+
+course_capability!(
+    /// Capability: may see and manage one course's discussion roles (course Admin or Discussion Admin;
+    /// which roles exactly is `registrar::discussion::check_manage`).
+    DiscussionManager
 );
 
 course_capability!(
@@ -179,6 +186,12 @@ impl Gate {
     pub fn course_enroller(&self, course: &CourseKey) -> Result<CourseEnroller, ApiError> {
         let (principal, course) = self.for_course(course, Action::EnrollLearners)?;
         Ok(CourseEnroller { principal, course })
+    }
+
+    /// Capability to manage a course's discussion roles.
+    pub fn discussion_manager(&self, course: &CourseKey) -> Result<DiscussionManager, ApiError> {
+        let (principal, course) = self.for_course(course, Action::ManageDiscussionRoles)?;
+        Ok(DiscussionManager { principal, course })
     }
 
     /// The named system principal used by management commands and jobs. Grep-able on purpose.

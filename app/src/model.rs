@@ -60,6 +60,10 @@ pub struct CourseOverview {
     pub can_enroll: bool,
     /// Whether the viewer may change who holds team roles (Admins).
     pub can_manage_team: bool,
+    /// Whether the viewer may manage discussion roles (Admins and Discussion Admins).
+    pub can_manage_discussions: bool,
+    /// Whether the viewer may manage Discussion Admins (course Admins only).
+    pub can_manage_discussion_admins: bool,
     pub enrollment_start: Option<i64>,
     pub enrollment_end: Option<i64>,
     pub team: Vec<TeamMember>,

@@ -4,7 +4,9 @@
 //! capability from `crate::gate`, which only the Gate can mint, so no server function can reach a use
 //! case without passing the Gate. Data shapes live in `crate::model`.
 
-use crate::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public, System};
+use crate::gate::{
+    CourseAdmin, CourseEnroller, CourseStaff, DiscussionManager, GlobalStaff, Me, Public, System,
+};
 use crate::model::{
     AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser, ManageUser,
     ManageUserReport, Page, TeamMember,
@@ -117,6 +119,25 @@ pub trait Backend: Send + Sync + 'static {
     async fn remove_team_member(
         &self,
         admin: &CourseAdmin,
+        username: &str,
+        role: Role,
+    ) -> Result<(), DomainError>;
+
+    /// Everyone holding a discussion role in the course.
+    async fn discussion_team(&self, manager: &DiscussionManager) -> Result<Vec<TeamMember>, DomainError>;
+
+    /// Give a discussion role to an active account (found by username or email); enrolls it too.
+    async fn add_discussion_role(
+        &self,
+        manager: &DiscussionManager,
+        identifier: &str,
+        role: Role,
+    ) -> Result<(), DomainError>;
+
+    /// Take a discussion role away; a course Admin keeps Discussion Admin.
+    async fn remove_discussion_role(
+        &self,
+        manager: &DiscussionManager,
         username: &str,
         role: Role,
     ) -> Result<(), DomainError>;

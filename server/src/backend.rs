@@ -6,16 +6,19 @@
 
 use crate::auth::{password, secret};
 use crate::store::{self, courses, enrollments, roles, sessions, throttle, tokens, users, Db};
-use app::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff, Me, Public, System};
+use app::gate::{
+    CourseAdmin, CourseEnroller, CourseStaff, DiscussionManager, GlobalStaff, Me, Public, System,
+};
 use app::model::{
     AccountView, BatchAction, BatchReport, BatchRequest, BatchRow, CourseLink, CourseOverview, CourseSummary,
     CurrentUser, ManageUser, ManageUserReport, Page, TeamMember,
 };
 use app::ports::{Backend, ClientMeta, CourseQuery, NewSession};
 use registrar::account::{validate_full_name, validate_password, Email, Username, ValidRegistration};
-use registrar::authz::{decide, Action};
+use registrar::authz::{decide, Action, Principal};
 use registrar::enrollment::{plan_enroll, plan_unenroll, Category, Facts};
 use registrar::identifiers::{parse_identifiers, Identifier};
+use registrar::ids::CourseKey;
 use registrar::roles::Role;
 use registrar::{DomainError, ErrorCode};
 use std::collections::HashMap;
@@ -163,8 +166,9 @@ impl ServerBackend {
         store::outbox::enqueue_many(conn, &outgoing).await.map_err(internal)
     }
 
-    async fn team_of(&self, course: &str) -> Result<Vec<TeamMember>, DomainError> {
-        Ok(roles::course_team(&self.db, course)
+    /// Everyone holding one of `which` roles in the course.
+    async fn team_of(&self, course: &str, which: &[Role]) -> Result<Vec<TeamMember>, DomainError> {
+        Ok(roles::course_team(&self.db, course, which)
             .await
             .map_err(internal)?
             .into_iter()
@@ -182,6 +186,121 @@ impl ServerBackend {
                 }
             })
             .collect())
+    }
+
+    /// Give a course-level role (team or discussion) to the active account with this username or
+    /// email, enrolling it if it is not; audited. The caller has checked that `actor` may.
+    async fn grant_course_role(
+        &self,
+        actor: &Principal,
+        course_key: &CourseKey,
+        identifier: &str,
+        role: Role,
+    ) -> Result<(), DomainError> {
+        let course = course_key.to_string();
+        self.existing_course(&course).await?;
+        let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username or email '{}'.", identifier.trim()),
+            )
+            .on_field("identifier")
+        })?;
+        if !user.is_active.0 {
+            return Err(DomainError::with_message(
+                ErrorCode::UserInactive,
+                format!("{}'s account is not active, so it cannot be given a role.", user.username),
+            )
+            .on_field("identifier"));
+        }
+        let grant =
+            registrar::roles::Grant { role, scope: registrar::roles::Scope::Course(course_key.clone()) };
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        if !roles::grant(&mut *tx, &user.id, &grant, Some(&actor.user_id.0)).await.map_err(internal)? {
+            return Err(DomainError::with_message(
+                ErrorCode::TeamRoleHeld,
+                format!("{} is already {} of this course.", user.username, role.label()),
+            ));
+        }
+        if courses::enroll(&mut *tx, &user.id, &course, "audit").await.map_err(internal)? {
+            let writes = enrollments::Writes {
+                audit: vec![enrollments::AuditRow {
+                    email: user.email.clone(),
+                    user_id: Some(user.id.clone()),
+                    transition: registrar::enrollment::Transition::UnenrolledToEnrolled.as_str(),
+                }],
+                ..enrollments::Writes::default()
+            };
+            let reason = format!("granted the {} role", role.label());
+            let actor = enrollments::Actor { id: Some(&actor.user_id.0), label: &actor.username };
+            enrollments::apply(&mut tx, &course, &writes, actor, Some(&reason)).await.map_err(internal)?;
+        }
+        store::audit::append(
+            &mut tx,
+            &store::audit::Entry {
+                actor_id: Some(&actor.user_id.0),
+                actor_label: &actor.username,
+                action: "role.grant",
+                target_type: "user",
+                target_id: &user.id,
+                scope: Some(&course),
+                after: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+
+    /// Take a course-level role away, inside one transaction that holds the course team's lock: never
+    /// the last Admin, never your own Admin role, never a course Admin's Discussion Admin role.
+    async fn revoke_course_role(
+        &self,
+        actor: &Principal,
+        course_key: &CourseKey,
+        username: &str,
+        role: Role,
+    ) -> Result<(), DomainError> {
+        let course = course_key.to_string();
+        let user = users::find_by_username(&self.db, username).await.map_err(internal)?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username '{}'.", username.trim()),
+            )
+        })?;
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        roles::lock_course_team(&mut tx, self.db.dialect, &course).await.map_err(internal)?;
+        // Remove first, then count what is left, inside the lock: concurrent removals see each other.
+        if !roles::revoke_course_role(&mut tx, &user.id, &course, role).await.map_err(internal)? {
+            return Err(DomainError::with_message(
+                ErrorCode::TeamRoleNotHeld,
+                format!("{} is not {} of this course.", user.username, role.label()),
+            ));
+        }
+        let remaining =
+            roles::count_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
+        let admins_before = remaining + i64::from(role == Role::Instructor);
+        registrar::team::check_removal(&actor.user_id.0, &user.id, role, admins_before)?;
+        let target_is_admin =
+            roles::is_course_admin(&mut tx, &user.id, course_key).await.map_err(internal)?;
+        registrar::discussion::check_removal(role, target_is_admin, &user.username)?;
+        store::audit::append(
+            &mut tx,
+            &store::audit::Entry {
+                actor_id: Some(&actor.user_id.0),
+                actor_label: &actor.username,
+                action: "role.revoke",
+                target_type: "user",
+                target_id: &user.id,
+                scope: Some(&course),
+                before: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
     }
 
     /// Count this attempt on every key and refuse once any is over its limit.
@@ -367,16 +486,23 @@ impl Backend for ServerBackend {
     async fn course_overview(&self, staff: &CourseStaff) -> Result<CourseOverview, DomainError> {
         let key = staff.course().to_string();
         let row = self.existing_course(&key).await?;
-        let team = self.team_of(&key).await?;
+        let team = self.team_of(&key, &registrar::team::TEAM_ROLES).await?;
         let (enrollment_start, enrollment_end) = (row.enrollment_start, row.enrollment_end);
         let can_enroll =
             decide(staff.principal(), &Action::EnrollLearners(staff.course().clone())).is_allowed();
         let can_manage_team =
             decide(staff.principal(), &Action::EditCourseAccess(staff.course().clone())).is_allowed();
+        let can_manage_discussions =
+            decide(staff.principal(), &Action::ManageDiscussionRoles(staff.course().clone())).is_allowed();
+        let can_manage_discussion_admins = can_manage_discussions
+            && registrar::discussion::check_manage(staff.principal(), staff.course(), Role::DiscussionAdmin)
+                .is_ok();
         Ok(CourseOverview {
             course: summary(row),
             can_enroll,
             can_manage_team,
+            can_manage_discussions,
+            can_manage_discussion_admins,
             enrollment_start,
             enrollment_end,
             team,
@@ -677,7 +803,7 @@ impl Backend for ServerBackend {
     }
 
     async fn course_team(&self, admin: &CourseAdmin) -> Result<Vec<TeamMember>, DomainError> {
-        self.team_of(&admin.course().to_string()).await
+        self.team_of(&admin.course().to_string(), &registrar::team::TEAM_ROLES).await
     }
 
     async fn add_team_member(
@@ -686,61 +812,7 @@ impl Backend for ServerBackend {
         identifier: &str,
         role: Role,
     ) -> Result<(), DomainError> {
-        let course = admin.course().to_string();
-        self.existing_course(&course).await?;
-        let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?.ok_or_else(|| {
-            DomainError::with_message(
-                ErrorCode::UserNotFound,
-                format!("No account has the username or email '{}'.", identifier.trim()),
-            )
-            .on_field("identifier")
-        })?;
-        if !user.is_active.0 {
-            return Err(DomainError::with_message(
-                ErrorCode::UserInactive,
-                format!("{}'s account is not active, so it cannot be given a role.", user.username),
-            )
-            .on_field("identifier"));
-        }
-        let actor = admin.principal();
-        let grant =
-            registrar::roles::Grant { role, scope: registrar::roles::Scope::Course(admin.course().clone()) };
-        let mut tx = self.db.pool.begin().await.map_err(internal)?;
-        if !roles::grant(&mut *tx, &user.id, &grant, Some(&actor.user_id.0)).await.map_err(internal)? {
-            return Err(DomainError::with_message(
-                ErrorCode::TeamRoleHeld,
-                format!("{} is already {} of this course.", user.username, role.label()),
-            ));
-        }
-        if courses::enroll(&mut *tx, &user.id, &course, "audit").await.map_err(internal)? {
-            let writes = enrollments::Writes {
-                audit: vec![enrollments::AuditRow {
-                    email: user.email.clone(),
-                    user_id: Some(user.id.clone()),
-                    transition: registrar::enrollment::Transition::UnenrolledToEnrolled.as_str(),
-                }],
-                ..enrollments::Writes::default()
-            };
-            let reason = format!("granted the {} role", role.label());
-            let actor = enrollments::Actor { id: Some(&actor.user_id.0), label: &actor.username };
-            enrollments::apply(&mut tx, &course, &writes, actor, Some(&reason)).await.map_err(internal)?;
-        }
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
-                action: "role.grant",
-                target_type: "user",
-                target_id: &user.id,
-                scope: Some(&course),
-                after: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        self.grant_course_role(admin.principal(), admin.course(), identifier, role).await
     }
 
     async fn remove_team_member(
@@ -749,43 +821,31 @@ impl Backend for ServerBackend {
         username: &str,
         role: Role,
     ) -> Result<(), DomainError> {
-        let course = admin.course().to_string();
-        let user = users::find_by_username(&self.db, username).await.map_err(internal)?.ok_or_else(|| {
-            DomainError::with_message(
-                ErrorCode::UserNotFound,
-                format!("No account has the username '{}'.", username.trim()),
-            )
-        })?;
-        let actor = admin.principal();
-        let mut tx = self.db.pool.begin().await.map_err(internal)?;
-        roles::lock_course_team(&mut tx, self.db.dialect, &course).await.map_err(internal)?;
-        // Remove first, then count what is left, inside the lock: concurrent removals see each other.
-        if !roles::revoke_course_role(&mut tx, &user.id, &course, role).await.map_err(internal)? {
-            return Err(DomainError::with_message(
-                ErrorCode::TeamRoleNotHeld,
-                format!("{} is not {} of this course.", user.username, role.label()),
-            ));
-        }
-        let remaining =
-            roles::count_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
-        let admins_before = remaining + i64::from(role == Role::Instructor);
-        registrar::team::check_removal(&actor.user_id.0, &user.id, role, admins_before)?;
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
-                action: "role.revoke",
-                target_type: "user",
-                target_id: &user.id,
-                scope: Some(&course),
-                before: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
-                ..Default::default()
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        self.revoke_course_role(admin.principal(), admin.course(), username, role).await
+    }
+
+    async fn discussion_team(&self, manager: &DiscussionManager) -> Result<Vec<TeamMember>, DomainError> {
+        self.team_of(&manager.course().to_string(), &registrar::discussion::DISCUSSION_ROLES).await
+    }
+
+    async fn add_discussion_role(
+        &self,
+        manager: &DiscussionManager,
+        identifier: &str,
+        role: Role,
+    ) -> Result<(), DomainError> {
+        registrar::discussion::check_manage(manager.principal(), manager.course(), role)?;
+        self.grant_course_role(manager.principal(), manager.course(), identifier, role).await
+    }
+
+    async fn remove_discussion_role(
+        &self,
+        manager: &DiscussionManager,
+        username: &str,
+        role: Role,
+    ) -> Result<(), DomainError> {
+        registrar::discussion::check_manage(manager.principal(), manager.course(), role)?;
+        self.revoke_course_role(manager.principal(), manager.course(), username, role).await
     }
 
     async fn manage_user(&self, admin: &System, req: ManageUser) -> Result<ManageUserReport, DomainError> {

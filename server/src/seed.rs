@@ -2,7 +2,7 @@
 //! demo sign-ins printed for people trying the product. Idempotent: running it again changes nothing.
 
 use crate::auth::password;
-use crate::store::{courses, roles, users, Db};
+use crate::store::{courses, enrollments, roles, users, Db};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::roles::{Grant, Role, Scope};
 use std::fmt;
@@ -27,6 +27,11 @@ pub const DEMO_SIGN_INS: &[DemoSignIn] = &[
         username: "learner",
         password: "registrar-learner",
         what: "a learner enrolled in three courses",
+    },
+    DemoSignIn {
+        username: "forumadmin",
+        password: "registrar-learner",
+        what: "Discussion Admin of CS101: manages its moderators",
     },
 ];
 
@@ -133,6 +138,17 @@ fn demo_users() -> Vec<DemoUser> {
             superuser: false,
         },
     ];
+    for (username, full_name) in
+        [("forumadmin", "Fiona Forum"), ("limited", "Lim Limited-Staff"), ("beta", "Bea Tester")]
+    {
+        out.push(DemoUser {
+            username: username.into(),
+            full_name: full_name.into(),
+            password: "registrar-learner",
+            staff: false,
+            superuser: false,
+        });
+    }
     for i in 0..46 {
         let first = FIRST[i % FIRST.len()];
         let last = LAST[i % LAST.len()];
@@ -237,6 +253,12 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
         ("learner01", Role::BetaTester, "course-v1:DemoX+CS101+2026_T1"),
         ("learner02", Role::LimitedStaff, "course-v1:DemoX+DS201+2026_T1"),
         ("learner03", Role::DataResearcher, "course-v1:DemoX+DS201+2026_T1"),
+        ("limited", Role::LimitedStaff, "course-v1:DemoX+CS101+2026_T1"),
+        ("beta", Role::BetaTester, "course-v1:DemoX+CS101+2026_T1"),
+        ("instructor", Role::DiscussionAdmin, "course-v1:DemoX+CS101+2026_T1"),
+        ("forumadmin", Role::DiscussionAdmin, "course-v1:DemoX+CS101+2026_T1"),
+        ("learner40", Role::DiscussionModerator, "course-v1:DemoX+CS101+2026_T1"),
+        ("learner41", Role::CommunityTa, "course-v1:DemoX+CS101+2026_T1"),
     ];
     for (who, role, key) in course_grants {
         let key = course(key)?;
@@ -258,15 +280,35 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
     ] {
         courses::enroll(&mut *tx, id_of("learner")?, key, "verified").await?;
     }
-    for (i, id) in ids.iter().enumerate().skip(6) {
+    let first_numbered = people.iter().position(|p| p.username == "learner01").unwrap_or(people.len());
+    for (n, id) in ids.iter().skip(first_numbered).enumerate() {
         // Each numbered learner takes one or two courses, spread over the catalogue.
+        let i = n + 6;
         let (first, _, _, _) = COURSES[i % COURSES.len()];
         courses::enroll(&mut *tx, id, first, if i % 3 == 0 { "verified" } else { "audit" }).await?;
         if i % 2 == 0 {
             let (second, _, _, _) = COURSES[(i + 2) % COURSES.len()];
             courses::enroll(&mut *tx, id, second, "audit").await?;
         }
+        // The flagship course also has learner21 to learner46, so its Membership tab is full on first run.
+        if n >= 20 {
+            courses::enroll(&mut *tx, id, "course-v1:DemoX+CS101+2026_T1", "audit").await?;
+        }
     }
+    // People invited to the flagship course who have no account yet.
+    let invited = enrollments::Writes {
+        invite: [
+            ("new.student@example.org", true),
+            ("guest.lecturer@example.org", false),
+            ("j.doe@example.com", true),
+        ]
+        .into_iter()
+        .map(|(email, auto_enroll)| (email.to_owned(), email.to_owned(), auto_enroll))
+        .collect(),
+        ..enrollments::Writes::default()
+    };
+    let seeder = enrollments::Actor { id: None, label: "system:seed-demo" };
+    enrollments::apply(&mut tx, "course-v1:DemoX+CS101+2026_T1", &invited, seeder, None).await?;
     tx.commit().await?;
     Ok(SeedSummary { users_created: created })
 }

@@ -6,6 +6,7 @@ mod common;
 
 mod api {
     pub mod cli;
+    pub mod discussion;
     pub mod jobs;
     pub mod mail;
     pub mod membership;

@@ -1,4 +1,5 @@
-//! The instructor dashboard's Membership tab: batch enrollment.
+//! The instructor dashboard's Membership tab: batch enrollment, beta testers, course team roles and
+//! discussion roles.
 
 use crate::error::ApiError;
 use crate::model::{BatchReport, TeamMember};
@@ -91,21 +92,43 @@ pub async fn list_team(course: String) -> Result<Vec<TeamMember>, ApiError> {
     Ok(gate.backend().course_team(&admin).await?)
 }
 
-/// Give a team role (`staff`, `instructor`, `limited_staff`, `data_researcher`, `beta_testers`) to the
-/// account with this username or email.
+/// Give a course role to the account with this username or email: a team role (`staff`, `instructor`,
+/// `limited_staff`, `data_researcher`, `beta_testers`; course Admins only) or a discussion role
+/// (`Administrator`, `Moderator`, `Group Moderator`, `Community TA`, or their labels; course Admins and
+/// Discussion Admins, and only course Admins manage Discussion Admins).
 #[server(prefix = "/api", endpoint = "membership/team_add")]
 pub async fn add_team_member(course: String, identifier: String, role: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let admin = gate.course_admin(&registrar::ids::CourseKey::parse(&course)?)?;
-    let role = registrar::team::parse_team_role(&role).map_err(|e| e.on_field("role"))?;
-    Ok(gate.backend().add_team_member(&admin, &identifier, role).await?)
+    let key = registrar::ids::CourseKey::parse(&course)?;
+    let role = registrar::team::parse_course_role(&role).map_err(|e| e.on_field("role"))?;
+    if registrar::discussion::DISCUSSION_ROLES.contains(&role) {
+        let manager = gate.discussion_manager(&key)?;
+        Ok(gate.backend().add_discussion_role(&manager, &identifier, role).await?)
+    } else {
+        let admin = gate.course_admin(&key)?;
+        Ok(gate.backend().add_team_member(&admin, &identifier, role).await?)
+    }
 }
 
-/// Take a team role away from a user.
+/// Take a course role (team or discussion, as for `team_add`) away from a user.
 #[server(prefix = "/api", endpoint = "membership/team_remove")]
 pub async fn remove_team_member(course: String, username: String, role: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let admin = gate.course_admin(&registrar::ids::CourseKey::parse(&course)?)?;
-    let role = registrar::team::parse_team_role(&role)?;
-    Ok(gate.backend().remove_team_member(&admin, &username, role).await?)
+    let key = registrar::ids::CourseKey::parse(&course)?;
+    let role = registrar::team::parse_course_role(&role)?;
+    if registrar::discussion::DISCUSSION_ROLES.contains(&role) {
+        let manager = gate.discussion_manager(&key)?;
+        Ok(gate.backend().remove_discussion_role(&manager, &username, role).await?)
+    } else {
+        let admin = gate.course_admin(&key)?;
+        Ok(gate.backend().remove_team_member(&admin, &username, role).await?)
+    }
+}
+
+/// Everyone holding a discussion role in the course (course Admins and Discussion Admins).
+#[server(prefix = "/api", endpoint = "membership/discussion_list")]
+pub async fn list_discussion_team(course: String) -> Result<Vec<TeamMember>, ApiError> {
+    let gate = Gate::for_request()?;
+    let manager = gate.discussion_manager(&registrar::ids::CourseKey::parse(&course)?)?;
+    Ok(gate.backend().discussion_team(&manager).await?)
 }

@@ -3,7 +3,8 @@
 //! the same with or without JavaScript.
 
 use crate::api::membership::{
-    get_batch_report, list_team, AddTeamMember, BetaBatch, EnrollBatch, RemoveTeamMember,
+    get_batch_report, list_discussion_team, list_team, AddTeamMember, BetaBatch, EnrollBatch,
+    RemoveTeamMember,
 };
 use crate::components::error_view::ErrorBanner;
 use crate::components::form::Field;
@@ -11,6 +12,7 @@ use crate::model::{format_date, BatchReport, BatchRow, TeamMember};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 use registrar::enrollment::Category;
+use registrar::roles::Role;
 
 /// The groups of a report, in the order they are shown, with their headings.
 const GROUPS: &[(Category, &str, &str)] = &[
@@ -36,18 +38,35 @@ const GROUPS: &[(Category, &str, &str)] = &[
     (Category::Error, "Errors", "These could not be processed."),
 ];
 
+/// What the viewer may do on the tab (the server checks every action again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MembershipAccess {
+    pub enroll: bool,
+    pub manage_team: bool,
+    pub manage_discussions: bool,
+    pub manage_discussion_admins: bool,
+}
+
 #[component]
-pub fn MembershipTab(course: String, can_manage_team: bool) -> impl IntoView {
-    let team_course = course.clone();
+pub fn MembershipTab(course: String, access: MembershipAccess) -> impl IntoView {
+    let discussion_roles: Vec<Role> = registrar::discussion::DISCUSSION_ROLES
+        .into_iter()
+        .filter(|r| access.manage_discussion_admins || *r != Role::DiscussionAdmin)
+        .collect();
     view! {
-        <BatchEnrollment course />
-        {can_manage_team.then(|| {
-            let beta_course = team_course.clone();
-            view! {
-                <BetaTesters course=beta_course />
-                <TeamSection course=team_course />
-            }
-        })}
+        {access.enroll.then(|| view! { <BatchEnrollment course=course.clone() /> }.into_any())}
+        {access.manage_team.then(|| view! {
+            <BetaTesters course=course.clone() />
+            <RoleSection course=course.clone() kind=RoleKind::Team roles=registrar::team::TEAM_ROLES.to_vec() />
+        }.into_any())}
+        {access.manage_discussions.then(|| view! {
+            <RoleSection course=course.clone() kind=RoleKind::Discussion roles=discussion_roles />
+        }.into_any())}
+        {(!access.manage_team && access.enroll).then(|| view! {
+            <p class="card mt-6 text-sm text-slate-600" data-testid="staff-cannot-manage">
+                "Staff cannot change the course team. A course Admin can give you the Admin role to add Staff or Beta Testers, or the Discussion Admin role to add discussion moderators and TAs."
+            </p>
+        }.into_any())}
     }
 }
 
@@ -206,36 +225,68 @@ fn BetaTesters(course: String) -> impl IntoView {
     }
 }
 
-/// The course team: everyone with a team role, add by username or email, remove per row.
+/// Which set of course roles a [`RoleSection`] manages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoleKind {
+    Team,
+    Discussion,
+}
+
+/// A set of course roles: everyone holding one, add by username or email, remove per row. The team
+/// and discussion sections share it; the server decides who may change which role.
 #[component]
-fn TeamSection(course: String) -> impl IntoView {
+fn RoleSection(course: String, kind: RoleKind, roles: Vec<Role>) -> impl IntoView {
     let add = ServerAction::<AddTeamMember>::new();
     let remove = ServerAction::<RemoveTeamMember>::new();
     let list_course = course.clone();
-    let team = Resource::new(
+    let members = Resource::new(
         move || (add.version().get(), remove.version().get()),
-        move |_| list_team(list_course.clone()),
+        move |_| {
+            let course = list_course.clone();
+            async move {
+                match kind {
+                    RoleKind::Team => list_team(course).await,
+                    RoleKind::Discussion => list_discussion_team(course).await,
+                }
+            }
+        },
     );
     let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
     let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
     let row_course = course.clone();
+    let (id, heading, explain, empty) = match kind {
+        RoleKind::Team => (
+            "course-team",
+            "Course team",
+            "Admins manage the team; Staff and Limited Staff teach; Data Researchers download data; Beta Testers see content early. Giving a role also enrolls.",
+            "Nobody holds a team role yet.",
+        ),
+        RoleKind::Discussion => (
+            "discussion-roles",
+            "Discussion roles",
+            "Discussion Admins and Moderators moderate every discussion (their posts are marked Staff); Community TAs moderate too (posts marked Community TA); Group Community TAs moderate within their own group. Giving a role also enrolls.",
+            "Nobody holds a discussion role yet.",
+        ),
+    };
+    let select_id = format!("field-{id}-role");
     view! {
-        <section class="card mt-6" aria-labelledby="course-team-heading">
-            <h2 id="course-team-heading" class="font-semibold">"Course team"</h2>
-            <p class="text-sm text-slate-600">"Admins manage the team; Staff and Limited Staff teach; Data Researchers download data; Beta Testers see content early. Giving a role also enrolls."</p>
+        <section class="card mt-6" aria-labelledby=format!("{id}-heading") data-testid=id>
+            <h2 id=format!("{id}-heading") class="font-semibold">{heading}</h2>
+            <p class="text-sm text-slate-600">{explain}</p>
+            {(kind == RoleKind::Discussion).then(|| view! { <DiscussionPermissions /> }.into_any())}
             <div class="mt-3"><ErrorBanner error=remove_error /></div>
             <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
                 {move || {
                     let course = row_course.clone();
                     Suspend::new(async move {
-                        match team.await {
-                            Ok(members) => view! { <TeamTable members course remove /> }.into_any(),
+                        match members.await {
+                            Ok(members) => view! { <TeamTable members course remove empty /> }.into_any(),
                             Err(error) => view! { <crate::components::error_view::PageError error /> }.into_any(),
                         }
                     })
                 }}
             </Transition>
-            <h3 class="mt-6 text-sm font-semibold">"Add a team member"</h3>
+            <h3 class="mt-6 text-sm font-semibold">{match kind { RoleKind::Team => "Add a team member", RoleKind::Discussion => "Give a discussion role" }}</h3>
             <div class="mt-2">
                 <ErrorBanner error=add_error />
                 <ActionForm action=add attr:class="flex flex-wrap items-start gap-3">
@@ -244,9 +295,9 @@ fn TeamSection(course: String) -> impl IntoView {
                         <Field name="identifier" label="Username or email" error=add_error />
                     </div>
                     <div>
-                        <label for="field-role" class="block text-sm font-medium text-slate-700">"Role"</label>
-                        <select id="field-role" name="role" class="input mt-1">
-                            {registrar::team::TEAM_ROLES.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
+                        <label for=select_id.clone() class="block text-sm font-medium text-slate-700">"Role"</label>
+                        <select id=select_id name="role" class="input mt-1">
+                            {roles.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                         </select>
                     </div>
                     <button type="submit" class="btn-primary mt-6" disabled=move || add.pending().get()>"Add"</button>
@@ -256,15 +307,55 @@ fn TeamSection(course: String) -> impl IntoView {
     }
 }
 
+/// The role→permission table, computed from the same definitions the server checks with.
+#[component]
+fn DiscussionPermissions() -> impl IntoView {
+    let roles = registrar::discussion::DISCUSSION_ROLES;
+    let every: Vec<registrar::discussion::Permission> = roles
+        .iter()
+        .flat_map(|r| registrar::discussion::permissions(*r))
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|p| !registrar::discussion::student_permissions().contains(p))
+        .collect();
+    view! {
+        <details class="mt-3 text-sm">
+            <summary class="cursor-pointer text-indigo-700">"What each role may do"</summary>
+            <p class="mt-2 text-xs text-slate-600">"Every enrolled learner may post, comment, vote and follow. Discussion roles add:"</p>
+            <div class="mt-2 overflow-x-auto">
+                <table class="min-w-full text-xs" data-testid="discussion-permissions">
+                    <thead class="text-left text-slate-500">
+                        <tr>
+                            <th scope="col" class="py-1 pr-3">"Permission"</th>
+                            {roles.iter().map(|r| view! { <th scope="col" class="py-1 pr-3">{r.label()}</th> }).collect_view()}
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {every.into_iter().map(|p| view! {
+                            <tr>
+                                <th scope="row" class="py-1 pr-3 text-left font-mono font-normal">{p.as_str()}</th>
+                                {roles.iter().map(|r| {
+                                    let has = registrar::discussion::permissions(*r).contains(&p);
+                                    view! { <td class="py-1 pr-3">{if has { "✓" } else { "–" }}<span class="sr-only">{if has { " allowed" } else { " not allowed" }}</span></td> }
+                                }).collect_view()}
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </details>
+    }
+}
+
 #[component]
 fn TeamTable(
     members: Vec<TeamMember>,
     course: String,
     remove: ServerAction<RemoveTeamMember>,
+    empty: &'static str,
 ) -> impl IntoView {
     if members.is_empty() {
-        return view! { <p class="mt-3 text-sm text-slate-600">"Nobody holds a team role yet."</p> }
-            .into_any();
+        return view! { <p class="mt-3 text-sm text-slate-600">{empty}</p> }.into_any();
     }
     view! {
         <div class="mt-3 overflow-x-auto">

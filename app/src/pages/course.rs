@@ -3,7 +3,7 @@
 
 use crate::api::courses::get_course_overview;
 use crate::components::error_view::PageError;
-use crate::components::membership::MembershipTab;
+use crate::components::membership::{MembershipAccess, MembershipTab};
 use crate::model::{format_date, CourseOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -30,9 +30,14 @@ pub fn CoursePage() -> impl IntoView {
 fn Dashboard(overview: CourseOverview) -> impl IntoView {
     let query = use_query_map();
     let key = overview.course.key.clone();
-    let can_enroll = overview.can_enroll;
-    let can_manage_team = overview.can_manage_team;
-    let membership = move || can_enroll && query.read().get("tab").as_deref() == Some("membership");
+    let access = MembershipAccess {
+        enroll: overview.can_enroll,
+        manage_team: overview.can_manage_team,
+        manage_discussions: overview.can_manage_discussions,
+        manage_discussion_admins: overview.can_manage_discussion_admins,
+    };
+    let has_membership = access.enroll || access.manage_discussions;
+    let membership = move || has_membership && query.read().get("tab").as_deref() == Some("membership");
     let info_href = format!("/courses/{key}");
     let membership_href = format!("/courses/{key}?tab=membership");
     let tab_class = |active: bool| {
@@ -48,13 +53,13 @@ fn Dashboard(overview: CourseOverview) -> impl IntoView {
         <h1 class="text-2xl font-semibold">{overview.course.name.clone()}</h1>
         <nav aria-label="Instructor dashboard" class="mt-4 flex gap-6 border-b border-slate-200 text-sm">
             <a href=info_href class=move || tab_class(!membership()) aria-current=move || (!membership()).then_some("page")>"Course info"</a>
-            {can_enroll.then(|| view! {
+            {has_membership.then(|| view! {
                 <a href=membership_href class=move || tab_class(membership()) aria-current=move || membership().then_some("page")>"Membership"</a>
             })}
         </nav>
         <div class="mt-6">
             {move || if membership() {
-                view! { <MembershipTab course=key.clone() can_manage_team /> }.into_any()
+                view! { <MembershipTab course=key.clone() access /> }.into_any()
             } else {
                 view! { <CourseInfo overview=overview.clone() /> }.into_any()
             }}

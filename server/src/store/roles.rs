@@ -83,16 +83,38 @@ pub struct TeamRow {
     pub granted_by: Option<String>,
 }
 
-/// Everyone holding a course-level role in `course`, by role then username.
-pub async fn course_team(db: &Db, course: &str) -> Result<Vec<TeamRow>, sqlx::Error> {
-    sqlx::query_as(
+/// Everyone holding one of `which` course-level roles in `course`, by role then username.
+pub async fn course_team(db: &Db, course: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
+    let sql = format!(
         "SELECT u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by \
          FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
-         WHERE r.scope = 'course' AND r.course_key = $1 ORDER BY r.role, u.username_key",
+         WHERE r.scope = 'course' AND r.course_key = $1 AND r.role IN ({}) ORDER BY r.role, u.username_key",
+        list_placeholders(2, which.len())
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(course);
+    for role in which {
+        q = q.bind(role.as_str());
+    }
+    q.fetch_all(&db.pool).await
+}
+
+/// Whether the user is an Admin of the course: its instructor, or an instructor of its org.
+pub async fn is_course_admin(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    course: &CourseKey,
+) -> Result<bool, sqlx::Error> {
+    let held: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM role_assignments WHERE user_id = $1 AND role = $2 \
+         AND ((scope = 'course' AND course_key = $3) OR (scope = 'org' AND org = $4))",
     )
-    .bind(course)
-    .fetch_all(&db.pool)
-    .await
+    .bind(user_id)
+    .bind(Role::Instructor.as_str())
+    .bind(course.to_string())
+    .bind(course.org().to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(held > 0)
 }
 
 /// Serialize changes to one course's team until the transaction ends. PostgreSQL locks the course

@@ -14,6 +14,7 @@ enum Needs {
     CourseStaff,
     CourseEnroller,
     CourseAdmin,
+    DiscussionManager,
 }
 
 const SERVER_FNS: &[(&str, Needs)] = &[
@@ -30,6 +31,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/membership/team_add", Needs::CourseAdmin),
     ("/api/membership/team_remove", Needs::CourseAdmin),
     ("/api/membership/beta_batch", Needs::CourseAdmin),
+    ("/api/membership/discussion_list", Needs::DiscussionManager),
 ];
 
 fn registered() -> Vec<(String, Method)> {
@@ -94,7 +96,7 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
             Needs::CourseEnroller => {
                 &[("course", course), ("identifiers", "learner05"), ("action", "enroll"), ("id", "x")]
             }
-            Needs::CourseAdmin => &[
+            Needs::CourseAdmin | Needs::DiscussionManager => &[
                 ("course", course),
                 ("identifier", "learner05"),
                 ("identifiers", "learner05"),
@@ -108,7 +110,7 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
         let reply = app.post_form(path, form, Some(&learner)).await;
         assert_eq!(reply.status, 403, "{path} let a learner in: {}", reply.body);
         assert_eq!(reply.error_code(), "FORBIDDEN");
-        if *needs == Needs::CourseAdmin {
+        if matches!(*needs, Needs::CourseAdmin | Needs::DiscussionManager) {
             let ta = app.sign_in("ta", "registrar-learner").await;
             let reply = app.post_form(path, form, Some(&ta)).await;
             assert_eq!(reply.status, 403, "{path} let course Staff manage the team");

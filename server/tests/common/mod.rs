@@ -110,10 +110,19 @@ impl Reply {
 
     /// The `code` of an `ApiError` body (the first, for a form).
     pub fn error_code(&self) -> String {
+        self.error_part("code")
+    }
+
+    /// The `message` of an `ApiError` body (the first, for a form).
+    pub fn error_message(&self) -> String {
+        self.error_part("message")
+    }
+
+    fn error_part(&self, part: &str) -> String {
         let v = self.json();
         let inner =
             v.get("Domain").or_else(|| v.get("Form").and_then(|f| f.get(0))).cloned().unwrap_or_default();
-        inner.get("code").and_then(|c| c.as_str()).unwrap_or_default().to_owned()
+        inner.get(part).and_then(|c| c.as_str()).unwrap_or_default().to_owned()
     }
 
     /// The session cookie this response sets, if any (`name=value`).

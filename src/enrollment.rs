@@ -163,6 +163,9 @@ pub fn plan_unenroll(facts: Facts) -> Plan {
     }
 }
 
+/// The enrollment modes a course may offer (the anchor's course modes), for filters and validation.
+pub const MODES: [&str; 6] = ["audit", "honor", "verified", "professional", "no-id-professional", "masters"];
+
 /// How a row is grouped on the page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Category {

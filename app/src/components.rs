@@ -4,3 +4,4 @@ pub mod error_view;
 pub mod form;
 pub mod layout;
 pub mod membership;
+pub mod roster;

@@ -170,6 +170,83 @@ pub struct BatchReport {
     pub rows: Vec<BatchRow>,
 }
 
+/// Which rows of a course's enrollment list to show.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RosterStatus {
+    /// Everyone enrolled (active or not) and everyone invited.
+    #[default]
+    All,
+    Active,
+    Inactive,
+    Invited,
+}
+
+impl RosterStatus {
+    pub const ALL: [RosterStatus; 4] = [Self::All, Self::Active, Self::Inactive, Self::Invited];
+
+    /// The query-string value.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::All => "all",
+            Self::Active => "active",
+            Self::Inactive => "inactive",
+            Self::Invited => "invited",
+        }
+    }
+
+    /// What the filter shows, for people.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::All => "Everyone",
+            Self::Active => "Enrolled",
+            Self::Inactive => "Unenrolled",
+            Self::Invited => "Invited, no account yet",
+        }
+    }
+
+    /// Parse the query-string value (empty = all).
+    pub fn parse(s: &str) -> Result<Self, registrar::DomainError> {
+        let s = s.trim();
+        if s.is_empty() {
+            return Ok(Self::All);
+        }
+        Self::ALL.into_iter().find(|v| v.as_str() == s).ok_or_else(|| {
+            registrar::DomainError::with_message(
+                registrar::ErrorCode::InputInvalid,
+                format!("The status filter must be all, active, inactive or invited, not '{s}'."),
+            )
+            .on_field("status")
+        })
+    }
+}
+
+/// A filter over a course's enrollment list (the roster).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterQuery {
+    /// The start of a username, email or full name; empty = everyone.
+    pub search: String,
+    /// Only this mode; empty = any.
+    pub mode: String,
+    pub status: RosterStatus,
+    pub page: u32,
+}
+
+/// One row of the roster: an enrollment or an unused invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRow {
+    pub username: Option<String>,
+    pub full_name: Option<String>,
+    pub email: String,
+    pub mode: Option<String>,
+    pub status: RosterStatus,
+    /// For invitations: enrolled automatically when they register.
+    pub auto_enroll: bool,
+    /// When they enrolled or were invited (epoch ms).
+    pub since: i64,
+}
+
 /// Format epoch milliseconds as `YYYY-MM-DD` (UTC), the same on server and browser.
 #[must_use]
 pub fn format_date(epoch_ms: i64) -> String {

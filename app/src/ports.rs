@@ -9,7 +9,7 @@ use crate::gate::{
 };
 use crate::model::{
     AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser, ManageUser,
-    ManageUserReport, Page, TeamMember,
+    ManageUserReport, Page, RosterQuery, RosterRow, TeamMember,
 };
 use registrar::account::ValidRegistration;
 use registrar::authz::Principal;
@@ -103,6 +103,20 @@ pub trait Backend: Send + Sync + 'static {
 
     /// A batch's report, kept after the batch ran.
     async fn batch_report(&self, enroller: &CourseEnroller, id: &str) -> Result<BatchReport, DomainError>;
+
+    /// One page of the course's enrollments and unused invitations.
+    async fn roster(
+        &self,
+        enroller: &CourseEnroller,
+        query: RosterQuery,
+    ) -> Result<Page<RosterRow>, DomainError>;
+
+    /// Every roster row the filter matches (the page number is ignored), for the CSV export.
+    async fn roster_export(
+        &self,
+        enroller: &CourseEnroller,
+        query: RosterQuery,
+    ) -> Result<Vec<RosterRow>, DomainError>;
 
     /// Everyone holding a team role in the course.
     async fn course_team(&self, admin: &CourseAdmin) -> Result<Vec<TeamMember>, DomainError>;

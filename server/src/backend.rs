@@ -11,7 +11,7 @@ use app::gate::{
 };
 use app::model::{
     AccountView, BatchAction, BatchReport, BatchRequest, BatchRow, CourseLink, CourseOverview, CourseSummary,
-    CurrentUser, ManageUser, ManageUserReport, Page, TeamMember,
+    CurrentUser, ManageUser, ManageUserReport, Page, RosterQuery, RosterRow, RosterStatus, TeamMember,
 };
 use app::ports::{Backend, ClientMeta, CourseQuery, NewSession};
 use registrar::account::{validate_full_name, validate_password, Email, Username, ValidRegistration};
@@ -802,6 +802,35 @@ impl Backend for ServerBackend {
         Ok(report)
     }
 
+    async fn roster(
+        &self,
+        enroller: &CourseEnroller,
+        query: RosterQuery,
+    ) -> Result<Page<RosterRow>, DomainError> {
+        let course = enroller.course().to_string();
+        self.existing_course(&course).await?;
+        let per_page = ROSTER_PAGE;
+        let page = query.page.max(1);
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        let (rows, total) =
+            enrollments::list(&self.db, &course, &roster_filter(&query), i64::from(per_page), offset)
+                .await
+                .map_err(internal)?;
+        Ok(Page { items: rows.into_iter().map(roster_row).collect(), total, page, per_page })
+    }
+
+    async fn roster_export(
+        &self,
+        enroller: &CourseEnroller,
+        query: RosterQuery,
+    ) -> Result<Vec<RosterRow>, DomainError> {
+        let course = enroller.course().to_string();
+        self.existing_course(&course).await?;
+        let rows =
+            enrollments::list_all(&self.db, &course, &roster_filter(&query)).await.map_err(internal)?;
+        Ok(rows.into_iter().map(roster_row).collect())
+    }
+
     async fn course_team(&self, admin: &CourseAdmin) -> Result<Vec<TeamMember>, DomainError> {
         self.team_of(&admin.course().to_string(), &registrar::team::TEAM_ROLES).await
     }
@@ -1032,6 +1061,25 @@ impl Backend for ServerBackend {
             ),
             None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
+    }
+}
+
+/// Rows per page of a course's enrollment list.
+const ROSTER_PAGE: u32 = 50;
+
+fn roster_filter(query: &RosterQuery) -> enrollments::ListFilter<'_> {
+    enrollments::ListFilter { search: &query.search, mode: &query.mode, status: query.status }
+}
+
+fn roster_row(row: enrollments::ListRow) -> RosterRow {
+    RosterRow {
+        username: row.username,
+        full_name: row.full_name,
+        email: row.email,
+        mode: row.mode,
+        status: RosterStatus::parse(&row.status).unwrap_or(RosterStatus::Invited),
+        auto_enroll: row.auto_enroll != 0,
+        since: row.since,
     }
 }
 

@@ -10,6 +10,7 @@ mod api {
     pub mod jobs;
     pub mod mail;
     pub mod membership;
+    pub mod roster;
     pub mod session;
     pub mod sweep;
     pub mod team;

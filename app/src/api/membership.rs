@@ -132,3 +132,25 @@ pub async fn list_discussion_team(course: String) -> Result<Vec<TeamMember>, Api
     let manager = gate.discussion_manager(&registrar::ids::CourseKey::parse(&course)?)?;
     Ok(gate.backend().discussion_team(&manager).await?)
 }
+
+/// One page (50 rows) of the course's enrollments and unused invitations. `search` matches the start of
+/// a username, email or full name; `mode` one enrollment mode; `status` is `all`, `active`, `inactive`
+/// or `invited`. The same filters download as CSV from `GET /api/membership/enrollments.csv`.
+#[server(prefix = "/api", endpoint = "membership/enrollments")]
+pub async fn list_enrollments(
+    course: String,
+    search: Option<String>,
+    mode: Option<String>,
+    status: Option<String>,
+    page: Option<u32>,
+) -> Result<crate::model::Page<crate::model::RosterRow>, ApiError> {
+    let gate = Gate::for_request()?;
+    let enroller = gate.course_enroller(&registrar::ids::CourseKey::parse(&course)?)?;
+    let query = crate::model::RosterQuery {
+        search: search.unwrap_or_default(),
+        mode: mode.unwrap_or_default(),
+        status: crate::model::RosterStatus::parse(status.as_deref().unwrap_or_default())?,
+        page: page.unwrap_or(1),
+    };
+    Ok(gate.backend().roster(&enroller, query).await?)
+}

@@ -55,6 +55,7 @@ pub fn MembershipTab(course: String, access: MembershipAccess) -> impl IntoView 
         .collect();
     view! {
         {access.enroll.then(|| view! { <BatchEnrollment course=course.clone() /> }.into_any())}
+        {access.enroll.then(|| view! { <crate::components::roster::Roster course=course.clone() /> }.into_any())}
         {access.manage_team.then(|| view! {
             <BetaTesters course=course.clone() />
             <RoleSection course=course.clone() kind=RoleKind::Team roles=registrar::team::TEAM_ROLES.to_vec() />

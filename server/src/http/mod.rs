@@ -1,6 +1,7 @@
 //! HTTP: the axum router, the Leptos routes and server functions, and the middleware every request
 //! passes (origin check, principal resolution with deny-by-default on `/api`, error statuses).
 
+pub mod files;
 pub mod origin;
 pub mod principal;
 pub mod status;
@@ -26,10 +27,16 @@ pub enum Access {
     Public,
     /// Signed-in principals only.
     SignedIn,
+    /// Staff of the course named by the `course` query parameter.
+    CourseEnroller,
 }
 
 /// Every REST route outside the server functions, for the authorization sweep.
-pub const REST_ROUTES: &[(&str, Method, Access)] = &[("/healthz", Method::GET, Access::Public)];
+pub const REST_ROUTES: &[(&str, Method, Access)] = &[
+    ("/healthz", Method::GET, Access::Public),
+    ("/api/membership/enrollments.csv", Method::GET, Access::CourseEnroller),
+    ("/api/membership/batch_report.csv", Method::GET, Access::CourseEnroller),
+];
 
 /// What the middleware and handlers share.
 #[derive(Clone)]
@@ -70,6 +77,8 @@ pub fn router(state: AppState) -> Router {
     let options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health))
+        .route("/api/membership/enrollments.csv", get(files::roster_csv))
+        .route("/api/membership/batch_report.csv", get(files::batch_report_csv))
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -2,6 +2,7 @@
 //! plans in multi-row statements, and turn invitations into enrollments when their email registers.
 
 use super::{list_placeholders, now_ms, values_placeholders, Db, Flag};
+use app::model::RosterStatus;
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 use std::collections::HashSet;
 
@@ -230,4 +231,137 @@ pub async fn redeem_invitations(
         .await?;
     }
     Ok(courses)
+}
+
+/// A filter over a course's enrollment list.
+#[derive(Debug, Clone)]
+pub struct ListFilter<'a> {
+    /// Matches the start of a username, email or full name (case-insensitive); empty = everyone.
+    pub search: &'a str,
+    /// Only this enrollment mode (invitations have none); empty = any.
+    pub mode: &'a str,
+    pub status: RosterStatus,
+}
+
+/// One row of a course's enrollment list: an enrollment, or an invitation not yet used.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListRow {
+    pub username: Option<String>,
+    pub full_name: Option<String>,
+    pub email: String,
+    pub mode: Option<String>,
+    /// `active`, `inactive` or `invited`.
+    pub status: String,
+    pub auto_enroll: i64,
+    pub since: i64,
+}
+
+/// The SQL of the filtered list (without ordering or limits) and the values it binds, in order.
+fn list_query(db: &Db, course: &str, filter: &ListFilter<'_>) -> (String, Vec<String>) {
+    let mut binds = vec![course.to_owned()];
+    let param = |value: String, binds: &mut Vec<String>| {
+        binds.push(value);
+        binds.len()
+    };
+    let search = filter.search.trim();
+    let (lo, hi) = super::prefix_bounds(search);
+    let (lo, hi) = if search.is_empty() { (0, 0) } else { (param(lo, &mut binds), param(hi, &mut binds)) };
+    let mut parts = Vec::new();
+    if filter.status != RosterStatus::Invited {
+        let mut sql = String::from(
+            "SELECT u.username AS username, u.full_name AS full_name, u.email AS email, e.mode AS mode, \
+             CASE WHEN e.is_active = TRUE THEN 'active' ELSE 'inactive' END AS status, \
+             CAST(0 AS BIGINT) AS auto_enroll, e.created_at AS since, u.username_key AS sort_key \
+             FROM enrollments e JOIN users u ON u.id = e.user_id WHERE e.course_key = $1",
+        );
+        if !search.is_empty() {
+            let d = db.dialect;
+            sql.push_str(&format!(
+                " AND e.user_id IN (SELECT id FROM users WHERE {} UNION SELECT id FROM users WHERE {} \
+                 UNION SELECT id FROM users WHERE {})",
+                d.starts_with("username_key", lo, hi),
+                d.starts_with("email_key", lo, hi),
+                d.starts_with("lower(full_name)", lo, hi)
+            ));
+        }
+        match filter.status {
+            RosterStatus::Active => sql.push_str(" AND e.is_active = TRUE"),
+            RosterStatus::Inactive => sql.push_str(" AND e.is_active = FALSE"),
+            RosterStatus::All | RosterStatus::Invited => {}
+        }
+        if !filter.mode.trim().is_empty() {
+            let n = param(filter.mode.trim().to_owned(), &mut binds);
+            sql.push_str(&format!(" AND e.mode = ${n}"));
+        }
+        parts.push(sql);
+    }
+    if matches!(filter.status, RosterStatus::All | RosterStatus::Invited) && filter.mode.trim().is_empty() {
+        let mut sql = String::from(
+            "SELECT CAST(NULL AS TEXT) AS username, CAST(NULL AS TEXT) AS full_name, i.email AS email, \
+             CAST(NULL AS TEXT) AS mode, 'invited' AS status, \
+             CAST(CASE WHEN i.auto_enroll = TRUE THEN 1 ELSE 0 END AS BIGINT) AS auto_enroll, \
+             i.created_at AS since, i.email_key AS sort_key \
+             FROM enrollment_invitations i WHERE i.course_key = $1 AND NOT EXISTS (SELECT 1 FROM enrollments e2 \
+             WHERE e2.course_key = i.course_key AND e2.user_id = i.user_id AND e2.is_active = TRUE)",
+        );
+        if !search.is_empty() {
+            sql.push_str(&format!(" AND {}", db.dialect.starts_with("i.email_key", lo, hi)));
+        }
+        parts.push(sql);
+    }
+    if parts.is_empty() {
+        // A mode filter with only invitations asked for: nothing can match.
+        parts.push(
+            "SELECT CAST(NULL AS TEXT) AS username, CAST(NULL AS TEXT) AS full_name, '' AS email, \
+             CAST(NULL AS TEXT) AS mode, '' AS status, CAST(0 AS BIGINT) AS auto_enroll, \
+             CAST(0 AS BIGINT) AS since, '' AS sort_key WHERE 1 = 0"
+                .to_owned(),
+        );
+    }
+    (parts.join(" UNION ALL "), binds)
+}
+
+/// One page of a course's enrollment list, ordered by username (invitations by email), with the
+/// number of rows the filter matches.
+pub async fn list(
+    db: &Db,
+    course: &str,
+    filter: &ListFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
+    let (sql, binds) = list_query(db, course, filter);
+    let count_sql = format!("SELECT COUNT(*) FROM ({sql}) t");
+    let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let total = count.fetch_one(&db.pool).await?;
+    let rows = list_rows(db, &sql, &binds, Some((limit, offset))).await?;
+    Ok((rows, total))
+}
+
+/// Every row the filter matches, in list order (for the CSV export).
+pub async fn list_all(db: &Db, course: &str, filter: &ListFilter<'_>) -> Result<Vec<ListRow>, sqlx::Error> {
+    let (sql, binds) = list_query(db, course, filter);
+    list_rows(db, &sql, &binds, None).await
+}
+
+async fn list_rows(
+    db: &Db,
+    sql: &str,
+    binds: &[String],
+    page: Option<(i64, i64)>,
+) -> Result<Vec<ListRow>, sqlx::Error> {
+    let mut sql = format!(
+        "SELECT username, full_name, email, mode, status, auto_enroll, since FROM ({sql}) t ORDER BY sort_key"
+    );
+    if let Some((limit, offset)) = page {
+        sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
+    }
+    let mut q = sqlx::query_as::<_, ListRow>(AssertSqlSafe(sql));
+    for b in binds {
+        q = q.bind(b);
+    }
+    q.fetch_all(&db.pool).await
 }

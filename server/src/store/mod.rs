@@ -42,6 +42,17 @@ impl Dialect {
             ))
         }
     }
+
+    /// `expr` starts with the text bound at `$lo` (the upper bound `$hi` is [`prefix_bounds`]'s), as
+    /// a range an index on `expr` serves. PostgreSQL compares bytewise, like SQLite, whatever the
+    /// database's collation.
+    #[must_use]
+    pub fn starts_with(self, expr: &str, lo: usize, hi: usize) -> String {
+        match self {
+            Self::Sqlite => format!("({expr} >= ${lo} AND {expr} < ${hi})"),
+            Self::Postgres => format!("({expr} COLLATE \"C\" >= ${lo} AND {expr} COLLATE \"C\" < ${hi})"),
+        }
+    }
 }
 
 /// The database: a pool and its dialect. Cheap to clone.
@@ -49,6 +60,15 @@ impl Dialect {
 pub struct Db {
     pub pool: AnyPool,
     pub dialect: Dialect,
+}
+
+/// The bounds of a prefix search for [`Dialect::starts_with`]: the lower-cased term, and the term
+/// followed by the largest character (every string starting with the term sorts between the two).
+#[must_use]
+pub fn prefix_bounds(term: &str) -> (String, String) {
+    let lo = term.trim().to_lowercase();
+    let hi = format!("{lo}{}", char::MAX);
+    (lo, hi)
 }
 
 /// A failure to open or migrate the database, with a message for the operator.
@@ -223,6 +243,16 @@ mod tests {
     fn placeholders_are_numbered_in_order() {
         assert_eq!(values_placeholders(2, 2, 3), "($2, $3, $4), ($5, $6, $7)");
         assert_eq!(list_placeholders(3, 3), "$3, $4, $5");
+    }
+
+    #[test]
+    fn prefix_bounds_enclose_every_continuation() {
+        let (lo, hi) = prefix_bounds(" Ame ");
+        assert_eq!(lo, "ame");
+        for name in ["ame", "amelia", "ame\u{e9}lie", "ame\u{10fffe}"] {
+            assert!(lo.as_str() <= name && name < hi.as_str(), "{name}");
+        }
+        assert!("amf" > hi.as_str() && "amd" < lo.as_str());
     }
 
     #[test]

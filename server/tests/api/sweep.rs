@@ -27,6 +27,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/courses/overview", Needs::CourseStaff),
     ("/api/membership/enroll_batch", Needs::CourseEnroller),
     ("/api/membership/batch_report", Needs::CourseEnroller),
+    ("/api/membership/enrollments", Needs::CourseEnroller),
     ("/api/membership/team_list", Needs::CourseAdmin),
     ("/api/membership/team_add", Needs::CourseAdmin),
     ("/api/membership/team_remove", Needs::CourseAdmin),
@@ -79,7 +80,7 @@ async fn anonymous_calls_are_refused(engine: Engine) {
         };
         match access {
             Access::Public => assert!(reply.status.is_success(), "{path}: {}", reply.status),
-            Access::SignedIn => assert_eq!(reply.status, 401, "{path}"),
+            Access::SignedIn | Access::CourseEnroller => assert_eq!(reply.status, 401, "{path}"),
         }
     }
     app.cleanup().await;
@@ -118,6 +119,20 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
         if *needs == Needs::GlobalStaff {
             let reply = app.post_form(path, form, Some(&instructor)).await;
             assert_eq!(reply.status, 403, "{path} let a course instructor in");
+        }
+    }
+    for (path, method, access) in REST_ROUTES {
+        if *access == Access::CourseEnroller {
+            assert_eq!(*method, Method::GET);
+            let url = format!("{path}?course={}&id=x", course.replace('+', "%2B"));
+            let reply = app.get(&url, Some(&learner)).await;
+            assert_eq!(reply.status, 403, "{path} let a learner in: {}", reply.body);
+            let forum_admin = app.sign_in("forumadmin", "registrar-learner").await;
+            assert_eq!(
+                app.get(&url, Some(&forum_admin)).await.status,
+                403,
+                "{path}: discussion admins do not enroll"
+            );
         }
     }
     // The instructor may open their own course but not someone else's.

@@ -183,6 +183,43 @@ pub enum Category {
     Error,
 }
 
+impl Category {
+    /// Every group, in the order pages and mail list them.
+    pub const ALL: [Category; 12] = [
+        Self::Enrolled,
+        Self::AlreadyEnrolled,
+        Self::Invited,
+        Self::Unenrolled,
+        Self::InvitationCancelled,
+        Self::NotAffiliated,
+        Self::BetaAdded,
+        Self::AlreadyBeta,
+        Self::BetaRemoved,
+        Self::NotBeta,
+        Self::Invalid,
+        Self::Error,
+    ];
+
+    /// The group's heading, for people.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Enrolled => "Enrolled",
+            Self::AlreadyEnrolled => "Already enrolled",
+            Self::Invited => "Invited",
+            Self::Unenrolled => "Unenrolled",
+            Self::InvitationCancelled => "Invitation withdrawn",
+            Self::NotAffiliated => "Not in this course",
+            Self::BetaAdded => "Added as beta testers",
+            Self::AlreadyBeta => "Already beta testers",
+            Self::BetaRemoved => "Removed from beta testers",
+            Self::NotBeta => "Not beta testers",
+            Self::Invalid => "Not processed",
+            Self::Error => "Errors",
+        }
+    }
+}
+
 /// Plan adding or removing one account as beta tester: `(category, change the role, notice)`.
 /// Unknown and inactive accounts never reach here: they are reported as not processed.
 #[must_use]

@@ -14,6 +14,16 @@ pub enum Identifier {
     Invalid(String),
 }
 
+impl Identifier {
+    /// The entry as it was written.
+    #[must_use]
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Email(s) | Self::Username(s) | Self::Invalid(s) => s,
+        }
+    }
+}
+
 /// Split and classify an identifiers list, folding duplicates.
 #[must_use]
 pub fn parse_identifiers(input: &str) -> Vec<Identifier> {

@@ -168,6 +168,20 @@ pub struct BatchReport {
     pub course: String,
     pub action: BatchAction,
     pub rows: Vec<BatchRow>,
+    /// Set while a background batch is queued or running, or when it failed; `None` once finished.
+    #[serde(default)]
+    pub progress: Option<BatchProgress>,
+}
+
+/// Where a background batch stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchProgress {
+    /// `queued`, `running` or `failed`.
+    pub state: String,
+    pub done: i64,
+    pub total: i64,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
 }
 
 /// Which rows of a course's enrollment list to show.

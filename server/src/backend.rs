@@ -10,8 +10,9 @@ use app::gate::{
     CourseAdmin, CourseEnroller, CourseStaff, DiscussionManager, GlobalStaff, Me, Public, System,
 };
 use app::model::{
-    AccountView, BatchAction, BatchReport, BatchRequest, BatchRow, CourseLink, CourseOverview, CourseSummary,
-    CurrentUser, ManageUser, ManageUserReport, Page, RosterQuery, RosterRow, RosterStatus, TeamMember,
+    AccountView, BatchAction, BatchProgress, BatchReport, BatchRequest, BatchRow, CourseLink, CourseOverview,
+    CourseSummary, CurrentUser, ManageUser, ManageUserReport, Page, RosterQuery, RosterRow, RosterStatus,
+    TeamMember,
 };
 use app::ports::{Backend, ClientMeta, CourseQuery, NewSession};
 use registrar::account::{validate_full_name, validate_password, Email, Username, ValidRegistration};
@@ -60,7 +61,7 @@ impl Default for AuthPolicy {
 }
 
 /// The job kind under which batch enrollment reports are kept.
-const BATCH_JOB_KIND: &str = "enrollment_batch";
+pub const BATCH_JOB_KIND: &str = "enrollment_batch";
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "registrar_session";
@@ -303,6 +304,194 @@ impl ServerBackend {
         tx.commit().await.map_err(internal)
     }
 
+    /// Plan and write one slice of an enrollment batch inside `tx`: facts for the whole slice in three
+    /// queries, then multi-row writes, audit rows and notices. Returns one row per identifier.
+    async fn enroll_slice(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        course: &courses::CourseRow,
+        actor: enrollments::Actor<'_>,
+        request: &EnrollJob,
+        unenroll: bool,
+        parsed: &[Identifier],
+    ) -> Result<Vec<BatchRow>, DomainError> {
+        let course_key = course.key.as_str();
+        // Facts for the whole list in three queries.
+        let accounts =
+            enrollments::accounts_matching(&self.db, &lookup_keys(parsed)).await.map_err(internal)?;
+        let by_email: HashMap<&str, &enrollments::Account> =
+            accounts.iter().map(|a| (a.email_key.as_str(), a)).collect();
+        let by_username: HashMap<&str, &enrollments::Account> =
+            accounts.iter().map(|a| (a.username_key.as_str(), a)).collect();
+        let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
+        let enrolled = enrollments::actively_enrolled(&self.db, course_key, &ids).await.map_err(internal)?;
+        let email_keys: Vec<String> = parsed
+            .iter()
+            .filter_map(|i| match i {
+                Identifier::Email(e) => Some(e.to_lowercase()),
+                Identifier::Username(u) => {
+                    by_username.get(u.to_lowercase().as_str()).map(|a| a.email_key.clone())
+                }
+                Identifier::Invalid(_) => None,
+            })
+            .collect();
+        let invitations =
+            enrollments::invitations(&self.db, course_key, &email_keys).await.map_err(internal)?;
+
+        let mut writes = enrollments::Writes::default();
+        let mut mails: Vec<(String, Option<String>, registrar::enrollment::Notice)> = Vec::new();
+        let mut rows = Vec::with_capacity(parsed.len());
+        // One account (or invited address) is processed once, however many ways the list names it.
+        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
+        for identifier in parsed {
+            let (text, account, email) = match identifier {
+                Identifier::Invalid(text) => {
+                    rows.push(invalid_row(text, "Not a valid email address or username."));
+                    continue;
+                }
+                Identifier::Username(u) => match by_username.get(u.to_lowercase().as_str()) {
+                    Some(a) => (u, Some(*a), a.email.clone()),
+                    None => {
+                        rows.push(invalid_row(u, "No account has this username."));
+                        continue;
+                    }
+                },
+                Identifier::Email(e) => {
+                    // Mail goes to the address on the account, as the learner spelled it.
+                    let account = by_email.get(e.to_lowercase().as_str()).copied();
+                    (e, account, account.map_or_else(|| e.clone(), |a| a.email.clone()))
+                }
+            };
+            let email_key = email.to_lowercase();
+            if !seen.insert(account.map_or_else(|| email_key.clone(), |a| a.id.clone())) {
+                rows.push(invalid_row(text, "Names the same person as an earlier entry; processed once."));
+                continue;
+            }
+            let invitation = invitations
+                .iter()
+                .find(|(k, _, used_by)| {
+                    *k == email_key && used_by.as_deref().is_none_or(|u| account.is_some_and(|a| a.id == u))
+                })
+                .map(|(_, auto, _)| auto.0);
+            let facts = Facts {
+                account_active: account.map(|a| a.is_active.0),
+                enrolled: account.is_some_and(|a| enrolled.contains(&a.id)),
+                invitation,
+            };
+            let plan = if unenroll { plan_unenroll(facts) } else { plan_enroll(facts, request.auto_enroll) };
+            let user_id = account.map(|a| a.id.clone());
+            if let Some(id) = &user_id {
+                if plan.enroll {
+                    writes.enroll.push(id.clone());
+                }
+                if plan.unenroll {
+                    writes.unenroll.push(id.clone());
+                }
+            }
+            if let Some(auto) = plan.invite {
+                writes.invite.push((email_key.clone(), email.clone(), auto));
+            }
+            if plan.cancel_invitation {
+                writes.cancel.push(email_key.clone());
+            }
+            writes.audit.push(enrollments::AuditRow {
+                email: email.clone(),
+                user_id: user_id.clone(),
+                transition: plan.transition.as_str(),
+            });
+            if let (true, Some(notice)) = (request.notify, plan.notice) {
+                mails.push((email.clone(), user_id, notice));
+            }
+            rows.push(BatchRow {
+                identifier: text.clone(),
+                category: plan.category(),
+                before: Some(plan.before),
+                after: Some(plan.after),
+                error: None,
+            });
+        }
+
+        enrollments::apply(&mut *tx, course_key, &writes, actor, request.reason.as_deref())
+            .await
+            .map_err(internal)?;
+        self.queue_notices(&mut *tx, &course.display_name, &mails, request.auto_enroll).await?;
+        Ok(rows)
+    }
+
+    /// Run a claimed background enrollment batch to its end, one slice per transaction. Each slice's
+    /// writes commit together with the job's checkpoint (progress and the rows so far), so a retry
+    /// after a crash resumes after the last committed slice and never applies a slice twice. The last
+    /// step stores the report and mails the requester, in one transaction. Returns `false` when the
+    /// job stopped being this worker's (its lease ran out and another worker took it).
+    pub async fn run_batch_job(&self, job: &store::jobs::JobRow, worker: &str) -> Result<bool, DomainError> {
+        let asked: EnrollJob = serde_json::from_str(&job.payload).map_err(internal)?;
+        let unenroll = asked.action == BatchAction::Unenroll;
+        let course = self.existing_course(&asked.course).await?;
+        let parsed = parse_identifiers(&asked.identifiers.join("\n"));
+        let mut rows: Vec<BatchRow> = match (job.progress_done, job.result.as_deref()) {
+            (done, Some(partial)) if done > 0 => serde_json::from_str(partial).map_err(internal)?,
+            _ => Vec::new(),
+        };
+        let actor = enrollments::Actor { id: Some(&asked.actor_id), label: &asked.actor_label };
+        while rows.len() < parsed.len() {
+            let end = (rows.len() + JOB_SLICE).min(parsed.len());
+            let mut tx = self.db.pool.begin().await.map_err(internal)?;
+            let slice = self
+                .enroll_slice(&mut tx, &course, actor, &asked, unenroll, &parsed[rows.len()..end])
+                .await?;
+            rows.extend(slice);
+            let partial = serde_json::to_value(&rows).map_err(internal)?;
+            let done = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+            if !store::jobs::progress(&mut *tx, &job.id, worker, done, Some(&partial), JOB_LEASE_MS)
+                .await
+                .map_err(internal)?
+            {
+                return Ok(false);
+            }
+            tx.commit().await.map_err(internal)?;
+        }
+        let report = BatchReport {
+            id: job.id.clone(),
+            course: asked.course.clone(),
+            action: asked.action,
+            rows,
+            progress: None,
+        };
+        let result = serde_json::to_value(&report).map_err(internal)?;
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        if !store::jobs::complete(&mut *tx, &job.id, worker, &result).await.map_err(internal)? {
+            return Ok(false);
+        }
+        if let Some(requester) = users::get(&self.db, &asked.actor_id).await.map_err(internal)? {
+            let counts: Vec<(&str, usize)> = Category::ALL
+                .iter()
+                .map(|c| (c.label(), report.rows.iter().filter(|r| r.category == *c).count()))
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            let message = crate::notices::batch_finished(
+                &course.display_name,
+                &asked.course,
+                &self.site_url,
+                &job.id,
+                &counts,
+            );
+            store::outbox::enqueue_many(
+                &mut tx,
+                &[store::outbox::NewMail {
+                    user_id: Some(&requester.id),
+                    to: &requester.email,
+                    subject: &message.subject,
+                    body_text: &message.body,
+                    body_html: None,
+                }],
+            )
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(true)
+    }
+
     /// Count this attempt on every key and refuse once any is over its limit.
     async fn count_attempt(&self, ip_key: &str, account_keys: &[String]) -> Result<(), DomainError> {
         let p = &self.policy;
@@ -527,126 +716,43 @@ impl Backend for ServerBackend {
         let parsed = parse_batch(&request.identifiers)?;
         let course_key = enroller.course().to_string();
         let course = self.existing_course(&course_key).await?;
-
-        // Facts for the whole list in three queries.
-        let accounts =
-            enrollments::accounts_matching(&self.db, &lookup_keys(&parsed)).await.map_err(internal)?;
-        let by_email: HashMap<&str, &enrollments::Account> =
-            accounts.iter().map(|a| (a.email_key.as_str(), a)).collect();
-        let by_username: HashMap<&str, &enrollments::Account> =
-            accounts.iter().map(|a| (a.username_key.as_str(), a)).collect();
-        let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-        let enrolled = enrollments::actively_enrolled(&self.db, &course_key, &ids).await.map_err(internal)?;
-        let email_keys: Vec<String> = parsed
-            .iter()
-            .filter_map(|i| match i {
-                Identifier::Email(e) => Some(e.to_lowercase()),
-                Identifier::Username(u) => {
-                    by_username.get(u.to_lowercase().as_str()).map(|a| a.email_key.clone())
-                }
-                Identifier::Invalid(_) => None,
-            })
-            .collect();
-        let invitations =
-            enrollments::invitations(&self.db, &course_key, &email_keys).await.map_err(internal)?;
-
-        let mut writes = enrollments::Writes::default();
-        let mut mails: Vec<(String, Option<String>, registrar::enrollment::Notice)> = Vec::new();
-        let mut rows = Vec::with_capacity(parsed.len());
-        // One account (or invited address) is processed once, however many ways the list names it.
-        let mut seen: std::collections::HashSet<String> = std::collections::HashSet::new();
-        for identifier in &parsed {
-            let (text, account, email) = match identifier {
-                Identifier::Invalid(text) => {
-                    rows.push(invalid_row(text, "Not a valid email address or username."));
-                    continue;
-                }
-                Identifier::Username(u) => match by_username.get(u.to_lowercase().as_str()) {
-                    Some(a) => (u, Some(*a), a.email.clone()),
-                    None => {
-                        rows.push(invalid_row(u, "No account has this username."));
-                        continue;
-                    }
-                },
-                Identifier::Email(e) => {
-                    // Mail goes to the address on the account, as the learner spelled it.
-                    let account = by_email.get(e.to_lowercase().as_str()).copied();
-                    (e, account, account.map_or_else(|| e.clone(), |a| a.email.clone()))
-                }
-            };
-            let email_key = email.to_lowercase();
-            if !seen.insert(account.map_or_else(|| email_key.clone(), |a| a.id.clone())) {
-                rows.push(invalid_row(text, "Names the same person as an earlier entry; processed once."));
-                continue;
-            }
-            let invitation = invitations
-                .iter()
-                .find(|(k, _, used_by)| {
-                    *k == email_key && used_by.as_deref().is_none_or(|u| account.is_some_and(|a| a.id == u))
-                })
-                .map(|(_, auto, _)| auto.0);
-            let facts = Facts {
-                account_active: account.map(|a| a.is_active.0),
-                enrolled: account.is_some_and(|a| enrolled.contains(&a.id)),
-                invitation,
-            };
-            let plan = if unenroll { plan_unenroll(facts) } else { plan_enroll(facts, request.auto_enroll) };
-            let user_id = account.map(|a| a.id.clone());
-            if let Some(id) = &user_id {
-                if plan.enroll {
-                    writes.enroll.push(id.clone());
-                }
-                if plan.unenroll {
-                    writes.unenroll.push(id.clone());
-                }
-            }
-            if let Some(auto) = plan.invite {
-                writes.invite.push((email_key.clone(), email.clone(), auto));
-            }
-            if plan.cancel_invitation {
-                writes.cancel.push(email_key.clone());
-            }
-            writes.audit.push(enrollments::AuditRow {
-                email: email.clone(),
-                user_id: user_id.clone(),
-                transition: plan.transition.as_str(),
-            });
-            if let (true, Some(notice)) = (request.notify, plan.notice) {
-                mails.push((email.clone(), user_id, notice));
-            }
-            rows.push(BatchRow {
-                identifier: text.clone(),
-                category: plan.category(),
-                before: Some(plan.before),
-                after: Some(plan.after),
-                error: None,
+        let principal = enroller.principal();
+        let reason = Some(request.reason.trim()).filter(|r| !r.is_empty());
+        let payload = EnrollJob {
+            course: course_key.clone(),
+            action: request.action,
+            auto_enroll: request.auto_enroll,
+            notify: request.notify,
+            reason: reason.map(str::to_owned),
+            actor_id: principal.user_id.0.clone(),
+            actor_label: principal.username.clone(),
+            identifiers: Vec::new(),
+        };
+        let mut tx = self.db.pool.begin().await.map_err(internal)?;
+        if parsed.len() > app::api::membership::INLINE_BATCH {
+            // Long lists run in the background; the page follows the job's progress.
+            let total = i64::try_from(parsed.len()).unwrap_or(i64::MAX);
+            let payload =
+                EnrollJob { identifiers: parsed.iter().map(|i| i.text().to_owned()).collect(), ..payload };
+            let value = serde_json::to_value(&payload).map_err(internal)?;
+            let id =
+                store::jobs::enqueue(&mut *tx, BATCH_JOB_KIND, &value, Some(&principal.user_id.0), total)
+                    .await
+                    .map_err(internal)?;
+            tx.commit().await.map_err(internal)?;
+            return Ok(BatchReport {
+                id,
+                course: course_key,
+                action: request.action,
+                rows: Vec::new(),
+                progress: Some(BatchProgress { state: "queued".into(), done: 0, total, error: None }),
             });
         }
-
-        let actor_label = enroller.principal().username.clone();
-        let reason = Some(request.reason.trim()).filter(|r| !r.is_empty());
-        let mut tx = self.db.pool.begin().await.map_err(internal)?;
-        enrollments::apply(
-            &mut tx,
-            &course_key,
-            &writes,
-            enrollments::Actor { id: Some(&enroller.principal().user_id.0), label: &actor_label },
-            reason,
-        )
-        .await
-        .map_err(internal)?;
-        self.queue_notices(&mut tx, &course.display_name, &mails, request.auto_enroll).await?;
-        let payload = serde_json::json!({"course": course_key, "action": request.action,
-            "auto_enroll": request.auto_enroll, "notify": request.notify, "reason": reason});
-        let report = keep_report(
-            &mut tx,
-            &course_key,
-            request.action,
-            rows,
-            &payload,
-            &enroller.principal().user_id.0,
-        )
-        .await?;
+        let actor = enrollments::Actor { id: Some(&principal.user_id.0), label: &principal.username };
+        let rows = self.enroll_slice(&mut tx, &course, actor, &payload, unenroll, &parsed).await?;
+        let value = serde_json::to_value(&payload).map_err(internal)?;
+        let report =
+            keep_report(&mut tx, &course_key, request.action, rows, &value, &principal.user_id.0).await?;
         tx.commit().await.map_err(internal)?;
         Ok(report)
     }
@@ -791,9 +897,31 @@ impl Backend for ServerBackend {
             DomainError::with_message(ErrorCode::NotFound, "There is no such batch report for this course.")
         };
         let job = store::jobs::get(&self.db, id).await.map_err(internal)?.ok_or_else(not_found)?;
-        let mut report: BatchReport = match (job.kind.as_str(), job.result.as_deref()) {
-            (BATCH_JOB_KIND, Some(result)) => serde_json::from_str(result).map_err(internal)?,
-            _ => return Err(not_found()),
+        if job.kind != BATCH_JOB_KIND {
+            return Err(not_found());
+        }
+        let mut report: BatchReport = match (job.state.as_str(), job.result.as_deref()) {
+            ("succeeded", Some(result)) => serde_json::from_str(result).map_err(internal)?,
+            _ => {
+                // Queued, running or failed: what was asked, and how far it got.
+                let asked: EnrollJob = serde_json::from_str(&job.payload).map_err(internal)?;
+                BatchReport {
+                    id: job.id.clone(),
+                    course: asked.course,
+                    action: asked.action,
+                    rows: Vec::new(),
+                    progress: Some(BatchProgress {
+                        state: job.state.clone(),
+                        done: job.progress_done,
+                        total: job.progress_total,
+                        error: (job.state == "failed").then(|| {
+                            "The batch stopped because of an error on our side; the entries processed before \
+                             it stopped are kept. Submit the list again to finish it."
+                                .to_owned()
+                        }),
+                    }),
+                }
+            }
         };
         if report.course != enroller.course().to_string() {
             return Err(not_found());
@@ -1064,6 +1192,26 @@ impl Backend for ServerBackend {
     }
 }
 
+/// Entries per transaction in a background batch (and per progress step).
+const JOB_SLICE: usize = 500;
+/// How long a worker holds a job between checkpoints before another may take it over.
+pub const JOB_LEASE_MS: i64 = 5 * 60_000;
+
+/// What an enrollment batch asks, as kept with its report and as a background job's payload.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct EnrollJob {
+    pub course: String,
+    pub action: BatchAction,
+    pub auto_enroll: bool,
+    pub notify: bool,
+    pub reason: Option<String>,
+    pub actor_id: String,
+    pub actor_label: String,
+    /// The entries, for a background job (empty for batches that ran within their request).
+    #[serde(default)]
+    pub identifiers: Vec<String>,
+}
+
 /// Rows per page of a course's enrollment list.
 const ROSTER_PAGE: u32 = 50;
 
@@ -1092,7 +1240,8 @@ async fn keep_report(
     payload: &serde_json::Value,
     actor_id: &str,
 ) -> Result<BatchReport, DomainError> {
-    let mut report = BatchReport { id: String::new(), course: course.to_owned(), action, rows };
+    let mut report =
+        BatchReport { id: String::new(), course: course.to_owned(), action, rows, progress: None };
     let result = serde_json::to_value(&report).map_err(internal)?;
     let total = i64::try_from(report.rows.len()).unwrap_or(i64::MAX);
     report.id =

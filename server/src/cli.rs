@@ -281,6 +281,9 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
         }
         None => tracing::info!("no REGISTRAR_SMTP_URL: outgoing mail waits in the outbox"),
     }
+    let worker_backend =
+        crate::backend::ServerBackend::new(db.clone(), AuthPolicy::default()).with_site_url(&site_url);
+    tokio::spawn(crate::worker::JobWorker::new(worker_backend).run(std::time::Duration::from_secs(1)));
     tokio::spawn(purge_sessions(db));
     println!("Registrar is listening on http://{}", args.addr);
     if let Some(summary) = demo {

@@ -1,7 +1,8 @@
 //! Registrar's server: the axum application and the `registrar` command line.
 //!
 //! Owns persistence (`store`), authentication (`auth`), the use cases behind the Gate (`backend`),
-//! HTTP wiring and middleware (`http`), mail delivery (`mail`), demo data (`seed`) and the commands (`cli`). The domain rules
+//! HTTP wiring and middleware (`http`), mail delivery (`mail`), background jobs (`worker`), demo data
+//! (`seed`) and the commands (`cli`). The domain rules
 //! live in the `registrar` crate and the pages in `app`.
 
 pub mod auth;
@@ -12,3 +13,4 @@ pub mod mail;
 pub mod notices;
 pub mod seed;
 pub mod store;
+pub mod worker;

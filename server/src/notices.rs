@@ -75,6 +75,30 @@ pub fn enrollment(
     }
 }
 
+/// The message to the person who started a background batch, once it has finished.
+#[must_use]
+pub fn batch_finished(
+    course_name: &str,
+    course_key: &str,
+    site_url: &str,
+    batch_id: &str,
+    counts: &[(&str, usize)],
+) -> Composed {
+    let site = site_url.trim_end_matches('/');
+    let key = course_key.replace('+', "%2B");
+    let lines: Vec<String> = counts.iter().map(|(what, n)| format!("  {what}: {n}")).collect();
+    Composed {
+        subject: format!("Your batch enrollment in {course_name} has finished"),
+        body: format!(
+            "Hello,\n\nThe batch you started in {course_name} has finished:\n{}\n\n\
+             See every entry on the Membership tab:\n{site}/courses/{key}?tab=membership&batch={batch_id}\n\n\
+             Or download the per-entry report as CSV:\n{site}/api/membership/batch_report.csv?course={key}&id={batch_id}\n\n\
+             This message was sent by Registrar.",
+            lines.join("\n")
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +119,20 @@ mod tests {
         let manual =
             enrollment(Notice::Invited, "Biology Basics", "https://reg.example.org", "a@b.org", false);
         assert!(manual.body.contains("able to enroll"));
+    }
+
+    #[test]
+    fn batch_finished_links_to_the_report_and_its_csv() {
+        let m = batch_finished(
+            "Linear Algebra",
+            "course-v1:MathX+ALG200+2026",
+            "http://localhost:3000",
+            "b-1",
+            &[("Enrolled", 12), ("Invited", 3)],
+        );
+        assert!(m.subject.contains("Linear Algebra"));
+        assert!(m.body.contains("Enrolled: 12"));
+        assert!(m.body.contains("/courses/course-v1:MathX%2BALG200%2B2026?tab=membership&batch=b-1"));
+        assert!(m.body.contains("batch_report.csv?course=course-v1:MathX%2BALG200%2B2026&id=b-1"));
     }
 }

@@ -8,8 +8,11 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::gate::Gate;
 
-/// Most identifiers one request may carry.
-pub const MAX_BATCH: usize = 500;
+/// Most identifiers one batch may carry.
+pub const MAX_BATCH: usize = 10_000;
+
+/// Batches longer than this run in the background, with a progress bar and a mail when done.
+pub const INLINE_BATCH: usize = 500;
 
 /// Enroll or unenroll a list of emails and/or usernames (commas, spaces or new lines). Checkboxes
 /// `auto_enroll` and `notify` are on when present.

@@ -14,28 +14,20 @@ use leptos_router::hooks::use_query_map;
 use registrar::enrollment::Category;
 use registrar::roles::Role;
 
-/// The groups of a report, in the order they are shown, with their headings.
-const GROUPS: &[(Category, &str, &str)] = &[
-    (Category::Enrolled, "Enrolled", "These learners are now enrolled."),
-    (Category::AlreadyEnrolled, "Already enrolled", "Nothing changed for these learners."),
-    (
-        Category::Invited,
-        "Invited",
-        "No active account yet: they will be enrolled, or may enroll, once they register.",
-    ),
-    (Category::Unenrolled, "Unenrolled", "These learners are no longer enrolled; their records are kept."),
-    (Category::InvitationCancelled, "Invitation withdrawn", "These invitations were cancelled."),
-    (
-        Category::NotAffiliated,
-        "Not in this course",
-        "These were neither enrolled nor invited, so there was nothing to undo.",
-    ),
-    (Category::BetaAdded, "Added as beta testers", "They see the course content before other learners."),
-    (Category::AlreadyBeta, "Already beta testers", "Nothing changed for these people."),
-    (Category::BetaRemoved, "Removed from beta testers", "They see the content when other learners do."),
-    (Category::NotBeta, "Not beta testers", "There was nothing to remove."),
-    (Category::Invalid, "Not processed", "Check these entries and try again."),
-    (Category::Error, "Errors", "These could not be processed."),
+/// The groups of a report, in the order they are shown, with what each means.
+const GROUPS: &[(Category, &str)] = &[
+    (Category::Enrolled, "These learners are now enrolled."),
+    (Category::AlreadyEnrolled, "Nothing changed for these learners."),
+    (Category::Invited, "No active account yet: they will be enrolled, or may enroll, once they register."),
+    (Category::Unenrolled, "These learners are no longer enrolled; their records are kept."),
+    (Category::InvitationCancelled, "These invitations were cancelled."),
+    (Category::NotAffiliated, "These were neither enrolled nor invited, so there was nothing to undo."),
+    (Category::BetaAdded, "They see the course content before other learners."),
+    (Category::AlreadyBeta, "Nothing changed for these people."),
+    (Category::BetaRemoved, "They see the content when other learners do."),
+    (Category::NotBeta, "There was nothing to remove."),
+    (Category::Invalid, "Check these entries and try again."),
+    (Category::Error, "These could not be processed."),
 ];
 
 /// What the viewer may do on the tab (the server checks every action again).
@@ -88,6 +80,7 @@ fn BatchEnrollment(course: String) -> impl IntoView {
     });
     let error = Signal::derive(move || action.value().get().and_then(Result::err));
     let identifiers_error = move || error.get().and_then(|e| e.field("identifiers"));
+    let upload_course = course.clone();
     view! {
         <div class="grid gap-6 lg:grid-cols-5">
             <section class="card lg:col-span-2" aria-labelledby="batch-heading">
@@ -106,7 +99,7 @@ fn BatchEnrollment(course: String) -> impl IntoView {
                             aria-describedby="field-identifiers-hint"
                             aria-invalid=move || if identifiers_error().is_some() { "true" } else { "false" }
                         ></textarea>
-                        <p id="field-identifiers-hint" class="mt-1 text-xs text-slate-500">"Separate them with commas, spaces or new lines; up to 500 at a time."</p>
+                        <p id="field-identifiers-hint" class="mt-1 text-xs text-slate-500">"Separate them with commas, spaces or new lines. Lists of more than 500 (up to 10,000) run in the background."</p>
                         {move || identifiers_error().map(|m| view! { <p id="field-identifiers-error" class="mt-1 text-sm text-red-700">{m}</p> })}
                         <div class="mt-4 space-y-3 text-sm">
                             <label class="flex items-start gap-2">
@@ -125,6 +118,7 @@ fn BatchEnrollment(course: String) -> impl IntoView {
                             <button type="submit" name="action" value="unenroll" class="btn-secondary" disabled=move || action.pending().get()>"Unenroll"</button>
                         </div>
                     </ActionForm>
+                    <UploadForm course=upload_course />
                 </div>
             </section>
             <section class="lg:col-span-3" aria-labelledby="results-heading" aria-live="polite">
@@ -145,6 +139,38 @@ fn BatchEnrollment(course: String) -> impl IntoView {
     }
 }
 
+/// A CSV file of emails or usernames, posted as a plain multipart form: it works the same with or
+/// without JavaScript, and the server sends the browser to the report (or back here with the error).
+#[component]
+fn UploadForm(course: String) -> impl IntoView {
+    let query = use_query_map();
+    let upload_error = move || query.read().get("upload_error");
+    view! {
+        <details class="mt-6 border-t border-slate-200 pt-4" open=move || upload_error().is_some()>
+            <summary class="cursor-pointer text-sm font-medium text-indigo-700">"Or upload a CSV file"</summary>
+            {move || upload_error().map(|m| view! {
+                <p role="alert" class="mt-2 rounded-md border border-red-200 bg-red-50 p-2 text-sm text-red-800" data-testid="upload-error">{m}</p>
+            })}
+            <form method="post" action="/api/membership/upload" enctype="multipart/form-data" class="mt-2 space-y-3 text-sm">
+                <input type="hidden" name="course" value=course />
+                <p class="text-xs text-slate-500">"One email or username per row; a first row naming an email, username or identifier column is used as the header. At most 2 MB."</p>
+                <label for="field-upload-file" class="sr-only">"CSV file"</label>
+                <input id="field-upload-file" type="file" name="file" accept=".csv,text/csv" required class="block w-full text-sm" />
+                <div class="flex flex-wrap gap-x-6 gap-y-2">
+                    <label class="flex items-center gap-2"><input type="checkbox" name="auto_enroll" />"Auto enroll"</label>
+                    <label class="flex items-center gap-2"><input type="checkbox" name="notify" checked />"Notify by email"</label>
+                </div>
+                <label for="field-upload-reason" class="block font-medium text-slate-700">"Reason (optional)"</label>
+                <input id="field-upload-reason" name="reason" type="text" class="input" />
+                <div class="flex gap-3">
+                    <button type="submit" name="action" value="enroll" class="btn-primary">"Enroll from file"</button>
+                    <button type="submit" name="action" value="unenroll" class="btn-secondary">"Unenroll from file"</button>
+                </div>
+            </form>
+        </details>
+    }
+}
+
 #[component]
 fn Report(report: BatchReport) -> impl IntoView {
     let verb = match report.action {
@@ -153,27 +179,58 @@ fn Report(report: BatchReport) -> impl IntoView {
         crate::model::BatchAction::AddBetaTesters => "Adding beta testers",
         crate::model::BatchAction::RemoveBetaTesters => "Removing beta testers",
     };
+    if let Some(progress) = report.progress {
+        return view! { <Progress verb progress /> }.into_any();
+    }
     let total = report.rows.len();
+    let csv = format!(
+        "/api/membership/batch_report.csv?course={}&id={}",
+        crate::components::error_view::urlencode(&report.course),
+        report.id
+    );
     view! {
         <div class="card" data-testid="batch-report">
-            <h3 class="font-semibold">{verb} " of " {total} {if total == 1 { " entry" } else { " entries" }}</h3>
+            <div class="flex flex-wrap items-baseline justify-between gap-2">
+                <h3 class="font-semibold">{verb} " of " {total} {if total == 1 { " entry" } else { " entries" }}</h3>
+                <a class="link text-sm" href=csv data-testid="report-csv">"Download the report as CSV"</a>
+            </div>
             <div class="mt-3 space-y-4">
-                {GROUPS.iter().filter_map(|(category, title, explain)| {
+                {GROUPS.iter().filter_map(|(category, explain)| {
                     let rows: Vec<BatchRow> = report.rows.iter().filter(|r| r.category == *category).cloned().collect();
-                    (!rows.is_empty()).then(|| view! { <Group category=*category title explain rows /> })
+                    (!rows.is_empty()).then(|| view! { <Group category=*category explain rows /> })
                 }).collect_view()}
             </div>
+        </div>
+    }
+    .into_any()
+}
+
+/// A background batch on its way: a progress bar, and a page refresh every two seconds until it is
+/// done (a meta refresh, so it needs no JavaScript and survives reloads; the report replaces it).
+#[component]
+fn Progress(verb: &'static str, progress: crate::model::BatchProgress) -> impl IntoView {
+    let failed = progress.state == "failed";
+    let percent = if progress.total > 0 { progress.done * 100 / progress.total } else { 0 };
+    let status = match progress.state.as_str() {
+        "queued" => format!("Waiting to start: {} entries.", progress.total),
+        "failed" => progress.error.clone().unwrap_or_default(),
+        _ => format!("Processed {} of {} entries ({percent}%).", progress.done, progress.total),
+    };
+    view! {
+        {(!failed).then(|| view! { <leptos_meta::Meta http_equiv="refresh" content="2" /> })}
+        <div class="card" data-testid="batch-progress">
+            <h3 class="font-semibold">{verb} " in the background"</h3>
+            <progress class="mt-3 h-3 w-full" max=progress.total value=progress.done aria-label="Batch progress">{percent} "%"</progress>
+            <p class=if failed { "mt-2 text-sm text-red-700" } else { "mt-2 text-sm text-slate-600" } data-testid="batch-progress-status">{status}</p>
+            {(!failed).then(|| view! {
+                <p class="mt-1 text-xs text-slate-500">"You can leave this page: the batch goes on, and you will get an email with the report when it is done."</p>
+            })}
         </div>
     }
 }
 
 #[component]
-fn Group(
-    category: Category,
-    title: &'static str,
-    explain: &'static str,
-    rows: Vec<BatchRow>,
-) -> impl IntoView {
+fn Group(category: Category, explain: &'static str, rows: Vec<BatchRow>) -> impl IntoView {
     let tone = match category {
         Category::Invalid | Category::Error => "border-red-200 bg-red-50",
         Category::Enrolled | Category::Unenrolled => "border-green-200 bg-green-50",
@@ -182,7 +239,7 @@ fn Group(
     let count = rows.len();
     view! {
         <section class=format!("rounded-md border p-3 {tone}") data-testid=format!("group-{category:?}")>
-            <h4 class="text-sm font-semibold">{title} " (" {count} ")"</h4>
+            <h4 class="text-sm font-semibold">{category.label()} " (" {count} ")"</h4>
             <p class="text-xs text-slate-600">{explain}</p>
             <ul class="mt-2 flex flex-wrap gap-2 text-sm">
                 {rows.into_iter().map(|r| view! {
@@ -438,7 +495,7 @@ mod tests {
                 | Category::Invalid
                 | Category::Error => {}
             }
-            assert!(GROUPS.iter().any(|(c, _, _)| *c == category), "{category:?} has no group");
+            assert!(GROUPS.iter().any(|(c, _)| *c == category), "{category:?} has no group");
         }
     }
 }

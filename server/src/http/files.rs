@@ -171,3 +171,130 @@ pub fn report_csv(report: &BatchReport) -> Result<Vec<u8>, DomainError> {
 pub fn bad_request(message: impl Into<String>) -> Response {
     failure(DomainError::with_message(ErrorCode::InputInvalid, message))
 }
+
+/// The fields of an upload form.
+#[derive(Debug, Default)]
+struct UploadForm {
+    course: String,
+    action: String,
+    auto_enroll: bool,
+    notify: bool,
+    reason: String,
+    file: Vec<u8>,
+}
+
+async fn read_upload(mut multipart: axum::extract::Multipart) -> Result<UploadForm, DomainError> {
+    let unreadable = |_| {
+        DomainError::with_message(
+            ErrorCode::InputInvalid,
+            "The upload could not be read. Send a CSV file of at most 2 MB.",
+        )
+        .on_field("file")
+    };
+    let mut form = UploadForm::default();
+    while let Some(field) = multipart.next_field().await.map_err(unreadable)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            form.file = field.bytes().await.map_err(unreadable)?.to_vec();
+            continue;
+        }
+        let value = field.text().await.map_err(unreadable)?;
+        match name.as_str() {
+            "course" => form.course = value,
+            "action" => form.action = value,
+            "auto_enroll" => form.auto_enroll = true,
+            "notify" => form.notify = true,
+            "reason" => form.reason = value,
+            _ => {}
+        }
+    }
+    Ok(form)
+}
+
+/// The identifiers of an uploaded CSV file: the `email`, `username` or `identifier` columns when the
+/// first row names them, otherwise the first column of every row.
+pub fn identifiers_from_csv(bytes: &[u8]) -> Result<Vec<String>, DomainError> {
+    let invalid =
+        |message: &str| DomainError::with_message(ErrorCode::InputInvalid, message).on_field("file");
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| invalid("The file is not UTF-8 text; save it as CSV UTF-8."))?;
+    let text = text.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            let line = e.position().map_or(0, csv::Position::line);
+            invalid(&format!("Line {line} of the file is not valid CSV."))
+        })?;
+        records.push(record);
+    }
+    let named =
+        |cell: &str| matches!(cell.trim().to_lowercase().as_str(), "email" | "username" | "identifier");
+    let header_columns: Vec<usize> = records
+        .first()
+        .map(|first| first.iter().enumerate().filter(|(_, c)| named(c)).map(|(i, _)| i).collect())
+        .unwrap_or_default();
+    let (columns, skip) = if header_columns.is_empty() { (vec![0], 0) } else { (header_columns, 1) };
+    let out: Vec<String> = records
+        .iter()
+        .skip(skip)
+        .flat_map(|r| {
+            columns
+                .iter()
+                .filter_map(|&i| r.get(i))
+                .map(str::trim)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    if out.is_empty() {
+        return Err(invalid("The file has no email addresses or usernames in it."));
+    }
+    Ok(out)
+}
+
+/// `POST /api/membership/upload` (multipart: `course`, `file`, `action`, `auto_enroll`, `notify`,
+/// `reason`): batch enrollment from a CSV file. Browsers are sent to the report (or back to the form
+/// with the error); clients that accept JSON get the report or the error as JSON.
+pub async fn upload(
+    State(state): State<AppState>,
+    Extension(principal): Extension<RequestPrincipal>,
+    Extension(client): Extension<ClientMeta>,
+    headers: http::HeaderMap,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let wants_json = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"));
+    let gate = Gate::new(state.backend.clone(), principal, client);
+    let mut course_text = String::new();
+    let result: Result<BatchReport, ApiError> = async {
+        let form = read_upload(multipart).await?;
+        course_text.clone_from(&form.course);
+        let course = CourseKey::parse(&form.course)?;
+        let enroller = gate.course_enroller(&course)?;
+        let request = app::model::BatchRequest {
+            identifiers: identifiers_from_csv(&form.file)?.join("\n"),
+            action: app::model::BatchAction::parse(&form.action)?,
+            auto_enroll: form.auto_enroll,
+            notify: form.notify,
+            reason: form.reason,
+        };
+        Ok(gate.backend().enroll_batch(&enroller, request).await?)
+    }
+    .await;
+    let page = |query: String| {
+        let key = course_text.replace('+', "%2B");
+        axum::response::Redirect::to(&format!("/courses/{key}?tab=membership&{query}")).into_response()
+    };
+    match result {
+        Ok(report) if wants_json => Json(report).into_response(),
+        Ok(report) => page(format!("batch={}", report.id)),
+        Err(error) if wants_json || CourseKey::parse(&course_text).is_err() => failure(error),
+        Err(error) => {
+            page(format!("upload_error={}", app::components::error_view::urlencode(&error.to_string())))
+        }
+    }
+}

@@ -36,6 +36,7 @@ pub const REST_ROUTES: &[(&str, Method, Access)] = &[
     ("/healthz", Method::GET, Access::Public),
     ("/api/membership/enrollments.csv", Method::GET, Access::CourseEnroller),
     ("/api/membership/batch_report.csv", Method::GET, Access::CourseEnroller),
+    ("/api/membership/upload", Method::POST, Access::CourseEnroller),
 ];
 
 /// What the middleware and handlers share.
@@ -79,6 +80,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health))
         .route("/api/membership/enrollments.csv", get(files::roster_csv))
         .route("/api/membership/batch_report.csv", get(files::batch_report_csv))
+        .route("/api/membership/upload", axum::routing::post(files::upload))
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -104,17 +104,20 @@ pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow
     .await
 }
 
-/// Record progress and extend the lease; `false` when the job is no longer this worker's.
-pub async fn progress(
-    db: &Db,
+/// Record progress (and, when given, the partial result a retry resumes from) and extend the lease;
+/// `false` when the job is no longer this worker's. Inside the transaction that did the work, the
+/// work and its checkpoint commit together.
+pub async fn progress<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
     id: &str,
     worker: &str,
     done: i64,
+    partial: Option<&serde_json::Value>,
     lease_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let updated = sqlx::query(
-        "UPDATE jobs SET progress_done = $3, lease_until = $4, updated_at = $5 \
+        "UPDATE jobs SET progress_done = $3, lease_until = $4, updated_at = $5, result = COALESCE($6, result) \
          WHERE id = $1 AND leased_by = $2 AND state = 'running'",
     )
     .bind(id)
@@ -122,14 +125,15 @@ pub async fn progress(
     .bind(done)
     .bind(now + lease_ms)
     .bind(now)
-    .execute(&db.pool)
+    .bind(partial.map(ToString::to_string))
+    .execute(ex)
     .await?;
     Ok(updated.rows_affected() == 1)
 }
 
 /// Finish a job with its result; `false` when the job is no longer this worker's.
-pub async fn complete(
-    db: &Db,
+pub async fn complete<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
     id: &str,
     worker: &str,
     result: &serde_json::Value,
@@ -142,7 +146,7 @@ pub async fn complete(
     .bind(worker)
     .bind(result.to_string())
     .bind(now_ms())
-    .execute(&db.pool)
+    .execute(ex)
     .await?;
     Ok(updated.rows_affected() == 1)
 }

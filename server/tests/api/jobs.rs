@@ -17,11 +17,14 @@ async fn a_job_is_claimed_once_and_reports_progress(engine: Engine) {
     assert_eq!((job.id.as_str(), job.state.as_str(), job.attempts), (id.as_str(), "running", 1));
     assert_eq!(job.payload, r#"{"n":10}"#);
     assert!(jobs::claim(&db.db, "worker-b", 60_000).await.unwrap().is_none(), "no second claim while leased");
-    assert!(jobs::progress(&db.db, &id, "worker-a", 4, 60_000).await.unwrap());
-    assert!(!jobs::progress(&db.db, &id, "worker-b", 9, 60_000).await.unwrap(), "only the holder writes");
+    assert!(jobs::progress(&db.db.pool, &id, "worker-a", 4, None, 60_000).await.unwrap());
+    assert!(
+        !jobs::progress(&db.db.pool, &id, "worker-b", 9, None, 60_000).await.unwrap(),
+        "only the holder writes"
+    );
     let seen = jobs::get(&db.db, &id).await.unwrap().unwrap();
     assert_eq!((seen.progress_done, seen.progress_total), (4, 10));
-    assert!(jobs::complete(&db.db, &id, "worker-a", &serde_json::json!({"ok": 10})).await.unwrap());
+    assert!(jobs::complete(&db.db.pool, &id, "worker-a", &serde_json::json!({"ok": 10})).await.unwrap());
     let done = jobs::get(&db.db, &id).await.unwrap().unwrap();
     assert_eq!((done.state.as_str(), done.progress_done), ("succeeded", 10));
     assert_eq!(done.result.as_deref(), Some(r#"{"ok":10}"#));
@@ -47,7 +50,7 @@ async fn failures_retry_then_stop_and_vanished_workers_are_recovered(engine: Eng
     let taken = jobs::claim(&db.db, "alive", 60_000).await.unwrap().unwrap();
     assert_eq!((taken.id.as_str(), taken.attempts), (orphan.as_str(), 2));
     assert!(
-        !jobs::complete(&db.db, &orphan, "gone", &serde_json::json!(null)).await.unwrap(),
+        !jobs::complete(&db.db.pool, &orphan, "gone", &serde_json::json!(null)).await.unwrap(),
         "the old holder lost it"
     );
     db.cleanup().await;

@@ -123,16 +123,16 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
     }
     for (path, method, access) in REST_ROUTES {
         if *access == Access::CourseEnroller {
-            assert_eq!(*method, Method::GET);
-            let url = format!("{path}?course={}&id=x", course.replace('+', "%2B"));
-            let reply = app.get(&url, Some(&learner)).await;
-            assert_eq!(reply.status, 403, "{path} let a learner in: {}", reply.body);
             let forum_admin = app.sign_in("forumadmin", "registrar-learner").await;
-            assert_eq!(
-                app.get(&url, Some(&forum_admin)).await.status,
-                403,
-                "{path}: discussion admins do not enroll"
-            );
+            for who in [&learner, &forum_admin] {
+                let reply = if *method == Method::GET {
+                    app.get(&format!("{path}?course={}&id=x", course.replace('+', "%2B")), Some(who)).await
+                } else {
+                    let fields = [("course", course), ("action", "enroll")];
+                    app.post_multipart(path, &fields, Some(("list.csv", b"learner05")), Some(who), true).await
+                };
+                assert_eq!(reply.status, 403, "{path} let a learner or discussion admin in: {}", reply.body);
+            }
         }
     }
     // The instructor may open their own course but not someone else's.

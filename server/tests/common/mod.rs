@@ -205,6 +205,55 @@ impl TestApp {
         self.send(req.body(Body::empty()).unwrap()).await
     }
 
+    /// A multipart form POST as a browser sends it (`json` = false) or a script (`json` = true), with
+    /// an optional file in the `file` field.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, &[u8])>,
+        cookie: Option<&str>,
+        json: bool,
+    ) -> Reply {
+        let boundary = "registrar-test-boundary";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        if let Some((filename, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+                     Content-Type: text/csv\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{boundary}--\r\n").as_bytes());
+        let mut req = Request::post(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"));
+        if json {
+            req = req.header(header::ACCEPT, "application/json");
+        }
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        self.send(req.body(Body::from(body)).unwrap()).await
+    }
+
+    /// A background-job worker over this app's database.
+    pub fn worker(&self) -> server::worker::JobWorker {
+        let backend = server::backend::ServerBackend::new(self.db.db.clone(), AuthPolicy::default())
+            .with_site_url("http://registrar.test");
+        server::worker::JobWorker::new(backend)
+    }
+
     /// Sign in and return the session cookie.
     pub async fn sign_in(&self, username: &str, password: &str) -> String {
         let reply = self

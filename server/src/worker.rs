@@ -1,0 +1,63 @@
+//! The background job worker: claims jobs from the database queue and runs them. Every app server runs
+//! one; leases let a second server, or a restarted one, take over a job whose worker stopped.
+
+use crate::backend::{ServerBackend, BATCH_JOB_KIND, JOB_LEASE_MS};
+use crate::store::jobs;
+use std::time::Duration;
+
+/// Runs queued jobs.
+pub struct JobWorker {
+    backend: ServerBackend,
+    name: String,
+}
+
+impl JobWorker {
+    #[must_use]
+    pub fn new(backend: ServerBackend) -> Self {
+        Self { backend, name: format!("worker-{}", crate::store::new_id()) }
+    }
+
+    /// Claim and run one job; `Ok(false)` when none was waiting.
+    pub async fn run_once(&self) -> Result<bool, sqlx::Error> {
+        let Some(job) = jobs::claim(self.backend.db(), &self.name, JOB_LEASE_MS).await? else {
+            return Ok(false);
+        };
+        let outcome = match job.kind.as_str() {
+            BATCH_JOB_KIND => self.backend.run_batch_job(&job, &self.name).await,
+            other => Err(registrar::DomainError::with_message(
+                registrar::ErrorCode::Internal,
+                format!("no worker runs jobs of kind '{other}'"),
+            )),
+        };
+        match outcome {
+            Ok(true) => tracing::info!(job = %job.id, kind = %job.kind, "job finished"),
+            Ok(false) => tracing::warn!(job = %job.id, "job was taken over by another worker"),
+            Err(error) => {
+                tracing::error!(job = %job.id, kind = %job.kind, %error, "job failed");
+                jobs::fail(self.backend.db(), &job.id, &self.name, &error.message).await?;
+            }
+        }
+        Ok(true)
+    }
+
+    /// Run jobs until none is waiting (tests and one-off commands).
+    pub async fn drain(&self) -> Result<usize, sqlx::Error> {
+        let mut ran = 0;
+        while self.run_once().await? {
+            ran += 1;
+        }
+        Ok(ran)
+    }
+
+    /// Run forever, looking for work every `poll` when idle.
+    pub async fn run(self, poll: Duration) {
+        loop {
+            match self.run_once().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "could not claim a job"),
+            }
+            tokio::time::sleep(poll).await;
+        }
+    }
+}

@@ -428,8 +428,14 @@ impl ServerBackend {
         let unenroll = asked.action == BatchAction::Unenroll;
         let course = self.existing_course(&asked.course).await?;
         let parsed = parse_identifiers(&asked.identifiers.join("\n"));
+        // The rows of slices committed before a restart, one JSON row per line.
         let mut rows: Vec<BatchRow> = match (job.progress_done, job.result.as_deref()) {
-            (done, Some(partial)) if done > 0 => serde_json::from_str(partial).map_err(internal)?,
+            (done, Some(partial)) if done > 0 => partial
+                .lines()
+                .filter(|l| !l.is_empty())
+                .map(serde_json::from_str)
+                .collect::<Result<_, _>>()
+                .map_err(internal)?,
             _ => Vec::new(),
         };
         let actor = enrollments::Actor { id: Some(&asked.actor_id), label: &asked.actor_label };
@@ -439,10 +445,14 @@ impl ServerBackend {
             let slice = self
                 .enroll_slice(&mut tx, &course, actor, &asked, unenroll, &parsed[rows.len()..end])
                 .await?;
+            let mut lines = String::new();
+            for row in &slice {
+                lines.push_str(&serde_json::to_string(row).map_err(internal)?);
+                lines.push('\n');
+            }
             rows.extend(slice);
-            let partial = serde_json::to_value(&rows).map_err(internal)?;
             let done = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-            if !store::jobs::progress(&mut *tx, &job.id, worker, done, Some(&partial), JOB_LEASE_MS)
+            if !store::jobs::progress(&mut *tx, &job.id, worker, done, Some(&lines), JOB_LEASE_MS)
                 .await
                 .map_err(internal)?
             {
@@ -1192,8 +1202,8 @@ impl Backend for ServerBackend {
     }
 }
 
-/// Entries per transaction in a background batch (and per progress step).
-const JOB_SLICE: usize = 500;
+/// Entries per transaction in a background batch (and per step of its progress bar).
+const JOB_SLICE: usize = 1_000;
 /// How long a worker holds a job between checkpoints before another may take it over.
 pub const JOB_LEASE_MS: i64 = 5 * 60_000;
 

@@ -1,5 +1,5 @@
 //! The `registrar` command line: `serve` (the default), `migrate`, `seed-demo`, `manage-user`,
-//! `create-token`. Each command uses the same use cases as the web UI, through the Gate as a named
+//! `create-token`, `bench`. Each command uses the same use cases as the web UI, through the Gate as a named
 //! system principal, and exits non-zero with a clear message when something is wrong.
 
 use crate::backend::{AuthPolicy, ServerBackend};
@@ -43,6 +43,15 @@ pub enum Command {
     ManageUser(ManageUserArgs),
     /// Issue a bearer token for a user and print it (once).
     CreateToken(CreateTokenArgs),
+    /// Measure the performance targets on scratch databases (never the configured one) and print a table.
+    Bench(BenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Also measure PostgreSQL, in a scratch database created (and dropped) through this URL.
+    #[arg(long, env = "REGISTRAR_BENCH_PG_URL")]
+    pub postgres: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -161,6 +170,11 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Some(Command::ManageUser(args)) => manage_user(&cli.database_url, args).await,
         Some(Command::CreateToken(args)) => create_token(&cli.database_url, args).await,
+        Some(Command::Bench(args)) => {
+            let numbers = crate::bench::run(args.postgres.as_deref()).await?;
+            crate::bench::print(&numbers);
+            Ok(())
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod api {
     pub mod discussion;
     pub mod jobs;
     pub mod mail;
+    pub mod matrix;
     pub mod membership;
     pub mod roster;
     pub mod session;

@@ -23,8 +23,11 @@ pub fn Field(
     #[prop(into)]
     error: Signal<Option<ApiError>>,
     #[prop(default = true)] required: bool,
+    /// The element id, when a page has two forms with the same field (default `field-{name}`).
+    #[prop(optional)]
+    id: Option<String>,
 ) -> impl IntoView {
-    let id = format!("field-{name}");
+    let id = id.unwrap_or_else(|| format!("field-{name}"));
     let hint_id = format!("{id}-hint");
     let error_id = format!("{id}-error");
     let message = move || error.get().and_then(|e| e.field(name));

@@ -350,7 +350,7 @@ fn RoleSection(course: String, kind: RoleKind, roles: Vec<Role>) -> impl IntoVie
                 <ActionForm action=add attr:class="flex flex-wrap items-start gap-3">
                     <input type="hidden" name="course" value=course.clone() />
                     <div class="min-w-64 flex-1">
-                        <Field name="identifier" label="Username or email" error=add_error />
+                        <Field name="identifier" label="Username or email" error=add_error id=format!("field-{id}-identifier") />
                     </div>
                     <div>
                         <label for=select_id.clone() class="block text-sm font-medium text-slate-700">"Role"</label>

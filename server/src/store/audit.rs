@@ -1,6 +1,6 @@
 //! The audit log: append-only. This module offers no update and no delete.
 
-use super::{now_ms, values_placeholders};
+use super::{now_ms, values_placeholders, Dialect};
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 /// One audit entry.
@@ -25,11 +25,11 @@ pub async fn append(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<(), s
 /// Append many entries in multi-row statements, inside the caller's transaction.
 pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in entries.chunks(100) {
+    for chunk in entries.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO audit_log (at, actor_id, actor_label, action, target_type, target_id, scope, before_json, \
              after_json, reason) VALUES {}",
-            values_placeholders(1, chunk.len(), 10)
+            values_placeholders(Dialect::of_connection(conn), chunk.len(), 10)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for e in chunk {

@@ -1,13 +1,10 @@
 //! Batch enrollment persistence: load the facts for a whole list in a few queries, write a batch's
 //! plans in multi-row statements, and turn invitations into enrollments when their email registers.
 
-use super::{list_placeholders, now_ms, values_placeholders, Db, Flag};
+use super::{list_placeholders, now_ms, values_placeholders, Db, Dialect, Flag, ROWS_PER_STATEMENT};
 use app::model::RosterStatus;
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 use std::collections::HashSet;
-
-/// Rows per multi-row statement (keeps every statement well under both engines' parameter limits).
-const CHUNK: usize = 100;
 
 /// An account matched by username or email.
 #[derive(Debug, Clone, FromRow)]
@@ -22,7 +19,7 @@ pub struct Account {
 /// Accounts whose case-folded username or email is in `keys`.
 pub async fn accounts_matching(db: &Db, keys: &[String]) -> Result<Vec<Account>, sqlx::Error> {
     let mut out = Vec::new();
-    for chunk in keys.chunks(CHUNK) {
+    for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         let list = list_placeholders(1, chunk.len());
         let sql = format!(
             "SELECT id, username_key, email, email_key, is_active FROM users \
@@ -44,7 +41,7 @@ pub async fn actively_enrolled(
     user_ids: &[String],
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut out = HashSet::new();
-    for chunk in user_ids.chunks(CHUNK) {
+    for chunk in user_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT user_id FROM enrollments WHERE course_key = $1 AND is_active = $2 AND user_id IN ({})",
             list_placeholders(3, chunk.len())
@@ -68,7 +65,7 @@ pub async fn invitations(
     email_keys: &[String],
 ) -> Result<Vec<Invitation>, sqlx::Error> {
     let mut out = Vec::new();
-    for chunk in email_keys.chunks(CHUNK) {
+    for chunk in email_keys.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT email_key, auto_enroll, user_id FROM enrollment_invitations WHERE course_key = $1 AND email_key IN ({})",
             list_placeholders(2, chunk.len())
@@ -117,11 +114,11 @@ pub async fn apply(
     reason: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in writes.enroll.chunks(CHUNK) {
+    for chunk in writes.enroll.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO enrollments (user_id, course_key, mode, is_active, created_at) VALUES {} \
              ON CONFLICT (user_id, course_key) DO UPDATE SET is_active = excluded.is_active",
-            values_placeholders(1, chunk.len(), 5)
+            values_placeholders(Dialect::of_connection(conn), chunk.len(), 5)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for id in chunk {
@@ -129,7 +126,7 @@ pub async fn apply(
         }
         q.execute(&mut *conn).await?;
     }
-    for chunk in writes.unenroll.chunks(CHUNK) {
+    for chunk in writes.unenroll.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "UPDATE enrollments SET is_active = $2 WHERE course_key = $1 AND user_id IN ({})",
             list_placeholders(3, chunk.len())
@@ -140,11 +137,11 @@ pub async fn apply(
         }
         q.execute(&mut *conn).await?;
     }
-    for chunk in writes.invite.chunks(CHUNK) {
+    for chunk in writes.invite.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO enrollment_invitations (email_key, email, course_key, auto_enroll, created_by, created_at) \
              VALUES {} ON CONFLICT (email_key, course_key) DO UPDATE SET auto_enroll = excluded.auto_enroll",
-            values_placeholders(1, chunk.len(), 6)
+            values_placeholders(Dialect::of_connection(conn), chunk.len(), 6)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for (key, email, auto) in chunk {
@@ -152,7 +149,7 @@ pub async fn apply(
         }
         q.execute(&mut *conn).await?;
     }
-    for chunk in writes.cancel.chunks(CHUNK) {
+    for chunk in writes.cancel.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "DELETE FROM enrollment_invitations WHERE course_key = $1 AND email_key IN ({})",
             list_placeholders(2, chunk.len())
@@ -163,11 +160,11 @@ pub async fn apply(
         }
         q.execute(&mut *conn).await?;
     }
-    for chunk in writes.audit.chunks(CHUNK) {
+    for chunk in writes.audit.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO enrollment_audit (at, course_key, email, user_id, actor_id, actor_label, transition, reason) \
              VALUES {}",
-            values_placeholders(1, chunk.len(), 8)
+            values_placeholders(Dialect::of_connection(conn), chunk.len(), 8)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for row in chunk {
@@ -254,6 +251,9 @@ pub struct ListRow {
     pub status: String,
     pub auto_enroll: i64,
     pub since: i64,
+    /// How many rows the filter matches (pages of a search only).
+    #[sqlx(default)]
+    pub total: i64,
 }
 
 /// The SQL of the filtered list (without ordering or limits) and the values it binds, in order.
@@ -322,7 +322,8 @@ fn list_query(db: &Db, course: &str, filter: &ListFilter<'_>) -> (String, Vec<St
 }
 
 /// One page of a course's enrollment list, ordered by username (invitations by email), with the
-/// number of rows the filter matches.
+/// number of rows the filter matches. A search matches few rows: they are counted in the same pass
+/// (`COUNT(*) OVER ()`); a whole course is counted from its index instead.
 pub async fn list(
     db: &Db,
     course: &str,
@@ -331,20 +332,27 @@ pub async fn list(
     offset: i64,
 ) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
     let (sql, binds) = list_query(db, course, filter);
-    let count_sql = format!("SELECT COUNT(*) FROM ({sql}) t");
-    let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count_sql));
-    for b in &binds {
-        count = count.bind(b);
-    }
-    let total = count.fetch_one(&db.pool).await?;
-    let rows = list_rows(db, &sql, &binds, Some((limit, offset))).await?;
+    let searching = !filter.search.trim().is_empty();
+    let rows = list_rows(db, &sql, &binds, Some((limit, offset)), searching).await?;
+    let total = match rows.first() {
+        Some(first) if searching => first.total,
+        None if offset == 0 => 0,
+        _ => {
+            let mut count =
+                sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM ({sql}) t")));
+            for b in &binds {
+                count = count.bind(b);
+            }
+            count.fetch_one(&db.pool).await?
+        }
+    };
     Ok((rows, total))
 }
 
 /// Every row the filter matches, in list order (for the CSV export).
 pub async fn list_all(db: &Db, course: &str, filter: &ListFilter<'_>) -> Result<Vec<ListRow>, sqlx::Error> {
     let (sql, binds) = list_query(db, course, filter);
-    list_rows(db, &sql, &binds, None).await
+    list_rows(db, &sql, &binds, None, false).await
 }
 
 async fn list_rows(
@@ -352,9 +360,11 @@ async fn list_rows(
     sql: &str,
     binds: &[String],
     page: Option<(i64, i64)>,
+    with_total: bool,
 ) -> Result<Vec<ListRow>, sqlx::Error> {
+    let total = if with_total { ", COUNT(*) OVER () AS total" } else { "" };
     let mut sql = format!(
-        "SELECT username, full_name, email, mode, status, auto_enroll, since FROM ({sql}) t ORDER BY sort_key"
+        "SELECT username, full_name, email, mode, status, auto_enroll, since{total} FROM ({sql}) t ORDER BY sort_key"
     );
     if let Some((limit, offset)) = page {
         sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));

@@ -104,20 +104,20 @@ pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow
     .await
 }
 
-/// Record progress (and, when given, the partial result a retry resumes from) and extend the lease;
-/// `false` when the job is no longer this worker's. Inside the transaction that did the work, the
-/// work and its checkpoint commit together.
+/// Record progress (and, when given, text appended to the partial result a retry resumes from) and
+/// extend the lease; `false` when the job is no longer this worker's. Inside the transaction that did
+/// the work, the work and its checkpoint commit together.
 pub async fn progress<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     worker: &str,
     done: i64,
-    partial: Option<&serde_json::Value>,
+    append: Option<&str>,
     lease_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let updated = sqlx::query(
-        "UPDATE jobs SET progress_done = $3, lease_until = $4, updated_at = $5, result = COALESCE($6, result) \
+        "UPDATE jobs SET progress_done = $3, lease_until = $4, updated_at = $5, result = CASE WHEN $6 IS NULL THEN result ELSE COALESCE(result, '') || $6 END \
          WHERE id = $1 AND leased_by = $2 AND state = 'running'",
     )
     .bind(id)
@@ -125,7 +125,7 @@ pub async fn progress<'e, E: Executor<'e, Database = Any>>(
     .bind(done)
     .bind(now + lease_ms)
     .bind(now)
-    .bind(partial.map(ToString::to_string))
+    .bind(append)
     .execute(ex)
     .await?;
     Ok(updated.rows_affected() == 1)

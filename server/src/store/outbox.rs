@@ -41,11 +41,11 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
 /// Queue many messages inside the caller's transaction, in multi-row statements.
 pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewMail<'_>]) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in mails.chunks(100) {
+    for chunk in mails.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body_text, body_html, state, attempts, \
              created_at, next_try_at) VALUES {}",
-            values_placeholders(1, chunk.len(), 10)
+            values_placeholders(Dialect::of_connection(conn), chunk.len(), 10)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for m in chunk {

@@ -176,7 +176,7 @@ pub async fn holders(
     user_ids: &[String],
 ) -> Result<HashSet<String>, sqlx::Error> {
     let mut out = HashSet::new();
-    for chunk in user_ids.chunks(100) {
+    for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "SELECT user_id FROM role_assignments WHERE scope = 'course' AND course_key = $1 AND role = $2 \
              AND user_id IN ({})",
@@ -201,11 +201,11 @@ pub async fn grant_course_role_many(
     granted_by: Option<&str>,
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    for chunk in user_ids.chunks(100) {
+    for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO role_assignments (id, user_id, scope, org, course_key, role, granted_by, created_at) \
              VALUES {} ON CONFLICT DO NOTHING",
-            values_placeholders(1, chunk.len(), 8)
+            values_placeholders(Dialect::of_connection(conn), chunk.len(), 8)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for id in chunk {
@@ -231,7 +231,7 @@ pub async fn revoke_course_role_many(
     role: Role,
     user_ids: &[String],
 ) -> Result<(), sqlx::Error> {
-    for chunk in user_ids.chunks(100) {
+    for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "DELETE FROM role_assignments WHERE scope = 'course' AND course_key = $1 AND role = $2 AND user_id IN ({})",
             list_placeholders(3, chunk.len())

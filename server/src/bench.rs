@@ -1,0 +1,324 @@
+//! `registrar bench`: the performance targets of the Membership tab, measured on a scratch database
+//! of each engine (never the configured one). Prints one table; the README keeps the numbers.
+//!
+//! - A batch of 10,000 entries (60% existing accounts, 30% unknown emails, 10% malformed), end to end:
+//!   the request through the Gate, then the background job to its last row. Compared, in the same
+//!   run, with bulk-inserting the same rows (enrollments, invitations, audit) in plain multi-row SQL.
+//! - One page of a 100,000-enrollment course's list with a search term (server time, median of 30).
+//! - The process's peak resident memory.
+
+use crate::backend::{AuthPolicy, ServerBackend};
+use crate::store::{self, courses, now_ms, values_placeholders, Db};
+use crate::worker::JobWorker;
+use app::gate::Gate;
+use app::model::{BatchAction, BatchRequest, RosterQuery, RosterStatus};
+use app::ports::{ClientMeta, RequestPrincipal};
+use registrar::authz::Principal;
+use registrar::ids::{CourseKey, UserId};
+use sqlx::AssertSqlSafe;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const ORG: &str = "BenchX";
+const BATCH_COURSE: &str = "course-v1:BenchX+BATCH+1";
+const BULK_COURSE: &str = "course-v1:BenchX+BULK+1";
+const ROSTER_COURSE: &str = "course-v1:BenchX+ROSTER+1";
+
+/// What one engine measured.
+pub struct Numbers {
+    pub engine: &'static str,
+    pub batch: Duration,
+    pub bulk: Duration,
+    pub roster_search: Duration,
+    pub roster_first_page: Duration,
+    pub peak_mb_after_batch: f64,
+}
+
+/// The process's peak resident memory so far, in MB (Linux; 0 elsewhere).
+#[must_use]
+pub fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|kb| kb.parse::<f64>().ok()))
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+/// Insert `n` accounts named `{prefix}{i}` in multi-row statements.
+async fn insert_users(db: &Db, prefix: &str, n: usize) -> Result<Vec<String>, String> {
+    let now = now_ms();
+    let ids: Vec<String> = (0..n).map(|_| store::new_id()).collect();
+    let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
+    for (chunk_no, chunk) in ids.chunks(500).enumerate() {
+        let sql = format!(
+            "INSERT INTO users (id, username, username_key, email, email_key, full_name, is_active, is_staff, \
+             is_superuser, date_joined) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 10)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (j, id) in chunk.iter().enumerate() {
+            let i = chunk_no * 500 + j;
+            let username = format!("{prefix}{i}");
+            let email = format!("{username}@example.org");
+            q = q
+                .bind(id)
+                .bind(username.clone())
+                .bind(username.clone())
+                .bind(email.clone())
+                .bind(email)
+                .bind(format!("Bench Person {i}"))
+                .bind(true)
+                .bind(false)
+                .bind(false)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(ids)
+}
+
+/// The 10,000-entry list: 6,000 existing accounts (half by username, half by email), 3,000 unknown
+/// addresses, 1,000 malformed entries, interleaved.
+fn batch_list() -> Vec<String> {
+    let mut out = Vec::with_capacity(10_000);
+    for i in 0..1_000 {
+        for k in 0..6 {
+            let n = i * 6 + k;
+            out.push(if n % 2 == 0 { format!("batchuser{n}") } else { format!("batchuser{n}@example.org") });
+        }
+        for k in 0..3 {
+            out.push(format!("newcomer{}@example.org", i * 3 + k));
+        }
+        out.push(format!("broken-{i}@"));
+    }
+    out
+}
+
+/// The same rows the batch writes (enrollments, invitations, audit rows, notices), inserted with plain
+/// multi-row SQL in one transaction.
+async fn bulk_insert_same_rows(db: &Db, user_ids: &[String]) -> Result<Duration, String> {
+    let now = now_ms();
+    let started = Instant::now();
+    let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
+    for chunk in user_ids.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO enrollments (user_id, course_key, mode, is_active, created_at) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id).bind(BULK_COURSE).bind("audit").bind(true).bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    let emails: Vec<String> = (0..3_000).map(|i| format!("newcomer{i}@example.org")).collect();
+    for chunk in emails.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO enrollment_invitations (email_key, email, course_key, auto_enroll, created_at) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for e in chunk {
+            q = q.bind(e).bind(e).bind(BULK_COURSE).bind(true).bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    let audit: Vec<String> = user_ids.iter().cloned().chain(emails).collect();
+    for chunk in audit.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO enrollment_audit (at, course_key, email, actor_label, transition) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for who in chunk {
+            q = q.bind(now).bind(BULK_COURSE).bind(who).bind("bench").bind("from unenrolled to enrolled");
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    // The batch also queues a notice per enrollment and invitation.
+    let body = "Hello,\n\nYou have been enrolled in Bench course. The course is now on your account.\n\n\
+                This message was sent by Registrar at the request of the course team.";
+    for chunk in audit.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO mail_outbox (id, to_addr, subject, body_text, state, attempts, created_at, next_try_at) \
+             VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 8)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for who in chunk {
+            q = q
+                .bind(store::new_id())
+                .bind(who)
+                .bind("You have been enrolled in Bench course")
+                .bind(body)
+                .bind("pending")
+                .bind(0_i64)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    Ok(started.elapsed())
+}
+
+async fn median_of<F, Fut>(runs: usize, mut f: F) -> Result<Duration, String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    f().await?; // warm the caches once
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let started = Instant::now();
+        f().await?;
+        times.push(started.elapsed());
+    }
+    times.sort();
+    Ok(times[runs / 2])
+}
+
+/// Measure one engine on a fresh scratch database at `url`.
+pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String> {
+    let db = Db::open(url).await.map_err(|e| format!("cannot open {url}: {e}"))?;
+    let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
+    courses::upsert_org(&mut *tx, ORG, "Bench Org").await.map_err(|e| e.to_string())?;
+    for key in [BATCH_COURSE, BULK_COURSE, ROSTER_COURSE] {
+        let spec = courses::CourseSpec {
+            key,
+            org: ORG,
+            display_name: "Bench course",
+            start_at: None,
+            end_at: None,
+            enrollment_start: None,
+            enrollment_end: None,
+        };
+        courses::upsert_course(&mut *tx, &spec).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    let batch_users = insert_users(&db, "batchuser", 6_000).await?;
+    let staff_id = insert_users(&db, "benchstaff", 1).await?.remove(0);
+
+    let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+    let principal = Principal {
+        user_id: UserId(staff_id),
+        username: "benchstaff0".into(),
+        is_active: true,
+        is_staff: true,
+        is_superuser: false,
+        grants: Vec::new(),
+    };
+    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let gate = Gate::new(
+        shared,
+        RequestPrincipal { principal: Some(principal), session_id: None },
+        ClientMeta::default(),
+    );
+    let course = CourseKey::parse(BATCH_COURSE).map_err(|e| e.message)?;
+    let enroller = gate.course_enroller(&course).map_err(|e| e.to_string())?;
+    let request = BatchRequest {
+        identifiers: batch_list().join("\n"),
+        action: BatchAction::Enroll,
+        auto_enroll: true,
+        notify: true,
+        reason: "bench".into(),
+    };
+    let worker = JobWorker::new(backend);
+    let started = Instant::now();
+    let queued = gate.backend().enroll_batch(&enroller, request).await.map_err(|e| e.message)?;
+    worker.drain().await.map_err(|e| e.to_string())?;
+    let batch = started.elapsed();
+    let report = gate.backend().batch_report(&enroller, &queued.id).await.map_err(|e| e.message)?;
+    if report.rows.len() != 10_000 || report.progress.is_some() {
+        return Err(format!("the batch did not finish: {} rows", report.rows.len()));
+    }
+    let peak_mb_after_batch = peak_rss_mb();
+    let bulk = bulk_insert_same_rows(&db, &batch_users).await?;
+
+    // A course with 100,000 enrollments.
+    let roster_users = insert_users(&db, "rosteruser", 100_000).await?;
+    let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
+    let now = now_ms();
+    for chunk in roster_users.chunks(500) {
+        let sql = format!(
+            "INSERT INTO enrollments (user_id, course_key, mode, is_active, created_at) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id).bind(ROSTER_COURSE).bind("audit").bind(true).bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())?;
+    // Fresh statistics, as a database that has been running a while has them.
+    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(|e| e.to_string())?;
+    let roster_course = CourseKey::parse(ROSTER_COURSE).map_err(|e| e.message)?;
+    let roster_enroller = gate.course_enroller(&roster_course).map_err(|e| e.to_string())?;
+    let page = |search: &'static str| {
+        let query =
+            RosterQuery { search: search.into(), mode: String::new(), status: RosterStatus::All, page: 1 };
+        let backend = gate.backend();
+        let enroller = &roster_enroller;
+        async move {
+            let page = backend.roster(enroller, query).await.map_err(|e| e.message)?;
+            if page.items.is_empty() {
+                return Err("the search found nobody".to_owned());
+            }
+            Ok(())
+        }
+    };
+    let roster_search = median_of(30, || page("rosteruser4242")).await?;
+    let roster_first_page = median_of(10, || page("")).await?;
+    db.pool.close().await;
+    Ok(Numbers { engine, batch, bulk, roster_search, roster_first_page, peak_mb_after_batch })
+}
+
+/// Run every engine: SQLite in a scratch file, and PostgreSQL in a scratch database created through
+/// `postgres_admin_url` (dropped afterwards) when one is given.
+pub async fn run(postgres_admin_url: Option<&str>) -> Result<Vec<Numbers>, String> {
+    let dir = std::env::temp_dir().join(format!("registrar-bench-{}", store::new_id()));
+    let file = dir.join("bench.db");
+    let sqlite = measure("SQLite", &format!("sqlite://{}", file.display())).await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let mut out = vec![sqlite?];
+    if let Some(admin_url) = postgres_admin_url {
+        sqlx::any::install_default_drivers();
+        let name = format!("registrar_bench_{}", store::new_id().replace('-', ""));
+        let admin =
+            sqlx::AnyPool::connect(admin_url).await.map_err(|e| format!("cannot reach PostgreSQL: {e}"))?;
+        sqlx::query(AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await
+            .map_err(|e| e.to_string())?;
+        let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
+        let measured = measure("PostgreSQL", &format!("{base}/{name}")).await;
+        let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+            .execute(&admin)
+            .await;
+        out.push(measured?);
+    }
+    Ok(out)
+}
+
+/// Print the numbers as the README's table.
+pub fn print(numbers: &[Numbers]) {
+    println!("| engine | 10k batch end to end | same rows, plain bulk insert | ratio | roster page, search (median) | roster first page, no search | peak RSS after batch |");
+    println!("|---|---|---|---|---|---|---|");
+    for n in numbers {
+        println!(
+            "| {} | {:.0} ms | {:.0} ms | {:.1}× | {:.1} ms | {:.1} ms | {:.0} MB |",
+            n.engine,
+            n.batch.as_secs_f64() * 1000.0,
+            n.bulk.as_secs_f64() * 1000.0,
+            n.batch.as_secs_f64() / n.bulk.as_secs_f64().max(1e-9),
+            n.roster_search.as_secs_f64() * 1000.0,
+            n.roster_first_page.as_secs_f64() * 1000.0,
+            n.peak_mb_after_batch,
+        );
+    }
+}

@@ -81,6 +81,28 @@ async fn insert_users(db: &Db, prefix: &str, n: usize) -> Result<Vec<String>, St
     Ok(ids)
 }
 
+/// Enroll every one of `user_ids` in `course` with plain multi-row inserts.
+async fn enroll_all(
+    db: &Db,
+    tx: &mut sqlx::AnyConnection,
+    course: &str,
+    user_ids: &[String],
+) -> Result<(), String> {
+    let now = now_ms();
+    for chunk in user_ids.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO enrollments (user_id, course_key, mode, is_active, created_at) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id).bind(course).bind("audit").bind(true).bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 /// The 10,000-entry list: 6,000 existing accounts (half by username, half by email), 3,000 unknown
 /// addresses, 1,000 malformed entries, interleaved.
 fn batch_list() -> Vec<String> {
@@ -104,17 +126,7 @@ async fn bulk_insert_same_rows(db: &Db, user_ids: &[String]) -> Result<Duration,
     let now = now_ms();
     let started = Instant::now();
     let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
-    for chunk in user_ids.chunks(store::ROWS_PER_STATEMENT) {
-        let sql = format!(
-            "INSERT INTO enrollments (user_id, course_key, mode, is_active, created_at) VALUES {}",
-            values_placeholders(db.dialect, chunk.len(), 5)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(id).bind(BULK_COURSE).bind("audit").bind(true).bind(now);
-        }
-        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
-    }
+    enroll_all(db, &mut tx, BULK_COURSE, user_ids).await?;
     let emails: Vec<String> = (0..3_000).map(|i| format!("newcomer{i}@example.org")).collect();
     for chunk in emails.chunks(store::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -242,18 +254,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
     // A course with 100,000 enrollments.
     let roster_users = insert_users(&db, "rosteruser", 100_000).await?;
     let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
-    let now = now_ms();
-    for chunk in roster_users.chunks(500) {
-        let sql = format!(
-            "INSERT INTO enrollments (user_id, course_key, mode, is_active, created_at) VALUES {}",
-            values_placeholders(db.dialect, chunk.len(), 5)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for id in chunk {
-            q = q.bind(id).bind(ROSTER_COURSE).bind("audit").bind(true).bind(now);
-        }
-        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
-    }
+    enroll_all(&db, &mut tx, ROSTER_COURSE, &roster_users).await?;
     tx.commit().await.map_err(|e| e.to_string())?;
     // Fresh statistics, as a database that has been running a while has them.
     sqlx::query("ANALYZE").execute(&db.pool).await.map_err(|e| e.to_string())?;

@@ -26,6 +26,9 @@ const ACTIONS: [&str; 11] = [
 const STAFF_ACTIONS: [&str; 5] =
     ["open dashboard", "enroll", "list enrollments", "download enrollments", "upload list"];
 
+/// Who (for messages), their sign-in (none = anonymous), and the actions they may take.
+type Case = (&'static str, Option<(&'static str, &'static str)>, Vec<&'static str>);
+
 async fn attempt(app: &TestApp, action: &str, cookie: Option<&str>, n: usize) -> Reply {
     let target = format!("learner{:02}", 30 + n);
     let form = |extra: &[(&'static str, &str)]| {
@@ -85,7 +88,7 @@ async fn every_action_for_every_role(engine: Engine) {
     server::store::roles::grant(&app.db.db.pool, &orgadmin.id, &demo_x, None).await.unwrap();
 
     let everything: Vec<&str> = ACTIONS.to_vec();
-    let cases: Vec<(&str, Option<(&str, &str)>, Vec<&str>)> = vec![
+    let cases: Vec<Case> = vec![
         ("anonymous", None, vec![]),
         ("learner", Some(("learner", "registrar-learner")), vec![]),
         ("beta tester", Some(("beta", "registrar-learner")), vec![]),

@@ -48,16 +48,16 @@ test("an Admin adds a Staff member, cannot drop their own Admin role, and remove
   await team.getByLabel("Username or email").fill(member);
   await team.getByLabel("Role").selectOption("staff");
   await team.getByRole("button", { name: "Add", exact: true }).click();
-  const table = page.getByTestId("team-table");
+  const table = team.getByTestId("team-table");
   await expect(table.getByRole("row", { name: new RegExp(member) })).toContainText("Staff");
   await expect(table.getByRole("row", { name: new RegExp(member) })).toContainText("by instructor");
 
-  await page.getByRole("button", { name: "Remove instructor as Admin" }).click();
-  await expect(page.getByRole("alert")).toContainText("You cannot remove your own Admin role");
+  await team.getByRole("button", { name: "Remove instructor as Admin" }).click();
+  await expect(team.getByRole("alert")).toContainText("You cannot remove your own Admin role");
   await expect(table.getByRole("row", { name: /Irene Instructor/ })).toBeVisible();
 
-  await page.getByRole("button", { name: `Remove ${member} as Staff` }).click();
-  await expect(page.getByTestId("team-table").getByRole("row", { name: new RegExp(member) })).toHaveCount(0);
+  await team.getByRole("button", { name: `Remove ${member} as Staff` }).click();
+  await expect(table.getByRole("row", { name: new RegExp(member) })).toHaveCount(0);
   await page.screenshot({ path: `test-results/team-${info.project.name}.png`, fullPage: true });
 });
 
@@ -84,7 +84,7 @@ test("an Admin adds beta testers and sees unknown accounts reported", async ({ p
   await expect(page.getByTestId("batch-report")).toContainText("Adding beta testers of 2 entries");
   await expect(page.getByTestId("group-BetaAdded")).toContainText(tester);
   await expect(page.getByTestId("group-Invalid")).toContainText("beta testers need an account");
-  await expect(page.getByTestId("team-table").getByRole("row", { name: new RegExp(tester) })).toContainText("Beta Tester");
+  await expect(page.getByTestId("course-team").getByTestId("team-table").getByRole("row", { name: new RegExp(tester) })).toContainText("Beta Tester");
 });
 
 test("Admins and Discussion Admins manage discussion roles", async ({ page }, info) => {
@@ -161,12 +161,12 @@ test("a CSV file of emails enrolls and invites", async ({ page }, info) => {
     mimeType: "text/csv",
     buffer: Buffer.from(`email,name\n${invitee},New Person\nlearner09@example.org,Known\n`),
   });
-  await page.getByRole("button", { name: "Enroll from file" }).click();
+  await page.getByRole("button", { name: "Enroll from file", exact: true }).click();
   await expect(page.getByTestId("group-Invited")).toContainText(invitee);
   await expect(page.getByTestId("batch-report")).toContainText("Enrollment of 2 entries");
   // A file that is not text is refused with the reason, back on the form.
   await page.getByText("Or upload a CSV file").click();
   await page.getByLabel("CSV file").setInputFiles({ name: "x.csv", mimeType: "text/csv", buffer: Buffer.from([0xff, 0xfe, 0x00]) });
-  await page.getByRole("button", { name: "Enroll from file" }).click();
+  await page.getByRole("button", { name: "Enroll from file", exact: true }).click();
   await expect(page.getByTestId("upload-error")).toContainText("not UTF-8");
 });

@@ -134,9 +134,17 @@ impl ServerBackend {
 
     /// The course, or `NOT_FOUND` naming it.
     async fn existing_course(&self, key: &str) -> Result<courses::CourseRow, DomainError> {
-        courses::get(&self.db, key).await.map_err(internal)?.ok_or_else(|| {
-            DomainError::with_message(ErrorCode::NotFound, format!("There is no course {key}."))
-        })
+        courses::get(&self.db, key).await.map_err(internal)?.ok_or_else(|| no_course(key))
+    }
+
+    /// `NOT_FOUND` naming the course unless it exists; cheaper than [`Self::existing_course`], which
+    /// also counts the course's enrollments.
+    async fn ensure_course(&self, key: &str) -> Result<(), DomainError> {
+        if courses::exists(&self.db, key).await.map_err(internal)? {
+            Ok(())
+        } else {
+            Err(no_course(key))
+        }
     }
 
     /// Queue enrollment notices `(to, user id, notice)` for a course inside the caller's transaction.
@@ -199,7 +207,7 @@ impl ServerBackend {
         role: Role,
     ) -> Result<(), DomainError> {
         let course = course_key.to_string();
-        self.existing_course(&course).await?;
+        self.ensure_course(&course).await?;
         let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?.ok_or_else(|| {
             DomainError::with_message(
                 ErrorCode::UserNotFound,
@@ -946,7 +954,7 @@ impl Backend for ServerBackend {
         query: RosterQuery,
     ) -> Result<Page<RosterRow>, DomainError> {
         let course = enroller.course().to_string();
-        self.existing_course(&course).await?;
+        self.ensure_course(&course).await?;
         let per_page = ROSTER_PAGE;
         let page = query.page.max(1);
         let offset = i64::from(page - 1) * i64::from(per_page);
@@ -963,7 +971,7 @@ impl Backend for ServerBackend {
         query: RosterQuery,
     ) -> Result<Vec<RosterRow>, DomainError> {
         let course = enroller.course().to_string();
-        self.existing_course(&course).await?;
+        self.ensure_course(&course).await?;
         let rows =
             enrollments::list_all(&self.db, &course, &roster_filter(&query)).await.map_err(internal)?;
         Ok(rows.into_iter().map(roster_row).collect())
@@ -1220,6 +1228,10 @@ pub struct EnrollJob {
     /// The entries, for a background job (empty for batches that ran within their request).
     #[serde(default)]
     pub identifiers: Vec<String>,
+}
+
+fn no_course(key: &str) -> DomainError {
+    DomainError::with_message(ErrorCode::NotFound, format!("There is no course {key}."))
 }
 
 /// Rows per page of a course's enrollment list.

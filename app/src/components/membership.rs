@@ -157,10 +157,10 @@ fn UploadForm(course: String) -> impl IntoView {
                 <label for="field-upload-file" class="sr-only">"CSV file"</label>
                 <input id="field-upload-file" type="file" name="file" accept=".csv,text/csv" required class="block w-full text-sm" />
                 <div class="flex flex-wrap gap-x-6 gap-y-2">
-                    <label class="flex items-center gap-2"><input type="checkbox" name="auto_enroll" />"Auto enroll"</label>
-                    <label class="flex items-center gap-2"><input type="checkbox" name="notify" checked />"Notify by email"</label>
+                    <label class="flex items-center gap-2"><input type="checkbox" name="auto_enroll" />"Enroll newcomers once they register"</label>
+                    <label class="flex items-center gap-2"><input type="checkbox" name="notify" checked />"Email the people in the file"</label>
                 </div>
-                <label for="field-upload-reason" class="block font-medium text-slate-700">"Reason (optional)"</label>
+                <label for="field-upload-reason" class="block font-medium text-slate-700">"Why (optional)"</label>
                 <input id="field-upload-reason" name="reason" type="text" class="input" />
                 <div class="flex gap-3">
                     <button type="submit" name="action" value="enroll" class="btn-primary">"Enroll from file"</button>

@@ -73,6 +73,15 @@ pub async fn upsert_course<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// One course.
+/// Whether the course exists (without counting its enrollments, unlike [`get`]).
+pub async fn exists(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
+    let found: Option<String> = sqlx::query_scalar("SELECT key FROM courses WHERE key = $1")
+        .bind(key)
+        .fetch_optional(&db.pool)
+        .await?;
+    Ok(found.is_some())
+}
+
 pub async fn get(db: &Db, key: &str) -> Result<Option<CourseRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!("SELECT {COURSE_COLUMNS} FROM courses c WHERE c.key = $2")))
         .bind(true)

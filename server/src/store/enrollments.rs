@@ -256,8 +256,15 @@ pub struct ListRow {
     pub total: i64,
 }
 
-/// The SQL of the filtered list (without ordering or limits) and the values it binds, in order.
-fn list_query(db: &Db, course: &str, filter: &ListFilter<'_>) -> (String, Vec<String>) {
+/// The filtered list as SQL: one `SELECT` per kind of row (enrollments, unused invitations) producing
+/// the list's columns and a `sort_key`, a query counting the rows, and the values both bind, in order.
+struct ListQuery {
+    arms: Vec<String>,
+    count: String,
+    binds: Vec<String>,
+}
+
+fn list_query(db: &Db, course: &str, filter: &ListFilter<'_>) -> ListQuery {
     let mut binds = vec![course.to_owned()];
     let param = |value: String, binds: &mut Vec<String>| {
         binds.push(value);
@@ -266,17 +273,12 @@ fn list_query(db: &Db, course: &str, filter: &ListFilter<'_>) -> (String, Vec<St
     let search = filter.search.trim();
     let (lo, hi) = super::prefix_bounds(search);
     let (lo, hi) = if search.is_empty() { (0, 0) } else { (param(lo, &mut binds), param(hi, &mut binds)) };
-    let mut parts = Vec::new();
+    let (mut arms, mut counts) = (Vec::new(), Vec::new());
     if filter.status != RosterStatus::Invited {
-        let mut sql = String::from(
-            "SELECT u.username AS username, u.full_name AS full_name, u.email AS email, e.mode AS mode, \
-             CASE WHEN e.is_active = TRUE THEN 'active' ELSE 'inactive' END AS status, \
-             CAST(0 AS BIGINT) AS auto_enroll, e.created_at AS since, u.username_key AS sort_key \
-             FROM enrollments e JOIN users u ON u.id = e.user_id WHERE e.course_key = $1",
-        );
+        let mut cond = String::from("e.course_key = $1");
         if !search.is_empty() {
             let d = db.dialect;
-            sql.push_str(&format!(
+            cond.push_str(&format!(
                 " AND e.user_id IN (SELECT id FROM users WHERE {} UNION SELECT id FROM users WHERE {} \
                  UNION SELECT id FROM users WHERE {})",
                 d.starts_with("username_key", lo, hi),
@@ -285,45 +287,51 @@ fn list_query(db: &Db, course: &str, filter: &ListFilter<'_>) -> (String, Vec<St
             ));
         }
         match filter.status {
-            RosterStatus::Active => sql.push_str(" AND e.is_active = TRUE"),
-            RosterStatus::Inactive => sql.push_str(" AND e.is_active = FALSE"),
+            RosterStatus::Active => cond.push_str(" AND e.is_active = TRUE"),
+            RosterStatus::Inactive => cond.push_str(" AND e.is_active = FALSE"),
             RosterStatus::All | RosterStatus::Invited => {}
         }
         if !filter.mode.trim().is_empty() {
             let n = param(filter.mode.trim().to_owned(), &mut binds);
-            sql.push_str(&format!(" AND e.mode = ${n}"));
+            cond.push_str(&format!(" AND e.mode = ${n}"));
         }
-        parts.push(sql);
+        // Without a search, walk the accounts in username order and stop after a page (SQLite keeps
+        // the CROSS JOIN's order); a search starts from the few accounts it matched.
+        let from = if search.is_empty() {
+            "users u CROSS JOIN enrollments e WHERE e.user_id = u.id AND"
+        } else {
+            "enrollments e JOIN users u ON u.id = e.user_id WHERE"
+        };
+        arms.push(format!(
+            "SELECT u.username AS username, u.full_name AS full_name, u.email AS email, e.mode AS mode, \
+             CASE WHEN e.is_active = TRUE THEN 'active' ELSE 'inactive' END AS status, \
+             CAST(0 AS BIGINT) AS auto_enroll, e.created_at AS since, u.username_key AS sort_key \
+             FROM {from} {cond}"
+        ));
+        counts.push(format!("(SELECT COUNT(*) FROM enrollments e WHERE {cond})"));
     }
     if matches!(filter.status, RosterStatus::All | RosterStatus::Invited) && filter.mode.trim().is_empty() {
-        let mut sql = String::from(
-            "SELECT CAST(NULL AS TEXT) AS username, CAST(NULL AS TEXT) AS full_name, i.email AS email, \
-             CAST(NULL AS TEXT) AS mode, 'invited' AS status, \
-             CAST(CASE WHEN i.auto_enroll = TRUE THEN 1 ELSE 0 END AS BIGINT) AS auto_enroll, \
-             i.created_at AS since, i.email_key AS sort_key \
-             FROM enrollment_invitations i WHERE i.course_key = $1 AND NOT EXISTS (SELECT 1 FROM enrollments e2 \
+        let mut cond = String::from(
+            "i.course_key = $1 AND NOT EXISTS (SELECT 1 FROM enrollments e2 \
              WHERE e2.course_key = i.course_key AND e2.user_id = i.user_id AND e2.is_active = TRUE)",
         );
         if !search.is_empty() {
-            sql.push_str(&format!(" AND {}", db.dialect.starts_with("i.email_key", lo, hi)));
+            cond.push_str(&format!(" AND {}", db.dialect.starts_with("i.email_key", lo, hi)));
         }
-        parts.push(sql);
+        arms.push(format!(
+            "SELECT CAST(NULL AS TEXT) AS username, CAST(NULL AS TEXT) AS full_name, i.email AS email, \
+             CAST(NULL AS TEXT) AS mode, 'invited' AS status, \
+             CAST(CASE WHEN i.auto_enroll = TRUE THEN 1 ELSE 0 END AS BIGINT) AS auto_enroll, \
+             i.created_at AS since, i.email_key AS sort_key FROM enrollment_invitations i WHERE {cond}"
+        ));
+        counts.push(format!("(SELECT COUNT(*) FROM enrollment_invitations i WHERE {cond})"));
     }
-    if parts.is_empty() {
-        // A mode filter with only invitations asked for: nothing can match.
-        parts.push(
-            "SELECT CAST(NULL AS TEXT) AS username, CAST(NULL AS TEXT) AS full_name, '' AS email, \
-             CAST(NULL AS TEXT) AS mode, '' AS status, CAST(0 AS BIGINT) AS auto_enroll, \
-             CAST(0 AS BIGINT) AS since, '' AS sort_key WHERE 1 = 0"
-                .to_owned(),
-        );
-    }
-    (parts.join(" UNION ALL "), binds)
+    ListQuery { arms, count: format!("SELECT {}", counts.join(" + ")), binds }
 }
 
 /// One page of a course's enrollment list, ordered by username (invitations by email), with the
 /// number of rows the filter matches. A search matches few rows: they are counted in the same pass
-/// (`COUNT(*) OVER ()`); a whole course is counted from its index instead.
+/// (`COUNT(*) OVER ()`); a whole course is counted from the enrollments index instead.
 pub async fn list(
     db: &Db,
     course: &str,
@@ -331,16 +339,19 @@ pub async fn list(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
-    let (sql, binds) = list_query(db, course, filter);
+    let query = list_query(db, course, filter);
+    if query.arms.is_empty() {
+        // A mode filter with only invitations asked for: nothing can match.
+        return Ok((Vec::new(), 0));
+    }
     let searching = !filter.search.trim().is_empty();
-    let rows = list_rows(db, &sql, &binds, Some((limit, offset)), searching).await?;
+    let rows = list_rows(db, &query, Some((limit, offset)), searching).await?;
     let total = match rows.first() {
         Some(first) if searching => first.total,
-        None if offset == 0 => 0,
+        None if searching && offset == 0 => 0,
         _ => {
-            let mut count =
-                sqlx::query_scalar::<_, i64>(AssertSqlSafe(format!("SELECT COUNT(*) FROM ({sql}) t")));
-            for b in &binds {
+            let mut count = sqlx::query_scalar::<_, i64>(AssertSqlSafe(query.count.clone()));
+            for b in &query.binds {
                 count = count.bind(b);
             }
             count.fetch_one(&db.pool).await?
@@ -351,26 +362,40 @@ pub async fn list(
 
 /// Every row the filter matches, in list order (for the CSV export).
 pub async fn list_all(db: &Db, course: &str, filter: &ListFilter<'_>) -> Result<Vec<ListRow>, sqlx::Error> {
-    let (sql, binds) = list_query(db, course, filter);
-    list_rows(db, &sql, &binds, None, false).await
+    let query = list_query(db, course, filter);
+    if query.arms.is_empty() {
+        return Ok(Vec::new());
+    }
+    list_rows(db, &query, None, false).await
 }
 
 async fn list_rows(
     db: &Db,
-    sql: &str,
-    binds: &[String],
+    query: &ListQuery,
     page: Option<(i64, i64)>,
     with_total: bool,
 ) -> Result<Vec<ListRow>, sqlx::Error> {
+    // Each kind of row is ordered and cut to the end of the page on its own, so a whole-course page
+    // reads a page's worth of rows rather than sorting the course.
+    let arms: Vec<String> = match page {
+        Some((limit, offset)) if !with_total => query
+            .arms
+            .iter()
+            .enumerate()
+            .map(|(i, arm)| format!("SELECT * FROM ({arm} ORDER BY sort_key LIMIT {}) a{i}", limit + offset))
+            .collect(),
+        _ => query.arms.clone(),
+    };
     let total = if with_total { ", COUNT(*) OVER () AS total" } else { "" };
     let mut sql = format!(
-        "SELECT username, full_name, email, mode, status, auto_enroll, since{total} FROM ({sql}) t ORDER BY sort_key"
+        "SELECT username, full_name, email, mode, status, auto_enroll, since{total} FROM ({}) t ORDER BY sort_key",
+        arms.join(" UNION ALL ")
     );
     if let Some((limit, offset)) = page {
         sql.push_str(&format!(" LIMIT {limit} OFFSET {offset}"));
     }
     let mut q = sqlx::query_as::<_, ListRow>(AssertSqlSafe(sql));
-    for b in binds {
+    for b in &query.binds {
         q = q.bind(b);
     }
     q.fetch_all(&db.pool).await

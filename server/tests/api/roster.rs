@@ -79,6 +79,8 @@ async fn staff_search_filter_page_and_download_the_roster(engine: Engine) {
         count(&app, "SELECT COUNT(*) FROM enrollments WHERE course_key = $1 AND mode = 'verified'").await;
     assert_eq!(verified["total"].as_i64().unwrap(), verified_total);
     assert!(field(&verified, "mode").iter().all(|m| m == "verified"));
+    let invited_with_mode = page(&app, &ta, &[("status", "invited"), ("mode", "verified")]).await;
+    assert_eq!(invited_with_mode["total"], 0, "invitations have no mode");
     app.post_form(
         "/api/membership/enroll_batch",
         &[("course", CS101), ("identifiers", "learner30"), ("action", "unenroll")],

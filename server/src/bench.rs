@@ -34,7 +34,7 @@ pub struct Numbers {
     pub peak_mb_after_batch: f64,
 }
 
-/// The process's peak resident memory so far, in MB (Linux; 0 elsewhere).
+/// The process's peak resident memory since the last reset, in MB (Linux; 0 elsewhere).
 #[must_use]
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -196,6 +196,8 @@ where
 
 /// Measure one engine on a fresh scratch database at `url`.
 pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String> {
+    // Start this engine's peak-memory reading afresh (Linux: "5" resets the high-water mark).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
     let db = Db::open(url).await.map_err(|e| format!("cannot open {url}: {e}"))?;
     let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
     courses::upsert_org(&mut *tx, ORG, "Bench Org").await.map_err(|e| e.to_string())?;

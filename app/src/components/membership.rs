@@ -47,7 +47,6 @@ pub fn MembershipTab(course: String, access: MembershipAccess) -> impl IntoView 
         .collect();
     view! {
         {access.enroll.then(|| view! { <BatchEnrollment course=course.clone() /> }.into_any())}
-        {access.enroll.then(|| view! { <crate::components::roster::Roster course=course.clone() /> }.into_any())}
         {access.manage_team.then(|| view! {
             <BetaTesters course=course.clone() />
             <RoleSection course=course.clone() kind=RoleKind::Team roles=registrar::team::TEAM_ROLES.to_vec() />
@@ -55,6 +54,7 @@ pub fn MembershipTab(course: String, access: MembershipAccess) -> impl IntoView 
         {access.manage_discussions.then(|| view! {
             <RoleSection course=course.clone() kind=RoleKind::Discussion roles=discussion_roles />
         }.into_any())}
+        {access.enroll.then(|| view! { <crate::components::roster::Roster course=course.clone() /> }.into_any())}
         {(!access.manage_team && access.enroll).then(|| view! {
             <p class="card mt-6 text-sm text-slate-600" data-testid="staff-cannot-manage">
                 "Staff cannot change the course team. A course Admin can give you the Admin role to add Staff or Beta Testers, or the Discussion Admin role to add discussion moderators and TAs."

@@ -23,7 +23,7 @@ cargo check -p registrar --target wasm32-unknown-unknown
 
 step "unit and integration tests (SQLite and PostgreSQL)"
 # Not --workspace: that would also switch on the frontend's hydrate feature for the server build.
-cargo test -p registrar -p app -p server 2>&1 | tee "$logs/cargo-test.log"
+timeout 1800 cargo test -p registrar -p app -p server 2>&1 | tee "$logs/cargo-test.log"
 
 step "browser tests (Chromium, JavaScript off and on)"
 cargo leptos build

@@ -22,12 +22,24 @@ pub enum Engine {
 macro_rules! on_both_engines {
     ($($name:ident),* $(,)?) => {
         mod sqlite {
-            $( #[tokio::test] async fn $name() { super::$name($crate::common::Engine::Sqlite).await } )*
+            $( #[tokio::test] async fn $name() {
+                $crate::common::within_limit(super::$name($crate::common::Engine::Sqlite)).await
+            } )*
         }
         mod postgres {
-            $( #[tokio::test] async fn $name() { super::$name($crate::common::Engine::Postgres).await } )*
+            $( #[tokio::test] async fn $name() {
+                $crate::common::within_limit(super::$name($crate::common::Engine::Postgres)).await
+            } )*
         }
     };
+}
+
+/// Run a test body, failing it (instead of hanging the whole run) if it has not finished in three
+/// minutes; every test here takes seconds.
+pub async fn within_limit(test: impl std::future::Future<Output = ()>) {
+    tokio::time::timeout(std::time::Duration::from_secs(180), test)
+        .await
+        .expect("the test did not finish within three minutes");
 }
 
 /// A database of its own for one test: a temporary SQLite file, or a new PostgreSQL database.

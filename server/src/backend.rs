@@ -427,7 +427,7 @@ impl ServerBackend {
     }
 
     /// Run a claimed background enrollment batch to its end, one slice per transaction. Each slice's
-    /// writes commit together with the job's checkpoint (progress and the rows so far), so a retry
+    /// writes commit together with the job's checkpoint (progress and that slice's rows), so a retry
     /// after a crash resumes after the last committed slice and never applies a slice twice. The last
     /// step stores the report and mails the requester, in one transaction. Returns `false` when the
     /// job stopped being this worker's (its lease ran out and another worker took it).
@@ -436,16 +436,11 @@ impl ServerBackend {
         let unenroll = asked.action == BatchAction::Unenroll;
         let course = self.existing_course(&asked.course).await?;
         let parsed = parse_identifiers(&asked.identifiers.join("\n"));
-        // The rows of slices committed before a restart, one JSON row per line.
-        let mut rows: Vec<BatchRow> = match (job.progress_done, job.result.as_deref()) {
-            (done, Some(partial)) if done > 0 => partial
-                .lines()
-                .filter(|l| !l.is_empty())
-                .map(serde_json::from_str)
-                .collect::<Result<_, _>>()
-                .map_err(internal)?,
-            _ => Vec::new(),
-        };
+        // The rows of slices committed before a restart.
+        let mut rows: Vec<BatchRow> = Vec::new();
+        for kept in store::jobs::slices(&self.db, &job.id).await.map_err(internal)? {
+            rows.extend(serde_json::from_str::<Vec<BatchRow>>(&kept).map_err(internal)?);
+        }
         let actor = enrollments::Actor { id: Some(&asked.actor_id), label: &asked.actor_label };
         while rows.len() < parsed.len() {
             let end = (rows.len() + JOB_SLICE).min(parsed.len());
@@ -453,19 +448,16 @@ impl ServerBackend {
             let slice = self
                 .enroll_slice(&mut tx, &course, actor, &asked, unenroll, &parsed[rows.len()..end])
                 .await?;
-            let mut lines = String::new();
-            for row in &slice {
-                lines.push_str(&serde_json::to_string(row).map_err(internal)?);
-                lines.push('\n');
-            }
+            let kept = serde_json::to_string(&slice).map_err(internal)?;
             rows.extend(slice);
             let done = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-            if !store::jobs::progress(&mut *tx, &job.id, worker, done, Some(&lines), JOB_LEASE_MS)
+            if !store::jobs::progress(&mut *tx, &job.id, worker, done, JOB_LEASE_MS)
                 .await
                 .map_err(internal)?
             {
                 return Ok(false);
             }
+            store::jobs::keep_slice(&mut tx, &job.id, done, &kept).await.map_err(internal)?;
             tx.commit().await.map_err(internal)?;
         }
         let report = BatchReport {
@@ -480,6 +472,7 @@ impl ServerBackend {
         if !store::jobs::complete(&mut *tx, &job.id, worker, &result).await.map_err(internal)? {
             return Ok(false);
         }
+        store::jobs::drop_slices(&mut tx, &job.id).await.map_err(internal)?;
         if let Some(requester) = users::get(&self.db, &asked.actor_id).await.map_err(internal)? {
             let counts: Vec<(&str, usize)> = Category::ALL
                 .iter()

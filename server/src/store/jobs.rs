@@ -3,7 +3,7 @@
 //! goes, for pages to follow; the result (JSON) stays for reports.
 
 use super::{new_id, now_ms, Db, Dialect};
-use sqlx::{Any, AssertSqlSafe, Executor, FromRow};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, FromRow};
 
 /// A job as stored.
 #[derive(Debug, Clone, FromRow)]
@@ -104,20 +104,17 @@ pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow
     .await
 }
 
-/// Record progress (and, when given, text appended to the partial result a retry resumes from) and
-/// extend the lease; `false` when the job is no longer this worker's. Inside the transaction that did
-/// the work, the work and its checkpoint commit together.
+/// Record progress and extend the lease; `false` when the job is no longer this worker's.
 pub async fn progress<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     worker: &str,
     done: i64,
-    append: Option<&str>,
     lease_ms: i64,
 ) -> Result<bool, sqlx::Error> {
     let now = now_ms();
     let updated = sqlx::query(
-        "UPDATE jobs SET progress_done = $3, lease_until = $4, updated_at = $5, result = CASE WHEN $6 IS NULL THEN result ELSE COALESCE(result, '') || $6 END \
+        "UPDATE jobs SET progress_done = $3, lease_until = $4, updated_at = $5 \
          WHERE id = $1 AND leased_by = $2 AND state = 'running'",
     )
     .bind(id)
@@ -125,10 +122,35 @@ pub async fn progress<'e, E: Executor<'e, Database = Any>>(
     .bind(done)
     .bind(now + lease_ms)
     .bind(now)
-    .bind(append)
     .execute(ex)
     .await?;
     Ok(updated.rows_affected() == 1)
+}
+
+/// Keep one slice's results (a JSON array) for a retry to resume from; inside the transaction that
+/// did the slice's work, so the work and its results commit together.
+pub async fn keep_slice(conn: &mut AnyConnection, id: &str, seq: i64, rows: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO job_slices (job_id, seq, rows) VALUES ($1, $2, $3)")
+        .bind(id)
+        .bind(seq)
+        .bind(rows)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// The kept slices of a job, in order.
+pub async fn slices(db: &Db, id: &str) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT rows FROM job_slices WHERE job_id = $1 ORDER BY seq")
+        .bind(id)
+        .fetch_all(&db.pool)
+        .await
+}
+
+/// Forget a finished job's slices (its result holds them all now).
+pub async fn drop_slices(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM job_slices WHERE job_id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Finish a job with its result; `false` when the job is no longer this worker's.

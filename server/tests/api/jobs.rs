@@ -17,9 +17,9 @@ async fn a_job_is_claimed_once_and_reports_progress(engine: Engine) {
     assert_eq!((job.id.as_str(), job.state.as_str(), job.attempts), (id.as_str(), "running", 1));
     assert_eq!(job.payload, r#"{"n":10}"#);
     assert!(jobs::claim(&db.db, "worker-b", 60_000).await.unwrap().is_none(), "no second claim while leased");
-    assert!(jobs::progress(&db.db.pool, &id, "worker-a", 4, None, 60_000).await.unwrap());
+    assert!(jobs::progress(&db.db.pool, &id, "worker-a", 4, 60_000).await.unwrap());
     assert!(
-        !jobs::progress(&db.db.pool, &id, "worker-b", 9, None, 60_000).await.unwrap(),
+        !jobs::progress(&db.db.pool, &id, "worker-b", 9, 60_000).await.unwrap(),
         "only the holder writes"
     );
     let seen = jobs::get(&db.db, &id).await.unwrap().unwrap();

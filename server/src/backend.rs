@@ -1204,7 +1204,7 @@ impl Backend for ServerBackend {
 }
 
 /// Entries per transaction in a background batch (and per step of its progress bar).
-const JOB_SLICE: usize = 1_000;
+const JOB_SLICE: usize = 2_000;
 /// How long a worker holds a job between checkpoints before another may take it over.
 pub const JOB_LEASE_MS: i64 = 5 * 60_000;
 

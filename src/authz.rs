@@ -75,10 +75,7 @@ impl Principal {
     /// Instructor ("Admin") access: course instructor, or org instructor of the course's org.
     #[must_use]
     pub fn has_instructor_access(&self, course: &CourseKey) -> bool {
-        self.is_global_staff()
-            || (self.is_active
-                && (self.holds(Role::Instructor, &Scope::Course(course.clone()))
-                    || self.holds(Role::Instructor, &Scope::Org(course.org().clone()))))
+        self.is_global_staff() || (self.is_active && grants_course_admin(&self.grants, course))
     }
 
     /// Staff access: staff or limited staff of the course, org staff, or instructor access.
@@ -115,6 +112,14 @@ impl Principal {
         out.dedup();
         out
     }
+}
+
+/// Whether these grants make their holder an Admin of the course: its instructor, or an instructor of
+/// its org (global staff, a flag rather than a grant, aside).
+#[must_use]
+pub fn grants_course_admin(grants: &[Grant], course: &CourseKey) -> bool {
+    let (in_course, in_org) = (Scope::Course(course.clone()), Scope::Org(course.org().clone()));
+    grants.iter().any(|g| g.role == Role::Instructor && (g.scope == in_course || g.scope == in_org))
 }
 
 /// Decide whether `principal` may perform `action`.

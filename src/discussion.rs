@@ -9,7 +9,7 @@
 //! course Admin manages Discussion Admins; a course Admin's Discussion Admin role cannot be removed
 //! (documented upstream, enforced here).
 
-use crate::authz::Principal;
+use crate::authz::{decide, Action, Principal};
 use crate::error::{DomainError, ErrorCode};
 use crate::ids::CourseKey;
 use crate::roles::{Role, Scope};
@@ -220,19 +220,13 @@ pub fn parse_discussion_role(s: &str) -> Result<Role, DomainError> {
 /// Whether `principal` may grant or remove `role` in `course`: Discussion Admins manage the other
 /// discussion roles; only a course Admin manages Discussion Admins.
 pub fn check_manage(principal: &Principal, course: &CourseKey, role: Role) -> Result<(), DomainError> {
-    let admin = principal.has_instructor_access(course);
-    let discussion_admin = principal.is_active
-        && principal
-            .grants
-            .iter()
-            .any(|g| g.role == Role::DiscussionAdmin && g.scope == Scope::Course(course.clone()));
-    if role == Role::DiscussionAdmin && !admin {
+    if role == Role::DiscussionAdmin && !principal.has_instructor_access(course) {
         return Err(DomainError::with_message(
             ErrorCode::Forbidden,
             "Only a course Admin can add or remove Discussion Admins.",
         ));
     }
-    if admin || discussion_admin {
+    if decide(principal, &Action::ManageDiscussionRoles(course.clone())).is_allowed() {
         Ok(())
     } else {
         Err(DomainError::with_message(

@@ -291,8 +291,8 @@ impl ServerBackend {
             roles::count_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
         let admins_before = remaining + i64::from(role == Role::Instructor);
         registrar::team::check_removal(&actor.user_id.0, &user.id, role, admins_before)?;
-        let target_is_admin =
-            roles::is_course_admin(&mut tx, &user.id, course_key).await.map_err(internal)?;
+        let target_grants = roles::grants_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        let target_is_admin = registrar::authz::grants_course_admin(&target_grants, course_key);
         registrar::discussion::check_removal(role, target_is_admin, &user.username)?;
         store::audit::append(
             &mut tx,
@@ -433,6 +433,23 @@ impl ServerBackend {
     /// job stopped being this worker's (its lease ran out and another worker took it).
     pub async fn run_batch_job(&self, job: &store::jobs::JobRow, worker: &str) -> Result<bool, DomainError> {
         let asked: EnrollJob = serde_json::from_str(&job.payload).map_err(internal)?;
+        // The requester passed the Gate when the job was queued; ask again, in case their access
+        // ended while it waited.
+        let no_longer = || {
+            DomainError::with_message(
+                ErrorCode::Forbidden,
+                format!(
+                    "{} may no longer enroll learners in {}; the batch was not run.",
+                    asked.actor_label, asked.course
+                ),
+            )
+        };
+        let requester =
+            users::get(&self.db, &asked.actor_id).await.map_err(internal)?.ok_or_else(no_longer)?;
+        let principal = users::principal(&self.db, requester.clone()).await.map_err(internal)?;
+        if !decide(&principal, &Action::EnrollLearners(CourseKey::parse(&asked.course)?)).is_allowed() {
+            return Err(no_longer());
+        }
         let unenroll = asked.action == BatchAction::Unenroll;
         let course = self.existing_course(&asked.course).await?;
         let parsed = parse_identifiers(&asked.identifiers.join("\n"));
@@ -473,32 +490,30 @@ impl ServerBackend {
             return Ok(false);
         }
         store::jobs::drop_slices(&mut tx, &job.id).await.map_err(internal)?;
-        if let Some(requester) = users::get(&self.db, &asked.actor_id).await.map_err(internal)? {
-            let counts: Vec<(&str, usize)> = Category::ALL
-                .iter()
-                .map(|c| (c.label(), report.rows.iter().filter(|r| r.category == *c).count()))
-                .filter(|(_, n)| *n > 0)
-                .collect();
-            let message = crate::notices::batch_finished(
-                &course.display_name,
-                &asked.course,
-                &self.site_url,
-                &job.id,
-                &counts,
-            );
-            store::outbox::enqueue_many(
-                &mut tx,
-                &[store::outbox::NewMail {
-                    user_id: Some(&requester.id),
-                    to: &requester.email,
-                    subject: &message.subject,
-                    body_text: &message.body,
-                    body_html: None,
-                }],
-            )
-            .await
-            .map_err(internal)?;
-        }
+        let counts: Vec<(&str, usize)> = Category::ALL
+            .iter()
+            .map(|c| (c.label(), report.rows.iter().filter(|r| r.category == *c).count()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        let message = crate::notices::batch_finished(
+            &course.display_name,
+            &asked.course,
+            &self.site_url,
+            &job.id,
+            &counts,
+        );
+        store::outbox::enqueue_many(
+            &mut tx,
+            &[store::outbox::NewMail {
+                user_id: Some(&requester.id),
+                to: &requester.email,
+                subject: &message.subject,
+                body_text: &message.body,
+                body_html: None,
+            }],
+        )
+        .await
+        .map_err(internal)?;
         tx.commit().await.map_err(internal)?;
         Ok(true)
     }
@@ -926,9 +941,11 @@ impl Backend for ServerBackend {
                         done: job.progress_done,
                         total: job.progress_total,
                         error: (job.state == "failed").then(|| {
-                            "The batch stopped because of an error on our side; the entries processed before \
-                             it stopped are kept. Submit the list again to finish it."
-                                .to_owned()
+                            let why = job.error.clone().unwrap_or_default();
+                            format!(
+                                "The batch stopped: {why} The entries processed before it stopped are \
+                                 kept; submit the list again to finish it."
+                            )
                         }),
                     }),
                 }

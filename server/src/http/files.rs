@@ -166,12 +166,6 @@ pub fn report_csv(report: &BatchReport) -> Result<Vec<u8>, DomainError> {
     )
 }
 
-/// Refuse a request that is not what a handler takes, with a message that says why.
-#[must_use]
-pub fn bad_request(message: impl Into<String>) -> Response {
-    failure(DomainError::with_message(ErrorCode::InputInvalid, message))
-}
-
 /// The fields of an upload form.
 #[derive(Debug, Default)]
 struct UploadForm {

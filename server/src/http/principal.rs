@@ -7,7 +7,7 @@
 use super::AppState;
 use crate::auth::secret;
 use crate::backend::{internal, SESSION_COOKIE};
-use crate::store::{roles, sessions, tokens, users::UserRow};
+use crate::store::{sessions, tokens};
 use app::error::ApiError;
 use app::ports::{ClientMeta, RequestPrincipal};
 use axum::extract::{ConnectInfo, Request, State};
@@ -15,8 +15,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::{header, HeaderMap, StatusCode};
-use registrar::authz::Principal;
-use registrar::ids::UserId;
 use registrar::ErrorCode;
 use std::net::SocketAddr;
 
@@ -67,18 +65,6 @@ fn client_meta(state: &AppState, request: &Request) -> ClientMeta {
     }
 }
 
-async fn principal_of(state: &AppState, user: UserRow) -> Result<Principal, sqlx::Error> {
-    let grants = roles::grants_for_user(&state.db, &user.id).await?;
-    Ok(Principal {
-        user_id: UserId(user.id),
-        username: user.username,
-        is_active: user.is_active.0,
-        is_staff: user.is_staff.0,
-        is_superuser: user.is_superuser.0,
-        grants,
-    })
-}
-
 async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrincipal, sqlx::Error> {
     let (user, session_id) = match credential {
         Credential::Session(secret) => {
@@ -89,7 +75,7 @@ async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrinc
         Credential::None => (None, None),
     };
     let principal = match user.filter(|u| u.is_active.0) {
-        Some(user) => Some(principal_of(state, user).await?),
+        Some(user) => Some(crate::store::users::principal(&state.db, user).await?),
         None => None,
     };
     let session_id = session_id.filter(|_| principal.is_some());

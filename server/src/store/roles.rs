@@ -8,11 +8,14 @@ use sqlx::{Any, AnyConnection, Executor, FromRow};
 use std::collections::HashSet;
 
 /// Every grant a user holds, as domain values. Rows that no longer parse are skipped and logged.
-pub async fn grants_for_user(db: &Db, user_id: &str) -> Result<Vec<Grant>, sqlx::Error> {
+pub async fn grants_for_user<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> Result<Vec<Grant>, sqlx::Error> {
     let rows: Vec<(String, Option<String>, Option<String>, String)> =
         sqlx::query_as("SELECT scope, org, course_key, role FROM role_assignments WHERE user_id = $1")
             .bind(user_id)
-            .fetch_all(&db.pool)
+            .fetch_all(ex)
             .await?;
     Ok(rows
         .into_iter()
@@ -96,25 +99,6 @@ pub async fn course_team(db: &Db, course: &str, which: &[Role]) -> Result<Vec<Te
         q = q.bind(role.as_str());
     }
     q.fetch_all(&db.pool).await
-}
-
-/// Whether the user is an Admin of the course: its instructor, or an instructor of its org.
-pub async fn is_course_admin(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    course: &CourseKey,
-) -> Result<bool, sqlx::Error> {
-    let held: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM role_assignments WHERE user_id = $1 AND role = $2 \
-         AND ((scope = 'course' AND course_key = $3) OR (scope = 'org' AND org = $4))",
-    )
-    .bind(user_id)
-    .bind(Role::Instructor.as_str())
-    .bind(course.to_string())
-    .bind(course.org().to_string())
-    .fetch_one(&mut *conn)
-    .await?;
-    Ok(held > 0)
 }
 
 /// Serialize changes to one course's team until the transaction ends. PostgreSQL locks the course

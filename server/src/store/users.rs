@@ -156,3 +156,16 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(())
 }
+
+/// The user as a principal for permission decisions: flags and every grant they hold.
+pub async fn principal(db: &Db, user: UserRow) -> Result<registrar::authz::Principal, sqlx::Error> {
+    let grants = super::roles::grants_for_user(&db.pool, &user.id).await?;
+    Ok(registrar::authz::Principal {
+        user_id: registrar::ids::UserId(user.id),
+        username: user.username,
+        is_active: user.is_active.0,
+        is_staff: user.is_staff.0,
+        is_superuser: user.is_superuser.0,
+        grants,
+    })
+}

@@ -142,6 +142,43 @@ async fn a_job_left_by_a_stopped_worker_is_finished_by_another(engine: Engine) {
     app.cleanup().await;
 }
 
+async fn a_batch_whose_requester_lost_access_is_not_run(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let ta = app.sign_in("ta", "registrar-learner").await;
+    let list = long_list();
+    let queued = app
+        .post_form(
+            "/api/membership/enroll_batch",
+            &[("course", CS101), ("identifiers", &list.join(" ")), ("action", "enroll")],
+            Some(&ta),
+        )
+        .await
+        .json();
+    let id = queued["id"].as_str().unwrap().to_owned();
+    let admin = app.sign_in("instructor", "registrar-instructor").await;
+    let removed = app
+        .post_form(
+            "/api/membership/team_remove",
+            &[("course", CS101), ("username", "ta"), ("role", "staff")],
+            Some(&admin),
+        )
+        .await;
+    assert!(removed.status.is_success(), "{}", removed.body);
+    app.worker().drain().await.unwrap();
+    let stopped = report(&app, &admin, &id).await;
+    assert_eq!(stopped["progress"]["state"], "failed");
+    assert!(stopped["progress"]["error"].as_str().unwrap().contains("ta may no longer enroll learners"));
+    let invited: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM enrollment_invitations WHERE course_key = $1 AND email_key LIKE 'person%'",
+    )
+    .bind(CS101)
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(invited, 0, "nothing was written on their behalf");
+    app.cleanup().await;
+}
+
 async fn lists_upload_as_csv(engine: Engine) {
     let app = TestApp::seeded(engine).await;
     let ta = app.sign_in("ta", "registrar-learner").await;
@@ -217,5 +254,6 @@ async fn lists_upload_as_csv(engine: Engine) {
 crate::on_both_engines!(
     a_long_list_runs_in_the_background_and_mails_its_report,
     a_job_left_by_a_stopped_worker_is_finished_by_another,
+    a_batch_whose_requester_lost_access_is_not_run,
     lists_upload_as_csv
 );

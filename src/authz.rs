@@ -34,6 +34,8 @@ pub enum Action {
     EditCourseAccess(CourseKey),
     /// See and change who holds discussion roles (which ones: `discussion::check_manage`).
     ManageDiscussionRoles(CourseKey),
+    /// See a course's Studio team page (Admins and Staff; not Limited Staff) and leave its team.
+    ViewCourseTeam(CourseKey),
     /// Open the admin console.
     UseAdminConsole,
 }
@@ -141,8 +143,105 @@ pub fn decide(principal: &Principal, action: &Action) -> Decision {
                 || principal.holds(Role::DiscussionAdmin, &Scope::Course(course.clone()))
         }
         Action::EnrollLearners(course) => principal.has_staff_access(course),
+        Action::ViewCourseTeam(course) => {
+            principal.has_instructor_access(course)
+                || principal.holds(Role::Staff, &Scope::Course(course.clone()))
+                || principal.holds(Role::Staff, &Scope::Org(course.org().clone()))
+        }
         Action::EditCourseAccess(course) => principal.has_instructor_access(course),
     })
+}
+
+/// A grant with its end date, as "explain access" shows it (expired ones included).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DatedGrant {
+    pub grant: Grant,
+    pub expires_at: Option<i64>,
+}
+
+/// One way a user has access to a course or library, for "explain access".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessSource {
+    /// What grants it, e.g. "Admin (implies Staff)" or "Author, through group Writers".
+    pub grant: String,
+    /// Where it comes from: "this course", "every course of DemoX", "every library", …
+    pub scope: String,
+    /// When it ends, if ever.
+    pub expires_at: Option<i64>,
+    /// Whether it has already ended (listed so the answer explains why access stopped).
+    pub expired: bool,
+    /// What this source alone allows.
+    pub allows: Vec<String>,
+}
+
+/// The course actions "explain access" reports, with how they read.
+fn course_actions(course: &CourseKey) -> [(Action, &'static str); 6] {
+    [
+        (Action::ViewInstructorDashboard(course.clone()), "open the instructor dashboard"),
+        (Action::EnrollLearners(course.clone()), "enroll learners"),
+        (Action::ViewCourseTeam(course.clone()), "see the course team"),
+        (Action::EditCourseAccess(course.clone()), "manage the course team"),
+        (Action::ManageDiscussionRoles(course.clone()), "manage discussion roles"),
+        (Action::UseAdminConsole, "use the admin console"),
+    ]
+}
+
+/// What `principal` may do in `course`, in words, all sources together.
+#[must_use]
+pub fn course_abilities(principal: &Principal, course: &CourseKey) -> Vec<String> {
+    course_actions(course)
+        .into_iter()
+        .filter(|(action, _)| decide(principal, action).is_allowed())
+        .map(|(_, label)| label.to_owned())
+        .collect()
+}
+
+/// Every way `principal` has access to `course`: the global staff flag and each grant on the course
+/// or its org (ended ones too, marked), with what each allows on its own, decided by [`decide`].
+#[must_use]
+pub fn explain_course(
+    principal: &Principal,
+    grants: &[DatedGrant],
+    course: &CourseKey,
+    now: i64,
+) -> Vec<AccessSource> {
+    let alone = |is_staff: bool, is_superuser: bool, grants: Vec<Grant>| Principal {
+        is_staff,
+        is_superuser,
+        grants,
+        ..principal.clone()
+    };
+    let allows = |p: &Principal| course_abilities(p, course);
+    let mut out = Vec::new();
+    if principal.is_global_staff() {
+        let flag = if principal.is_superuser { "Superuser" } else { "Global staff" };
+        out.push(AccessSource {
+            grant: flag.to_owned(),
+            scope: "every course".into(),
+            expires_at: None,
+            expired: false,
+            allows: allows(&alone(principal.is_staff, principal.is_superuser, Vec::new())),
+        });
+    }
+    let in_course = Scope::Course(course.clone());
+    let in_org = Scope::Org(course.org().clone());
+    for dated in grants.iter().filter(|d| d.grant.scope == in_course || d.grant.scope == in_org) {
+        let live = crate::roles::is_live(dated.expires_at, now);
+        let role = dated.grant.role;
+        let grant = if role == Role::Instructor {
+            format!("{} (implies Staff)", role.label())
+        } else {
+            role.label().to_owned()
+        };
+        let scope = match &dated.grant.scope {
+            Scope::Org(org) => format!("every course of {org} (inherited)"),
+            _ => "this course".to_owned(),
+        };
+        let granted =
+            if live { allows(&alone(false, false, vec![dated.grant.clone()])) } else { Vec::new() };
+        out.push(AccessSource { grant, scope, expires_at: dated.expires_at, expired: !live, allows: granted });
+    }
+    out
 }
 
 #[cfg(test)]
@@ -167,6 +266,41 @@ mod tests {
 
     fn grant(role: Role, scope: Scope) -> Grant {
         Grant { role, scope }
+    }
+
+    #[test]
+    fn explanations_name_each_source_and_what_it_allows() {
+        let c = course();
+        let org = Scope::Org(OrgKey::parse("DemoX").unwrap());
+        let dated = |role, scope, expires_at| DatedGrant { grant: grant(role, scope), expires_at };
+        let grants = [
+            dated(Role::Instructor, org.clone(), None),
+            dated(Role::Staff, Scope::Course(c.clone()), Some(5)),
+            dated(Role::Staff, Scope::Course(CourseKey::parse("course-v1:DemoX+Other+1").unwrap()), None),
+        ];
+        let p = principal(vec![grants[0].grant.clone()]);
+        let out = explain_course(&p, &grants, &c, 10);
+        assert_eq!(out.len(), 2, "the grant on another course is not a source");
+        assert_eq!(out[0].grant, "Admin (implies Staff)");
+        assert!(out[0].scope.contains("inherited"));
+        assert!(out[0].allows.contains(&"manage the course team".to_owned()));
+        assert!(!out[0].allows.contains(&"use the admin console".to_owned()));
+        assert!(out[1].expired && out[1].allows.is_empty());
+
+        let staff = Principal { is_staff: true, ..principal(vec![]) };
+        let out = explain_course(&staff, &[], &c, 10);
+        assert_eq!(out[0].grant, "Global staff");
+        assert!(out[0].allows.contains(&"use the admin console".to_owned()));
+    }
+
+    #[test]
+    fn limited_staff_do_not_see_the_studio_team() {
+        let c = course();
+        let limited = principal(vec![grant(Role::LimitedStaff, Scope::Course(c.clone()))]);
+        assert!(!decide(&limited, &Action::ViewCourseTeam(c.clone())).is_allowed());
+        let staff = principal(vec![grant(Role::Staff, Scope::Course(c.clone()))]);
+        assert!(decide(&staff, &Action::ViewCourseTeam(c.clone())).is_allowed());
+        assert!(!decide(&staff, &Action::EditCourseAccess(c)).is_allowed());
     }
 
     #[test]

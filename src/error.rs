@@ -56,6 +56,12 @@ pub enum ErrorCode {
     TeamRoleHeld,
     TeamRoleNotHeld,
     DiscussionAdminOfAdmin,
+    LibraryKeyInvalid,
+    LibraryExists,
+    GroupNameInvalid,
+    GroupExists,
+    InvitationExists,
+    ExpiryInvalid,
     Internal,
 }
 
@@ -90,6 +96,12 @@ impl ErrorCode {
             Self::TeamRoleHeld => "TEAM_ROLE_HELD",
             Self::TeamRoleNotHeld => "TEAM_ROLE_NOT_HELD",
             Self::DiscussionAdminOfAdmin => "DISCUSSION_ADMIN_OF_ADMIN",
+            Self::LibraryKeyInvalid => "LIBRARY_KEY_INVALID",
+            Self::LibraryExists => "LIBRARY_EXISTS",
+            Self::GroupNameInvalid => "GROUP_NAME_INVALID",
+            Self::GroupExists => "GROUP_EXISTS",
+            Self::InvitationExists => "INVITATION_EXISTS",
+            Self::ExpiryInvalid => "EXPIRY_INVALID",
             Self::Internal => "INTERNAL",
         }
     }
@@ -107,7 +119,10 @@ impl ErrorCode {
             | Self::TeamSelfDemotion
             | Self::TeamRoleHeld
             | Self::TeamRoleNotHeld
-            | Self::DiscussionAdminOfAdmin => ErrorKind::Conflict,
+            | Self::DiscussionAdminOfAdmin
+            | Self::LibraryExists
+            | Self::GroupExists
+            | Self::InvitationExists => ErrorKind::Conflict,
             Self::UserInactive => ErrorKind::Invalid,
             Self::UsernameTaken | Self::EmailTaken => ErrorKind::Conflict,
             Self::UsernameInvalid
@@ -118,7 +133,10 @@ impl ErrorCode {
             | Self::CourseKeyInvalid
             | Self::OrgKeyInvalid
             | Self::RoleUnknown
-            | Self::InputInvalid => ErrorKind::Invalid,
+            | Self::InputInvalid
+            | Self::LibraryKeyInvalid
+            | Self::GroupNameInvalid
+            | Self::ExpiryInvalid => ErrorKind::Invalid,
             Self::Internal => ErrorKind::Internal,
         }
     }
@@ -163,6 +181,12 @@ impl ErrorCode {
             Self::DiscussionAdminOfAdmin => {
                 "A course Admin keeps the Discussion Admin role; remove their Admin role first."
             }
+            Self::LibraryKeyInvalid => "Library keys look like lib:Org:slug.",
+            Self::LibraryExists => "A library with that ID already exists in this organization.",
+            Self::GroupNameInvalid => "Group names are 1 to 100 characters.",
+            Self::GroupExists => "A group with that name already exists.",
+            Self::InvitationExists => "That email already has a pending invitation.",
+            Self::ExpiryInvalid => "An end date must be a day after today, written YYYY-MM-DD.",
             Self::Internal => "Something went wrong on our side.",
         }
     }
@@ -258,6 +282,12 @@ mod tests {
             ErrorCode::TeamRoleHeld,
             ErrorCode::TeamRoleNotHeld,
             ErrorCode::DiscussionAdminOfAdmin,
+            ErrorCode::LibraryKeyInvalid,
+            ErrorCode::LibraryExists,
+            ErrorCode::GroupNameInvalid,
+            ErrorCode::GroupExists,
+            ErrorCode::InvitationExists,
+            ErrorCode::ExpiryInvalid,
             ErrorCode::Internal,
         ];
         let mut seen = std::collections::HashSet::new();

@@ -12,6 +12,7 @@ pub mod enrollment;
 pub mod error;
 pub mod identifiers;
 pub mod ids;
+pub mod library;
 pub mod roles;
 pub mod team;
 

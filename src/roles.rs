@@ -188,6 +188,56 @@ impl fmt::Display for Role {
     }
 }
 
+/// Whether a grant that ends at `expires_at` (epoch ms) still grants at `now`: the moment it ends,
+/// it stops granting.
+#[must_use]
+pub fn is_live(expires_at: Option<i64>, now: i64) -> bool {
+    expires_at.is_none_or(|end| now < end)
+}
+
+/// Parse the last day of an expiring grant (`YYYY-MM-DD`, UTC; empty for "never") into the moment it
+/// ends: midnight UTC after that day. The day must be today or later.
+pub fn parse_end_date(input: &str, now: i64) -> Result<Option<i64>, DomainError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let invalid = |why: &str| {
+        DomainError::with_message(ErrorCode::ExpiryInvalid, format!("'{text}' {why}")).on_field("expires")
+    };
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts.as_slice() else {
+        return Err(invalid("is not a date; write it as YYYY-MM-DD."));
+    };
+    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i64>(), m.parse::<i64>(), d.parse::<i64>()) else {
+        return Err(invalid("is not a date; write it as YYYY-MM-DD."));
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => 0,
+    };
+    if y.len() != 4 || !(1..=days_in_month).contains(&day) {
+        return Err(invalid("is not a date; write it as YYYY-MM-DD."));
+    }
+    // Days from civil (Howard Hinnant), then the midnight after that day.
+    let yy = if month <= 2 { year - 1 } else { year };
+    let era = yy.div_euclid(400);
+    let yoe = yy - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    let ends = (days + 1) * 86_400_000;
+    if ends <= now {
+        return Err(invalid("is in the past; access would end before it starts."));
+    }
+    Ok(Some(ends))
+}
+
 /// One role assignment held by a user.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Grant {
@@ -207,6 +257,26 @@ mod tests {
         assert_eq!(Role::parse("beta").unwrap(), Role::BetaTester);
         let err = Role::parse("wizard").unwrap_err();
         assert!(err.message.contains("wizard"));
+    }
+
+    #[test]
+    fn end_dates_end_at_the_following_midnight() {
+        // 2026-11-22 00:00 UTC is 1_795_305_600_000.
+        let now = 1_795_305_600_000 + 3_600_000;
+        assert_eq!(parse_end_date("", now).unwrap(), None);
+        assert_eq!(parse_end_date("2026-11-22", now).unwrap(), Some(1_795_305_600_000 + 86_400_000));
+        assert_eq!(parse_end_date(" 2028-02-29 ", now).unwrap(), Some(1_835_395_200_000 + 86_400_000));
+        assert_eq!(parse_end_date("2026-11-21", now).unwrap_err().code, ErrorCode::ExpiryInvalid);
+        assert!(parse_end_date("2027-02-29", now).is_err());
+        assert!(parse_end_date("22/11/2026", now).is_err());
+        assert!(parse_end_date("2026-13-01", now).is_err());
+    }
+
+    #[test]
+    fn a_grant_stops_at_its_end() {
+        assert!(is_live(None, i64::MAX));
+        assert!(is_live(Some(10), 9));
+        assert!(!is_live(Some(10), 10));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! Course team rules: which roles the Membership tab manages and the invariants of removing one.
 //!
-//! Pure; the server calls [`check_removal`] inside the write transaction, after locking the course's
-//! team, so two admins acting at once cannot leave a course without an Admin.
+//! Pure; the server calls [`check_admins_kept`] inside the write transaction, after locking the
+//! team, so two admins acting at once cannot leave a course (or library) without an Admin.
 
 use crate::error::{DomainError, ErrorCode};
 use crate::roles::Role;
@@ -39,16 +39,42 @@ pub fn parse_course_role(s: &str) -> Result<Role, DomainError> {
     })
 }
 
-/// Whether `actor` may remove `role` from `target` when `admins` people hold Admin in the course.
-pub fn check_removal(actor: &str, target: &str, role: Role, admins: i64) -> Result<(), DomainError> {
-    if role != Role::Instructor {
-        return Ok(());
+/// The roles the Studio course team page manages; a member holds exactly one of them.
+pub const STUDIO_ROLES: [Role; 2] = [Role::Instructor, Role::Staff];
+
+/// Parse a Studio role (`instructor`/`admin` or `staff`).
+pub fn parse_studio_role(s: &str) -> Result<Role, DomainError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "instructor" | "admin" => Ok(Role::Instructor),
+        "staff" => Ok(Role::Staff),
+        other => Err(DomainError::with_message(
+            ErrorCode::RoleUnknown,
+            format!("'{other}' is not a course team role here; use Admin or Staff."),
+        )
+        .on_field("role")),
     }
-    if actor == target {
+}
+
+/// After a change to a team (a course's or a library's, `what` names it): refuse it when the team
+/// had an Admin with no end date and would have none. Expiring Admins do not count, as they leave on
+/// their own; a team that had no such Admin (managed by org Admins or global staff) may still change.
+pub fn check_admins_kept(before: i64, after: i64, what: &str) -> Result<(), DomainError> {
+    if before > 0 && after == 0 {
+        Err(DomainError::with_message(
+            ErrorCode::TeamLastAdmin,
+            format!("{what} needs at least one Admin without an end date: make someone else Admin first."),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether `actor` may take `role` away from `target`: anyone may leave a non-Admin role, nobody
+/// removes their own Admin role (another Admin must, so a team cannot lose its Admin by a slip). The
+/// last-Admin rule is [`check_admins_kept`], checked inside the write transaction.
+pub fn check_removal(actor: &str, target: &str, role: Role) -> Result<(), DomainError> {
+    if role == Role::Instructor && actor == target {
         return Err(ErrorCode::TeamSelfDemotion.into());
-    }
-    if admins <= 1 {
-        return Err(ErrorCode::TeamLastAdmin.into());
     }
     Ok(())
 }
@@ -59,14 +85,27 @@ mod tests {
 
     #[test]
     fn removal_rules() {
-        assert!(check_removal("a", "b", Role::Staff, 0).is_ok());
-        assert!(check_removal("a", "a", Role::Staff, 1).is_ok(), "anyone may leave a non-Admin role");
-        assert_eq!(
-            check_removal("a", "a", Role::Instructor, 3).unwrap_err().code,
-            ErrorCode::TeamSelfDemotion
-        );
-        assert_eq!(check_removal("a", "b", Role::Instructor, 1).unwrap_err().code, ErrorCode::TeamLastAdmin);
-        assert!(check_removal("a", "b", Role::Instructor, 2).is_ok());
+        assert!(check_removal("a", "b", Role::Staff).is_ok());
+        assert!(check_removal("a", "a", Role::Staff).is_ok(), "anyone may leave a non-Admin role");
+        assert_eq!(check_removal("a", "a", Role::Instructor).unwrap_err().code, ErrorCode::TeamSelfDemotion);
+        assert!(check_removal("a", "b", Role::Instructor).is_ok());
+    }
+
+    #[test]
+    fn the_last_permanent_admin_stays() {
+        assert!(check_admins_kept(2, 1, "A course").is_ok());
+        let err = check_admins_kept(1, 0, "This library").unwrap_err();
+        assert_eq!(err.code, ErrorCode::TeamLastAdmin);
+        assert!(err.message.starts_with("This library needs"));
+        assert!(check_admins_kept(0, 0, "A course").is_ok(), "a team without an Admin may still change");
+        assert!(check_admins_kept(1, 2, "A course").is_ok());
+    }
+
+    #[test]
+    fn studio_roles() {
+        assert_eq!(parse_studio_role("Admin").unwrap(), Role::Instructor);
+        assert_eq!(parse_studio_role("staff").unwrap(), Role::Staff);
+        assert_eq!(parse_studio_role("limited_staff").unwrap_err().code, ErrorCode::RoleUnknown);
     }
 
     #[test]

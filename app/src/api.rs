@@ -5,9 +5,12 @@
 //! only the paths in [`PUBLIC_ENDPOINTS`] answer anonymous callers.
 
 pub mod account;
+pub mod console;
 pub mod courses;
+pub mod libraries;
 pub mod membership;
 pub mod session;
+pub mod team;
 
 /// The only `/api` paths that anonymous callers may reach.
 pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/session/login", "/api/session/register", "/api/session/me"];

@@ -8,7 +8,8 @@
 use crate::error::ApiError;
 use crate::ports::{Backend, ClientMeta, RequestPrincipal, SharedBackend};
 use registrar::authz::{decide, Action, Principal};
-use registrar::ids::CourseKey;
+use registrar::ids::{CourseKey, OrgKey};
+use registrar::library::{decide_library, may_create_library, LibraryAction, LibraryKey};
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 
@@ -43,14 +44,19 @@ impl Me {
 
 /// Capability: global staff (or superuser).
 pub struct GlobalStaff {
-    actor: String,
+    principal: Principal,
 }
 
 impl GlobalStaff {
     /// Who acts, for the audit log.
     #[must_use]
     pub fn actor(&self) -> &str {
-        &self.actor
+        &self.principal.username
+    }
+
+    #[must_use]
+    pub fn principal(&self) -> &Principal {
+        &self.principal
     }
 }
 
@@ -108,9 +114,80 @@ course_capability!(
 );
 
 course_capability!(
+    /// Capability: may see one course's Studio team page (Admins and Staff) and leave its team.
+    CourseTeamViewer
+);
+
+course_capability!(
     /// Capability: may enroll and unenroll learners in one course (course, org or global staff).
     CourseEnroller
 );
+
+/// A capability scoped to one library: the principal, the library and its switches.
+macro_rules! library_capability {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        pub struct $name {
+            principal: Principal,
+            library: LibraryKey,
+        }
+
+        impl $name {
+            #[must_use]
+            pub fn library(&self) -> &LibraryKey {
+                &self.library
+            }
+
+            #[must_use]
+            pub fn principal(&self) -> &Principal {
+                &self.principal
+            }
+        }
+    };
+}
+
+library_capability!(
+    /// Capability: may view one library and its team (any grant, global staff, or public read for
+    /// course creators).
+    LibraryViewer
+);
+
+library_capability!(
+    /// Capability: may edit one library's content, title and description (Author or Admin).
+    LibraryEditor
+);
+
+library_capability!(
+    /// Capability: may manage one library's team and public switches (Admin, or global staff).
+    LibraryAdmin
+);
+
+/// Capability: may create libraries in one org (global staff, course creators, that org's content
+/// creators).
+pub struct LibraryCreator {
+    principal: Principal,
+    org: OrgKey,
+}
+
+impl LibraryCreator {
+    #[must_use]
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+
+    #[must_use]
+    pub fn org(&self) -> &OrgKey {
+        &self.org
+    }
+}
+
+/// The current time in epoch milliseconds (grants that end compare with it).
+#[must_use]
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
 
 impl Gate {
     /// The Gate for the current server-function or page request.
@@ -167,13 +244,76 @@ impl Gate {
     pub fn global_staff(&self) -> Result<GlobalStaff, ApiError> {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
         self.require(principal, &Action::ListAllCourses)?;
-        Ok(GlobalStaff { actor: principal.username.clone() })
+        Ok(GlobalStaff { principal: principal.clone() })
     }
 
     /// Capability for staff access to a course (course, org or global staff).
     pub fn course_staff(&self, course: &CourseKey) -> Result<CourseStaff, ApiError> {
         let (principal, course) = self.for_course(course, Action::ViewInstructorDashboard)?;
         Ok(CourseStaff { principal, course })
+    }
+
+    /// Capability to see a course's Studio team page.
+    pub fn course_team_viewer(&self, course: &CourseKey) -> Result<CourseTeamViewer, ApiError> {
+        let (principal, course) = self.for_course(course, Action::ViewCourseTeam)?;
+        Ok(CourseTeamViewer { principal, course })
+    }
+
+    /// Capability to create libraries in `org`.
+    pub fn library_creator(&self, org: &OrgKey) -> Result<LibraryCreator, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        if may_create_library(Some(principal), org) {
+            Ok(LibraryCreator { principal: principal.clone(), org: org.clone() })
+        } else {
+            Err(DomainError::with_message(
+                ErrorCode::Forbidden,
+                format!("You may not create libraries in {org}. Ask for the course creator role there."),
+            )
+            .into())
+        }
+    }
+
+    /// Capability to view a library and its team.
+    pub async fn library_viewer(&self, key: &LibraryKey) -> Result<LibraryViewer, ApiError> {
+        let principal = self.for_library(key, LibraryAction::ViewTeam).await?;
+        Ok(LibraryViewer { principal, library: key.clone() })
+    }
+
+    /// Capability to edit a library.
+    pub async fn library_editor(&self, key: &LibraryKey) -> Result<LibraryEditor, ApiError> {
+        let principal = self.for_library(key, LibraryAction::Edit).await?;
+        Ok(LibraryEditor { principal, library: key.clone() })
+    }
+
+    /// Capability to manage a library's team and switches.
+    pub async fn library_admin(&self, key: &LibraryKey) -> Result<LibraryAdmin, ApiError> {
+        let principal = self.for_library(key, LibraryAction::ManageTeam).await?;
+        Ok(LibraryAdmin { principal, library: key.clone() })
+    }
+
+    /// The principal, if it may take `action` on the library. Someone who may not even view it gets
+    /// `NOT_FOUND`, exactly as for a library that does not exist, so private libraries stay unknown to
+    /// strangers; someone who may view it but not act gets `FORBIDDEN`.
+    async fn for_library(&self, key: &LibraryKey, action: LibraryAction) -> Result<Principal, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let not_found = || {
+            ApiError::from(DomainError::with_message(ErrorCode::NotFound, format!("There is no library {key}.")))
+        };
+        let (switches, grants) =
+            self.backend.library_facts(&principal.user_id, key).await?.ok_or_else(not_found)?;
+        let now = now_ms();
+        let may = |a| decide_library(Some(principal), &grants, key, switches, a, now);
+        if !may(LibraryAction::View) {
+            return Err(not_found());
+        }
+        if !may(action) {
+            return Err(DomainError::with_message(
+                ErrorCode::Forbidden,
+                format!("You may {} but not {}.", LibraryAction::View.label(), action.label()),
+            )
+            .into());
+        }
+        Ok(principal.clone())
     }
 
     /// Capability to manage a course's team.

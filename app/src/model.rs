@@ -80,6 +80,186 @@ pub struct TeamMember {
     /// When the role was granted (epoch ms) and by whom.
     pub since: i64,
     pub granted_by: Option<String>,
+    /// When the role ends (epoch ms), if ever.
+    pub expires_at: Option<i64>,
+}
+
+/// Access someone has without being on a team's own list: org-wide grants and global staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InheritedAccess {
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    /// The access it gives ("Admin", "Author", …).
+    pub access: String,
+    /// Where it comes from ("Org Admin of DemoX", "Global staff").
+    pub source: String,
+    pub expires_at: Option<i64>,
+}
+
+/// A pending Studio team invitation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamInvitation {
+    pub id: String,
+    pub email: String,
+    pub role_label: String,
+    pub invited_by: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub expired: bool,
+}
+
+/// One line of a team's history (from the audit log).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    pub at: i64,
+    pub actor: String,
+    /// What happened, in words ("gave Staff to alice").
+    pub summary: String,
+    pub reason: Option<String>,
+}
+
+/// The Studio course team page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StudioTeam {
+    pub course: CourseLink,
+    /// Course Admins and Staff, Admins first.
+    pub members: Vec<TeamMember>,
+    pub inherited: Vec<InheritedAccess>,
+    /// How many global staff (listed up to a few in `inherited`).
+    pub global_staff: i64,
+    pub invitations: Vec<TeamInvitation>,
+    pub history: Vec<HistoryEntry>,
+    /// Whether the viewer may change the team (Admins).
+    pub can_manage: bool,
+    /// The viewer's username (to mark "You" and offer "Leave the team").
+    pub viewer: String,
+}
+
+/// What a Studio team change did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamChange {
+    pub message: String,
+}
+
+/// The answer to "explain access": every source of a user's access to a course or library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessExplanation {
+    pub username: String,
+    pub full_name: String,
+    pub is_active: bool,
+    /// What was asked about (a course or library key).
+    pub target: String,
+    pub sources: Vec<registrar::authz::AccessSource>,
+    /// Everything the user may do there, all sources together.
+    pub allowed: Vec<String>,
+}
+
+/// A library as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibrarySummary {
+    pub key: String,
+    pub org: String,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    pub allow_public_read: bool,
+    pub allow_public_learning: bool,
+    /// The viewer's own level, if a grant gives them one.
+    pub my_level: Option<String>,
+}
+
+/// The library list page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryList {
+    pub libraries: Vec<LibrarySummary>,
+    /// Orgs the viewer may create libraries in (empty: no create form).
+    pub can_create_in: Vec<String>,
+}
+
+/// One row of a library's team: a user or a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryMember {
+    /// `user` or `group`.
+    pub kind: String,
+    /// Username or group name.
+    pub name: String,
+    /// Full name, or the group's member count in words.
+    pub detail: String,
+    pub email: Option<String>,
+    /// Link to the group's page (groups only).
+    pub group_id: Option<String>,
+    pub level: String,
+    pub level_label: String,
+    pub since: i64,
+    pub granted_by: Option<String>,
+    pub expires_at: Option<i64>,
+}
+
+/// The library page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LibraryPage {
+    pub library: LibrarySummary,
+    pub created_at: i64,
+    pub can_edit: bool,
+    pub can_manage: bool,
+    pub members: Vec<LibraryMember>,
+    pub inherited: Vec<InheritedAccess>,
+    pub history: Vec<HistoryEntry>,
+    pub viewer: String,
+}
+
+/// A group as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupSummary {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub members: i64,
+    pub created_at: i64,
+}
+
+/// A group's member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupMember {
+    pub username: String,
+    pub full_name: String,
+    pub email: String,
+    pub since: i64,
+    pub added_by: Option<String>,
+}
+
+/// A grant given to a group.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupGrant {
+    /// A library key or `org:<org>` (every library of the org).
+    pub target: String,
+    pub level_label: String,
+    pub expires_at: Option<i64>,
+}
+
+/// A group's page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupPage {
+    pub group: GroupSummary,
+    pub members: Vec<GroupMember>,
+    pub grants: Vec<GroupGrant>,
+}
+
+/// An org-wide grant as the console lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgGrant {
+    pub org: String,
+    /// `course` (a course role in every course of the org) or `library` (a level on every library).
+    pub kind: String,
+    /// Username, or `group:<name>`.
+    pub holder: String,
+    /// The stored role or level, and how it reads.
+    pub role: String,
+    pub role_label: String,
+    pub since: i64,
+    pub granted_by: Option<String>,
+    pub expires_at: Option<i64>,
 }
 
 /// The account page.
@@ -296,4 +476,57 @@ mod tests {
         let empty = Page::<u8> { items: vec![], total: 0, page: 1, per_page: 25 };
         assert_eq!(empty.pages(), 1);
     }
+}
+
+/// Who a library grant is for, as a form names them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Holder {
+    /// A username or email.
+    User(String),
+    /// A group name.
+    Group(String),
+}
+
+impl Holder {
+    /// From a form's `kind` (`user` or `group`) and name.
+    pub fn parse(kind: &str, name: &str) -> Result<Self, registrar::DomainError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(registrar::DomainError::with_message(
+                registrar::ErrorCode::InputInvalid,
+                "Enter a username, an email or a group name.",
+            )
+            .on_field("name"));
+        }
+        match kind.trim() {
+            "" | "user" => Ok(Self::User(name.to_owned())),
+            "group" => Ok(Self::Group(name.to_owned())),
+            other => Err(registrar::DomainError::with_message(
+                registrar::ErrorCode::InputInvalid,
+                format!("'{other}' is neither user nor group."),
+            )
+            .on_field("kind")),
+        }
+    }
+
+    /// How it reads in messages: the username, or "group <name>".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::User(name) => name.clone(),
+            Self::Group(name) => format!("group {name}"),
+        }
+    }
+}
+
+/// An org-wide grant to give or take away.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgGrantRequest {
+    pub org: String,
+    /// `course` or `library`.
+    pub kind: String,
+    pub holder: Holder,
+    /// A course role (`instructor`, `staff`, `data_researcher`) or library level.
+    pub role: String,
+    pub expires_at: Option<i64>,
 }

@@ -5,12 +5,16 @@
 //! case without passing the Gate. Data shapes live in `crate::model`.
 
 use crate::gate::{
-    CourseAdmin, CourseEnroller, CourseStaff, DiscussionManager, GlobalStaff, Me, Public, System,
+    CourseAdmin, CourseEnroller, CourseStaff, CourseTeamViewer, DiscussionManager, GlobalStaff,
+    LibraryAdmin, LibraryCreator, LibraryEditor, LibraryViewer, Me, Public, System,
 };
 use crate::model::{
-    AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser, ManageUser,
-    ManageUserReport, Page, RosterQuery, RosterRow, TeamMember,
+    AccessExplanation, AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser,
+    GroupPage, GroupSummary, Holder, LibraryList, LibraryPage, ManageUser, ManageUserReport, OrgGrant,
+    OrgGrantRequest, Page, RosterQuery, RosterRow, StudioTeam, TeamChange, TeamMember,
 };
+use registrar::ids::UserId;
+use registrar::library::{AccessLevel, LibraryGrant, LibraryKey, LibrarySwitches};
 use registrar::account::ValidRegistration;
 use registrar::authz::Principal;
 use registrar::roles::Role;
@@ -47,9 +51,163 @@ pub struct CourseQuery {
     pub per_page: u32,
 }
 
+/// The sharing use cases: the Studio course team page, libraries and their teams, groups, org-wide
+/// grants and "explain access".
+#[async_trait::async_trait]
+pub trait Sharing: Send + Sync {
+    /// Facts the Gate decides library access from: the library's switches and every library grant the
+    /// user holds in its org (direct, group, org-wide; ended ones included). `None`: no such library.
+    async fn library_facts(
+        &self,
+        user: &UserId,
+        key: &LibraryKey,
+    ) -> Result<Option<(LibrarySwitches, Vec<LibraryGrant>)>, DomainError>;
+
+    /// The Studio course team page: Admins and Staff, inherited access, invitations, history.
+    async fn studio_team(&self, viewer: &CourseTeamViewer) -> Result<StudioTeam, DomainError>;
+
+    /// Add someone as Admin or Staff by email or username (enrolls them); an unknown email is invited.
+    async fn studio_add(
+        &self,
+        admin: &CourseAdmin,
+        identifier: &str,
+        role: Role,
+        expires_at: Option<i64>,
+    ) -> Result<TeamChange, DomainError>;
+
+    /// Switch a member between Admin and Staff (and set when it ends); never leaves the course without
+    /// a permanent Admin.
+    async fn studio_set_role(
+        &self,
+        admin: &CourseAdmin,
+        username: &str,
+        role: Role,
+        expires_at: Option<i64>,
+    ) -> Result<TeamChange, DomainError>;
+
+    /// Take a member off the team (Admin or Staff); never the last permanent Admin, never yourself.
+    async fn studio_remove(&self, admin: &CourseAdmin, username: &str) -> Result<TeamChange, DomainError>;
+
+    /// Leave the team yourself (Staff; an Admin must be demoted by another Admin).
+    async fn studio_leave(&self, viewer: &CourseTeamViewer) -> Result<TeamChange, DomainError>;
+
+    /// Withdraw a pending invitation.
+    async fn studio_revoke_invitation(&self, admin: &CourseAdmin, id: &str) -> Result<TeamChange, DomainError>;
+
+    /// Every source of a user's access to the course.
+    async fn explain_course_access(
+        &self,
+        admin: &CourseAdmin,
+        identifier: &str,
+    ) -> Result<AccessExplanation, DomainError>;
+
+    /// The libraries the signed-in user may view, and where they may create one.
+    async fn libraries(&self, me: &Me, search: &str) -> Result<LibraryList, DomainError>;
+
+    /// Create a library; its creator becomes its Admin. Returns the new key.
+    async fn create_library(
+        &self,
+        creator: &LibraryCreator,
+        slug: &str,
+        title: &str,
+        description: &str,
+    ) -> Result<String, DomainError>;
+
+    /// The library page: details, the viewer's rights, its team, inherited access and history.
+    async fn library_page(&self, viewer: &LibraryViewer) -> Result<LibraryPage, DomainError>;
+
+    /// Change the title and description (Authors and Admins).
+    async fn update_library(
+        &self,
+        editor: &LibraryEditor,
+        title: &str,
+        description: &str,
+    ) -> Result<(), DomainError>;
+
+    /// Change who outside the team may read or learn from the library (Admins only).
+    async fn set_library_switches(
+        &self,
+        admin: &LibraryAdmin,
+        switches: LibrarySwitches,
+    ) -> Result<(), DomainError>;
+
+    /// Give a user or group a level on the library.
+    async fn library_grant(
+        &self,
+        admin: &LibraryAdmin,
+        holder: &Holder,
+        level: AccessLevel,
+        expires_at: Option<i64>,
+    ) -> Result<TeamChange, DomainError>;
+
+    /// Change a user's or group's level; never leaves the library without a permanent Admin.
+    async fn library_set_level(
+        &self,
+        admin: &LibraryAdmin,
+        holder: &Holder,
+        level: AccessLevel,
+        expires_at: Option<i64>,
+    ) -> Result<TeamChange, DomainError>;
+
+    /// Take a user's or group's access away; never the last permanent Admin.
+    async fn library_revoke(&self, admin: &LibraryAdmin, holder: &Holder) -> Result<TeamChange, DomainError>;
+
+    /// Every source of a user's access to the library.
+    async fn explain_library_access(
+        &self,
+        admin: &LibraryAdmin,
+        identifier: &str,
+    ) -> Result<AccessExplanation, DomainError>;
+
+    /// Every group (console).
+    async fn groups(&self, staff: &GlobalStaff) -> Result<Vec<GroupSummary>, DomainError>;
+
+    /// Create a group; returns its id.
+    async fn create_group(&self, staff: &GlobalStaff, name: &str, description: &str) -> Result<String, DomainError>;
+
+    /// A group's page: members and grants.
+    async fn group_page(&self, staff: &GlobalStaff, id: &str) -> Result<GroupPage, DomainError>;
+
+    /// Rename and describe a group.
+    async fn rename_group(
+        &self,
+        staff: &GlobalStaff,
+        id: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<(), DomainError>;
+
+    /// Delete a group with its memberships and grants.
+    async fn delete_group(&self, staff: &GlobalStaff, id: &str) -> Result<(), DomainError>;
+
+    /// Add a member by username or email.
+    async fn add_group_member(&self, staff: &GlobalStaff, id: &str, identifier: &str) -> Result<(), DomainError>;
+
+    /// Remove a member.
+    async fn remove_group_member(&self, staff: &GlobalStaff, id: &str, username: &str) -> Result<(), DomainError>;
+
+    /// Every source of a user's access to a course or library (console).
+    async fn explain_access(
+        &self,
+        staff: &GlobalStaff,
+        identifier: &str,
+        target: &str,
+    ) -> Result<AccessExplanation, DomainError>;
+
+    /// Org-wide grants (course roles and library levels), optionally for one org.
+    async fn org_grants(&self, staff: &GlobalStaff, org: &str) -> Result<Vec<OrgGrant>, DomainError>;
+
+    /// Give an org-wide course role (`instructor`/`staff`/`data_researcher`, users) or library level
+    /// (`admin`/`author`/`read`, users or groups).
+    async fn grant_org(&self, staff: &GlobalStaff, grant: &OrgGrantRequest) -> Result<TeamChange, DomainError>;
+
+    /// Take an org-wide grant away.
+    async fn revoke_org(&self, staff: &GlobalStaff, grant: &OrgGrantRequest) -> Result<TeamChange, DomainError>;
+}
+
 /// The server's implementation of every use case.
 #[async_trait::async_trait]
-pub trait Backend: Send + Sync + 'static {
+pub trait Backend: Sharing + Send + Sync + 'static {
     /// Check credentials and open a session. Throttled; the error never says which part was wrong.
     async fn sign_in(
         &self,

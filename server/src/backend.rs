@@ -176,7 +176,7 @@ impl ServerBackend {
     }
 
     /// Everyone holding one of `which` roles in the course.
-    async fn team_of(&self, course: &str, which: &[Role]) -> Result<Vec<TeamMember>, DomainError> {
+    pub(crate) async fn team_of(&self, course: &str, which: &[Role]) -> Result<Vec<TeamMember>, DomainError> {
         Ok(roles::course_team(&self.db, course, which)
             .await
             .map_err(internal)?
@@ -192,20 +192,25 @@ impl ServerBackend {
                     role_label,
                     since: r.created_at,
                     granted_by: r.granted_by,
+                    expires_at: r.expires_at,
                 }
             })
             .collect())
     }
 
     /// Give a course-level role (team or discussion) to the active account with this username or
-    /// email, enrolling it if it is not; audited. The caller has checked that `actor` may.
-    async fn grant_course_role(
+    /// email, until `expires_at` if set, enrolling it if it is not; audited. Refused when the account
+    /// already holds `role` or one of `exclusive`. The caller has checked that `actor` may. Returns the
+    /// account's username.
+    pub(crate) async fn grant_course_role(
         &self,
         actor: &Principal,
         course_key: &CourseKey,
         identifier: &str,
         role: Role,
-    ) -> Result<(), DomainError> {
+        expires_at: Option<i64>,
+        exclusive: &[Role],
+    ) -> Result<String, DomainError> {
         let course = course_key.to_string();
         self.ensure_course(&course).await?;
         let user = users::find_by_login(&self.db, identifier).await.map_err(internal)?.ok_or_else(|| {
@@ -225,7 +230,25 @@ impl ServerBackend {
         let grant =
             registrar::roles::Grant { role, scope: registrar::roles::Scope::Course(course_key.clone()) };
         let mut tx = self.db.pool.begin().await.map_err(internal)?;
-        if !roles::grant(&mut *tx, &user.id, &grant, Some(&actor.user_id.0)).await.map_err(internal)? {
+        roles::lock_course_team(&mut tx, self.db.dialect, &course).await.map_err(internal)?;
+        let held = roles::grants_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        let in_course = registrar::roles::Scope::Course(course_key.clone());
+        if let Some(other) =
+            held.iter().find(|g| g.scope == in_course && exclusive.contains(&g.role) && g.role != role)
+        {
+            return Err(DomainError::with_message(
+                ErrorCode::TeamRoleHeld,
+                format!(
+                    "{} is already {} of this course; change their role instead.",
+                    user.username,
+                    other.role.label()
+                ),
+            ));
+        }
+        let added = roles::grant_until(&mut *tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
+            .await
+            .map_err(internal)?;
+        if !added {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleHeld,
                 format!("{} is already {} of this course.", user.username, role.label()),
@@ -253,13 +276,16 @@ impl ServerBackend {
                 target_type: "user",
                 target_id: &user.id,
                 scope: Some(&course),
-                after: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
+                after: Some(
+                    serde_json::json!({"role": role.as_str(), "username": user.username, "expires_at": expires_at}),
+                ),
                 ..Default::default()
             },
         )
         .await
         .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await.map_err(internal)?;
+        Ok(user.username)
     }
 
     /// Take a course-level role away, inside one transaction that holds the course team's lock: never
@@ -278,19 +304,21 @@ impl ServerBackend {
                 format!("No account has the username '{}'.", username.trim()),
             )
         })?;
+        registrar::team::check_removal(&actor.user_id.0, &user.id, role)?;
         let mut tx = self.db.pool.begin().await.map_err(internal)?;
         roles::lock_course_team(&mut tx, self.db.dialect, &course).await.map_err(internal)?;
-        // Remove first, then count what is left, inside the lock: concurrent removals see each other.
+        // Count, remove, count again, inside the lock: concurrent removals see each other.
+        let before =
+            roles::count_permanent_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
         if !roles::revoke_course_role(&mut tx, &user.id, &course, role).await.map_err(internal)? {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleNotHeld,
                 format!("{} is not {} of this course.", user.username, role.label()),
             ));
         }
-        let remaining =
-            roles::count_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
-        let admins_before = remaining + i64::from(role == Role::Instructor);
-        registrar::team::check_removal(&actor.user_id.0, &user.id, role, admins_before)?;
+        let after =
+            roles::count_permanent_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
+        registrar::team::check_admins_kept(before, after, "A course")?;
         let target_grants = roles::grants_for_user(&mut *tx, &user.id).await.map_err(internal)?;
         let target_is_admin = registrar::authz::grants_course_admin(&target_grants, course_key);
         registrar::discussion::check_removal(role, target_is_admin, &user.username)?;
@@ -632,6 +660,9 @@ impl Backend for ServerBackend {
         .await
         .map_err(internal)?;
         enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await.map_err(internal)?;
+        crate::sharing::redeem_team_invitations(&mut tx, &id, registration.username.as_str(), registration.email.as_str())
+            .await
+            .map_err(internal)?;
         let session = self.open_session_in(&mut tx, &id, client).await?;
         tx.commit().await.map_err(internal)?;
         Ok(session)
@@ -997,7 +1028,7 @@ impl Backend for ServerBackend {
         identifier: &str,
         role: Role,
     ) -> Result<(), DomainError> {
-        self.grant_course_role(admin.principal(), admin.course(), identifier, role).await
+        self.grant_course_role(admin.principal(), admin.course(), identifier, role, None, &[]).await.map(drop)
     }
 
     async fn remove_team_member(
@@ -1020,7 +1051,7 @@ impl Backend for ServerBackend {
         role: Role,
     ) -> Result<(), DomainError> {
         registrar::discussion::check_manage(manager.principal(), manager.course(), role)?;
-        self.grant_course_role(manager.principal(), manager.course(), identifier, role).await
+        self.grant_course_role(manager.principal(), manager.course(), identifier, role, None, &[]).await.map(drop)
     }
 
     async fn remove_discussion_role(

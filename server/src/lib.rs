@@ -13,5 +13,6 @@ pub mod http;
 pub mod mail;
 pub mod notices;
 pub mod seed;
+pub mod sharing;
 pub mod store;
 pub mod worker;

@@ -1,5 +1,6 @@
-//! The background job worker: claims jobs from the database queue and runs them. Every app server runs
-//! one; leases let a second server, or a restarted one, take over a job whose worker stopped.
+//! The background job worker: claims jobs from the database queue and runs them, and records ended
+//! grants (see `store::expiry`) when idle. Every app server runs one; leases let a second server, or a
+//! restarted one, take over a job whose worker stopped.
 
 use crate::backend::{ServerBackend, BATCH_JOB_KIND, JOB_LEASE_MS};
 use crate::store::jobs;
@@ -49,13 +50,31 @@ impl JobWorker {
         Ok(ran)
     }
 
-    /// Run forever, looking for work every `poll` when idle.
+    /// Record and remove ended grants; returns how many.
+    pub async fn sweep_expired(&self) -> Result<usize, sqlx::Error> {
+        let ended = crate::store::expiry::sweep(self.backend.db()).await?;
+        if ended > 0 {
+            tracing::info!(ended, "recorded ended grants");
+        }
+        Ok(ended)
+    }
+
+    /// Run forever, looking for work every `poll` when idle and sweeping ended grants every
+    /// `EXPIRY_SWEEP` (access already stopped at the end date; the sweep writes the audit entry).
     pub async fn run(self, poll: Duration) {
+        const EXPIRY_SWEEP: Duration = Duration::from_secs(30);
+        let mut last_sweep: Option<std::time::Instant> = None;
         loop {
             match self.run_once().await {
                 Ok(true) => continue,
                 Ok(false) => {}
                 Err(error) => tracing::warn!(%error, "could not claim a job"),
+            }
+            if last_sweep.is_none_or(|at| at.elapsed() >= EXPIRY_SWEEP) {
+                if let Err(error) = self.sweep_expired().await {
+                    tracing::warn!(%error, "could not sweep ended grants");
+                }
+                last_sweep = Some(std::time::Instant::now());
             }
             tokio::time::sleep(poll).await;
         }

@@ -49,3 +49,27 @@ pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Res
     }
     Ok(())
 }
+
+/// One audit entry as history lists show it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub at: i64,
+    pub actor_label: String,
+    pub action: String,
+    pub target_id: String,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub reason: Option<String>,
+}
+
+/// The newest `limit` entries about one scope (a course or library key), newest first.
+pub async fn for_scope(db: &super::Db, scope: &str, limit: i64) -> Result<Vec<HistoryRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT at, actor_label, action, target_id, before_json, after_json, reason FROM audit_log \
+         WHERE scope = $1 ORDER BY at DESC, id DESC LIMIT $2",
+    )
+    .bind(scope)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await
+}

@@ -8,10 +8,14 @@
 pub mod audit;
 pub mod courses;
 pub mod enrollments;
+pub mod expiry;
+pub mod groups;
 pub mod jobs;
+pub mod libraries;
 pub mod outbox;
 pub mod roles;
 pub mod sessions;
+pub mod team_invitations;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -2,29 +2,47 @@
 
 use super::{list_placeholders, new_id, now_ms, values_placeholders, Db, Dialect};
 use registrar::ids::{CourseKey, OrgKey};
+use registrar::authz::DatedGrant;
 use registrar::roles::{Grant, Role, Scope};
 use sqlx::AssertSqlSafe;
 use sqlx::{Any, AnyConnection, Executor, FromRow};
 use std::collections::HashSet;
 
-/// Every grant a user holds, as domain values. Rows that no longer parse are skipped and logged.
+/// Every grant a user holds that still grants now (ended ones are left out: access stops the moment a
+/// grant ends, before the expiry job records it).
 pub async fn grants_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
 ) -> Result<Vec<Grant>, sqlx::Error> {
-    let rows: Vec<(String, Option<String>, Option<String>, String)> =
-        sqlx::query_as("SELECT scope, org, course_key, role FROM role_assignments WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_all(ex)
-            .await?;
+    let now = now_ms();
+    Ok(dated_grants_for_user(ex, user_id)
+        .await?
+        .into_iter()
+        .filter(|d| registrar::roles::is_live(d.expires_at, now))
+        .map(|d| d.grant)
+        .collect())
+}
+
+/// Every grant row a user has, with its end date (ended ones included, for "explain access"). Rows that
+/// no longer parse are skipped and logged.
+pub async fn dated_grants_for_user<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> Result<Vec<DatedGrant>, sqlx::Error> {
+    let rows: Vec<(String, Option<String>, Option<String>, String, Option<i64>)> = sqlx::query_as(
+        "SELECT scope, org, course_key, role, expires_at FROM role_assignments WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(ex)
+    .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(scope, org, course, role)| {
+        .filter_map(|(scope, org, course, role, expires_at)| {
             let grant = to_grant(&scope, org.as_deref(), course.as_deref(), &role);
             if grant.is_none() {
                 tracing::warn!(user_id, scope, role, "skipping a role assignment that does not parse");
             }
-            grant
+            grant.map(|grant| DatedGrant { grant, expires_at })
         })
         .collect())
 }
@@ -57,10 +75,21 @@ pub async fn grant<'e, E: Executor<'e, Database = Any>>(
     grant: &Grant,
     granted_by: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
+    grant_until(ex, user_id, grant, granted_by, None).await
+}
+
+/// Grant a role that ends at `expires_at` (never when `None`) unless the user already holds it.
+pub async fn grant_until<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    grant: &Grant,
+    granted_by: Option<&str>,
+    expires_at: Option<i64>,
+) -> Result<bool, sqlx::Error> {
     let (scope, org, course) = scope_columns(&grant.scope);
     let done = sqlx::query(
-        "INSERT INTO role_assignments (id, user_id, scope, org, course_key, role, granted_by, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
+        "INSERT INTO role_assignments (id, user_id, scope, org, course_key, role, granted_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
     )
     .bind(new_id())
     .bind(user_id)
@@ -70,7 +99,24 @@ pub async fn grant<'e, E: Executor<'e, Database = Any>>(
     .bind(grant.role.as_str())
     .bind(granted_by)
     .bind(now_ms())
+    .bind(expires_at)
     .execute(ex)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Remove an org- or global-scope role; returns whether the user held it.
+pub async fn revoke(conn: &mut AnyConnection, user_id: &str, grant: &Grant) -> Result<bool, sqlx::Error> {
+    let (scope, org, _) = scope_columns(&grant.scope);
+    let done = sqlx::query(
+        "DELETE FROM role_assignments WHERE user_id = $1 AND scope = $2 AND role = $3 \
+         AND COALESCE(org, '') = COALESCE($4, '') AND course_key IS NULL",
+    )
+    .bind(user_id)
+    .bind(scope)
+    .bind(grant.role.as_str())
+    .bind(org)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -84,12 +130,13 @@ pub struct TeamRow {
     pub role: String,
     pub created_at: i64,
     pub granted_by: Option<String>,
+    pub expires_at: Option<i64>,
 }
 
 /// Everyone holding one of `which` course-level roles in `course`, by role then username.
 pub async fn course_team(db: &Db, course: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by \
+        "SELECT u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, r.expires_at \
          FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
          WHERE r.scope = 'course' AND r.course_key = $1 AND r.role IN ({}) ORDER BY r.role, u.username_key",
         list_placeholders(2, which.len())
@@ -135,15 +182,71 @@ pub async fn revoke_course_role(
     Ok(done.rows_affected() > 0)
 }
 
-/// How many active accounts hold `role` in `course` (an inactive Admin manages nothing).
-pub async fn count_course_role(
+/// Everyone holding one of `which` roles across `org` (inherited by each of its courses), by role then
+/// username.
+pub async fn org_team(db: &Db, org: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, r.expires_at \
+         FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
+         WHERE r.scope = 'org' AND r.org = $1 AND r.role IN ({}) ORDER BY r.role, u.username_key",
+        list_placeholders(2, which.len())
+    );
+    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(org);
+    for role in which {
+        q = q.bind(role.as_str());
+    }
+    q.fetch_all(&db.pool).await
+}
+
+/// Every org-wide role row, optionally for one org, for the console.
+pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<(String, TeamRow)>, sqlx::Error> {
+    let rows: Vec<OrgTeamRow> = sqlx::query_as(
+        "SELECT r.org, u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, r.expires_at \
+         FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
+         WHERE r.scope = 'org' AND ($1 IS NULL OR r.org = $1) ORDER BY r.org, r.role, u.username_key LIMIT 500",
+    )
+    .bind(org)
+    .fetch_all(&db.pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let team = TeamRow {
+                username: r.username,
+                full_name: r.full_name,
+                email: r.email,
+                role: r.role,
+                created_at: r.created_at,
+                granted_by: r.granted_by,
+                expires_at: r.expires_at,
+            };
+            (r.org, team)
+        })
+        .collect())
+}
+
+#[derive(FromRow)]
+struct OrgTeamRow {
+    org: String,
+    username: String,
+    full_name: String,
+    email: String,
+    role: String,
+    created_at: i64,
+    granted_by: Option<String>,
+    expires_at: Option<i64>,
+}
+
+/// How many active accounts hold `role` in `course` with no end date: the Admins a team keeps.
+pub async fn count_permanent_course_role(
     conn: &mut AnyConnection,
     course: &str,
     role: Role,
 ) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM role_assignments r JOIN users u ON u.id = r.user_id \
-         WHERE r.scope = 'course' AND r.course_key = $1 AND r.role = $2 AND u.is_active = $3",
+         WHERE r.scope = 'course' AND r.course_key = $1 AND r.role = $2 AND u.is_active = $3 \
+         AND r.expires_at IS NULL",
     )
     .bind(course)
     .bind(role.as_str())

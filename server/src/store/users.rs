@@ -169,3 +169,20 @@ pub async fn principal(db: &Db, user: UserRow) -> Result<registrar::authz::Princ
         grants,
     })
 }
+
+/// Up to `limit` active global staff (staff or superusers) by username, and how many there are.
+pub async fn global_staff(db: &Db, limit: i64) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
+    let filter = "is_active = $1 AND (is_staff = $1 OR is_superuser = $1)";
+    let rows = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY username_key LIMIT $2"
+    )))
+    .bind(true)
+    .bind(limit)
+    .fetch_all(&db.pool)
+    .await?;
+    let count = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM users WHERE {filter}")))
+        .bind(true)
+        .fetch_one(&db.pool)
+        .await?;
+    Ok((rows, count))
+}

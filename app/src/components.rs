@@ -5,3 +5,4 @@ pub mod form;
 pub mod layout;
 pub mod membership;
 pub mod roster;
+pub mod sharing;

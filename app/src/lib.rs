@@ -58,6 +58,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=pages::courses::CoursesPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key") view=pages::course::CoursePage ssr=SsrMode::Async />
+                    <Route path=path!("/courses/:key/team") view=pages::course_team::CourseTeamPage ssr=SsrMode::Async />
+                    <Route path=path!("/libraries") view=pages::libraries::LibrariesPage ssr=SsrMode::Async />
+                    <Route path=path!("/libraries/:key") view=pages::library::LibraryPageView ssr=SsrMode::Async />
+                    <Route path=path!("/admin/groups") view=pages::admin::GroupsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/groups/:id") view=pages::admin::GroupPageView ssr=SsrMode::Async />
+                    <Route path=path!("/admin/access") view=pages::admin::AccessPage ssr=SsrMode::Async />
                 </Routes>
             </Shell>
         </Router>

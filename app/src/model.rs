@@ -64,6 +64,8 @@ pub struct CourseOverview {
     pub can_manage_discussions: bool,
     /// Whether the viewer may manage Discussion Admins (course Admins only).
     pub can_manage_discussion_admins: bool,
+    /// Whether the viewer may open the Studio course team page (Admins and Staff).
+    pub can_view_team: bool,
     pub enrollment_start: Option<i64>,
     pub enrollment_end: Option<i64>,
     pub team: Vec<TeamMember>,

@@ -1,9 +1,13 @@
 //! One module per page.
 
 pub mod account;
+pub mod admin;
 pub mod course;
+pub mod course_team;
 pub mod courses;
 pub mod home;
+pub mod libraries;
+pub mod library;
 pub mod login;
 pub mod not_found;
 pub mod register;

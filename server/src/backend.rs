@@ -749,6 +749,7 @@ impl Backend for ServerBackend {
             can_manage_team,
             can_manage_discussions,
             can_manage_discussion_admins,
+            can_view_team: decide(staff.principal(), &Action::ViewCourseTeam(staff.course().clone())).is_allowed(),
             enrollment_start,
             enrollment_end,
             team,

@@ -56,6 +56,9 @@ fn Dashboard(overview: CourseOverview) -> impl IntoView {
             {has_membership.then(|| view! {
                 <a href=membership_href class=move || tab_class(membership()) aria-current=move || membership().then_some("page")>"Membership"</a>
             })}
+            {overview.can_view_team.then(|| view! {
+                <a href=format!("/courses/{key}/team") class=tab_class(false)>"Course team"</a>
+            })}
         </nav>
         <div class="mt-6">
             {move || if membership() {

@@ -1,0 +1,399 @@
+//! The admin console's sharing sections (global staff): groups (`/admin/groups`, `/admin/groups/:id`)
+//! and access (`/admin/access`: "explain access" for any user and course or library, and org-wide
+//! grants). Every form posts without JavaScript too.
+
+use crate::api::console::{
+    explain_access, get_group, list_groups, list_org_grants, AddGroupMember, CreateGroup, DeleteGroup, GrantOrg,
+    RemoveGroupMember, RenameGroup, RevokeOrg,
+};
+use crate::components::error_view::PageError;
+use crate::components::sharing::{ends_text, ActionErrors, ChangeNotice, EndDateField, ExplanationView};
+use crate::model::{format_date, GroupPage, GroupSummary, OrgGrant};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The console's section links.
+#[component]
+fn ConsoleNav(current: &'static str) -> impl IntoView {
+    let link = move |href: &'static str, label: &'static str| {
+        let here = href == current;
+        view! { <a href=href class="nav-link" aria-current=here.then_some("page")>{label}</a> }
+    };
+    view! {
+        <p class="text-sm text-slate-500">"Admin console"</p>
+        <nav aria-label="Admin console" class="mt-1 flex gap-4 border-b border-slate-200 pb-2 text-sm">
+            {link("/admin/groups", "Groups")}
+            {link("/admin/access", "Access")}
+        </nav>
+    }
+}
+
+#[component]
+pub fn GroupsPage() -> impl IntoView {
+    let create = ServerAction::<CreateGroup>::new();
+    let data = Resource::new(move || create.version().get(), |_| list_groups());
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    view! {
+        <Title text="Groups" />
+        <ConsoleNav current="/admin/groups" />
+        <h1 class="mt-4 text-2xl font-semibold">"Groups"</h1>
+        <p class="mt-1 max-w-3xl text-sm text-slate-600">"A group gets library access like a user does; its members have that access while they are in the group."</p>
+        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(groups) => view! { <GroupTable groups /> }.into_any(),
+                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="card mt-6 max-w-2xl" aria-labelledby="new-group-heading">
+            <h2 id="new-group-heading" class="font-semibold">"Create a group"</h2>
+            <div class="mt-3"><ActionErrors error /></div>
+            <ActionForm action=create attr:class="grid gap-3">
+                <div>
+                    <label for="group-name" class="block text-sm font-medium text-slate-700">"Name"</label>
+                    <input id="group-name" name="name" class="input mt-1" required=true maxlength="100" />
+                </div>
+                <div>
+                    <label for="group-description" class="block text-sm font-medium text-slate-700">"Description (optional)"</label>
+                    <input id="group-description" name="description" class="input mt-1" />
+                </div>
+                <div><button type="submit" class="btn-primary">"Create group"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn GroupTable(groups: Vec<GroupSummary>) -> impl IntoView {
+    if groups.is_empty() {
+        return view! { <p class="mt-6 text-slate-600">"No groups yet."</p> }.into_any();
+    }
+    view! {
+        <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table class="min-w-full text-sm" data-testid="groups">
+                <thead class="bg-slate-50 text-left text-slate-600">
+                    <tr>
+                        <th scope="col" class="px-4 py-2">"Group"</th>
+                        <th scope="col" class="px-4 py-2 text-right">"Members"</th>
+                        <th scope="col" class="px-4 py-2">"Created"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {groups.into_iter().map(|g| view! {
+                        <tr>
+                            <td class="px-4 py-2">
+                                <a class="link" href=format!("/admin/groups/{}", g.id)>{g.name}</a>
+                                <span class="block text-xs text-slate-500">{g.description}</span>
+                            </td>
+                            <td class="px-4 py-2 text-right">{g.members}</td>
+                            <td class="px-4 py-2">{format_date(g.created_at)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[derive(Clone, Copy)]
+struct GroupActions {
+    rename: ServerAction<RenameGroup>,
+    delete: ServerAction<DeleteGroup>,
+    add: ServerAction<AddGroupMember>,
+    remove: ServerAction<RemoveGroupMember>,
+}
+
+#[component]
+pub fn GroupPageView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let actions = GroupActions {
+        rename: ServerAction::new(),
+        delete: ServerAction::new(),
+        add: ServerAction::new(),
+        remove: ServerAction::new(),
+    };
+    let versions = move || (actions.rename.version().get(), actions.add.version().get(), actions.remove.version().get());
+    let data = Resource::new(move || (id(), versions()), |(id, _)| get_group(id));
+    view! {
+        <ConsoleNav current="/admin/groups" />
+        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(page) => view! { <Group page actions /> }.into_any(),
+                    Err(error) => view! { <Title text="Group" /><div class="mt-6"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Group(page: GroupPage, actions: GroupActions) -> impl IntoView {
+    let GroupActions { rename, delete, add, remove } = actions;
+    let g = page.group.clone();
+    let error = Signal::derive(move || {
+        rename
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| delete.value().get().and_then(Result::err))
+            .or_else(|| add.value().get().and_then(Result::err))
+            .or_else(|| remove.value().get().and_then(Result::err))
+    });
+    let id = g.id.clone();
+    let (members_id, add_id, rename_id, delete_id) = (id.clone(), id.clone(), id.clone(), id);
+    view! {
+        <Title text=format!("Group {}", g.name) />
+        <h1 class="mt-4 text-2xl font-semibold">{g.name.clone()}</h1>
+        <p class="text-sm text-slate-600">{g.description.clone()} " · " {g.members} " members · created " {format_date(g.created_at)}</p>
+        <div class="mt-4"><ActionErrors error /></div>
+        <div class="grid gap-6 md:grid-cols-2">
+            <section class="card" aria-labelledby="members-heading" data-testid="group-members">
+                <h2 id="members-heading" class="font-semibold">"Members"</h2>
+                {if page.members.is_empty() {
+                    view! { <p class="mt-2 text-sm text-slate-600">"Nobody is in this group yet."</p> }.into_any()
+                } else {
+                    view! {
+                        <ul class="mt-2 divide-y divide-slate-100 text-sm">
+                            {page.members.clone().into_iter().map(|m| {
+                                let form_id = members_id.clone();
+                                view! {
+                                <li class="flex items-center gap-3 py-1.5">
+                                    <span>{m.full_name}<span class="block text-xs text-slate-500">{m.username.clone()} " · " {m.email}</span></span>
+                                    <ActionForm action=remove attr:class="ml-auto">
+                                        <input type="hidden" name="id" value=form_id />
+                                        <input type="hidden" name="username" value=m.username.clone() />
+                                        <button type="submit" class="btn-secondary" aria-label=format!("Remove {} from the group", m.username)>"Remove"</button>
+                                    </ActionForm>
+                                </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }}
+                <ActionForm action=add attr:class="mt-4 flex items-end gap-2">
+                    <input type="hidden" name="id" value=add_id />
+                    <div class="flex-1">
+                        <label for="member-identifier" class="block text-sm font-medium text-slate-700">"Add a member (username or email)"</label>
+                        <input id="member-identifier" name="identifier" class="input mt-1" required=true />
+                    </div>
+                    <button type="submit" class="btn-primary">"Add"</button>
+                </ActionForm>
+            </section>
+            <div>
+                <section class="card" aria-labelledby="grants-heading" data-testid="group-grants">
+                    <h2 id="grants-heading" class="font-semibold">"Access given to this group"</h2>
+                    {if page.grants.is_empty() {
+                        view! { <p class="mt-2 text-sm text-slate-600">"No library is shared with this group."</p> }.into_any()
+                    } else {
+                        view! {
+                            <ul class="mt-2 divide-y divide-slate-100 text-sm">
+                                {page.grants.clone().into_iter().map(|gr| {
+                                    let link = gr.target.starts_with("lib:").then(|| format!("/libraries/{}", gr.target));
+                                    view! {
+                                        <li class="py-1.5">
+                                            {match link {
+                                                Some(href) => view! { <a class="link font-mono" href=href>{gr.target.clone()}</a> }.into_any(),
+                                                None => view! { <span class="font-mono">{format!("every library of {}", gr.target.trim_start_matches("org:"))}</span> }.into_any(),
+                                            }}
+                                            " " <span class="badge">{gr.level_label}</span>
+                                            {ends_text(gr.expires_at).map(|t| view! { <span class="ml-1 text-xs text-amber-700">{t}</span> })}
+                                        </li>
+                                    }
+                                }).collect_view()}
+                            </ul>
+                        }.into_any()
+                    }}
+                </section>
+                <section class="card mt-6" aria-labelledby="rename-heading">
+                    <h2 id="rename-heading" class="font-semibold">"Rename"</h2>
+                    <ActionForm action=rename attr:class="mt-2 grid gap-2">
+                        <input type="hidden" name="id" value=rename_id />
+                        <label for="rename-name" class="text-sm font-medium text-slate-700">"Name"</label>
+                        <input id="rename-name" name="name" class="input" required=true value=g.name.clone() />
+                        <label for="rename-description" class="text-sm font-medium text-slate-700">"Description"</label>
+                        <input id="rename-description" name="description" class="input" value=g.description.clone() />
+                        <div><button type="submit" class="btn-secondary">"Save"</button></div>
+                    </ActionForm>
+                    <ActionForm action=delete attr:class="mt-4 border-t border-slate-100 pt-4">
+                        <input type="hidden" name="id" value=delete_id />
+                        <p class="text-xs text-slate-600">"Deleting the group takes its access away from its members at once."</p>
+                        <button type="submit" class="mt-2 btn-secondary text-red-700">"Delete group"</button>
+                    </ActionForm>
+                </section>
+            </div>
+        </div>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct AccessActions {
+    grant: ServerAction<GrantOrg>,
+    revoke: ServerAction<RevokeOrg>,
+}
+
+#[component]
+pub fn AccessPage() -> impl IntoView {
+    let query = use_query_map();
+    let user = move || query.read().get("user").unwrap_or_default();
+    let target = move || query.read().get("target").unwrap_or_default();
+    let org = move || query.read().get("org").unwrap_or_default();
+    let actions = AccessActions { grant: ServerAction::new(), revoke: ServerAction::new() };
+    let grants = Resource::new(
+        move || (org(), actions.grant.version().get(), actions.revoke.version().get()),
+        |(org, _, _)| list_org_grants(Some(org)),
+    );
+    let explanation = Resource::new(
+        move || (user(), target()),
+        |(user, target)| async move {
+            if user.trim().is_empty() || target.trim().is_empty() {
+                None
+            } else {
+                Some(explain_access(user, target).await)
+            }
+        },
+    );
+    view! {
+        <Title text="Access" />
+        <ConsoleNav current="/admin/access" />
+        <h1 class="mt-4 text-2xl font-semibold">"Access"</h1>
+        <section class="card mt-6" aria-labelledby="explain-heading" data-testid="explain">
+            <h2 id="explain-heading" class="font-semibold">"Explain access"</h2>
+            <p class="text-sm text-slate-600">"Every grant that gives a user access to a course or library, and what each allows."</p>
+            <form method="get" action="/admin/access" class="mt-3 flex flex-wrap items-end gap-3">
+                <div class="min-w-56 flex-1">
+                    <label for="explain-user" class="block text-sm font-medium text-slate-700">"Username or email"</label>
+                    <input id="explain-user" name="user" class="input mt-1" required=true value=user />
+                </div>
+                <div class="min-w-72 flex-1">
+                    <label for="explain-target" class="block text-sm font-medium text-slate-700">"Course or library key"</label>
+                    <input id="explain-target" name="target" class="input mt-1" required=true placeholder="course-v1:Org+Number+Run or lib:Org:id" value=target />
+                </div>
+                <button type="submit" class="btn-secondary">"Explain"</button>
+            </form>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match explanation.await {
+                        None => ().into_any(),
+                        Some(Ok(explanation)) => view! { <ExplanationView explanation /> }.into_any(),
+                        Some(Err(error)) => view! { <div class="mt-3"><ActionErrors error=Signal::derive(move || Some(error.clone())) /></div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match grants.await {
+                    Ok(rows) => view! { <OrgGrants rows org=org() actions /> }.into_any(),
+                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn OrgGrants(rows: Vec<OrgGrant>, org: String, actions: AccessActions) -> impl IntoView {
+    let AccessActions { grant, revoke } = actions;
+    let error = Signal::derive(move || {
+        grant.value().get().and_then(Result::err).or_else(|| revoke.value().get().and_then(Result::err))
+    });
+    let done = Signal::derive(move || grant.value().get().filter(Result::is_ok).or_else(|| revoke.value().get().filter(Result::is_ok)));
+    view! {
+        <section class="card mt-6" aria-labelledby="org-heading" data-testid="org-grants">
+            <div class="flex flex-wrap items-end justify-between gap-3">
+                <div>
+                    <h2 id="org-heading" class="font-semibold">"Organization-wide access"</h2>
+                    <p class="text-sm text-slate-600">"A course role here applies to every course of the organization; a library level to every library of it, present and future."</p>
+                </div>
+                <form method="get" action="/admin/access" class="flex gap-2">
+                    <label for="org-filter" class="sr-only">"Organization"</label>
+                    <input id="org-filter" name="org" class="input w-40" placeholder="All organizations" value=org.clone() />
+                    <button type="submit" class="btn-secondary">"Filter"</button>
+                </form>
+            </div>
+            <div class="mt-3"><ChangeNotice result=done /><ActionErrors error /></div>
+            {if rows.is_empty() {
+                view! { <p class="mt-2 text-sm text-slate-600">"No organization-wide grants."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="mt-2 min-w-full text-sm">
+                        <thead class="text-left text-slate-500">
+                            <tr>
+                                <th scope="col" class="py-1 pr-3">"Organization"</th>
+                                <th scope="col" class="py-1 pr-3">"Who"</th>
+                                <th scope="col" class="py-1 pr-3">"Access"</th>
+                                <th scope="col" class="py-1 pr-3">"Since"</th>
+                                <th scope="col" class="py-1"><span class="sr-only">"Actions"</span></th>
+                            </tr>
+                        </thead>
+                        <tbody class="divide-y divide-slate-100">
+                            {rows.into_iter().map(|r| {
+                                let what = if r.kind == "course" { "every course" } else { "every library" };
+                                let label = format!("Revoke {} from {}", r.role_label, r.holder);
+                                view! {
+                                    <tr>
+                                        <td class="py-1.5 pr-3">{r.org.clone()}</td>
+                                        <td class="py-1.5 pr-3">{r.holder.clone()}</td>
+                                        <td class="py-1.5 pr-3"><span class="badge">{r.role_label.clone()}</span> " on " {what}
+                                            {ends_text(r.expires_at).map(|t| view! { <span class="ml-1 text-xs text-amber-700">{t}</span> })}</td>
+                                        <td class="py-1.5 pr-3 text-slate-600">{format_date(r.since)}{r.granted_by.map(|b| format!(" by {b}"))}</td>
+                                        <td class="py-1.5 text-right">
+                                            <ActionForm action=revoke>
+                                                <input type="hidden" name="org" value=r.org />
+                                                <input type="hidden" name="kind" value=r.kind />
+                                                <input type="hidden" name="holder" value=r.holder />
+                                                <input type="hidden" name="role" value=r.role />
+                                                <button type="submit" class="btn-secondary" aria-label=label>"Revoke"</button>
+                                            </ActionForm>
+                                        </td>
+                                    </tr>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any()
+            }}
+            <h3 class="mt-6 text-sm font-semibold">"Give organization-wide access"</h3>
+            <ActionForm action=grant attr:class="mt-2 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="og-org" class="block text-sm font-medium text-slate-700">"Organization"</label>
+                    <input id="og-org" name="org" class="input mt-1 w-36" required=true value=org />
+                </div>
+                <div>
+                    <label for="og-kind" class="block text-sm font-medium text-slate-700">"On"</label>
+                    <select id="og-kind" name="kind" class="input mt-1">
+                        <option value="course">"Every course"</option>
+                        <option value="library">"Every library"</option>
+                    </select>
+                </div>
+                <div class="min-w-56 flex-1">
+                    <label for="og-holder" class="block text-sm font-medium text-slate-700">"Username, email or group:NAME"</label>
+                    <input id="og-holder" name="holder" class="input mt-1" required=true />
+                </div>
+                <div>
+                    <label for="og-role" class="block text-sm font-medium text-slate-700">"Role or level"</label>
+                    <select id="og-role" name="role" class="input mt-1">
+                        <optgroup label="Courses">
+                            <option value="instructor">"Admin"</option>
+                            <option value="staff">"Staff"</option>
+                            <option value="data_researcher">"Data Researcher"</option>
+                            <option value="org_course_creator_group">"Org Content Creator"</option>
+                        </optgroup>
+                        <optgroup label="Libraries">
+                            <option value="admin">"Library Admin"</option>
+                            <option value="author">"Library Author"</option>
+                            <option value="read">"Library Read only"</option>
+                        </optgroup>
+                    </select>
+                </div>
+                <EndDateField id="og-until".to_owned() />
+                <button type="submit" class="btn-primary">"Give access"</button>
+            </ActionForm>
+        </section>
+    }
+}

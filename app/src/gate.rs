@@ -273,9 +273,9 @@ impl Gate {
         }
     }
 
-    /// Capability to view a library and its team.
+    /// Capability to view a library (its team only with a grant: see `LibraryAction::ViewTeam`).
     pub async fn library_viewer(&self, key: &LibraryKey) -> Result<LibraryViewer, ApiError> {
-        let principal = self.for_library(key, LibraryAction::ViewTeam).await?;
+        let principal = self.for_library(key, LibraryAction::View).await?;
         Ok(LibraryViewer { principal, library: key.clone() })
     }
 
@@ -285,9 +285,18 @@ impl Gate {
         Ok(LibraryEditor { principal, library: key.clone() })
     }
 
-    /// Capability to manage a library's team and switches.
+    /// Capability to manage a library's team.
     pub async fn library_admin(&self, key: &LibraryKey) -> Result<LibraryAdmin, ApiError> {
-        let principal = self.for_library(key, LibraryAction::ManageTeam).await?;
+        self.library_admin_for(key, LibraryAction::ManageTeam).await
+    }
+
+    /// Capability for an Admin-only library action (`ManageTeam` or `ChangeSwitches`), refused in the
+    /// words of that action.
+    pub async fn library_admin_for(&self, key: &LibraryKey, action: LibraryAction) -> Result<LibraryAdmin, ApiError> {
+        if action.needs() != registrar::library::AccessLevel::Admin {
+            return Err(DomainError::internal("library-admin-action").into());
+        }
+        let principal = self.for_library(key, action).await?;
         Ok(LibraryAdmin { principal, library: key.clone() })
     }
 

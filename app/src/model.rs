@@ -205,6 +205,9 @@ pub struct LibraryPage {
     pub created_at: i64,
     pub can_edit: bool,
     pub can_manage: bool,
+    /// Whether the viewer sees the team (any grant; not public read alone). When false, `members`,
+    /// `inherited` and `history` are empty.
+    pub can_view_team: bool,
     pub members: Vec<LibraryMember>,
     pub inherited: Vec<InheritedAccess>,
     pub history: Vec<HistoryEntry>,

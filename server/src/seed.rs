@@ -2,7 +2,7 @@
 //! demo sign-ins printed for people trying the product. Idempotent: running it again changes nothing.
 
 use crate::auth::password;
-use crate::store::{courses, enrollments, roles, users, Db};
+use crate::store::{courses, enrollments, groups, roles, team_invitations, users, Db};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::roles::{Grant, Role, Scope};
 use std::fmt;
@@ -21,7 +21,12 @@ pub const DEMO_SIGN_INS: &[DemoSignIn] = &[
     DemoSignIn {
         username: "instructor",
         password: "registrar-instructor",
-        what: "Admin of two DemoX courses, Staff of one OpenX course",
+        what: "Admin of two DemoX courses and of the CS101 problem bank library, Staff of one OpenX course",
+    },
+    DemoSignIn {
+        username: "ta",
+        password: "registrar-learner",
+        what: "Staff of CS101; Author of the problem bank through the group DemoX authors",
     },
     DemoSignIn {
         username: "learner",
@@ -161,6 +166,66 @@ fn demo_users() -> Vec<DemoUser> {
         });
     }
     out
+}
+
+/// Libraries, groups, org-wide grants and a pending Studio invitation, so the sharing pages are full.
+async fn seed_sharing(
+    tx: &mut sqlx::AnyConnection,
+    id_of: &dyn Fn(&str) -> Result<String, SeedError>,
+) -> Result<(), SeedError> {
+    use crate::store::libraries::{self, Holder, Target};
+    use registrar::library::{AccessLevel, LibraryKey, LibrarySwitches};
+    let invalid = |e: registrar::DomainError| SeedError::Invalid(e.message);
+    let demo = OrgKey::parse("DemoX").map_err(invalid)?;
+    let open = OrgKey::parse("OpenX").map_err(invalid)?;
+    let creator = Grant { role: Role::OrgContentCreator, scope: Scope::Org(demo.clone()) };
+    roles::grant(&mut *tx, &id_of("instructor")?, &creator, None).await?;
+    let libs = [
+        (LibraryKey::new(demo.clone(), "cs101-problems").map_err(invalid)?, "CS101 problem bank", "instructor", false),
+        (LibraryKey::new(demo, "intro-videos").map_err(invalid)?, "Introductory videos", "instructor", true),
+        (LibraryKey::new(open.clone(), "history-sources").map_err(invalid)?, "Primary sources for history", "orgadmin", false),
+    ];
+    for (key, title, admin, public_read) in &libs {
+        if libraries::create(tx, key, title, "Demo content for trying library sharing.", &id_of(admin)?).await? {
+            let switches = LibrarySwitches { allow_public_read: *public_read, allow_public_learning: false };
+            libraries::set_switches(tx, &key.to_string(), switches).await?;
+        }
+    }
+    let mut group_ids = Vec::new();
+    for (name, description, members) in [
+        ("DemoX authors", "Writes problems for DemoX courses", &["ta", "learner40"][..]),
+        ("Reviewers", "Checks content before release", &["learner41", "learner42"][..]),
+    ] {
+        if groups::find_by_name_in(tx, name).await?.is_none() {
+            groups::create(tx, name, description, &id_of("admin")?).await?;
+        }
+        let id = groups::find_by_name_in(tx, name).await?.ok_or_else(|| SeedError::Invalid(format!("no group {name}")))?;
+        let member_ids: Vec<String> = members.iter().map(|m| id_of(m)).collect::<Result<_, _>>()?;
+        groups::add_members(tx, &id, &member_ids).await?;
+        group_ids.push(id);
+    }
+    let problems = Target::Library(libs[0].0.to_string());
+    let in_thirty_days = crate::store::now_ms() + 30 * 86_400_000;
+    let grants = [
+        (problems.clone(), Holder::Group(group_ids[0].clone()), AccessLevel::Author, None),
+        (problems.clone(), Holder::Group(group_ids[1].clone()), AccessLevel::Read, Some(in_thirty_days)),
+        (problems, Holder::User(id_of("learner")?), AccessLevel::Read, None),
+        (Target::Org(open.to_string()), Holder::User(id_of("orgadmin")?), AccessLevel::Admin, None),
+    ];
+    for (target, holder, level, ends) in &grants {
+        libraries::grant(tx, target, holder, *level, None, *ends).await?;
+    }
+    team_invitations::create(
+        tx,
+        "course-v1:DemoX+CS101+2026_T1",
+        "co.teacher@example.org",
+        Role::Staff.as_str(),
+        &id_of("instructor")?,
+        crate::store::now_ms() + crate::sharing::INVITATION_TTL_MS,
+        None,
+    )
+    .await?;
+    Ok(())
 }
 
 fn course(key: &str) -> Result<CourseKey, SeedError> {
@@ -309,6 +374,7 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
     };
     let seeder = enrollments::Actor { id: None, label: "system:seed-demo" };
     enrollments::apply(&mut tx, "course-v1:DemoX+CS101+2026_T1", &invited, seeder, None).await?;
+    seed_sharing(&mut tx, &|username: &str| id_of(username).map(str::to_owned)).await?;
     tx.commit().await?;
     Ok(SeedSummary { users_created: created })
 }

@@ -805,31 +805,37 @@ impl Sharing for ServerBackend {
             libraries::grants_for_user(&self.db().pool, &p.user_id.0, Some(key.org().as_str())).await.map_err(internal)?;
         let (switches, now) = (row.switches(), now_ms());
         let may = |a| decide_library(Some(p), &grants, key, switches, a, now);
-        let members = libraries::team(self.db(), &row.key).await.map_err(internal)?.into_iter().map(library_member).collect();
-        let mut inherited: Vec<InheritedAccess> = libraries::org_grants(self.db(), Some(&row.org))
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(library_member)
-            .map(|m| InheritedAccess {
-                username: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
-                full_name: m.detail,
-                email: m.email.unwrap_or_default(),
-                access: m.level_label,
-                source: format!("Every library of {}", row.org),
-                expires_at: m.expires_at,
-            })
-            .collect();
-        let (staff, _) = self.global_staff_access("Admin").await?;
-        inherited.extend(staff);
+        let can_view_team = may(LibraryAction::ViewTeam);
+        let (mut members, mut inherited, mut history) = (Vec::new(), Vec::new(), Vec::new());
+        if can_view_team {
+            members = libraries::team(self.db(), &row.key).await.map_err(internal)?.into_iter().map(library_member).collect();
+            inherited = libraries::org_grants(self.db(), Some(&row.org))
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(library_member)
+                .map(|m| InheritedAccess {
+                    username: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
+                    full_name: m.detail,
+                    email: m.email.unwrap_or_default(),
+                    access: m.level_label,
+                    source: format!("Every library of {}", row.org),
+                    expires_at: m.expires_at,
+                })
+                .collect();
+            let (staff, _) = self.global_staff_access("Admin").await?;
+            inherited.extend(staff);
+            history = self.history(&row.key).await?;
+        }
         Ok(LibraryPage {
             library: summary_of(&row, effective_level(&grants, key, now)),
             created_at: row.created_at,
             can_edit: may(LibraryAction::Edit),
             can_manage: may(LibraryAction::ManageTeam),
+            can_view_team,
             members,
             inherited,
-            history: self.history(&row.key).await?,
+            history,
             viewer: p.username.clone(),
         })
     }

@@ -9,11 +9,13 @@ mod api {
     pub mod cli;
     pub mod discussion;
     pub mod jobs;
+    pub mod libraries;
     pub mod mail;
     pub mod matrix;
     pub mod membership;
     pub mod roster;
     pub mod session;
+    pub mod studio_team;
     pub mod sweep;
     pub mod team;
 }

@@ -45,7 +45,8 @@ pub async fn create_library(
     Ok(key)
 }
 
-/// The library page (anyone who may view the library).
+/// The library page (anyone who may view the library; its team, history and inherited access only
+/// for those with a grant on it).
 #[server(prefix = "/api", endpoint = "libraries/get")]
 pub async fn get_library(key: String) -> Result<LibraryPage, ApiError> {
     let gate = Gate::for_request()?;
@@ -69,7 +70,8 @@ pub async fn set_library_switches(
     allow_public_learning: Option<String>,
 ) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let admin = gate.library_admin(&library_key(&key)?).await?;
+    let admin =
+        gate.library_admin_for(&library_key(&key)?, registrar::library::LibraryAction::ChangeSwitches).await?;
     let switches = registrar::library::LibrarySwitches {
         allow_public_read: allow_public_read.is_some(),
         allow_public_learning: allow_public_learning.is_some(),

@@ -151,6 +151,10 @@ fn Library(
                 </ActionForm>
             </section>
         </div>
+        {(!page.can_view_team).then(|| view! {
+            <p class="card mt-6 text-sm text-slate-600" data-testid="team-hidden">"This library is open to you through public read. Its team is visible to its members only."</p>
+        })}
+        {page.can_view_team.then(|| view! {
         <section class="card mt-6" aria-labelledby="lib-team-heading" data-testid="library-team">
             <h2 id="lib-team-heading" class="font-semibold">"Library team"</h2>
             <p class="text-sm text-slate-600">
@@ -208,8 +212,9 @@ fn Library(
             }.into_any())}
         </section>
         <InheritedList rows=page.inherited.clone() />
+        }.into_any())}
         {can_manage.then(|| view! { <ExplainSection action=path.clone() asked=asked.clone() answer=answer.clone() /> }.into_any())}
-        <HistoryList entries=page.history.clone() />
+        {page.can_view_team.then(|| view! { <HistoryList entries=page.history.clone() /> })}
     }
 }
 

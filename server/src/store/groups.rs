@@ -1,6 +1,6 @@
 //! Named groups of users. Grants to a group apply to its current members when access is checked.
 
-use super::{list_placeholders, new_id, now_ms, Db};
+use super::{new_id, now_ms, Db};
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 /// A group with its member count.
@@ -31,6 +31,14 @@ pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<GroupRow>, sqlx:
     sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE g.name_key = $1")))
         .bind(name.trim().to_lowercase())
         .fetch_optional(&db.pool)
+        .await
+}
+
+/// A group's id by name, inside the caller's transaction.
+pub async fn find_by_name_in(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT id FROM user_groups WHERE name_key = $1")
+        .bind(name.trim().to_lowercase())
+        .fetch_optional(&mut *conn)
         .await
 }
 
@@ -165,17 +173,4 @@ pub async fn remove_member(conn: &mut AnyConnection, group: &str, user_id: &str)
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
-}
-
-/// The names of the groups among `ids` (for history lines).
-pub async fn names(db: &Db, ids: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    let sql = format!("SELECT id, name FROM user_groups WHERE id IN ({})", list_placeholders(1, ids.len()));
-    let mut q = sqlx::query_as(AssertSqlSafe(sql));
-    for id in ids {
-        q = q.bind(id);
-    }
-    q.fetch_all(&db.pool).await
 }

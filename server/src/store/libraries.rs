@@ -263,12 +263,14 @@ pub async fn revoke(conn: &mut AnyConnection, target: &Target, holder: &Holder) 
     Ok(done.rows_affected() > 0)
 }
 
-/// Serialize changes to one library's team until the transaction ends (PostgreSQL locks the library
-/// row; SQLite's first write takes its single write lock).
+/// Serialize changes to one library's team until the transaction ends; call it first in the
+/// transaction (PostgreSQL locks the library row; SQLite takes its write lock with a no-op write).
 pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, key: &str) -> Result<(), sqlx::Error> {
-    if dialect == Dialect::Postgres {
-        sqlx::query("SELECT key FROM libraries WHERE key = $1 FOR UPDATE").bind(key).execute(&mut *conn).await?;
-    }
+    let sql = match dialect {
+        Dialect::Postgres => "SELECT key FROM libraries WHERE key = $1 FOR UPDATE",
+        Dialect::Sqlite => "UPDATE libraries SET updated_at = updated_at WHERE key = $1",
+    };
+    sqlx::query(sql).bind(key).execute(&mut *conn).await?;
     Ok(())
 }
 

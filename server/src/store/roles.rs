@@ -148,19 +148,19 @@ pub async fn course_team(db: &Db, course: &str, which: &[Role]) -> Result<Vec<Te
     q.fetch_all(&db.pool).await
 }
 
-/// Serialize changes to one course's team until the transaction ends. PostgreSQL locks the course
-/// row; SQLite needs nothing, as its first write takes the database's single write lock.
+/// Serialize changes to one course's team until the transaction ends; call it first in the
+/// transaction. PostgreSQL locks the course row; SQLite takes its single write lock with a no-op write,
+/// so a transaction that reads before it writes cannot fail to upgrade when another writer went first.
 pub async fn lock_course_team(
     conn: &mut AnyConnection,
     dialect: Dialect,
     course: &str,
 ) -> Result<(), sqlx::Error> {
-    if dialect == Dialect::Postgres {
-        sqlx::query("SELECT key FROM courses WHERE key = $1 FOR UPDATE")
-            .bind(course)
-            .execute(&mut *conn)
-            .await?;
-    }
+    let sql = match dialect {
+        Dialect::Postgres => "SELECT key FROM courses WHERE key = $1 FOR UPDATE",
+        Dialect::Sqlite => "UPDATE courses SET display_name = display_name WHERE key = $1",
+    };
+    sqlx::query(sql).bind(course).execute(&mut *conn).await?;
     Ok(())
 }
 

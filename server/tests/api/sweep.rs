@@ -135,9 +135,10 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
                 ("course", course),
                 ("identifier", "learner05"),
                 ("identifiers", "learner05"),
-                ("username", "ta"),
+                ("username", "instructor"),
                 ("role", "staff"),
                 ("action", "add"),
+                ("id", "x"),
             ],
             Needs::GlobalStaff => &[
                 ("search", ""),

@@ -1,4 +1,4 @@
-//! Every Membership action × every kind of person, on both databases: what each may do, and that
+//! Every Membership and course team action × every kind of person, on both databases: what each may do, and that
 //! everyone else is refused with the right status (401 anonymous, 403 signed in without the right).
 
 use crate::common::{Engine, Reply, TestApp};
@@ -9,7 +9,7 @@ const CS101: &str = "course-v1:DemoX+CS101+2026_T1";
 const CS101_IN_URL: &str = "course-v1:DemoX%2BCS101%2B2026_T1";
 
 /// The actions of the tab.
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 14] = [
     "open dashboard",
     "enroll",
     "list enrollments",
@@ -21,6 +21,9 @@ const ACTIONS: [&str; 11] = [
     "list discussion roles",
     "add moderator",
     "add discussion admin",
+    "studio team",
+    "studio add",
+    "explain access",
 ];
 
 const STAFF_ACTIONS: [&str; 5] =
@@ -76,6 +79,12 @@ async fn attempt(app: &TestApp, action: &str, cookie: Option<&str>, n: usize) ->
             post("/api/membership/team_add", form(&[("identifier", &target), ("role", "Administrator")]))
                 .await
         }
+        "studio team" => post("/api/course_team/get", form(&[])).await,
+        "studio add" => {
+            let other = format!("learner{:02}", 10 + n);
+            post("/api/course_team/add", form(&[("identifier", &other), ("role", "staff")])).await
+        }
+        "explain access" => post("/api/course_team/explain", form(&[("identifier", "learner")])).await,
         other => panic!("unknown action {other}"),
     }
 }
@@ -92,7 +101,7 @@ async fn every_action_for_every_role(engine: Engine) {
         ("anonymous", None, vec![]),
         ("learner", Some(("learner", "registrar-learner")), vec![]),
         ("beta tester", Some(("beta", "registrar-learner")), vec![]),
-        ("staff", Some(("ta", "registrar-learner")), STAFF_ACTIONS.to_vec()),
+        ("staff", Some(("ta", "registrar-learner")), [&STAFF_ACTIONS[..], &["studio team"]].concat()),
         ("limited staff", Some(("limited", "registrar-learner")), STAFF_ACTIONS.to_vec()),
         ("admin", Some(("instructor", "registrar-instructor")), everything.clone()),
         (

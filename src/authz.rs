@@ -237,9 +237,14 @@ pub fn explain_course(
             Scope::Org(org) => format!("every course of {org} (inherited)"),
             _ => "this course".to_owned(),
         };
-        let granted =
-            if live { allows(&alone(false, false, vec![dated.grant.clone()])) } else { Vec::new() };
-        out.push(AccessSource { grant, scope, expires_at: dated.expires_at, expired: !live, allows: granted });
+        let granted = if live { allows(&alone(false, false, vec![dated.grant.clone()])) } else { Vec::new() };
+        out.push(AccessSource {
+            grant,
+            scope,
+            expires_at: dated.expires_at,
+            expired: !live,
+            allows: granted,
+        });
     }
     out
 }

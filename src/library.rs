@@ -372,7 +372,12 @@ mod tests {
         }
     }
 
-    fn grant(level: AccessLevel, scope: LibraryScope, grantee: Grantee, expires_at: Option<i64>) -> LibraryGrant {
+    fn grant(
+        level: AccessLevel,
+        scope: LibraryScope,
+        grantee: Grantee,
+        expires_at: Option<i64>,
+    ) -> LibraryGrant {
         LibraryGrant { level, scope, grantee, expires_at }
     }
 
@@ -408,13 +413,18 @@ mod tests {
         let here = LibraryScope::Library(lib.clone());
         let closed = LibrarySwitches::default();
         let p = user(vec![]);
-        let may = |grants: &[LibraryGrant], action, switches| decide_library(Some(&p), grants, &lib, switches, action, 10);
+        let may = |grants: &[LibraryGrant], action, switches| {
+            decide_library(Some(&p), grants, &lib, switches, action, 10)
+        };
 
         // No grant: nothing, unless the switches open it.
         assert!(!may(&[], LibraryAction::View, closed));
         assert!(!decide_library(None, &[], &lib, closed, LibraryAction::Learn, 10));
         let learning = LibrarySwitches { allow_public_learning: true, ..closed };
-        assert!(decide_library(None, &[], &lib, learning, LibraryAction::Learn, 10), "public learning includes signed-out users");
+        assert!(
+            decide_library(None, &[], &lib, learning, LibraryAction::Learn, 10),
+            "public learning includes signed-out users"
+        );
         assert!(!decide_library(None, &[], &lib, learning, LibraryAction::View, 10));
 
         let reader = [grant(AccessLevel::Read, here.clone(), Grantee::User, None)];
@@ -424,14 +434,24 @@ mod tests {
 
         let group_author = [grant(AccessLevel::Author, here.clone(), Grantee::Group("Authors".into()), None)];
         assert!(may(&group_author, LibraryAction::Edit, closed), "a group grant gives its level");
-        assert!(!may(&group_author, LibraryAction::ChangeSwitches, closed), "authors cannot flip the public switches");
+        assert!(
+            !may(&group_author, LibraryAction::ChangeSwitches, closed),
+            "authors cannot flip the public switches"
+        );
 
-        let org_admin = [grant(AccessLevel::Admin, LibraryScope::Org(lib.org().clone()), Grantee::User, None)];
+        let org_admin =
+            [grant(AccessLevel::Admin, LibraryScope::Org(lib.org().clone()), Grantee::User, None)];
         assert!(may(&org_admin, LibraryAction::ManageTeam, closed));
-        assert!(!decide_library(Some(&p), &org_admin, &other, closed, LibraryAction::View, 10), "org-wide stays in its org");
+        assert!(
+            !decide_library(Some(&p), &org_admin, &other, closed, LibraryAction::View, 10),
+            "org-wide stays in its org"
+        );
 
         // The highest live grant wins; an ended grant gives nothing.
-        let mixed = [reader[0].clone(), grant(AccessLevel::Admin, here.clone(), Grantee::Group("G".into()), Some(10))];
+        let mixed = [
+            reader[0].clone(),
+            grant(AccessLevel::Admin, here.clone(), Grantee::Group("G".into()), Some(10)),
+        ];
         assert!(!may(&mixed, LibraryAction::ManageTeam, closed), "expired at 10, checked at 10");
         assert!(decide_library(Some(&p), &mixed, &lib, closed, LibraryAction::ManageTeam, 9));
         assert!(may(&mixed, LibraryAction::View, closed));
@@ -454,10 +474,14 @@ mod tests {
     fn creation_rights() {
         let demo = OrgKey::parse("DemoX").unwrap();
         let other = OrgKey::parse("OtherX").unwrap();
-        let org_creator = user(vec![Grant { role: Role::OrgContentCreator, scope: Scope::Org(demo.clone()) }]);
+        let org_creator =
+            user(vec![Grant { role: Role::OrgContentCreator, scope: Scope::Org(demo.clone()) }]);
         assert!(may_create_library(Some(&org_creator), &demo));
         assert!(!may_create_library(Some(&org_creator), &other));
-        assert!(may_create_library(Some(&user(vec![Grant { role: Role::CourseCreator, scope: Scope::Global }])), &other));
+        assert!(may_create_library(
+            Some(&user(vec![Grant { role: Role::CourseCreator, scope: Scope::Global }])),
+            &other
+        ));
         assert!(!may_create_library(Some(&user(vec![])), &demo));
         assert!(!may_create_library(None, &demo));
     }
@@ -466,7 +490,12 @@ mod tests {
     fn explanations_list_every_source_with_what_it_allows() {
         let lib = key("lib:DemoX:intro");
         let grants = [
-            grant(AccessLevel::Author, LibraryScope::Library(lib.clone()), Grantee::Group("Writers".into()), None),
+            grant(
+                AccessLevel::Author,
+                LibraryScope::Library(lib.clone()),
+                Grantee::Group("Writers".into()),
+                None,
+            ),
             grant(AccessLevel::Read, LibraryScope::Org(lib.org().clone()), Grantee::User, None),
             grant(AccessLevel::Admin, LibraryScope::Library(lib.clone()), Grantee::User, Some(5)),
         ];

@@ -292,7 +292,11 @@ impl Gate {
 
     /// Capability for an Admin-only library action (`ManageTeam` or `ChangeSwitches`), refused in the
     /// words of that action.
-    pub async fn library_admin_for(&self, key: &LibraryKey, action: LibraryAction) -> Result<LibraryAdmin, ApiError> {
+    pub async fn library_admin_for(
+        &self,
+        key: &LibraryKey,
+        action: LibraryAction,
+    ) -> Result<LibraryAdmin, ApiError> {
         if action.needs() != registrar::library::AccessLevel::Admin {
             return Err(DomainError::internal("library-admin-action").into());
         }
@@ -306,7 +310,10 @@ impl Gate {
     async fn for_library(&self, key: &LibraryKey, action: LibraryAction) -> Result<Principal, ApiError> {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
         let not_found = || {
-            ApiError::from(DomainError::with_message(ErrorCode::NotFound, format!("There is no library {key}.")))
+            ApiError::from(DomainError::with_message(
+                ErrorCode::NotFound,
+                format!("There is no library {key}."),
+            ))
         };
         let (switches, grants) =
             self.backend.library_facts(&principal.user_id, key).await?.ok_or_else(not_found)?;

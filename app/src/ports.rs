@@ -5,18 +5,18 @@
 //! case without passing the Gate. Data shapes live in `crate::model`.
 
 use crate::gate::{
-    CourseAdmin, CourseEnroller, CourseStaff, CourseTeamViewer, DiscussionManager, GlobalStaff,
-    LibraryAdmin, LibraryCreator, LibraryEditor, LibraryViewer, Me, Public, System,
+    CourseAdmin, CourseEnroller, CourseStaff, CourseTeamViewer, DiscussionManager, GlobalStaff, LibraryAdmin,
+    LibraryCreator, LibraryEditor, LibraryViewer, Me, Public, System,
 };
 use crate::model::{
     AccessExplanation, AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser,
     GroupPage, GroupSummary, Holder, LibraryList, LibraryPage, ManageUser, ManageUserReport, OrgGrant,
     OrgGrantRequest, Page, RosterQuery, RosterRow, StudioTeam, TeamChange, TeamMember,
 };
-use registrar::ids::UserId;
-use registrar::library::{AccessLevel, LibraryGrant, LibraryKey, LibrarySwitches};
 use registrar::account::ValidRegistration;
 use registrar::authz::Principal;
+use registrar::ids::UserId;
+use registrar::library::{AccessLevel, LibraryGrant, LibraryKey, LibrarySwitches};
 use registrar::roles::Role;
 use registrar::DomainError;
 use std::sync::Arc;
@@ -92,7 +92,11 @@ pub trait Sharing: Send + Sync {
     async fn studio_leave(&self, viewer: &CourseTeamViewer) -> Result<TeamChange, DomainError>;
 
     /// Withdraw a pending invitation.
-    async fn studio_revoke_invitation(&self, admin: &CourseAdmin, id: &str) -> Result<TeamChange, DomainError>;
+    async fn studio_revoke_invitation(
+        &self,
+        admin: &CourseAdmin,
+        id: &str,
+    ) -> Result<TeamChange, DomainError>;
 
     /// Every source of a user's access to the course.
     async fn explain_course_access(
@@ -163,7 +167,12 @@ pub trait Sharing: Send + Sync {
     async fn groups(&self, staff: &GlobalStaff) -> Result<Vec<GroupSummary>, DomainError>;
 
     /// Create a group; returns its id.
-    async fn create_group(&self, staff: &GlobalStaff, name: &str, description: &str) -> Result<String, DomainError>;
+    async fn create_group(
+        &self,
+        staff: &GlobalStaff,
+        name: &str,
+        description: &str,
+    ) -> Result<String, DomainError>;
 
     /// A group's page: members and grants.
     async fn group_page(&self, staff: &GlobalStaff, id: &str) -> Result<GroupPage, DomainError>;
@@ -181,10 +190,20 @@ pub trait Sharing: Send + Sync {
     async fn delete_group(&self, staff: &GlobalStaff, id: &str) -> Result<(), DomainError>;
 
     /// Add a member by username or email.
-    async fn add_group_member(&self, staff: &GlobalStaff, id: &str, identifier: &str) -> Result<(), DomainError>;
+    async fn add_group_member(
+        &self,
+        staff: &GlobalStaff,
+        id: &str,
+        identifier: &str,
+    ) -> Result<(), DomainError>;
 
     /// Remove a member.
-    async fn remove_group_member(&self, staff: &GlobalStaff, id: &str, username: &str) -> Result<(), DomainError>;
+    async fn remove_group_member(
+        &self,
+        staff: &GlobalStaff,
+        id: &str,
+        username: &str,
+    ) -> Result<(), DomainError>;
 
     /// Every source of a user's access to a course or library (console).
     async fn explain_access(
@@ -199,10 +218,18 @@ pub trait Sharing: Send + Sync {
 
     /// Give an org-wide course role (`instructor`/`staff`/`data_researcher`, users) or library level
     /// (`admin`/`author`/`read`, users or groups).
-    async fn grant_org(&self, staff: &GlobalStaff, grant: &OrgGrantRequest) -> Result<TeamChange, DomainError>;
+    async fn grant_org(
+        &self,
+        staff: &GlobalStaff,
+        grant: &OrgGrantRequest,
+    ) -> Result<TeamChange, DomainError>;
 
     /// Take an org-wide grant away.
-    async fn revoke_org(&self, staff: &GlobalStaff, grant: &OrgGrantRequest) -> Result<TeamChange, DomainError>;
+    async fn revoke_org(
+        &self,
+        staff: &GlobalStaff,
+        grant: &OrgGrantRequest,
+    ) -> Result<TeamChange, DomainError>;
 }
 
 /// The server's implementation of every use case.

@@ -660,9 +660,14 @@ impl Backend for ServerBackend {
         .await
         .map_err(internal)?;
         enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await.map_err(internal)?;
-        crate::sharing::redeem_team_invitations(&mut tx, &id, registration.username.as_str(), registration.email.as_str())
-            .await
-            .map_err(internal)?;
+        crate::sharing::redeem_team_invitations(
+            &mut tx,
+            &id,
+            registration.username.as_str(),
+            registration.email.as_str(),
+        )
+        .await
+        .map_err(internal)?;
         let session = self.open_session_in(&mut tx, &id, client).await?;
         tx.commit().await.map_err(internal)?;
         Ok(session)
@@ -749,7 +754,8 @@ impl Backend for ServerBackend {
             can_manage_team,
             can_manage_discussions,
             can_manage_discussion_admins,
-            can_view_team: decide(staff.principal(), &Action::ViewCourseTeam(staff.course().clone())).is_allowed(),
+            can_view_team: decide(staff.principal(), &Action::ViewCourseTeam(staff.course().clone()))
+                .is_allowed(),
             enrollment_start,
             enrollment_end,
             team,
@@ -1052,7 +1058,9 @@ impl Backend for ServerBackend {
         role: Role,
     ) -> Result<(), DomainError> {
         registrar::discussion::check_manage(manager.principal(), manager.course(), role)?;
-        self.grant_course_role(manager.principal(), manager.course(), identifier, role, None, &[]).await.map(drop)
+        self.grant_course_role(manager.principal(), manager.course(), identifier, role, None, &[])
+            .await
+            .map(drop)
     }
 
     async fn remove_discussion_role(

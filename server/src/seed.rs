@@ -181,12 +181,24 @@ async fn seed_sharing(
     let creator = Grant { role: Role::OrgContentCreator, scope: Scope::Org(demo.clone()) };
     roles::grant(&mut *tx, &id_of("instructor")?, &creator, None).await?;
     let libs = [
-        (LibraryKey::new(demo.clone(), "cs101-problems").map_err(invalid)?, "CS101 problem bank", "instructor", false),
+        (
+            LibraryKey::new(demo.clone(), "cs101-problems").map_err(invalid)?,
+            "CS101 problem bank",
+            "instructor",
+            false,
+        ),
         (LibraryKey::new(demo, "intro-videos").map_err(invalid)?, "Introductory videos", "instructor", true),
-        (LibraryKey::new(open.clone(), "history-sources").map_err(invalid)?, "Primary sources for history", "orgadmin", false),
+        (
+            LibraryKey::new(open.clone(), "history-sources").map_err(invalid)?,
+            "Primary sources for history",
+            "orgadmin",
+            false,
+        ),
     ];
     for (key, title, admin, public_read) in &libs {
-        if libraries::create(tx, key, title, "Demo content for trying library sharing.", &id_of(admin)?).await? {
+        if libraries::create(tx, key, title, "Demo content for trying library sharing.", &id_of(admin)?)
+            .await?
+        {
             let switches = LibrarySwitches { allow_public_read: *public_read, allow_public_learning: false };
             libraries::set_switches(tx, &key.to_string(), switches).await?;
         }
@@ -199,7 +211,9 @@ async fn seed_sharing(
         if groups::find_by_name_in(tx, name).await?.is_none() {
             groups::create(tx, name, description, &id_of("admin")?).await?;
         }
-        let id = groups::find_by_name_in(tx, name).await?.ok_or_else(|| SeedError::Invalid(format!("no group {name}")))?;
+        let id = groups::find_by_name_in(tx, name)
+            .await?
+            .ok_or_else(|| SeedError::Invalid(format!("no group {name}")))?;
         let member_ids: Vec<String> = members.iter().map(|m| id_of(m)).collect::<Result<_, _>>()?;
         groups::add_members(tx, &id, &member_ids).await?;
         group_ids.push(id);

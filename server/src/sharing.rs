@@ -96,8 +96,16 @@ fn history_line(row: audit::HistoryRow) -> HistoryEntry {
         "library.update" => format!("renamed the library to \"{}\"", field(&after, "title")),
         "library.switches" => format!(
             "set public read {} and public learning {}",
-            if after.get("allow_public_read").and_then(serde_json::Value::as_bool) == Some(true) { "on" } else { "off" },
-            if after.get("allow_public_learning").and_then(serde_json::Value::as_bool) == Some(true) { "on" } else { "off" },
+            if after.get("allow_public_read").and_then(serde_json::Value::as_bool) == Some(true) {
+                "on"
+            } else {
+                "off"
+            },
+            if after.get("allow_public_learning").and_then(serde_json::Value::as_bool) == Some(true) {
+                "on"
+            } else {
+                "off"
+            },
         ),
         "library.grant" => format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after)),
         "library.change" => format!(
@@ -123,7 +131,8 @@ pub async fn redeem_team_invitations(
     email: &str,
 ) -> Result<(), sqlx::Error> {
     for invitation in team_invitations::take_for_email(conn, email, now_ms()).await? {
-        let (Ok(course), Ok(role)) = (CourseKey::parse(&invitation.course_key), Role::parse(&invitation.role))
+        let (Ok(course), Ok(role)) =
+            (CourseKey::parse(&invitation.course_key), Role::parse(&invitation.role))
         else {
             continue;
         };
@@ -140,8 +149,14 @@ pub async fn redeem_team_invitations(
                 ..enrollments::Writes::default()
             };
             let actor = enrollments::Actor { id: Some(user_id), label: username };
-            enrollments::apply(conn, &invitation.course_key, &writes, actor, Some("accepted a team invitation"))
-                .await?;
+            enrollments::apply(
+                conn,
+                &invitation.course_key,
+                &writes,
+                actor,
+                Some("accepted a team invitation"),
+            )
+            .await?;
         }
         audit::append(
             conn,
@@ -223,11 +238,18 @@ impl ServerBackend {
 
     /// A library grant's holder as stored (user or group id) and as messages name it; granting needs
     /// an active user.
-    async fn holder(&self, holder: &Holder, granting: bool) -> Result<(libraries::Holder, String), DomainError> {
+    async fn holder(
+        &self,
+        holder: &Holder,
+        granting: bool,
+    ) -> Result<(libraries::Holder, String), DomainError> {
         match holder {
             Holder::User(identifier) => {
-                let user =
-                    if granting { self.active_account(identifier).await? } else { self.account(identifier).await? };
+                let user = if granting {
+                    self.active_account(identifier).await?
+                } else {
+                    self.account(identifier).await?
+                };
                 Ok((libraries::Holder::User(user.id), user.username))
             }
             Holder::Group(name) => {
@@ -243,7 +265,11 @@ impl ServerBackend {
         })
     }
 
-    async fn explain_course_for(&self, identifier: &str, course: &CourseKey) -> Result<AccessExplanation, DomainError> {
+    async fn explain_course_for(
+        &self,
+        identifier: &str,
+        course: &CourseKey,
+    ) -> Result<AccessExplanation, DomainError> {
         let user = self.account(identifier).await?;
         let (full_name, is_active) = (user.full_name.clone(), user.is_active.0);
         let dated = roles::dated_grants_for_user(&self.db().pool, &user.id).await.map_err(internal)?;
@@ -258,12 +284,17 @@ impl ServerBackend {
         })
     }
 
-    async fn explain_library_for(&self, identifier: &str, key: &LibraryKey) -> Result<AccessExplanation, DomainError> {
+    async fn explain_library_for(
+        &self,
+        identifier: &str,
+        key: &LibraryKey,
+    ) -> Result<AccessExplanation, DomainError> {
         let library = self.library_row(key).await?;
         let user = self.account(identifier).await?;
         let (full_name, is_active) = (user.full_name.clone(), user.is_active.0);
-        let grants =
-            libraries::grants_for_user(&self.db().pool, &user.id, Some(key.org().as_str())).await.map_err(internal)?;
+        let grants = libraries::grants_for_user(&self.db().pool, &user.id, Some(key.org().as_str()))
+            .await
+            .map_err(internal)?;
         let principal = users::principal(self.db(), user).await.map_err(internal)?;
         let (switches, now) = (library.switches(), now_ms());
         let allowed = LibraryAction::ALL
@@ -291,7 +322,10 @@ impl ServerBackend {
         let dated = roles::dated_grants_for_user(&mut *conn, user_id).await.map_err(internal)?;
         let in_course = Scope::Course(course.clone());
         Ok(STUDIO_ROLES.into_iter().find_map(|role| {
-            dated.iter().find(|d| d.grant.scope == in_course && d.grant.role == role).map(|d| (role, d.expires_at))
+            dated
+                .iter()
+                .find(|d| d.grant.scope == in_course && d.grant.role == role)
+                .map(|d| (role, d.expires_at))
         }))
     }
 
@@ -344,7 +378,9 @@ impl ServerBackend {
             libraries::lock(&mut tx, self.db().dialect, key).await.map_err(internal)?;
         }
         let count = async |tx: &mut AnyConnection| match target {
-            libraries::Target::Library(key) => libraries::count_permanent_admins(tx, key).await.map_err(internal),
+            libraries::Target::Library(key) => {
+                libraries::count_permanent_admins(tx, key).await.map_err(internal)
+            }
             libraries::Target::Org(_) => Ok(0),
         };
         let before = count(&mut tx).await?;
@@ -374,7 +410,8 @@ impl ServerBackend {
     fn inherited_course(rows: Vec<roles::TeamRow>, org: &str) -> Vec<InheritedAccess> {
         rows.into_iter()
             .map(|r| {
-                let label = Role::parse(&r.role).map_or_else(|_| r.role.clone(), |role| role.label().to_owned());
+                let label =
+                    Role::parse(&r.role).map_or_else(|_| r.role.clone(), |role| role.label().to_owned());
                 InheritedAccess {
                     username: r.username,
                     full_name: r.full_name,
@@ -413,8 +450,8 @@ struct LibraryAudit {
 }
 
 fn library_member(row: libraries::TeamRow) -> LibraryMember {
-    let level_label =
-        AccessLevel::parse(&row.access_level).map_or_else(|_| row.access_level.clone(), |l| l.label().to_owned());
+    let level_label = AccessLevel::parse(&row.access_level)
+        .map_or_else(|_| row.access_level.clone(), |l| l.label().to_owned());
     let (kind, name, detail) = match (&row.username, &row.group_name) {
         (Some(username), _) => ("user", username.clone(), row.full_name.clone().unwrap_or_default()),
         (None, Some(group)) => {
@@ -460,8 +497,9 @@ impl Sharing for ServerBackend {
         let Some(library) = libraries::get(self.db(), &key.to_string()).await.map_err(internal)? else {
             return Ok(None);
         };
-        let grants =
-            libraries::grants_for_user(&self.db().pool, &user.0, Some(key.org().as_str())).await.map_err(internal)?;
+        let grants = libraries::grants_for_user(&self.db().pool, &user.0, Some(key.org().as_str()))
+            .await
+            .map_err(internal)?;
         Ok(Some((library.switches(), grants)))
     }
 
@@ -528,9 +566,20 @@ impl Sharing for ServerBackend {
         }
         if users::find_by_login(self.db(), identifier).await.map_err(internal)?.is_some() {
             let username = self
-                .grant_course_role(admin.principal(), admin.course(), identifier, role, expires_at, &STUDIO_ROLES)
+                .grant_course_role(
+                    admin.principal(),
+                    admin.course(),
+                    identifier,
+                    role,
+                    expires_at,
+                    &STUDIO_ROLES,
+                )
                 .await?;
-            return Ok(changed(format!("{username} is now {} of this course{}.", role.label(), until(expires_at))));
+            return Ok(changed(format!(
+                "{username} is now {} of this course{}.",
+                role.label(),
+                until(expires_at)
+            )));
         }
         let Ok(email) = registrar::account::Email::parse(identifier) else {
             return Err(input(
@@ -540,7 +589,10 @@ impl Sharing for ServerBackend {
             ));
         };
         if courses::get(self.db(), &course).await.map_err(internal)?.is_none() {
-            return Err(DomainError::with_message(ErrorCode::NotFound, format!("There is no course {course}.")));
+            return Err(DomainError::with_message(
+                ErrorCode::NotFound,
+                format!("There is no course {course}."),
+            ));
         }
         let actor = admin.principal();
         let invitation_ends = now_ms() + INVITATION_TTL_MS;
@@ -560,7 +612,10 @@ impl Sharing for ServerBackend {
             return Err(input(
                 ErrorCode::InvitationExists,
                 "identifier",
-                format!("{} already has a pending invitation to this course; withdraw it to invite again.", email.as_str()),
+                format!(
+                    "{} already has a pending invitation to this course; withdraw it to invite again.",
+                    email.as_str()
+                ),
             ));
         };
         audit::append(
@@ -625,7 +680,9 @@ impl Sharing for ServerBackend {
             roles::revoke_course_role(&mut tx, &user.id, &course, old).await.map_err(internal)?;
         }
         let grant = Grant { role, scope: Scope::Course(admin.course().clone()) };
-        roles::grant_until(&mut *tx, &user.id, &grant, Some(&actor.user_id.0), expires_at).await.map_err(internal)?;
+        roles::grant_until(&mut *tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
+            .await
+            .map_err(internal)?;
         let after = self.permanent_admins(&mut tx, &course).await?;
         check_admins_kept(before, after, "A course")?;
         audit::append(
@@ -674,7 +731,8 @@ impl Sharing for ServerBackend {
     async fn studio_leave(&self, viewer: &CourseTeamViewer) -> Result<TeamChange, DomainError> {
         let course = viewer.course().to_string();
         let me = viewer.principal();
-        let user = users::get(self.db(), &me.user_id.0).await.map_err(internal)?.ok_or(ErrorCode::AuthRequired)?;
+        let user =
+            users::get(self.db(), &me.user_id.0).await.map_err(internal)?.ok_or(ErrorCode::AuthRequired)?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         roles::lock_course_team(&mut tx, self.db().dialect, &course).await.map_err(internal)?;
         match self.studio_role_of(&mut tx, &user.id, viewer.course()).await? {
@@ -697,7 +755,11 @@ impl Sharing for ServerBackend {
         Ok(changed("You left the course team."))
     }
 
-    async fn studio_revoke_invitation(&self, admin: &CourseAdmin, id: &str) -> Result<TeamChange, DomainError> {
+    async fn studio_revoke_invitation(
+        &self,
+        admin: &CourseAdmin,
+        id: &str,
+    ) -> Result<TeamChange, DomainError> {
         let course = admin.course().to_string();
         let actor = admin.principal();
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
@@ -733,11 +795,13 @@ impl Sharing for ServerBackend {
 
     async fn libraries(&self, me: &Me, search: &str) -> Result<LibraryList, DomainError> {
         let p = me.principal();
-        let creator = p.grants.iter().any(|g| matches!(g.role, Role::CourseCreator | Role::OrgContentCreator));
+        let creator =
+            p.grants.iter().any(|g| matches!(g.role, Role::CourseCreator | Role::OrgContentCreator));
         let rows = libraries::visible_to(self.db(), &p.user_id.0, p.is_global_staff(), creator, search)
             .await
             .map_err(internal)?;
-        let grants = libraries::grants_for_user(&self.db().pool, &p.user_id.0, None).await.map_err(internal)?;
+        let grants =
+            libraries::grants_for_user(&self.db().pool, &p.user_id.0, None).await.map_err(internal)?;
         let now = now_ms();
         let libraries = rows
             .iter()
@@ -801,14 +865,20 @@ impl Sharing for ServerBackend {
         let key = viewer.library();
         let row = self.library_row(key).await?;
         let p = viewer.principal();
-        let grants =
-            libraries::grants_for_user(&self.db().pool, &p.user_id.0, Some(key.org().as_str())).await.map_err(internal)?;
+        let grants = libraries::grants_for_user(&self.db().pool, &p.user_id.0, Some(key.org().as_str()))
+            .await
+            .map_err(internal)?;
         let (switches, now) = (row.switches(), now_ms());
         let may = |a| decide_library(Some(p), &grants, key, switches, a, now);
         let can_view_team = may(LibraryAction::ViewTeam);
         let (mut members, mut inherited, mut history) = (Vec::new(), Vec::new(), Vec::new());
         if can_view_team {
-            members = libraries::team(self.db(), &row.key).await.map_err(internal)?.into_iter().map(library_member).collect();
+            members = libraries::team(self.db(), &row.key)
+                .await
+                .map_err(internal)?
+                .into_iter()
+                .map(library_member)
+                .collect();
             inherited = libraries::org_grants(self.db(), Some(&row.org))
                 .await
                 .map_err(internal)?
@@ -840,7 +910,12 @@ impl Sharing for ServerBackend {
         })
     }
 
-    async fn update_library(&self, editor: &LibraryEditor, title: &str, description: &str) -> Result<(), DomainError> {
+    async fn update_library(
+        &self,
+        editor: &LibraryEditor,
+        title: &str,
+        description: &str,
+    ) -> Result<(), DomainError> {
         let key = editor.library().to_string();
         let title = text(title, "title", "A title", 200, ErrorCode::InputInvalid)?;
         let before = self.library_row(editor.library()).await?;
@@ -866,7 +941,11 @@ impl Sharing for ServerBackend {
         tx.commit().await.map_err(internal)
     }
 
-    async fn set_library_switches(&self, admin: &LibraryAdmin, switches: LibrarySwitches) -> Result<(), DomainError> {
+    async fn set_library_switches(
+        &self,
+        admin: &LibraryAdmin,
+        switches: LibrarySwitches,
+    ) -> Result<(), DomainError> {
         let key = admin.library().to_string();
         let before = self.library_row(admin.library()).await?.switches();
         if before == switches {
@@ -992,15 +1071,26 @@ impl Sharing for ServerBackend {
         Ok(groups::list(self.db()).await.map_err(internal)?.into_iter().map(group_summary).collect())
     }
 
-    async fn create_group(&self, staff: &GlobalStaff, name: &str, description: &str) -> Result<String, DomainError> {
+    async fn create_group(
+        &self,
+        staff: &GlobalStaff,
+        name: &str,
+        description: &str,
+    ) -> Result<String, DomainError> {
         let name = text(name, "name", "A group name", 100, ErrorCode::GroupNameInvalid)?;
         let actor = staff.principal();
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
-        let Some(id) = groups::create(&mut tx, &name, description.trim(), &actor.user_id.0).await.map_err(internal)?
+        let Some(id) =
+            groups::create(&mut tx, &name, description.trim(), &actor.user_id.0).await.map_err(internal)?
         else {
-            return Err(input(ErrorCode::GroupExists, "name", format!("A group named '{name}' already exists.")));
+            return Err(input(
+                ErrorCode::GroupExists,
+                "name",
+                format!("A group named '{name}' already exists."),
+            ));
         };
-        self.audit_group(&mut tx, staff, "group.create", &id, None, Some(serde_json::json!({"name": name}))).await?;
+        self.audit_group(&mut tx, staff, "group.create", &id, None, Some(serde_json::json!({"name": name})))
+            .await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }
@@ -1025,19 +1115,30 @@ impl Sharing for ServerBackend {
             .into_iter()
             .map(|g| GroupGrant {
                 target: if g.target.starts_with("lib:") { g.target } else { format!("org:{}", g.target) },
-                level_label: AccessLevel::parse(&g.access_level).map_or(g.access_level, |l| l.label().to_owned()),
+                level_label: AccessLevel::parse(&g.access_level)
+                    .map_or(g.access_level, |l| l.label().to_owned()),
                 expires_at: g.expires_at,
             })
             .collect();
         Ok(GroupPage { group: group_summary(group), members, grants })
     }
 
-    async fn rename_group(&self, staff: &GlobalStaff, id: &str, name: &str, description: &str) -> Result<(), DomainError> {
+    async fn rename_group(
+        &self,
+        staff: &GlobalStaff,
+        id: &str,
+        name: &str,
+        description: &str,
+    ) -> Result<(), DomainError> {
         let before = self.group_by_id(id).await?;
         let name = text(name, "name", "A group name", 100, ErrorCode::GroupNameInvalid)?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         if !groups::rename(&mut tx, id, &name, description.trim()).await.map_err(internal)? {
-            return Err(input(ErrorCode::GroupExists, "name", format!("A group named '{name}' already exists.")));
+            return Err(input(
+                ErrorCode::GroupExists,
+                "name",
+                format!("A group named '{name}' already exists."),
+            ));
         }
         let (was, now) = (serde_json::json!({"name": before.name}), serde_json::json!({"name": name}));
         self.audit_group(&mut tx, staff, "group.rename", id, Some(was), Some(now)).await?;
@@ -1053,7 +1154,12 @@ impl Sharing for ServerBackend {
         tx.commit().await.map_err(internal)
     }
 
-    async fn add_group_member(&self, staff: &GlobalStaff, id: &str, identifier: &str) -> Result<(), DomainError> {
+    async fn add_group_member(
+        &self,
+        staff: &GlobalStaff,
+        id: &str,
+        identifier: &str,
+    ) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
         let user = self.active_account(identifier).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
@@ -1069,7 +1175,12 @@ impl Sharing for ServerBackend {
         tx.commit().await.map_err(internal)
     }
 
-    async fn remove_group_member(&self, staff: &GlobalStaff, id: &str, username: &str) -> Result<(), DomainError> {
+    async fn remove_group_member(
+        &self,
+        staff: &GlobalStaff,
+        id: &str,
+        username: &str,
+    ) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
         let user = self.account(username).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
@@ -1120,7 +1231,8 @@ impl Sharing for ServerBackend {
                 org,
                 kind: "course".into(),
                 holder: r.username,
-                role_label: Role::parse(&r.role).map_or_else(|_| r.role.clone(), |role| role.label().to_owned()),
+                role_label: Role::parse(&r.role)
+                    .map_or_else(|_| r.role.clone(), |role| role.label().to_owned()),
                 role: r.role,
                 since: r.created_at,
                 granted_by: r.granted_by,
@@ -1143,11 +1255,19 @@ impl Sharing for ServerBackend {
         Ok(out)
     }
 
-    async fn grant_org(&self, staff: &GlobalStaff, request: &OrgGrantRequest) -> Result<TeamChange, DomainError> {
+    async fn grant_org(
+        &self,
+        staff: &GlobalStaff,
+        request: &OrgGrantRequest,
+    ) -> Result<TeamChange, DomainError> {
         self.change_org(staff, request, true).await
     }
 
-    async fn revoke_org(&self, staff: &GlobalStaff, request: &OrgGrantRequest) -> Result<TeamChange, DomainError> {
+    async fn revoke_org(
+        &self,
+        staff: &GlobalStaff,
+        request: &OrgGrantRequest,
+    ) -> Result<TeamChange, DomainError> {
         self.change_org(staff, request, false).await
     }
 }
@@ -1159,11 +1279,18 @@ fn holder_id(holder: &libraries::Holder) -> String {
 }
 
 fn group_summary(g: groups::GroupRow) -> GroupSummary {
-    GroupSummary { id: g.id, name: g.name, description: g.description, members: g.members, created_at: g.created_at }
+    GroupSummary {
+        id: g.id,
+        name: g.name,
+        description: g.description,
+        members: g.members,
+        created_at: g.created_at,
+    }
 }
 
 /// The org-wide course roles the console gives.
-const ORG_COURSE_ROLES: [Role; 4] = [Role::Instructor, Role::Staff, Role::DataResearcher, Role::OrgContentCreator];
+const ORG_COURSE_ROLES: [Role; 4] =
+    [Role::Instructor, Role::Staff, Role::DataResearcher, Role::OrgContentCreator];
 
 impl ServerBackend {
     async fn audit_group(
@@ -1222,7 +1349,11 @@ impl ServerBackend {
                         "Org-wide course roles go to users; groups get library access.",
                     ));
                 };
-                let user = if grant { self.active_account(identifier).await? } else { self.account(identifier).await? };
+                let user = if grant {
+                    self.active_account(identifier).await?
+                } else {
+                    self.account(identifier).await?
+                };
                 let g = Grant { role, scope: Scope::Org(org.clone()) };
                 let mut tx = self.db().pool.begin().await.map_err(internal)?;
                 let done = if grant {
@@ -1273,20 +1404,33 @@ impl ServerBackend {
                 let target = libraries::Target::Org(org.to_string());
                 let mut tx = self.db().pool.begin().await.map_err(internal)?;
                 let done = if grant {
-                    libraries::grant(&mut tx, &target, &stored, level, Some(&actor.user_id.0), request.expires_at)
-                        .await
-                        .map_err(internal)?
+                    libraries::grant(
+                        &mut tx,
+                        &target,
+                        &stored,
+                        level,
+                        Some(&actor.user_id.0),
+                        request.expires_at,
+                    )
+                    .await
+                    .map_err(internal)?
                 } else {
                     libraries::revoke(&mut tx, &target, &stored).await.map_err(internal)?
                 };
                 if !done {
                     let code = if grant { ErrorCode::TeamRoleHeld } else { ErrorCode::TeamRoleNotHeld };
                     let what = if grant { "already has" } else { "has no" };
-                    return Err(DomainError::with_message(code, format!("{name} {what} access to every library of {org}.")));
+                    return Err(DomainError::with_message(
+                        code,
+                        format!("{name} {what} access to every library of {org}."),
+                    ));
                 }
                 let json = serde_json::json!({"holder": name, "access_level": level.as_str(), "expires_at": request.expires_at});
-                let (action, before, after) =
-                    if grant { ("library.grant", None, Some(json)) } else { ("library.revoke", Some(json), None) };
+                let (action, before, after) = if grant {
+                    ("library.grant", None, Some(json))
+                } else {
+                    ("library.revoke", Some(json), None)
+                };
                 audit::append(
                     &mut tx,
                     &audit::Entry {
@@ -1305,7 +1449,11 @@ impl ServerBackend {
                 .map_err(internal)?;
                 tx.commit().await.map_err(internal)?;
                 Ok(changed(if grant {
-                    format!("{name} now has {} access to every library of {org}{}.", level.label(), until(request.expires_at))
+                    format!(
+                        "{name} now has {} access to every library of {org}{}.",
+                        level.label(),
+                        until(request.expires_at)
+                    )
                 } else {
                     format!("{name} no longer has access to every library of {org}.")
                 }))
@@ -1345,7 +1493,11 @@ mod tests {
             Some(r#"{"role":"instructor","username":"bob","expires_at":86400000}"#),
         ));
         assert_eq!(line.summary, "changed bob from Staff to Admin until 1970-01-01");
-        let line = history_line(row("library.revoke", Some(r#"{"holder":"group Writers","access_level":"author"}"#), None));
+        let line = history_line(row(
+            "library.revoke",
+            Some(r#"{"holder":"group Writers","access_level":"author"}"#),
+            None,
+        ));
         assert_eq!(line.summary, "took Author away from group Writers");
     }
 }

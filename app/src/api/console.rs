@@ -102,7 +102,12 @@ pub async fn grant_org(
 
 /// Take an org-wide grant away.
 #[server(prefix = "/api", endpoint = "console/org_revoke")]
-pub async fn revoke_org(org: String, kind: String, holder: String, role: String) -> Result<TeamChange, ApiError> {
+pub async fn revoke_org(
+    org: String,
+    kind: String,
+    holder: String,
+    role: String,
+) -> Result<TeamChange, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.global_staff()?;
     let request = org_request(org, kind, &holder, role, None)?;

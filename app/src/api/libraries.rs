@@ -70,8 +70,9 @@ pub async fn set_library_switches(
     allow_public_learning: Option<String>,
 ) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let admin =
-        gate.library_admin_for(&library_key(&key)?, registrar::library::LibraryAction::ChangeSwitches).await?;
+    let admin = gate
+        .library_admin_for(&library_key(&key)?, registrar::library::LibraryAction::ChangeSwitches)
+        .await?;
     let switches = registrar::library::LibrarySwitches {
         allow_public_read: allow_public_read.is_some(),
         allow_public_learning: allow_public_learning.is_some(),

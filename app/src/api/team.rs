@@ -79,7 +79,10 @@ pub async fn studio_revoke_invitation(course: String, id: String) -> Result<Team
 
 /// Every grant that gives a user access to the course, and what each allows (course Admins).
 #[server(prefix = "/api", endpoint = "course_team/explain")]
-pub async fn explain_course_access(course: String, identifier: String) -> Result<AccessExplanation, ApiError> {
+pub async fn explain_course_access(
+    course: String,
+    identifier: String,
+) -> Result<AccessExplanation, ApiError> {
     let gate = Gate::for_request()?;
     let admin = gate.course_admin(&course_key(&course)?)?;
     Ok(gate.backend().explain_course_access(&admin, &identifier).await?)

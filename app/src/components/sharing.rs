@@ -41,8 +41,9 @@ pub fn EndDateField(id: String, #[prop(optional)] value: Option<i64>) -> impl In
 /// Access that does not come from the team's own list.
 #[component]
 pub fn InheritedList(rows: Vec<InheritedAccess>, #[prop(optional)] more_staff: i64) -> impl IntoView {
-    let shown = i64::try_from(rows.iter().filter(|r| r.source == "Global staff" || r.source == "Superuser").count())
-        .unwrap_or(0);
+    let shown =
+        i64::try_from(rows.iter().filter(|r| r.source == "Global staff" || r.source == "Superuser").count())
+            .unwrap_or(0);
     let more = more_staff - shown;
     view! {
         <section class="card mt-6" aria-labelledby="inherited-heading" data-testid="inherited">

@@ -3,8 +3,8 @@
 //! grants). Every form posts without JavaScript too.
 
 use crate::api::console::{
-    explain_access, get_group, list_groups, list_org_grants, AddGroupMember, CreateGroup, DeleteGroup, GrantOrg,
-    RemoveGroupMember, RenameGroup, RevokeOrg,
+    explain_access, get_group, list_groups, list_org_grants, AddGroupMember, CreateGroup, DeleteGroup,
+    GrantOrg, RemoveGroupMember, RenameGroup, RevokeOrg,
 };
 use crate::components::error_view::PageError;
 use crate::components::sharing::{ends_text, ActionErrors, ChangeNotice, EndDateField, ExplanationView};
@@ -116,7 +116,8 @@ pub fn GroupPageView() -> impl IntoView {
         add: ServerAction::new(),
         remove: ServerAction::new(),
     };
-    let versions = move || (actions.rename.version().get(), actions.add.version().get(), actions.remove.version().get());
+    let versions =
+        move || (actions.rename.version().get(), actions.add.version().get(), actions.remove.version().get());
     let data = Resource::new(move || (id(), versions()), |(id, _)| get_group(id));
     view! {
         <ConsoleNav current="/admin/groups" />
@@ -302,7 +303,9 @@ fn OrgGrants(rows: Vec<OrgGrant>, org: String, actions: AccessActions) -> impl I
     let error = Signal::derive(move || {
         grant.value().get().and_then(Result::err).or_else(|| revoke.value().get().and_then(Result::err))
     });
-    let done = Signal::derive(move || grant.value().get().filter(Result::is_ok).or_else(|| revoke.value().get().filter(Result::is_ok)));
+    let done = Signal::derive(move || {
+        grant.value().get().filter(Result::is_ok).or_else(|| revoke.value().get().filter(Result::is_ok))
+    });
     view! {
         <section class="card mt-6" aria-labelledby="org-heading" data-testid="org-grants">
             <div class="flex flex-wrap items-end justify-between gap-3">

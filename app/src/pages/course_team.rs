@@ -72,11 +72,8 @@ fn TeamPage(
     let TeamActions { add, set_role, remove, revoke } = actions;
     let key = team.course.key.clone();
     let page = format!("/courses/{key}/team");
-    let permanent_admins = team
-        .members
-        .iter()
-        .filter(|m| m.role == Role::Instructor.as_str() && m.expires_at.is_none())
-        .count();
+    let permanent_admins =
+        team.members.iter().filter(|m| m.role == Role::Instructor.as_str() && m.expires_at.is_none()).count();
     let change_error = Signal::derive(move || {
         set_role
             .value()
@@ -203,7 +200,8 @@ fn MemberRow(
     let other_role = if is_admin { ("staff", "Make Staff") } else { ("instructor", "Make Admin") };
     let controls = if me {
         if is_admin {
-            view! { <span class="text-xs text-slate-500">"Another Admin can change your role."</span> }.into_any()
+            view! { <span class="text-xs text-slate-500">"Another Admin can change your role."</span> }
+                .into_any()
         } else {
             view! {
                 <ActionForm action=remove>

@@ -99,7 +99,8 @@ fn Library(
         update.value().get().and_then(Result::err).or_else(|| switches.value().get().and_then(Result::err))
     });
     let viewer = page.viewer.clone();
-    let (details_key, switches_key, rows_key, grant_key) = (key.clone(), key.clone(), key.clone(), key.clone());
+    let (details_key, switches_key, rows_key, grant_key) =
+        (key.clone(), key.clone(), key.clone(), key.clone());
     view! {
         <Title text=lib.title.clone() />
         <p class="text-sm text-slate-500"><a class="link" href="/libraries">"Libraries"</a> " · " <span class="font-mono">{key.clone()}</span></p>

@@ -44,7 +44,9 @@ pub async fn sweep(db: &Db) -> Result<usize, sqlx::Error> {
             target_type: "grant",
             target_id: &e.id,
             scope: Some(&e.scope),
-            before: Some(serde_json::json!({ field: e.what, "holder": e.holder, "expires_at": e.expires_at })),
+            before: Some(
+                serde_json::json!({ field: e.what, "holder": e.holder, "expires_at": e.expires_at }),
+            ),
             reason: Some("The grant reached its end date."),
             ..Default::default()
         })

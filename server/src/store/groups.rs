@@ -72,11 +72,12 @@ pub async fn rename(
     name: &str,
     description: &str,
 ) -> Result<bool, sqlx::Error> {
-    let taken: Option<String> = sqlx::query_scalar("SELECT id FROM user_groups WHERE name_key = $1 AND id <> $2")
-        .bind(name.to_lowercase())
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    let taken: Option<String> =
+        sqlx::query_scalar("SELECT id FROM user_groups WHERE name_key = $1 AND id <> $2")
+            .bind(name.to_lowercase())
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
     if taken.is_some() {
         return Ok(false);
     }
@@ -166,7 +167,11 @@ pub async fn add_members(
 }
 
 /// Remove a member; false when not one.
-pub async fn remove_member(conn: &mut AnyConnection, group: &str, user_id: &str) -> Result<bool, sqlx::Error> {
+pub async fn remove_member(
+    conn: &mut AnyConnection,
+    group: &str,
+    user_id: &str,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
         .bind(group)
         .bind(user_id)

@@ -1,8 +1,8 @@
 //! Scoped role assignments (global / org / course), read as grants for permission decisions.
 
 use super::{list_placeholders, new_id, now_ms, values_placeholders, Db, Dialect};
-use registrar::ids::{CourseKey, OrgKey};
 use registrar::authz::DatedGrant;
+use registrar::ids::{CourseKey, OrgKey};
 use registrar::roles::{Grant, Role, Scope};
 use sqlx::AssertSqlSafe;
 use sqlx::{Any, AnyConnection, Executor, FromRow};
@@ -23,13 +23,16 @@ pub async fn grants_for_user<'e, E: Executor<'e, Database = Any>>(
         .collect())
 }
 
+/// A role assignment row: (scope, org, course key, role, end).
+type GrantRow = (String, Option<String>, Option<String>, String, Option<i64>);
+
 /// Every grant row a user has, with its end date (ended ones included, for "explain access"). Rows that
 /// no longer parse are skipped and logged.
 pub async fn dated_grants_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
 ) -> Result<Vec<DatedGrant>, sqlx::Error> {
-    let rows: Vec<(String, Option<String>, Option<String>, String, Option<i64>)> = sqlx::query_as(
+    let rows: Vec<GrantRow> = sqlx::query_as(
         "SELECT scope, org, course_key, role, expires_at FROM role_assignments WHERE user_id = $1",
     )
     .bind(user_id)

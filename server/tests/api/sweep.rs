@@ -174,7 +174,11 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
                 // A stranger cannot tell the library exists; a reader is refused what needs more.
                 let stranger = app.sign_in("learner05", "registrar-learner").await;
                 let reply = app.post_form(path, &form, Some(&stranger)).await;
-                assert_eq!((reply.status.as_u16(), reply.error_code()), (404, "NOT_FOUND".to_owned()), "{path}");
+                assert_eq!(
+                    (reply.status.as_u16(), reply.error_code()),
+                    (404, "NOT_FOUND".to_owned()),
+                    "{path}"
+                );
                 if *needs != Needs::LibraryViewer {
                     let reply = app.post_form(path, &form, Some(&learner)).await;
                     assert_eq!(reply.status, 403, "{path} let a reader in: {}", reply.body);

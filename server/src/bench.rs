@@ -5,6 +5,9 @@
 //!   the request through the Gate, then the background job to its last row. Compared, in the same
 //!   run, with bulk-inserting the same rows (enrollments, invitations, audit) in plain multi-row SQL.
 //! - One page of a 100,000-enrollment course's list with a search term (server time, median of 30).
+//! - Sharing: a permission check (principal loaded, library grants resolved, decision) for a user
+//!   holding 1,000 library grants (direct, through a group, org-wide), median of 200; the Studio team
+//!   page of a course and the team page of a library with 500 members each (server time, median of 30).
 //! - The process's peak resident memory.
 
 use crate::backend::{AuthPolicy, ServerBackend};
@@ -34,6 +37,165 @@ pub struct Numbers {
     pub roster_search: Duration,
     pub roster_first_page: Duration,
     pub peak_mb_after_batch: f64,
+    pub permission_check: Duration,
+    pub course_team_page: Duration,
+    pub library_team_page: Duration,
+}
+
+const TEAM_COURSE: &str = "course-v1:BenchX+TEAM+1";
+
+/// The sharing targets: (permission check with 1,000 grants, course team page, library team page).
+async fn measure_sharing(
+    db: &Db,
+    gate: &Gate,
+    staff_id: &str,
+) -> Result<(Duration, Duration, Duration), String> {
+    use crate::store::{groups, libraries, roles, users};
+    use registrar::library::{AccessLevel, LibraryKey};
+    let e = |e: sqlx::Error| e.to_string();
+    let grantee = insert_users(db, "grantee", 1).await?.remove(0);
+    let members = insert_users(db, "member", 500).await?;
+    let org = registrar::ids::OrgKey::parse(ORG).map_err(|e| e.message)?;
+    let mut tx = db.pool.begin().await.map_err(e)?;
+    let other_orgs: Vec<String> = (0..299).map(|i| format!("BenchOrg{i}")).collect();
+    for o in &other_orgs {
+        courses::upsert_org(&mut *tx, o, "Bench org").await.map_err(e)?;
+    }
+    let spec = courses::CourseSpec {
+        key: TEAM_COURSE,
+        org: ORG,
+        display_name: "Bench team course",
+        start_at: None,
+        end_at: None,
+        enrollment_start: None,
+        enrollment_end: None,
+    };
+    courses::upsert_course(&mut *tx, &spec).await.map_err(e)?;
+    let keys: Vec<LibraryKey> = (0..700)
+        .map(|i| LibraryKey::new(org.clone(), &format!("lib{i}")))
+        .collect::<Result<_, _>>()
+        .map_err(|e| e.message)?;
+    for key in &keys {
+        libraries::create(&mut tx, key, "Bench library", "", staff_id).await.map_err(e)?;
+    }
+    let group =
+        groups::create(&mut tx, "Bench group", "", staff_id).await.map_err(e)?.ok_or("group exists")?;
+    groups::add_members(&mut tx, &group, std::slice::from_ref(&grantee)).await.map_err(e)?;
+    // 1,000 grants: 400 direct, 300 through the group, 300 org-wide (one of them on BenchX itself).
+    let user = libraries::Holder::User(grantee.clone());
+    for key in &keys[..400] {
+        libraries::grant(
+            &mut tx,
+            &libraries::Target::Library(key.to_string()),
+            &user,
+            AccessLevel::Read,
+            None,
+            None,
+        )
+        .await
+        .map_err(e)?;
+    }
+    for key in &keys[400..] {
+        let holder = libraries::Holder::Group(group.clone());
+        libraries::grant(
+            &mut tx,
+            &libraries::Target::Library(key.to_string()),
+            &holder,
+            AccessLevel::Author,
+            None,
+            None,
+        )
+        .await
+        .map_err(e)?;
+    }
+    for o in other_orgs.iter().map(String::as_str).chain([ORG]) {
+        libraries::grant(
+            &mut tx,
+            &libraries::Target::Org(o.to_owned()),
+            &user,
+            AccessLevel::Read,
+            None,
+            None,
+        )
+        .await
+        .map_err(e)?;
+    }
+    // 500 members on one library's team and on one course's team.
+    for m in &members {
+        let holder = libraries::Holder::User(m.clone());
+        libraries::grant(
+            &mut tx,
+            &libraries::Target::Library(keys[0].to_string()),
+            &holder,
+            AccessLevel::Author,
+            None,
+            None,
+        )
+        .await
+        .map_err(e)?;
+    }
+    roles::grant_course_role_many(
+        &mut tx,
+        TEAM_COURSE,
+        ORG,
+        registrar::roles::Role::Staff,
+        &members[2..],
+        None,
+    )
+    .await
+    .map_err(e)?;
+    roles::grant_course_role_many(
+        &mut tx,
+        TEAM_COURSE,
+        ORG,
+        registrar::roles::Role::Instructor,
+        &members[..2],
+        None,
+    )
+    .await
+    .map_err(e)?;
+    tx.commit().await.map_err(e)?;
+    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(e)?;
+
+    let target = keys[650].clone();
+    let check = || {
+        let (db, grantee, target) = (db.clone(), grantee.clone(), target.clone());
+        async move {
+            let row = users::get(&db, &grantee).await.map_err(|e| e.to_string())?.ok_or("no grantee")?;
+            let principal = users::principal(&db, row).await.map_err(|e| e.to_string())?;
+            let shared: app::ports::SharedBackend =
+                Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+            let gate = Gate::new(
+                shared,
+                RequestPrincipal { principal: Some(principal), session_id: None },
+                ClientMeta::default(),
+            );
+            gate.library_editor(&target).await.map(drop).map_err(|e| e.to_string())
+        }
+    };
+    let permission_check = median_of(200, check).await?;
+    let course = CourseKey::parse(TEAM_COURSE).map_err(|e| e.message)?;
+    let viewer = gate.course_team_viewer(&course).map_err(|e| e.to_string())?;
+    let course_team_page = median_of(30, || async {
+        let team = gate.backend().studio_team(&viewer).await.map_err(|e| e.message)?;
+        if team.members.len() == 500 {
+            Ok(())
+        } else {
+            Err(format!("{} course team members", team.members.len()))
+        }
+    })
+    .await?;
+    let library = gate.library_viewer(&keys[0]).await.map_err(|e| e.to_string())?;
+    let library_team_page = median_of(30, || async {
+        let page = gate.backend().library_page(&library).await.map_err(|e| e.message)?;
+        if page.members.len() > 500 {
+            Ok(())
+        } else {
+            Err(format!("{} library team members", page.members.len()))
+        }
+    })
+    .await?;
+    Ok((permission_check, course_team_page, library_team_page))
 }
 
 /// The process's peak resident memory since the last reset, in MB (Linux; 0 elsewhere).
@@ -227,6 +389,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
         .map_err(|e| e.to_string())?;
 
     let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+    let staff_id_for_sharing = staff_id.clone();
     let principal = Principal {
         user_id: UserId(staff_id),
         username: "benchstaff0".into(),
@@ -291,8 +454,20 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
     };
     let roster_search = median_of(30, || page("rosteruser4242")).await?;
     let roster_first_page = median_of(10, || page("")).await?;
+    let (permission_check, course_team_page, library_team_page) =
+        measure_sharing(&db, &gate, &staff_id_for_sharing).await?;
     db.pool.close().await;
-    Ok(Numbers { engine, batch, bulk, roster_search, roster_first_page, peak_mb_after_batch })
+    Ok(Numbers {
+        engine,
+        batch,
+        bulk,
+        roster_search,
+        roster_first_page,
+        peak_mb_after_batch,
+        permission_check,
+        course_team_page,
+        library_team_page,
+    })
 }
 
 /// Run every engine: SQLite in a scratch file, and PostgreSQL in a scratch database created through
@@ -336,6 +511,18 @@ pub fn print(numbers: &[Numbers]) {
             n.roster_search.as_secs_f64() * 1000.0,
             n.roster_first_page.as_secs_f64() * 1000.0,
             n.peak_mb_after_batch,
+        );
+    }
+    println!();
+    println!("| engine | permission check, 1,000 grants (median) | course team page, 500 members | library team page, 500 members |");
+    println!("|---|---|---|---|");
+    for n in numbers {
+        println!(
+            "| {} | {:.2} ms | {:.1} ms | {:.1} ms |",
+            n.engine,
+            n.permission_check.as_secs_f64() * 1000.0,
+            n.course_team_page.as_secs_f64() * 1000.0,
+            n.library_team_page.as_secs_f64() * 1000.0,
         );
     }
 }

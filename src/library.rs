@@ -106,9 +106,9 @@ impl AccessLevel {
     #[must_use]
     pub const fn describe(self) -> &'static str {
         match self {
-            Self::Read => "Sees the library, its content and its team.",
-            Self::Author => "Also edits the library's content, title and description.",
-            Self::Admin => "Also manages the team and who outside it may read or learn from the library.",
+            Self::Read => "sees the library, its content and its team.",
+            Self::Author => "all of that, and edits the content, title and description.",
+            Self::Admin => "all of that, and manages the team and the public switches.",
         }
     }
 

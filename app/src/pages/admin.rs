@@ -336,13 +336,17 @@ fn OrgGrants(rows: Vec<OrgGrant>, org: String, actions: AccessActions) -> impl I
                         </thead>
                         <tbody class="divide-y divide-slate-100">
                             {rows.into_iter().map(|r| {
-                                let what = if r.kind == "course" { "every course" } else { "every library" };
+                                let what = match (r.kind.as_str(), r.role.as_str()) {
+                                    ("course", "org_course_creator_group") => "creating courses and libraries",
+                                    ("course", _) => "every course",
+                                    _ => "every library",
+                                };
                                 let label = format!("Revoke {} from {}", r.role_label, r.holder);
                                 view! {
                                     <tr>
                                         <td class="py-1.5 pr-3">{r.org.clone()}</td>
                                         <td class="py-1.5 pr-3">{r.holder.clone()}</td>
-                                        <td class="py-1.5 pr-3"><span class="badge">{r.role_label.clone()}</span> " on " {what}
+                                        <td class="py-1.5 pr-3"><span class="badge">{r.role_label.clone()}</span> " — " {what}
                                             {ends_text(r.expires_at).map(|t| view! { <span class="ml-1 text-xs text-amber-700">{t}</span> })}</td>
                                         <td class="py-1.5 pr-3 text-slate-600">{format_date(r.since)}{r.granted_by.map(|b| format!(" by {b}"))}</td>
                                         <td class="py-1.5 text-right">

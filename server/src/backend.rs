@@ -931,19 +931,22 @@ impl Backend for ServerBackend {
                 .await
                 .map_err(internal)?;
         }
-        let role_json = serde_json::json!({"role": Role::BetaTester.as_str()});
         let entries: Vec<store::audit::Entry<'_>> = changed
             .iter()
-            .map(|a| store::audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
-                action: if add { "role.grant" } else { "role.revoke" },
-                target_type: "user",
-                target_id: &a.id,
-                scope: Some(&course_key),
-                before: (!add).then(|| role_json.clone()),
-                after: add.then(|| role_json.clone()),
-                reason: None,
+            .map(|a| {
+                let role_json =
+                    serde_json::json!({"role": Role::BetaTester.as_str(), "username": a.username_key});
+                store::audit::Entry {
+                    actor_id: Some(&actor.user_id.0),
+                    actor_label: &actor.username,
+                    action: if add { "role.grant" } else { "role.revoke" },
+                    target_type: "user",
+                    target_id: &a.id,
+                    scope: Some(&course_key),
+                    before: (!add).then(|| role_json.clone()),
+                    after: add.then_some(role_json),
+                    reason: None,
+                }
             })
             .collect();
         store::audit::append_many(&mut tx, &entries).await.map_err(internal)?;

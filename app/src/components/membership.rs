@@ -439,7 +439,10 @@ fn TeamTable(
                             <tr>
                                 <td class="py-1.5">{m.full_name}<span class="block text-xs text-slate-500">{m.username.clone()}</span></td>
                                 <td class="py-1.5">{m.email}</td>
-                                <td class="py-1.5"><span class="badge">{m.role_label}</span></td>
+                                <td class="py-1.5">
+                                    <span class="badge">{m.role_label}</span>
+                                    {crate::components::sharing::ends_text(m.expires_at).map(|t| view! { <span class="block text-xs text-amber-700">{t}</span> })}
+                                </td>
                                 <td class="py-1.5 text-slate-600">{since}</td>
                                 <td class="py-1.5 text-right">
                                     <ActionForm action=remove>

@@ -197,6 +197,8 @@ fn MemberRow(
         None => format_date(member.since),
     };
     let username = member.username.clone();
+    // Switching role keeps the end date the grant had.
+    let keep_until = member.expires_at.map(|at| format_date(at - 1)).unwrap_or_default();
     let other_role = if is_admin { ("staff", "Make Staff") } else { ("instructor", "Make Admin") };
     let controls = if me {
         if is_admin {
@@ -225,6 +227,7 @@ fn MemberRow(
                     <input type="hidden" name="course" value=course.clone() />
                     <input type="hidden" name="username" value=username.clone() />
                     <input type="hidden" name="role" value=role_value />
+                    <input type="hidden" name="expires" value=keep_until.clone() />
                     <button type="submit" class="btn-secondary" aria-label=format!("{role_label}: {username}")>{role_label}</button>
                 </ActionForm>
                 <ActionForm action=remove>

@@ -257,12 +257,15 @@ fn LibraryMemberRow(
         let (kind, name) = (member.kind.clone(), member.name.clone());
         let select_id = format!("level-{}-{}", member.kind, member.name);
         let (library2, kind2, name2) = (library.clone(), kind.clone(), name.clone());
+        // Changing the level keeps the end date the grant had.
+        let keep_until = member.expires_at.map(|at| format_date(at - 1)).unwrap_or_default();
         view! {
             <div class="flex flex-wrap items-center justify-end gap-2">
                 <ActionForm action=set_level attr:class="flex items-center gap-2">
                     <input type="hidden" name="key" value=library.clone() />
                     <input type="hidden" name="kind" value=kind.clone() />
                     <input type="hidden" name="name" value=name.clone() />
+                    <input type="hidden" name="expires" value=keep_until />
                     <label for=select_id.clone() class="sr-only">{format!("Access of {name}")}</label>
                     <select id=select_id name="level" class="input py-1">
                         {AccessLevel::ALL.into_iter().map(|l| view! { <option value=l.as_str() selected=l.as_str() == member.level>{l.label()}</option> }).collect_view()}

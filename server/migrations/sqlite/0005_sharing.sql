@@ -6,6 +6,9 @@ ALTER TABLE role_assignments ADD COLUMN expires_at INTEGER;
 CREATE INDEX role_assignments_expiry ON role_assignments (expires_at) WHERE expires_at IS NOT NULL;
 CREATE INDEX role_assignments_user ON role_assignments (user_id);
 
+-- Global staff, listed on every team page as inherited access: a handful of rows among all users.
+CREATE INDEX users_global_staff ON users (username_key) WHERE is_staff OR is_superuser;
+
 -- The history shown on team pages: every audit entry about one course or library.
 CREATE INDEX audit_log_scope ON audit_log (scope, at);
 

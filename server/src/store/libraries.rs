@@ -211,20 +211,22 @@ pub async fn grant(
     Ok(done.rows_affected() > 0)
 }
 
-/// The holder's current level on the target, if it has a grant there.
+/// The holder's current level on the target and when it ends, if it has a grant there.
 pub async fn level_of(
     conn: &mut AnyConnection,
     target: &Target,
     holder: &Holder,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
     let ((library, org), (user, group)) = (target.columns(), holder.columns());
-    sqlx::query_scalar(AssertSqlSafe(format!("SELECT access_level FROM library_grants WHERE {MATCH}")))
-        .bind(library)
-        .bind(org)
-        .bind(user)
-        .bind(group)
-        .fetch_optional(&mut *conn)
-        .await
+    sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT access_level, expires_at FROM library_grants WHERE {MATCH}"
+    )))
+    .bind(library)
+    .bind(org)
+    .bind(user)
+    .bind(group)
+    .fetch_optional(&mut *conn)
+    .await
 }
 
 /// Change a grant's level (and end date); false when there is no such grant.
@@ -295,27 +297,8 @@ struct GrantRow {
     expires_at: Option<i64>,
 }
 
-/// Every library grant that applies to a user, on `org`'s libraries (every org when `None`): direct, through each group they
-/// are in, on one library or org-wide; ended ones included (callers decide with the clock).
-pub async fn grants_for_user<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    user_id: &str,
-    org: Option<&str>,
-) -> Result<Vec<LibraryGrant>, sqlx::Error> {
-    let rows: Vec<GrantRow> = sqlx::query_as(
-        "SELECT g.library_key, g.org, NULL AS group_name, g.access_level, g.expires_at FROM library_grants g \
-         WHERE g.user_id = $1 AND ($2 IS NULL OR g.org = $2 OR g.library_key IN (SELECT key FROM libraries WHERE org = $2)) \
-         UNION ALL \
-         SELECT g.library_key, g.org, ug.name AS group_name, g.access_level, g.expires_at FROM library_grants g \
-         JOIN group_members m ON m.group_id = g.group_id JOIN user_groups ug ON ug.id = g.group_id \
-         WHERE m.user_id = $1 AND ($2 IS NULL OR g.org = $2 OR g.library_key IN (SELECT key FROM libraries WHERE org = $2))",
-    )
-    .bind(user_id)
-    .bind(org)
-    .fetch_all(ex)
-    .await?;
-    Ok(rows
-        .into_iter()
+fn to_grants(rows: Vec<GrantRow>) -> Vec<LibraryGrant> {
+    rows.into_iter()
         .filter_map(|r| {
             let level = AccessLevel::parse(&r.access_level).ok()?;
             let scope = match (r.library_key, r.org) {
@@ -326,7 +309,46 @@ pub async fn grants_for_user<'e, E: Executor<'e, Database = Any>>(
             let grantee = r.group_name.map_or(Grantee::User, Grantee::Group);
             Some(LibraryGrant { level, scope, grantee, expires_at: r.expires_at })
         })
-        .collect())
+        .collect()
+}
+
+const DIRECT: &str = "SELECT g.library_key, g.org, NULL AS group_name, g.access_level, g.expires_at \
+                      FROM library_grants g WHERE g.user_id = $1";
+const THROUGH_GROUPS: &str = "SELECT g.library_key, g.org, ug.name AS group_name, g.access_level, g.expires_at \
+     FROM group_members m JOIN library_grants g ON g.group_id = m.group_id JOIN user_groups ug ON ug.id = g.group_id \
+     WHERE m.user_id = $1";
+
+/// The grants that apply to a user on one library: on the library itself or on its org, given to
+/// them or to a group they are in; ended ones included (callers decide with the clock). Four
+/// index lookups, however many grants the user holds elsewhere.
+pub async fn grants_on<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    library: &LibraryKey,
+) -> Result<Vec<LibraryGrant>, sqlx::Error> {
+    let sql = format!(
+        "{DIRECT} AND g.library_key = $2 UNION ALL {DIRECT} AND g.org = $3 \
+         UNION ALL {THROUGH_GROUPS} AND g.library_key = $2 UNION ALL {THROUGH_GROUPS} AND g.org = $3"
+    );
+    let rows = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(library.to_string())
+        .bind(library.org().as_str())
+        .fetch_all(ex)
+        .await?;
+    Ok(to_grants(rows))
+}
+
+/// Every library grant that applies to a user anywhere (for the library list).
+pub async fn all_grants_of<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+) -> Result<Vec<LibraryGrant>, sqlx::Error> {
+    let rows = sqlx::query_as(AssertSqlSafe(format!("{DIRECT} UNION ALL {THROUGH_GROUPS}")))
+        .bind(user_id)
+        .fetch_all(ex)
+        .await?;
+    Ok(to_grants(rows))
 }
 
 /// A row of a library's team (or an org-wide grant): a user or a group with its level.

@@ -172,16 +172,15 @@ pub async fn principal(db: &Db, user: UserRow) -> Result<registrar::authz::Princ
 
 /// Up to `limit` active global staff (staff or superusers) by username, and how many there are.
 pub async fn global_staff(db: &Db, limit: i64) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
-    let filter = "is_active = $1 AND (is_staff = $1 OR is_superuser = $1)";
+    // Written as the partial index `users_global_staff` is, so both engines use it.
+    let filter = "(is_staff OR is_superuser) AND is_active";
     let rows = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY username_key LIMIT $2"
+        "SELECT {COLUMNS} FROM users WHERE {filter} ORDER BY username_key LIMIT $1"
     )))
-    .bind(true)
     .bind(limit)
     .fetch_all(&db.pool)
     .await?;
     let count = sqlx::query_scalar(AssertSqlSafe(format!("SELECT COUNT(*) FROM users WHERE {filter}")))
-        .bind(true)
         .fetch_one(&db.pool)
         .await?;
     Ok((rows, count))

@@ -138,17 +138,78 @@ pub struct TeamRow {
 
 /// Everyone holding one of `which` course-level roles in `course`, by role then username.
 pub async fn course_team(db: &Db, course: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
+    team_rows(db, "scope = 'course' AND course_key = $1", course, which).await
+}
+
+#[derive(FromRow)]
+struct RoleRow {
+    user_id: String,
+    role: String,
+    created_at: i64,
+    granted_by: Option<String>,
+    expires_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct Person {
+    id: String,
+    username: String,
+    username_key: String,
+    full_name: String,
+    email: String,
+}
+
+/// The holders of `which` roles among the role rows `filter` selects (with `$1` = `key`), by role then
+/// username. Role rows first, then their people by primary key: two index-driven queries however many
+/// users there are (as one join, PostgreSQL's generic plan scanned the whole users table).
+async fn team_rows(db: &Db, filter: &str, key: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
     let sql = format!(
-        "SELECT u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, r.expires_at \
-         FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
-         WHERE r.scope = 'course' AND r.course_key = $1 AND r.role IN ({}) ORDER BY r.role, u.username_key",
+        "SELECT user_id, role, created_at, granted_by, expires_at FROM role_assignments WHERE {filter} \
+         AND role IN ({})",
         list_placeholders(2, which.len())
     );
-    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(course);
+    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(key);
     for role in which {
         q = q.bind(role.as_str());
     }
-    q.fetch_all(&db.pool).await
+    let grants: Vec<RoleRow> = q.fetch_all(&db.pool).await?;
+    let mut ids: Vec<&str> = grants
+        .iter()
+        .flat_map(|g| std::iter::once(g.user_id.as_str()).chain(g.granted_by.as_deref()))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut people = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, username, username_key, full_name, email FROM users WHERE id IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, Person>(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(*id);
+        }
+        people.extend(q.fetch_all(&db.pool).await?.into_iter().map(|p| (p.id.clone(), p)));
+    }
+    let mut rows: Vec<(String, TeamRow)> = grants
+        .into_iter()
+        .filter_map(|g| {
+            let person = people.get(&g.user_id)?;
+            let granted_by = g.granted_by.as_ref().and_then(|id| people.get(id)).map(|p| p.username.clone());
+            let row = TeamRow {
+                username: person.username.clone(),
+                full_name: person.full_name.clone(),
+                email: person.email.clone(),
+                role: g.role,
+                created_at: g.created_at,
+                granted_by,
+                expires_at: g.expires_at,
+            };
+            Some((person.username_key.clone(), row))
+        })
+        .collect();
+    rows.sort_by(|(a_key, a), (b_key, b)| (&a.role, a_key).cmp(&(&b.role, b_key)));
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
 /// Serialize changes to one course's team until the transaction ends; call it first in the
@@ -188,17 +249,7 @@ pub async fn revoke_course_role(
 /// Everyone holding one of `which` roles across `org` (inherited by each of its courses), by role then
 /// username.
 pub async fn org_team(db: &Db, org: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
-    let sql = format!(
-        "SELECT u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, r.expires_at \
-         FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
-         WHERE r.scope = 'org' AND r.org = $1 AND r.role IN ({}) ORDER BY r.role, u.username_key",
-        list_placeholders(2, which.len())
-    );
-    let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(org);
-    for role in which {
-        q = q.bind(role.as_str());
-    }
-    q.fetch_all(&db.pool).await
+    team_rows(db, "scope = 'org' AND org = $1", org, which).await
 }
 
 /// Every org-wide role row, optionally for one org, for the console.

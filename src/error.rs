@@ -186,7 +186,9 @@ impl ErrorCode {
             Self::GroupNameInvalid => "Group names are 1 to 100 characters.",
             Self::GroupExists => "A group with that name already exists.",
             Self::InvitationExists => "That email already has a pending invitation.",
-            Self::ExpiryInvalid => "An end date must be a day after today, written YYYY-MM-DD.",
+            Self::ExpiryInvalid => {
+                "An end date is the last day of access: today or later, written YYYY-MM-DD."
+            }
             Self::Internal => "Something went wrong on our side.",
         }
     }

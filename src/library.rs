@@ -336,7 +336,7 @@ pub fn explain_library(
             scope: "this library".into(),
             expires_at: None,
             expired: false,
-            allows: vec![LibraryAction::View.label().to_owned(), LibraryAction::Learn.label().to_owned()],
+            allows: vec![LibraryAction::View.label().to_owned()],
         });
     }
     if switches.allow_public_learning {

@@ -91,7 +91,6 @@ pub struct TeamMember {
 pub struct InheritedAccess {
     pub username: String,
     pub full_name: String,
-    pub email: String,
     /// The access it gives ("Admin", "Author", …).
     pub access: String,
     /// Where it comes from ("Org Admin of DemoX", "Global staff").
@@ -210,6 +209,8 @@ pub struct LibraryPage {
     pub can_view_team: bool,
     pub members: Vec<LibraryMember>,
     pub inherited: Vec<InheritedAccess>,
+    /// How many global staff (listed up to a few in `inherited`).
+    pub global_staff: i64,
     pub history: Vec<HistoryEntry>,
     pub viewer: String,
 }

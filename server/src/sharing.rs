@@ -269,6 +269,33 @@ impl ServerBackend {
         }
     }
 
+    /// Nobody changes or removes their own Admin access to a library: another Admin must, so a team
+    /// cannot lose its Admin by a slip (as on course teams).
+    async fn check_own_admin(
+        &self,
+        admin: &LibraryAdmin,
+        stored: &libraries::Holder,
+        holder: &Holder,
+    ) -> Result<(), DomainError> {
+        let me = &admin.principal().user_id.0;
+        if !matches!(stored, libraries::Holder::User(id) if id == me) {
+            return Ok(());
+        }
+        let target = libraries::Target::Library(admin.library().to_string());
+        let mut conn = self.db().pool.acquire().await.map_err(internal)?;
+        let current = libraries::level_of(&mut conn, &target, stored).await.map_err(internal)?;
+        if current.is_some_and(|(level, _)| level == AccessLevel::Admin.as_str()) {
+            return Err(DomainError::with_message(
+                ErrorCode::TeamSelfDemotion,
+                format!(
+                    "You cannot change your own Admin access ({}); ask another Admin to do it.",
+                    holder.describe()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     async fn library_row(&self, key: &LibraryKey) -> Result<libraries::LibraryRow, DomainError> {
         libraries::get(self.db(), &key.to_string()).await.map_err(internal)?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::NotFound, format!("There is no library {key}."))
@@ -421,7 +448,6 @@ impl ServerBackend {
                 InheritedAccess {
                     username: r.username,
                     full_name: r.full_name,
-                    email: r.email,
                     source: format!("Org {label} of {org}: every course of the organization"),
                     access: label,
                     expires_at: r.expires_at,
@@ -438,7 +464,6 @@ impl ServerBackend {
                 source: if u.is_superuser.0 { "Superuser".into() } else { "Global staff".into() },
                 username: u.username,
                 full_name: u.full_name,
-                email: u.email,
                 access: access.to_owned(),
                 expires_at: None,
             })
@@ -780,7 +805,7 @@ impl Sharing for ServerBackend {
         admin: &CourseAdmin,
         identifier: &str,
     ) -> Result<AccessExplanation, DomainError> {
-        self.explain_course_for(identifier, admin.course()).await
+        only_with_access(identifier, "course", self.explain_course_for(identifier, admin.course()).await)
     }
 
     async fn libraries(&self, me: &Me, search: &str) -> Result<LibraryList, DomainError> {
@@ -857,6 +882,7 @@ impl Sharing for ServerBackend {
         let may = |a| decide_library(Some(p), &grants, key, switches, a, now);
         let can_view_team = may(LibraryAction::ViewTeam);
         let (mut members, mut inherited, mut history) = (Vec::new(), Vec::new(), Vec::new());
+        let mut global_staff = 0;
         if can_view_team {
             members = libraries::team(self.db(), &row.key)
                 .await
@@ -872,14 +898,14 @@ impl Sharing for ServerBackend {
                 .map(|m| InheritedAccess {
                     username: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
                     full_name: m.detail,
-                    email: m.email.unwrap_or_default(),
                     access: m.level_label,
                     source: format!("Every library of {}", row.org),
                     expires_at: m.expires_at,
                 })
                 .collect();
-            let (staff, _) = self.global_staff_access("Admin").await?;
+            let (staff, count) = self.global_staff_access("Admin").await?;
             inherited.extend(staff);
+            global_staff = count;
             history = self.history(&row.key).await?;
         }
         Ok(LibraryPage {
@@ -890,6 +916,7 @@ impl Sharing for ServerBackend {
             can_view_team,
             members,
             inherited,
+            global_staff,
             history,
             viewer: p.username.clone(),
         })
@@ -993,6 +1020,11 @@ impl Sharing for ServerBackend {
         expires_at: Option<i64>,
     ) -> Result<TeamChange, DomainError> {
         let (stored, name) = self.holder(holder, false).await?;
+        self.check_own_admin(admin, &stored, holder).await?;
+        if level == AccessLevel::Admin {
+            // Making someone Admin needs an active account, as any grant does.
+            self.holder(holder, true).await?;
+        }
         let target = libraries::Target::Library(admin.library().to_string());
         let mut unchanged = false;
         self.change_library_team(admin, &target, async |tx: &mut AnyConnection| {
@@ -1020,6 +1052,7 @@ impl Sharing for ServerBackend {
 
     async fn library_revoke(&self, admin: &LibraryAdmin, holder: &Holder) -> Result<TeamChange, DomainError> {
         let (stored, name) = self.holder(holder, false).await?;
+        self.check_own_admin(admin, &stored, holder).await?;
         let target = libraries::Target::Library(admin.library().to_string());
         self.change_library_team(admin, &target, async |tx: &mut AnyConnection| {
             let Some((current, _)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)?
@@ -1046,7 +1079,7 @@ impl Sharing for ServerBackend {
         admin: &LibraryAdmin,
         identifier: &str,
     ) -> Result<AccessExplanation, DomainError> {
-        self.explain_library_for(identifier, admin.library()).await
+        only_with_access(identifier, "library", self.explain_library_for(identifier, admin.library()).await)
     }
 
     async fn groups(&self, _staff: &GlobalStaff) -> Result<Vec<GroupSummary>, DomainError> {
@@ -1251,6 +1284,29 @@ impl Sharing for ServerBackend {
         request: &OrgGrantRequest,
     ) -> Result<TeamChange, DomainError> {
         self.change_org(staff, request, false).await
+    }
+}
+
+/// On a team page, explain only people who have some access there: anyone else, and names that match
+/// no account, get the same answer, so a course or library Admin cannot look up arbitrary accounts
+/// (global staff can, in the console).
+fn only_with_access(
+    identifier: &str,
+    what: &str,
+    explained: Result<AccessExplanation, DomainError>,
+) -> Result<AccessExplanation, DomainError> {
+    let nobody = || {
+        input(
+            ErrorCode::UserNotFound,
+            "identifier",
+            format!("Nobody named '{}' has access to this {what}.", identifier.trim()),
+        )
+    };
+    match explained {
+        Ok(e) if e.sources.iter().any(|s| !s.expired) => Ok(e),
+        Ok(_) => Err(nobody()),
+        Err(e) if e.code == ErrorCode::UserNotFound => Err(nobody()),
+        Err(e) => Err(e),
     }
 }
 

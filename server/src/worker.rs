@@ -65,16 +65,17 @@ impl JobWorker {
         const EXPIRY_SWEEP: Duration = Duration::from_secs(30);
         let mut last_sweep: Option<std::time::Instant> = None;
         loop {
-            match self.run_once().await {
-                Ok(true) => continue,
-                Ok(false) => {}
-                Err(error) => tracing::warn!(%error, "could not claim a job"),
-            }
+            // Checked before any job, so a steady stream of jobs cannot starve the sweep.
             if last_sweep.is_none_or(|at| at.elapsed() >= EXPIRY_SWEEP) {
                 if let Err(error) = self.sweep_expired().await {
                     tracing::warn!(%error, "could not sweep ended grants");
                 }
                 last_sweep = Some(std::time::Instant::now());
+            }
+            match self.run_once().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => tracing::warn!(%error, "could not claim a job"),
             }
             tokio::time::sleep(poll).await;
         }

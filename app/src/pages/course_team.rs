@@ -148,6 +148,7 @@ fn TeamPage(
         {(!team.invitations.is_empty()).then(|| view! {
             <section class="card mt-6" aria-labelledby="invitations-heading" data-testid="invitations">
                 <h2 id="invitations-heading" class="font-semibold">"Pending invitations"</h2>
+                <div class="mt-3"><ChangeNotice result=Signal::derive(move || revoke.value().get()) /></div>
                 <ul class="mt-3 divide-y divide-slate-100 text-sm">
                     {team.invitations.clone().into_iter().map(|i| {
                         let label = format!("Withdraw the invitation of {}", i.email);

@@ -212,7 +212,7 @@ fn Library(
                 </ActionForm>
             }.into_any())}
         </section>
-        <InheritedList rows=page.inherited.clone() />
+        <InheritedList rows=page.inherited.clone() more_staff=page.global_staff />
         }.into_any())}
         {can_manage.then(|| view! { <ExplainSection action=path.clone() asked=asked.clone() answer=answer.clone() /> }.into_any())}
         {page.can_view_team.then(|| view! { <HistoryList entries=page.history.clone() /> })}
@@ -234,10 +234,10 @@ fn LibraryMemberRow(
         None => format_date(member.since),
     };
     let who = if member.kind == "group" {
-        let href = member.group_id.clone().map(|id| format!("/admin/groups/{id}")).unwrap_or_default();
+        // Group pages live in the admin console, which only global staff open.
         view! {
             <span class="badge bg-amber-50 text-amber-800">"Group"</span> " "
-            <a class="link" href=href>{member.name.clone()}</a>
+            <span class="font-medium">{member.name.clone()}</span>
             <span class="block text-xs text-slate-500">{member.detail.clone()}</span>
         }
         .into_any()
@@ -249,13 +249,20 @@ fn LibraryMemberRow(
         }
         .into_any()
     };
+    let own_admin = me && member.level == AccessLevel::Admin.as_str();
     let controls = if !can_manage {
         ().into_any()
+    } else if own_admin && !last_admin {
+        view! { <span class="text-xs text-slate-500">"Another Admin can change your access."</span> }
+            .into_any()
     } else if last_admin {
         view! { <span class="text-xs text-slate-500" data-testid="last-admin">"Last Admin: make someone else Admin to change this."</span> }.into_any()
     } else {
         let (kind, name) = (member.kind.clone(), member.name.clone());
-        let select_id = format!("level-{}-{}", member.kind, member.name);
+        let select_id: String = format!("level-{}-{}", member.kind, member.name)
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .collect();
         let (library2, kind2, name2) = (library.clone(), kind.clone(), name.clone());
         // Changing the level keeps the end date the grant had.
         let keep_until = member.expires_at.map(|at| format_date(at - 1)).unwrap_or_default();

@@ -34,10 +34,27 @@ pub async fn sweep(db: &Db) -> Result<usize, sqlx::Error> {
     .bind(now)
     .fetch_all(&mut *tx)
     .await?;
+    // Delete first, only what has still ended (a grant renewed meanwhile stays), and audit exactly
+    // what was deleted: a second sweep running at the same moment finds nothing to record.
+    let mut deleted = std::collections::HashSet::new();
+    for (table, rows) in [("role_assignments", &roles), ("library_grants", &libraries)] {
+        for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "DELETE FROM {table} WHERE expires_at <= $1 AND id IN ({}) RETURNING id",
+                list_placeholders(2, chunk.len())
+            );
+            let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(now);
+            for e in chunk {
+                q = q.bind(&e.id);
+            }
+            deleted.extend(q.fetch_all(&mut *tx).await?);
+        }
+    }
     let entries: Vec<audit::Entry<'_>> = roles
         .iter()
         .map(|e| (e, "role.expired", "role"))
         .chain(libraries.iter().map(|e| (e, "library.grant_expired", "access_level")))
+        .filter(|(e, _, _)| deleted.contains(&e.id))
         .map(|(e, action, field)| audit::Entry {
             actor_label: "system:expiry",
             action,
@@ -52,16 +69,7 @@ pub async fn sweep(db: &Db) -> Result<usize, sqlx::Error> {
         })
         .collect();
     audit::append_many(&mut tx, &entries).await?;
-    for (table, rows) in [("role_assignments", &roles), ("library_grants", &libraries)] {
-        for chunk in rows.chunks(super::ROWS_PER_STATEMENT) {
-            let sql = format!("DELETE FROM {table} WHERE id IN ({})", list_placeholders(1, chunk.len()));
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for e in chunk {
-                q = q.bind(&e.id);
-            }
-            q.execute(&mut *tx).await?;
-        }
-    }
+    let entries_len = entries.len();
     tx.commit().await?;
-    Ok(roles.len() + libraries.len())
+    Ok(entries_len)
 }

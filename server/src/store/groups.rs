@@ -65,30 +65,25 @@ pub async fn create(
     Ok((done.rows_affected() > 0).then_some(id))
 }
 
-/// Rename and describe a group; false when the new name belongs to another group.
+/// Rename and describe a group; false when the new name belongs to another group. One statement, so
+/// it takes the write lock at once.
 pub async fn rename(
     conn: &mut AnyConnection,
     id: &str,
     name: &str,
     description: &str,
 ) -> Result<bool, sqlx::Error> {
-    let taken: Option<String> =
-        sqlx::query_scalar("SELECT id FROM user_groups WHERE name_key = $1 AND id <> $2")
-            .bind(name.to_lowercase())
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if taken.is_some() {
-        return Ok(false);
-    }
-    sqlx::query("UPDATE user_groups SET name = $2, name_key = $3, description = $4 WHERE id = $1")
-        .bind(id)
-        .bind(name)
-        .bind(name.to_lowercase())
-        .bind(description)
-        .execute(&mut *conn)
-        .await?;
-    Ok(true)
+    let done = sqlx::query(
+        "UPDATE user_groups SET name = $2, name_key = $3, description = $4 WHERE id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM user_groups o WHERE o.name_key = $3 AND o.id <> $1)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(name.to_lowercase())
+    .bind(description)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }
 
 /// Delete a group with its memberships and grants.

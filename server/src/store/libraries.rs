@@ -180,8 +180,20 @@ impl Holder {
     }
 }
 
-const MATCH: &str = "COALESCE(library_key, '') = COALESCE($1, '') AND COALESCE(org, '') = COALESCE($2, '') \
-                     AND COALESCE(user_id, '') = COALESCE($3, '') AND COALESCE(group_id, '') = COALESCE($4, '')";
+/// The `WHERE` clause that finds one holder's grant on one target (`$1` the target, `$2` the holder),
+/// written per kind so each lookup is an index lookup.
+fn match_clause(target: &Target, holder: &Holder) -> (&'static str, [String; 2]) {
+    let (target_value, holder_value) = match (target, holder) {
+        (Target::Library(t) | Target::Org(t), Holder::User(h) | Holder::Group(h)) => (t.clone(), h.clone()),
+    };
+    let clause = match (target, holder) {
+        (Target::Library(_), Holder::User(_)) => "library_key = $1 AND user_id = $2",
+        (Target::Library(_), Holder::Group(_)) => "library_key = $1 AND group_id = $2",
+        (Target::Org(_), Holder::User(_)) => "org = $1 AND user_id = $2",
+        (Target::Org(_), Holder::Group(_)) => "org = $1 AND group_id = $2",
+    };
+    (clause, [target_value, holder_value])
+}
 
 /// Add a grant; false when the holder already has one on that target.
 pub async fn grant(
@@ -192,6 +204,14 @@ pub async fn grant(
     granted_by: Option<&str>,
     expires_at: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
+    // A grant that has ended but is not swept yet does not stand in the way of a new one.
+    let (clause, [t, h]) = match_clause(target, holder);
+    sqlx::query(AssertSqlSafe(format!("DELETE FROM library_grants WHERE {clause} AND expires_at <= $3")))
+        .bind(&t)
+        .bind(&h)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
     let ((library, org), (user, group)) = (target.columns(), holder.columns());
     let done = sqlx::query(
         "INSERT INTO library_grants (id, library_key, org, user_id, group_id, access_level, granted_by, created_at, \
@@ -211,20 +231,20 @@ pub async fn grant(
     Ok(done.rows_affected() > 0)
 }
 
-/// The holder's current level on the target and when it ends, if it has a grant there.
+/// The holder's current level on the target and when it ends, if it has a grant there that has not
+/// ended.
 pub async fn level_of(
     conn: &mut AnyConnection,
     target: &Target,
     holder: &Holder,
 ) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
-    let ((library, org), (user, group)) = (target.columns(), holder.columns());
+    let (clause, [t, h]) = match_clause(target, holder);
     sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT access_level, expires_at FROM library_grants WHERE {MATCH}"
+        "SELECT access_level, expires_at FROM library_grants WHERE {clause} AND (expires_at IS NULL OR expires_at > $3)"
     )))
-    .bind(library)
-    .bind(org)
-    .bind(user)
-    .bind(group)
+    .bind(t)
+    .bind(h)
+    .bind(now_ms())
     .fetch_optional(&mut *conn)
     .await
 }
@@ -237,14 +257,12 @@ pub async fn set_level(
     level: AccessLevel,
     expires_at: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
-    let ((library, org), (user, group)) = (target.columns(), holder.columns());
+    let (clause, [t, h]) = match_clause(target, holder);
     let done = sqlx::query(AssertSqlSafe(format!(
-        "UPDATE library_grants SET access_level = $5, expires_at = $6 WHERE {MATCH}"
+        "UPDATE library_grants SET access_level = $3, expires_at = $4 WHERE {clause}"
     )))
-    .bind(library)
-    .bind(org)
-    .bind(user)
-    .bind(group)
+    .bind(t)
+    .bind(h)
     .bind(level.as_str())
     .bind(expires_at)
     .execute(&mut *conn)
@@ -254,12 +272,10 @@ pub async fn set_level(
 
 /// Remove a grant; false when there is none.
 pub async fn revoke(conn: &mut AnyConnection, target: &Target, holder: &Holder) -> Result<bool, sqlx::Error> {
-    let ((library, org), (user, group)) = (target.columns(), holder.columns());
-    let done = sqlx::query(AssertSqlSafe(format!("DELETE FROM library_grants WHERE {MATCH}")))
-        .bind(library)
-        .bind(org)
-        .bind(user)
-        .bind(group)
+    let (clause, [t, h]) = match_clause(target, holder);
+    let done = sqlx::query(AssertSqlSafe(format!("DELETE FROM library_grants WHERE {clause}")))
+        .bind(t)
+        .bind(h)
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
@@ -379,20 +395,35 @@ const TEAM_ORDER: &str = "ORDER BY CASE g.access_level WHEN 'admin' THEN 0 WHEN 
 
 /// A library's own grants: Admins first, then Authors, then readers; users and groups by name.
 pub async fn team(db: &Db, key: &str) -> Result<Vec<TeamRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("{TEAM_SELECT} WHERE g.library_key = $1 {TEAM_ORDER}")))
-        .bind(key)
-        .fetch_all(&db.pool)
-        .await
-}
-
-/// Org-wide library grants, for one org or all.
-pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<TeamRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(
-        "{TEAM_SELECT} WHERE g.org IS NOT NULL AND ($1 IS NULL OR g.org = $1) {TEAM_ORDER} LIMIT 500"
+        "{TEAM_SELECT} WHERE g.library_key = $1 AND (g.expires_at IS NULL OR g.expires_at > $2) {TEAM_ORDER}"
     )))
-    .bind(org)
+    .bind(key)
+    .bind(now_ms())
     .fetch_all(&db.pool)
     .await
+}
+
+/// Org-wide library grants that have not ended, for one org or (the console) every org.
+pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<TeamRow>, sqlx::Error> {
+    let live = "(g.expires_at IS NULL OR g.expires_at > $1)";
+    match org {
+        Some(org) => {
+            sqlx::query_as(AssertSqlSafe(format!("{TEAM_SELECT} WHERE g.org = $2 AND {live} {TEAM_ORDER}")))
+                .bind(now_ms())
+                .bind(org)
+                .fetch_all(&db.pool)
+                .await
+        }
+        None => {
+            sqlx::query_as(AssertSqlSafe(format!(
+                "{TEAM_SELECT} WHERE g.org IS NOT NULL AND {live} ORDER BY g.org, g.access_level LIMIT 1000"
+            )))
+            .bind(now_ms())
+            .fetch_all(&db.pool)
+            .await
+        }
+    }
 }
 
 /// The grants given to a group, for its page.

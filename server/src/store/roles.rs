@@ -72,24 +72,37 @@ pub fn scope_columns(scope: &Scope) -> (&'static str, Option<String>, Option<Str
 }
 
 /// Grant a role unless the user already holds it; returns whether a row was added.
-pub async fn grant<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+pub async fn grant(
+    conn: &mut AnyConnection,
     user_id: &str,
     grant: &Grant,
     granted_by: Option<&str>,
 ) -> Result<bool, sqlx::Error> {
-    grant_until(ex, user_id, grant, granted_by, None).await
+    grant_until(conn, user_id, grant, granted_by, None).await
 }
 
 /// Grant a role that ends at `expires_at` (never when `None`) unless the user already holds it.
-pub async fn grant_until<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+pub async fn grant_until(
+    conn: &mut AnyConnection,
     user_id: &str,
     grant: &Grant,
     granted_by: Option<&str>,
     expires_at: Option<i64>,
 ) -> Result<bool, sqlx::Error> {
     let (scope, org, course) = scope_columns(&grant.scope);
+    // A grant that has ended but is not swept yet does not stand in the way of a new one.
+    sqlx::query(
+        "DELETE FROM role_assignments WHERE user_id = $1 AND scope = $2 AND role = $3 \
+         AND COALESCE(org, '') = COALESCE($4, '') AND COALESCE(course_key, '') = COALESCE($5, '') AND expires_at <= $6",
+    )
+    .bind(user_id)
+    .bind(scope)
+    .bind(grant.role.as_str())
+    .bind(org.as_deref())
+    .bind(course.as_deref())
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
     let done = sqlx::query(
         "INSERT INTO role_assignments (id, user_id, scope, org, course_key, role, granted_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
@@ -103,7 +116,7 @@ pub async fn grant_until<'e, E: Executor<'e, Database = Any>>(
     .bind(granted_by)
     .bind(now_ms())
     .bind(expires_at)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)
 }
@@ -172,7 +185,13 @@ async fn team_rows(db: &Db, filter: &str, key: &str, which: &[Role]) -> Result<V
     for role in which {
         q = q.bind(role.as_str());
     }
-    let grants: Vec<RoleRow> = q.fetch_all(&db.pool).await?;
+    let now = now_ms();
+    let grants: Vec<RoleRow> = q
+        .fetch_all(&db.pool)
+        .await?
+        .into_iter()
+        .filter(|g: &RoleRow| registrar::roles::is_live(g.expires_at, now))
+        .collect();
     let mut ids: Vec<&str> = grants
         .iter()
         .flat_map(|g| std::iter::once(g.user_id.as_str()).chain(g.granted_by.as_deref()))
@@ -254,14 +273,24 @@ pub async fn org_team(db: &Db, org: &str, which: &[Role]) -> Result<Vec<TeamRow>
 
 /// Every org-wide role row, optionally for one org, for the console.
 pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<(String, TeamRow)>, sqlx::Error> {
-    let rows: Vec<OrgTeamRow> = sqlx::query_as(
-        "SELECT r.org, u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, r.expires_at \
-         FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
-         WHERE r.scope = 'org' AND ($1 IS NULL OR r.org = $1) ORDER BY r.org, r.role, u.username_key LIMIT 500",
-    )
-    .bind(org)
-    .fetch_all(&db.pool)
-    .await?;
+    let select = "SELECT r.org, u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, \
+         r.expires_at FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
+         WHERE r.scope = 'org'";
+    let rows: Vec<OrgTeamRow> = match org {
+        Some(org) => {
+            sqlx::query_as(AssertSqlSafe(format!("{select} AND r.org = $1 ORDER BY r.role, u.username_key")))
+                .bind(org)
+                .fetch_all(&db.pool)
+                .await?
+        }
+        None => {
+            sqlx::query_as(AssertSqlSafe(format!(
+                "{select} ORDER BY r.org, r.role, u.username_key LIMIT 1000"
+            )))
+            .fetch_all(&db.pool)
+            .await?
+        }
+    };
     Ok(rows
         .into_iter()
         .map(|r| {

@@ -27,6 +27,13 @@ pub async fn create(
     expires_at: i64,
     grant_expires_at: Option<i64>,
 ) -> Result<Option<String>, sqlx::Error> {
+    // An invitation that has ended does not block a new one.
+    sqlx::query("DELETE FROM team_invitations WHERE course_key = $1 AND email_key = $2 AND expires_at <= $3")
+        .bind(course)
+        .bind(email.trim().to_lowercase())
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
     let id = new_id();
     let done = sqlx::query(
         "INSERT INTO team_invitations (id, course_key, email_key, email, role, invited_by, created_at, expires_at, \
@@ -58,24 +65,21 @@ pub async fn for_course(db: &Db, course: &str) -> Result<Vec<InvitationRow>, sql
     .await
 }
 
-/// Delete one invitation of a course; returns it when it existed.
+/// Delete one invitation of a course; returns it when it existed. One statement, so it takes the
+/// write lock at once.
 pub async fn revoke(
     conn: &mut AnyConnection,
     course: &str,
     id: &str,
 ) -> Result<Option<InvitationRow>, sqlx::Error> {
-    let row: Option<InvitationRow> = sqlx::query_as(
-        "SELECT id, course_key, email, role, invited_by, created_at, expires_at, grant_expires_at FROM team_invitations \
-         WHERE course_key = $1 AND id = $2",
+    sqlx::query_as(
+        "DELETE FROM team_invitations WHERE course_key = $1 AND id = $2 \
+         RETURNING id, course_key, email, role, invited_by, created_at, expires_at, grant_expires_at",
     )
     .bind(course)
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await?;
-    if row.is_some() {
-        sqlx::query("DELETE FROM team_invitations WHERE id = $1").bind(id).execute(&mut *conn).await?;
-    }
-    Ok(row)
+    .await
 }
 
 /// Take every invitation for `email` (ended ones are deleted too) and return those still valid at `now`.

@@ -179,8 +179,11 @@ async fn group_grants_follow_membership_at_once(engine: Engine) {
 async fn the_last_admin_stays_and_bad_input_changes_nothing(engine: Engine) {
     let app = TestApp::seeded(engine).await;
     let admin = app.sign_in("instructor", "registrar-instructor").await;
+    let staff = app.sign_in("staff", "registrar-staff").await;
     let me = [("kind", "user"), ("name", "instructor")];
-    let last = lib(&app, &admin, "revoke", PROBLEMS, &me).await;
+    let own = lib(&app, &admin, "revoke", PROBLEMS, &me).await;
+    assert_eq!((own.status.as_u16(), own.error_code()), (409, "TEAM_SELF_DEMOTION".to_owned()));
+    let last = lib(&app, &staff, "revoke", PROBLEMS, &me).await;
     assert_eq!(
         (last.status.as_u16(), last.error_code()),
         (409, "TEAM_LAST_ADMIN".to_owned()),
@@ -189,7 +192,7 @@ async fn the_last_admin_stays_and_bad_input_changes_nothing(engine: Engine) {
     );
     let demote = lib(
         &app,
-        &admin,
+        &staff,
         "set_level",
         PROBLEMS,
         &[("kind", "user"), ("name", "instructor"), ("level", "author")],
@@ -208,7 +211,7 @@ async fn the_last_admin_stays_and_bad_input_changes_nothing(engine: Engine) {
         .await,
         200
     );
-    assert_eq!(lib(&app, &admin, "revoke", PROBLEMS, &me).await.error_code(), "TEAM_LAST_ADMIN");
+    assert_eq!(lib(&app, &staff, "revoke", PROBLEMS, &me).await.error_code(), "TEAM_LAST_ADMIN");
     let before = team(&lib(&app, &admin, "get", PROBLEMS, &[]).await.json());
     let cases: [(Form, u16, &str); 5] = [
         (&[("kind", "user"), ("name", "learner"), ("level", "read")], 409, "TEAM_ROLE_HELD"),
@@ -361,6 +364,27 @@ async fn an_ended_library_grant_stops_and_is_recorded(engine: Engine) {
         "{}",
         page["history"]
     );
+    // A grant that has ended but is not swept yet is not a member any more, and does not stand in the
+    // way of sharing again.
+    sqlx::query("UPDATE library_grants SET expires_at = $1 WHERE group_id IN (SELECT id FROM user_groups WHERE name = 'DemoX authors')")
+        .bind(server::store::now_ms() - 1)
+        .execute(&app.db.db.pool)
+        .await
+        .unwrap();
+    let page = lib(&app, &admin, "get", PROBLEMS, &[]).await.json();
+    assert!(!team(&page).iter().any(|(_, name, _)| name == "DemoX authors"));
+    let again = lib(
+        &app,
+        &admin,
+        "grant",
+        PROBLEMS,
+        &[("kind", "group"), ("name", "DemoX authors"), ("level", "author")],
+    )
+    .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    let ta = app.sign_in("ta", "registrar-learner").await;
+    assert_eq!(status(&app, &ta, "update", PROBLEMS, &[("title", "Still authoring")]).await, 200);
+    assert_eq!(app.worker().sweep_expired().await.unwrap(), 0, "the renewed grant is not swept");
     app.cleanup().await;
 }
 

@@ -94,7 +94,9 @@ async fn every_action_for_every_role(engine: Engine) {
     // An org-wide Admin of DemoX (the seed's orgadmin is OpenX's).
     let orgadmin = server::store::users::find_by_username(&app.db.db, "orgadmin").await.unwrap().unwrap();
     let demo_x = Grant { role: Role::Instructor, scope: Scope::Org(OrgKey::parse("DemoX").unwrap()) };
-    server::store::roles::grant(&app.db.db.pool, &orgadmin.id, &demo_x, None).await.unwrap();
+    let mut conn = app.db.db.pool.acquire().await.unwrap();
+    server::store::roles::grant(&mut conn, &orgadmin.id, &demo_x, None).await.unwrap();
+    drop(conn);
 
     let everything: Vec<&str> = ACTIONS.to_vec();
     let cases: Vec<Case> = vec![

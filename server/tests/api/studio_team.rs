@@ -324,18 +324,24 @@ async fn inherited_access_and_explanations_name_their_source(engine: Engine) {
     assert_eq!(e["sources"][0]["grant"], "Admin (implies Staff)");
     assert!(e["sources"][0]["scope"].as_str().unwrap().contains("every course of OpenX"));
     assert!(e["allowed"].as_array().unwrap().iter().any(|a| a == "manage the course team"));
-    let learner = app
-        .post_form(
-            "/api/course_team/explain",
-            &[("course", history), ("identifier", "learner")],
-            Some(&orgadmin),
-        )
-        .await
-        .json();
-    assert!(
-        learner["sources"].as_array().unwrap().is_empty()
-            && learner["allowed"].as_array().unwrap().is_empty()
-    );
+    // Someone without access here, and a name that matches nobody, get the same answer: a course Admin
+    // cannot look up arbitrary accounts (global staff can, in the console).
+    for who in ["learner", "nobody-at-all"] {
+        let reply = app
+            .post_form(
+                "/api/course_team/explain",
+                &[("course", history), ("identifier", who)],
+                Some(&orgadmin),
+            )
+            .await;
+        assert_eq!(
+            (reply.status.as_u16(), reply.error_code()),
+            (404, "USER_NOT_FOUND".to_owned()),
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.error_message(), format!("Nobody named '{who}' has access to this course."));
+    }
     app.cleanup().await;
 }
 

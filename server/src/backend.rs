@@ -245,7 +245,7 @@ impl ServerBackend {
                 ),
             ));
         }
-        let added = roles::grant_until(&mut *tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
+        let added = roles::grant_until(&mut tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
             .await
             .map_err(internal)?;
         if !added {

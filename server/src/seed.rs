@@ -341,12 +341,12 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
     ];
     for (who, role, key) in course_grants {
         let key = course(key)?;
-        roles::grant(&mut *tx, id_of(who)?, &Grant { role, scope: Scope::Course(key.clone()) }, None).await?;
+        roles::grant(&mut tx, id_of(who)?, &Grant { role, scope: Scope::Course(key.clone()) }, None).await?;
         courses::enroll(&mut *tx, id_of(who)?, &key.to_string(), "honor").await?;
     }
     let org = OrgKey::parse("OpenX").map_err(|e| SeedError::Invalid(e.message))?;
     roles::grant(
-        &mut *tx,
+        &mut tx,
         id_of("orgadmin")?,
         &Grant { role: Role::Instructor, scope: Scope::Org(org) },
         None,

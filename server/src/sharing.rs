@@ -703,7 +703,7 @@ impl Sharing for ServerBackend {
             roles::revoke_course_role(&mut tx, &user.id, &course, old).await.map_err(internal)?;
         }
         let grant = Grant { role, scope: Scope::Course(admin.course().clone()) };
-        roles::grant_until(&mut *tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
+        roles::grant_until(&mut tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
             .await
             .map_err(internal)?;
         let after = self.permanent_admins(&mut tx, &course).await?;
@@ -1394,7 +1394,7 @@ impl ServerBackend {
                 let g = Grant { role, scope: Scope::Org(org.clone()) };
                 let mut tx = self.db().pool.begin().await.map_err(internal)?;
                 let done = if grant {
-                    roles::grant_until(&mut *tx, &user.id, &g, Some(&actor.user_id.0), request.expires_at)
+                    roles::grant_until(&mut tx, &user.id, &g, Some(&actor.user_id.0), request.expires_at)
                         .await
                         .map_err(internal)?
                 } else {

@@ -84,7 +84,7 @@ async fn attempt(app: &TestApp, action: &str, cookie: Option<&str>, n: usize) ->
             let other = format!("learner{:02}", 10 + n);
             post("/api/course_team/add", form(&[("identifier", &other), ("role", "staff")])).await
         }
-        "explain access" => post("/api/course_team/explain", form(&[("identifier", "learner")])).await,
+        "explain access" => post("/api/course_team/explain", form(&[("identifier", "ta")])).await,
         other => panic!("unknown action {other}"),
     }
 }

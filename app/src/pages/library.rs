@@ -159,7 +159,7 @@ fn Library(
         <section class="card mt-6" aria-labelledby="lib-team-heading" data-testid="library-team">
             <h2 id="lib-team-heading" class="font-semibold">"Library team"</h2>
             <p class="text-sm text-slate-600">
-                {AccessLevel::ALL.iter().rev().map(|l| format!("{} {}", l.label(), l.describe())).collect::<Vec<_>>().join(" ")}
+                {AccessLevel::ALL.iter().rev().map(|l| format!("{}: {}", l.label(), l.describe())).collect::<Vec<_>>().join(" ")}
                 " A group's access applies to whoever is in the group at the time."
             </p>
             <div class="mt-3"><ChangeNotice result=team_done /><ActionErrors error=team_error /></div>

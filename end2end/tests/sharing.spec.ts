@@ -18,8 +18,16 @@ test("an Admin adds a Staff member by email, promotes them, and the last Admin s
   await expect(row).toContainText("Staff");
   await expect(row).toContainText("by instructor");
 
-  await row.getByRole("button", { name: `Make Admin: ${member}` }).click();
+  // An end date can be set on the row; switching role keeps it.
+  const lastDay = new Date(Date.now() + 40 * 86_400_000).toISOString().slice(0, 10);
+  await row.getByText("End date").click();
+  await row.getByLabel("Last day (empty: no end)").fill(lastDay);
+  await row.getByRole("button", { name: `Save the end date of ${member}` }).click();
+  await expect(page.getByTestId(`member-${member}`)).toContainText(`until ${lastDay}`);
+
+  await page.getByTestId(`member-${member}`).getByRole("button", { name: `Make Admin: ${member}` }).click();
   await expect(page.getByTestId(`member-${member}`)).toContainText("Admin");
+  await expect(page.getByTestId(`member-${member}`)).toContainText(`until ${lastDay}`);
   await expect(page.getByTestId("history")).toContainText(`changed ${member} from Staff to Admin`);
   await page.screenshot({ path: `test-results/course-team-${info.project.name}.png`, fullPage: true });
 

@@ -77,6 +77,17 @@ fn history_line(row: audit::HistoryRow) -> HistoryEntry {
     let summary = match row.action.as_str() {
         "role.grant" => format!("gave {} to {}{}", role(&after), field(&after, "username"), ends(&after)),
         "role.revoke" => format!("took {} away from {}", role(&before), field(&before, "username")),
+        "role.change" if role(&before) == role(&after) => {
+            match after.get("expires_at").and_then(serde_json::Value::as_i64) {
+                Some(at) => format!(
+                    "set the end of {}'s {} to {}",
+                    field(&after, "username"),
+                    role(&after),
+                    app::model::format_date(at - 1)
+                ),
+                None => format!("made {}'s {} permanent", field(&after, "username"), role(&after)),
+            }
+        }
         "role.change" => format!(
             "changed {} from {} to {}{}",
             field(&after, "username"),
@@ -108,6 +119,17 @@ fn history_line(row: audit::HistoryRow) -> HistoryEntry {
             },
         ),
         "library.grant" => format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after)),
+        "library.change" if level(&before) == level(&after) => {
+            match after.get("expires_at").and_then(serde_json::Value::as_i64) {
+                Some(at) => format!(
+                    "set the end of {}'s {} to {}",
+                    field(&after, "holder"),
+                    level(&after),
+                    app::model::format_date(at - 1)
+                ),
+                None => format!("made {}'s {} permanent", field(&after, "holder"), level(&after)),
+            }
+        }
         "library.change" => format!(
             "changed {} from {} to {}{}",
             field(&after, "holder"),

@@ -222,6 +222,9 @@ fn MemberRow(
     } else {
         let (role_value, role_label) = other_role;
         let (course2, username2) = (course.clone(), username.clone());
+        let (course3, username3, until3) = (course.clone(), username.clone(), keep_until.clone());
+        let current_role = member.role.clone();
+        let date_id = format!("until-{}", username.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
         view! {
             <div class="flex flex-wrap items-center justify-end gap-2">
                 <ActionForm action=set_role>
@@ -236,6 +239,17 @@ fn MemberRow(
                     <input type="hidden" name="username" value=username2.clone() />
                     <button type="submit" class="btn-secondary" aria-label=format!("Remove {username2} from the team")>"Remove"</button>
                 </ActionForm>
+                <details class="w-full text-right">
+                    <summary class="cursor-pointer text-xs text-indigo-700">"End date"</summary>
+                    <ActionForm action=set_role attr:class="mt-1 flex items-center justify-end gap-2">
+                        <input type="hidden" name="course" value=course3 />
+                        <input type="hidden" name="username" value=username3.clone() />
+                        <input type="hidden" name="role" value=current_role />
+                        <label for=date_id.clone() class="text-xs text-slate-600">"Last day (empty: no end)"</label>
+                        <input id=date_id name="expires" type="date" class="input w-40 py-1" value=until3 />
+                        <button type="submit" class="btn-secondary" aria-label=format!("Save the end date of {username3}")>"Save"</button>
+                    </ActionForm>
+                </details>
             </div>
         }
         .into_any()

@@ -264,7 +264,7 @@ fn LibraryMemberRow(
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
             .collect();
         let (library2, kind2, name2) = (library.clone(), kind.clone(), name.clone());
-        // Changing the level keeps the end date the grant had.
+        // The level and the last day change together; the date starts as the grant's own.
         let keep_until = member.expires_at.map(|at| format_date(at - 1)).unwrap_or_default();
         view! {
             <div class="flex flex-wrap items-center justify-end gap-2">
@@ -272,7 +272,8 @@ fn LibraryMemberRow(
                     <input type="hidden" name="key" value=library.clone() />
                     <input type="hidden" name="kind" value=kind.clone() />
                     <input type="hidden" name="name" value=name.clone() />
-                    <input type="hidden" name="expires" value=keep_until />
+                    <label for=format!("{select_id}-until") class="sr-only">{format!("Last day of access of {name} (empty: no end)")}</label>
+                    <input id=format!("{select_id}-until") name="expires" type="date" class="input w-40 py-1" value=keep_until title="Last day of access (empty: no end)" />
                     <label for=select_id.clone() class="sr-only">{format!("Access of {name}")}</label>
                     <select id=select_id name="level" class="input py-1">
                         {AccessLevel::ALL.into_iter().map(|l| view! { <option value=l.as_str() selected=l.as_str() == member.level>{l.label()}</option> }).collect_view()}

@@ -203,6 +203,33 @@ async fn the_last_permanent_admin_stays(engine: Engine) {
     let same = call(&app, &staff, "set_role", &[("username", "learner13"), ("role", "instructor")]).await;
     assert_eq!(same.status, 200);
     assert!(same.json()["message"].as_str().unwrap().starts_with("Nothing changed"));
+    // The only permanent Admin cannot be given an end date either.
+    let ending = call(
+        &app,
+        &staff,
+        "set_role",
+        &[("username", "learner13"), ("role", "instructor"), ("expires", &future)],
+    )
+    .await;
+    assert_eq!(ending.error_code(), "TEAM_LAST_ADMIN");
+    // Anyone else's end date can be set and cleared, and the history says so.
+    assert_eq!(
+        call(&app, &staff, "add", &[("identifier", "learner16"), ("role", "staff")]).await.status,
+        200
+    );
+    let set =
+        call(&app, &staff, "set_role", &[("username", "learner16"), ("role", "staff"), ("expires", &future)])
+            .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    let team = page(&app, &staff).await;
+    assert!(members(&team).contains(&("learner16".to_owned(), "staff".to_owned(), true)));
+    let cleared =
+        call(&app, &staff, "set_role", &[("username", "learner16"), ("role", "staff"), ("expires", "")])
+            .await;
+    assert_eq!(cleared.status, 200, "{}", cleared.body);
+    let history = page(&app, &staff).await["history"].to_string();
+    assert!(history.contains(&format!("set the end of learner16's Staff to {future}")), "{history}");
+    assert!(history.contains("made learner16's Staff permanent"), "{history}");
     app.cleanup().await;
 }
 

@@ -73,7 +73,13 @@ pub fn check_admins_kept(before: i64, after: i64, what: &str) -> Result<(), Doma
 /// removes their own Admin role (another Admin must, so a team cannot lose its Admin by a slip). The
 /// last-Admin rule is [`check_admins_kept`], checked inside the write transaction.
 pub fn check_removal(actor: &str, target: &str, role: Role) -> Result<(), DomainError> {
-    if role == Role::Instructor && actor == target {
+    check_not_own_admin(actor, target, role == Role::Instructor)
+}
+
+/// Nobody changes or removes their own Admin role or access, on a course or a library: another Admin
+/// must. `holds_admin` is whether `target` is an Admin there now.
+pub fn check_not_own_admin(actor: &str, target: &str, holds_admin: bool) -> Result<(), DomainError> {
+    if holds_admin && actor == target {
         return Err(ErrorCode::TeamSelfDemotion.into());
     }
     Ok(())

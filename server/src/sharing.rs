@@ -58,6 +58,15 @@ fn text(value: &str, field: &str, what: &str, max: usize, code: ErrorCode) -> Re
     Ok(value.to_owned())
 }
 
+/// A history line for a changed role or level: a new role, or only a new end (or none).
+fn change_line(who: &str, from: &str, to: &str, expires_at: Option<i64>) -> String {
+    match expires_at {
+        _ if from != to => format!("changed {who} from {from} to {to}{}", until(expires_at)),
+        Some(at) => format!("set the end of {who}'s {to} to {}", app::model::format_date(at - 1)),
+        None => format!("made {who}'s {to} permanent"),
+    }
+}
+
 /// The line a history list shows for one audit entry.
 fn history_line(row: audit::HistoryRow) -> HistoryEntry {
     let json = |s: &Option<String>| -> serde_json::Value {
@@ -73,28 +82,14 @@ fn history_line(row: audit::HistoryRow) -> HistoryEntry {
         let raw = field(v, "access_level");
         AccessLevel::parse(&raw).map_or(raw, |l| l.label().to_owned())
     };
-    let ends = |v: &serde_json::Value| until(v.get("expires_at").and_then(serde_json::Value::as_i64));
+    let expires = |v: &serde_json::Value| v.get("expires_at").and_then(serde_json::Value::as_i64);
+    let ends = |v: &serde_json::Value| until(expires(v));
     let summary = match row.action.as_str() {
         "role.grant" => format!("gave {} to {}{}", role(&after), field(&after, "username"), ends(&after)),
         "role.revoke" => format!("took {} away from {}", role(&before), field(&before, "username")),
-        "role.change" if role(&before) == role(&after) => {
-            match after.get("expires_at").and_then(serde_json::Value::as_i64) {
-                Some(at) => format!(
-                    "set the end of {}'s {} to {}",
-                    field(&after, "username"),
-                    role(&after),
-                    app::model::format_date(at - 1)
-                ),
-                None => format!("made {}'s {} permanent", field(&after, "username"), role(&after)),
-            }
+        "role.change" => {
+            change_line(&field(&after, "username"), &role(&before), &role(&after), expires(&after))
         }
-        "role.change" => format!(
-            "changed {} from {} to {}{}",
-            field(&after, "username"),
-            role(&before),
-            role(&after),
-            ends(&after)
-        ),
         "role.expired" => format!("{} of {} ended", role(&before), field(&before, "holder")),
         "team.invite" => {
             format!("invited {} as {}{}", field(&after, "email"), role(&after), ends(&after))
@@ -105,38 +100,24 @@ fn history_line(row: audit::HistoryRow) -> HistoryEntry {
         }
         "library.create" => format!("created the library \"{}\"", field(&after, "title")),
         "library.update" => format!("renamed the library to \"{}\"", field(&after, "title")),
-        "library.switches" => format!(
-            "set public read {} and public learning {}",
-            if after.get("allow_public_read").and_then(serde_json::Value::as_bool) == Some(true) {
-                "on"
-            } else {
-                "off"
-            },
-            if after.get("allow_public_learning").and_then(serde_json::Value::as_bool) == Some(true) {
-                "on"
-            } else {
-                "off"
-            },
-        ),
-        "library.grant" => format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after)),
-        "library.change" if level(&before) == level(&after) => {
-            match after.get("expires_at").and_then(serde_json::Value::as_i64) {
-                Some(at) => format!(
-                    "set the end of {}'s {} to {}",
-                    field(&after, "holder"),
-                    level(&after),
-                    app::model::format_date(at - 1)
-                ),
-                None => format!("made {}'s {} permanent", field(&after, "holder"), level(&after)),
-            }
+        "library.switches" => {
+            let on = |k: &str| {
+                if after.get(k).and_then(serde_json::Value::as_bool) == Some(true) {
+                    "on"
+                } else {
+                    "off"
+                }
+            };
+            format!(
+                "set public read {} and public learning {}",
+                on("allow_public_read"),
+                on("allow_public_learning")
+            )
         }
-        "library.change" => format!(
-            "changed {} from {} to {}{}",
-            field(&after, "holder"),
-            level(&before),
-            level(&after),
-            ends(&after)
-        ),
+        "library.grant" => format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after)),
+        "library.change" => {
+            change_line(&field(&after, "holder"), &level(&before), &level(&after), expires(&after))
+        }
         "library.revoke" => format!("took {} away from {}", level(&before), field(&before, "holder")),
         "library.grant_expired" => format!("{} of {} ended", level(&before), field(&before, "holder")),
         other => other.to_owned(),
@@ -291,31 +272,20 @@ impl ServerBackend {
         }
     }
 
-    /// Nobody changes or removes their own Admin access to a library: another Admin must, so a team
-    /// cannot lose its Admin by a slip (as on course teams).
+    /// The rule of `registrar::team::check_not_own_admin` for a library's team.
     async fn check_own_admin(
         &self,
         admin: &LibraryAdmin,
         stored: &libraries::Holder,
-        holder: &Holder,
     ) -> Result<(), DomainError> {
-        let me = &admin.principal().user_id.0;
-        if !matches!(stored, libraries::Holder::User(id) if id == me) {
+        let libraries::Holder::User(target) = stored else {
             return Ok(());
-        }
-        let target = libraries::Target::Library(admin.library().to_string());
+        };
+        let library = libraries::Target::Library(admin.library().to_string());
         let mut conn = self.db().pool.acquire().await.map_err(internal)?;
-        let current = libraries::level_of(&mut conn, &target, stored).await.map_err(internal)?;
-        if current.is_some_and(|(level, _)| level == AccessLevel::Admin.as_str()) {
-            return Err(DomainError::with_message(
-                ErrorCode::TeamSelfDemotion,
-                format!(
-                    "You cannot change your own Admin access ({}); ask another Admin to do it.",
-                    holder.describe()
-                ),
-            ));
-        }
-        Ok(())
+        let current = libraries::level_of(&mut conn, &library, stored).await.map_err(internal)?;
+        let holds_admin = current.is_some_and(|(level, _)| level == AccessLevel::Admin.as_str());
+        registrar::team::check_not_own_admin(&admin.principal().user_id.0, target, holds_admin)
     }
 
     async fn library_row(&self, key: &LibraryKey) -> Result<libraries::LibraryRow, DomainError> {
@@ -708,12 +678,7 @@ impl Sharing for ServerBackend {
         if held == role && held_until == expires_at {
             return Ok(changed(format!("Nothing changed: {} is already {}.", user.username, role.label())));
         }
-        if held == Role::Instructor && user.id == actor.user_id.0 {
-            return Err(DomainError::with_message(
-                ErrorCode::TeamSelfDemotion,
-                "You cannot change your own Admin role; ask another Admin to do it.",
-            ));
-        }
+        registrar::team::check_removal(&actor.user_id.0, &user.id, held)?;
         if role == Role::Instructor && !user.is_active.0 {
             return Err(DomainError::with_message(
                 ErrorCode::UserInactive,
@@ -758,9 +723,11 @@ impl Sharing for ServerBackend {
                 format!("{} is not on this course's team.", user.username),
             ));
         }
-        if dropped.contains(&Role::Instructor) && user.id == actor.user_id.0 {
-            return Err(ErrorCode::TeamSelfDemotion.into());
-        }
+        registrar::team::check_not_own_admin(
+            &actor.user_id.0,
+            &user.id,
+            dropped.contains(&Role::Instructor),
+        )?;
         let after = self.permanent_admins(&mut tx, &course).await?;
         check_admins_kept(before, after, "A course")?;
         tx.commit().await.map_err(internal)?;
@@ -1042,7 +1009,7 @@ impl Sharing for ServerBackend {
         expires_at: Option<i64>,
     ) -> Result<TeamChange, DomainError> {
         let (stored, name) = self.holder(holder, false).await?;
-        self.check_own_admin(admin, &stored, holder).await?;
+        self.check_own_admin(admin, &stored).await?;
         if level == AccessLevel::Admin {
             // Making someone Admin needs an active account, as any grant does.
             self.holder(holder, true).await?;
@@ -1074,7 +1041,7 @@ impl Sharing for ServerBackend {
 
     async fn library_revoke(&self, admin: &LibraryAdmin, holder: &Holder) -> Result<TeamChange, DomainError> {
         let (stored, name) = self.holder(holder, false).await?;
-        self.check_own_admin(admin, &stored, holder).await?;
+        self.check_own_admin(admin, &stored).await?;
         let target = libraries::Target::Library(admin.library().to_string());
         self.change_library_team(admin, &target, async |tx: &mut AnyConnection| {
             let Some((current, _)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)?

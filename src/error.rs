@@ -62,6 +62,13 @@ pub enum ErrorCode {
     GroupExists,
     InvitationExists,
     ExpiryInvalid,
+    PasswordIncorrect,
+    RetirementPending,
+    RetirementBadTransition,
+    RetirementNotFound,
+    RetirementStatesInvalid,
+    LinkInvalid,
+    OAuthInvalidClient,
     Internal,
 }
 
@@ -102,6 +109,13 @@ impl ErrorCode {
             Self::GroupExists => "GROUP_EXISTS",
             Self::InvitationExists => "INVITATION_EXISTS",
             Self::ExpiryInvalid => "EXPIRY_INVALID",
+            Self::PasswordIncorrect => "PASSWORD_INCORRECT",
+            Self::RetirementPending => "RETIREMENT_PENDING",
+            Self::RetirementBadTransition => "RETIREMENT_BAD_TRANSITION",
+            Self::RetirementNotFound => "RETIREMENT_NOT_FOUND",
+            Self::RetirementStatesInvalid => "RETIREMENT_STATES_INVALID",
+            Self::LinkInvalid => "LINK_INVALID",
+            Self::OAuthInvalidClient => "OAUTH_INVALID_CLIENT",
             Self::Internal => "INTERNAL",
         }
     }
@@ -137,6 +151,13 @@ impl ErrorCode {
             | Self::LibraryKeyInvalid
             | Self::GroupNameInvalid
             | Self::ExpiryInvalid => ErrorKind::Invalid,
+            Self::PasswordIncorrect => ErrorKind::Forbidden,
+            Self::RetirementPending => ErrorKind::Conflict,
+            Self::RetirementBadTransition => ErrorKind::Conflict,
+            Self::RetirementNotFound => ErrorKind::NotFound,
+            Self::RetirementStatesInvalid => ErrorKind::Invalid,
+            Self::LinkInvalid => ErrorKind::Invalid,
+            Self::OAuthInvalidClient => ErrorKind::Unauthenticated,
             Self::Internal => ErrorKind::Internal,
         }
     }
@@ -189,6 +210,13 @@ impl ErrorCode {
             Self::ExpiryInvalid => {
                 "An end date is the last day of access: today or later, written YYYY-MM-DD."
             }
+            Self::PasswordIncorrect => "That password is not correct.",
+            Self::RetirementPending => "Your account is already queued for deletion.",
+            Self::RetirementBadTransition => "That retirement state change is not allowed.",
+            Self::RetirementNotFound => "There is no retirement for that learner.",
+            Self::RetirementStatesInvalid => "The retirement state list is not valid.",
+            Self::LinkInvalid => "This link is not valid or has expired. Ask for a new one.",
+            Self::OAuthInvalidClient => "Unknown client or wrong client secret.",
             Self::Internal => "Something went wrong on our side.",
         }
     }
@@ -290,6 +318,13 @@ mod tests {
             ErrorCode::GroupExists,
             ErrorCode::InvitationExists,
             ErrorCode::ExpiryInvalid,
+            ErrorCode::PasswordIncorrect,
+            ErrorCode::RetirementPending,
+            ErrorCode::RetirementBadTransition,
+            ErrorCode::RetirementNotFound,
+            ErrorCode::RetirementStatesInvalid,
+            ErrorCode::LinkInvalid,
+            ErrorCode::OAuthInvalidClient,
             ErrorCode::Internal,
         ];
         let mut seen = std::collections::HashSet::new();

@@ -195,22 +195,13 @@ pub fn is_live(expires_at: Option<i64>, now: i64) -> bool {
     expires_at.is_none_or(|end| now < end)
 }
 
-/// Parse the last day of an expiring grant (`YYYY-MM-DD`, UTC; empty for "never") into the moment it
-/// ends: midnight UTC after that day. The day must be today or later.
-pub fn parse_end_date(input: &str, now: i64) -> Result<Option<i64>, DomainError> {
-    let text = input.trim();
-    if text.is_empty() {
-        return Ok(None);
-    }
-    let invalid = |why: &str| {
-        DomainError::with_message(ErrorCode::ExpiryInvalid, format!("'{text}' {why}")).on_field("expires")
-    };
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        return Err(invalid("is not a date; write it as YYYY-MM-DD."));
-    };
+/// Midnight UTC at the start of a `YYYY-MM-DD` day (epoch ms), or `None` if it is not such a date.
+#[must_use]
+pub fn day_start(text: &str) -> Option<i64> {
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    let [y, m, d] = parts.as_slice() else { return None };
     let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i64>(), m.parse::<i64>(), d.parse::<i64>()) else {
-        return Err(invalid("is not a date; write it as YYYY-MM-DD."));
+        return None;
     };
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let days_in_month = match month {
@@ -221,17 +212,32 @@ pub fn parse_end_date(input: &str, now: i64) -> Result<Option<i64>, DomainError>
         _ => 0,
     };
     if y.len() != 4 || !(1..=days_in_month).contains(&day) {
-        return Err(invalid("is not a date; write it as YYYY-MM-DD."));
+        return None;
     }
-    // Days from civil (Howard Hinnant), then the midnight after that day.
+    // Days from civil (Howard Hinnant).
     let yy = if month <= 2 { year - 1 } else { year };
     let era = yy.div_euclid(400);
     let yoe = yy - era * 400;
     let mp = (month + 9) % 12;
     let doy = (153 * mp + 2) / 5 + day - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let ends = (days + 1) * 86_400_000;
+    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+}
+
+/// Parse the last day of an expiring grant (`YYYY-MM-DD`, UTC; empty for "never") into the moment it
+/// ends: midnight UTC after that day. The day must be today or later.
+pub fn parse_end_date(input: &str, now: i64) -> Result<Option<i64>, DomainError> {
+    let text = input.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let invalid = |why: &str| {
+        DomainError::with_message(ErrorCode::ExpiryInvalid, format!("'{text}' {why}")).on_field("expires")
+    };
+    let Some(start) = day_start(text) else {
+        return Err(invalid("is not a date; write it as YYYY-MM-DD."));
+    };
+    let ends = start + 86_400_000;
     if ends <= now {
         return Err(invalid("is in the past; access would end before it starts."));
     }

@@ -9,8 +9,15 @@ pub mod console;
 pub mod courses;
 pub mod libraries;
 pub mod membership;
+pub mod retirement;
 pub mod session;
 pub mod team;
 
 /// The only `/api` paths that anonymous callers may reach.
-pub const PUBLIC_ENDPOINTS: &[&str] = &["/api/session/login", "/api/session/register", "/api/session/me"];
+pub const PUBLIC_ENDPOINTS: &[&str] = &[
+    "/api/session/login",
+    "/api/session/register",
+    "/api/session/me",
+    "/api/account/deletion-link",
+    "/api/account/cancel-deletion",
+];

@@ -73,6 +73,25 @@ impl System {
     }
 }
 
+/// Capability: the retirement service user (or a superuser) driving retirements through the
+/// service API.
+pub struct RetirementWorker {
+    principal: Principal,
+}
+
+impl RetirementWorker {
+    /// Who acts, for the retirement events.
+    #[must_use]
+    pub fn actor(&self) -> &str {
+        &self.principal.username
+    }
+
+    #[must_use]
+    pub fn principal(&self) -> &Principal {
+        &self.principal
+    }
+}
+
 /// A capability scoped to one course: the principal it was granted to and the course.
 macro_rules! course_capability {
     ($(#[$doc:meta])* $name:ident) => {
@@ -348,6 +367,18 @@ impl Gate {
     pub fn discussion_manager(&self, course: &CourseKey) -> Result<DiscussionManager, ApiError> {
         let (principal, course) = self.for_course(course, Action::ManageDiscussionRoles)?;
         Ok(DiscussionManager { principal, course })
+    }
+
+    /// Capability for the retirement service API: the configured service user or a superuser.
+    pub fn retirement_worker(&self) -> Result<RetirementWorker, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let service = self.backend.retirement_service_username();
+        if registrar::retirement::may_drive_retirement(principal.is_superuser, &principal.username, &service)
+        {
+            Ok(RetirementWorker { principal: principal.clone() })
+        } else {
+            Err(ErrorCode::Forbidden.into())
+        }
     }
 
     /// The named system principal used by management commands and jobs. Grep-able on purpose.

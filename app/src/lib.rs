@@ -56,6 +56,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/register") view=pages::register::RegisterPage ssr=SsrMode::Async />
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/deletion-requested") view=pages::account::DeletionRequestedPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/cancel-deletion") view=pages::account::CancelDeletionPageView ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=pages::courses::CoursesPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key") view=pages::course::CoursePage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key/team") view=pages::course_team::CourseTeamPage ssr=SsrMode::Async />
@@ -64,6 +66,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/groups") view=pages::admin::GroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/groups/:id") view=pages::admin::GroupPageView ssr=SsrMode::Async />
                     <Route path=path!("/admin/access") view=pages::admin::AccessPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/retirements") view=pages::retirements::RetirementsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/retirements/:id") view=pages::retirements::RetirementPageView ssr=SsrMode::Async />
                 </Routes>
             </Shell>
         </Router>

@@ -447,6 +447,144 @@ pub struct RosterRow {
     pub since: i64,
 }
 
+/// The "Delete my account" section: what the learner needs to decide.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionInfo {
+    pub username: String,
+    pub email: String,
+    /// Whether the account has a password to confirm with.
+    pub has_password: bool,
+    /// Days between the request and the deletion, during which it can be cancelled.
+    pub cool_off_days: u32,
+}
+
+/// A deletion request just queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletionQueued {
+    /// When the account is deleted unless cancelled (epoch ms).
+    pub due_at: i64,
+    /// Where the mail with the cancel link went.
+    pub email: String,
+}
+
+/// What a cancel link shows before the learner confirms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CancelDeletionPage {
+    pub username: String,
+    pub due_at: i64,
+    /// False once the cool-off is over or the retirement has started.
+    pub can_cancel: bool,
+    pub state: String,
+}
+
+/// One retirement in the console's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetirementSummary {
+    pub id: String,
+    pub original_username: String,
+    pub original_email: String,
+    pub retired_username: String,
+    pub current_state: String,
+    pub created_at: i64,
+    pub due_at: i64,
+    pub modified_at: i64,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    /// Who works on it now (`worker:…` or the service user), if anyone.
+    pub leased_by: Option<String>,
+}
+
+/// One state change of a retirement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetirementEvent {
+    pub at: i64,
+    pub from_state: Option<String>,
+    pub to_state: String,
+    pub message: String,
+    pub actor: String,
+}
+
+/// A retirement with its history and what an admin may do with it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetirementDetail {
+    pub summary: RetirementSummary,
+    pub events: Vec<RetirementEvent>,
+    /// States an admin may resume it from (empty unless it failed or is stuck).
+    pub resume_targets: Vec<String>,
+    pub can_abort: bool,
+    /// Still in the cool-off: can be cancelled.
+    pub can_cancel: bool,
+}
+
+/// A configured state, with its step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetirementStateInfo {
+    pub name: String,
+    pub step: i64,
+    pub dead_end: bool,
+    pub required: bool,
+    /// Learners in it now.
+    pub learners: i64,
+}
+
+/// The console's retirement dashboard.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RetirementDashboard {
+    pub states: Vec<RetirementStateInfo>,
+    /// Requests per day, the last 30 days (day `YYYY-MM-DD`, count), oldest first.
+    pub per_day: Vec<(String, i64)>,
+    pub total: i64,
+    pub cool_off_days: u32,
+}
+
+/// `populate-retirement-states`' report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StateSync {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub remaining: Vec<String>,
+    /// The states afterwards (or as they would be, on a dry run), with steps.
+    pub states: Vec<(String, i64)>,
+    pub dry_run: bool,
+}
+
+/// A retirement as Open edX's service API serializes it (`UserRetirementStatusSerializer`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceRetirement {
+    pub id: String,
+    pub user: ServiceUser,
+    pub current_state: ServiceState,
+    pub last_state: ServiceState,
+    pub created: String,
+    pub modified: String,
+    pub original_username: String,
+    pub original_email: String,
+    pub original_name: String,
+    pub retired_username: String,
+    pub retired_email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceUser {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub profile: ServiceProfile,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceProfile {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceState {
+    pub id: i64,
+    pub state_name: String,
+    pub state_execution_order: i64,
+}
+
 /// Format epoch milliseconds as `YYYY-MM-DD` (UTC), the same on server and browser.
 #[must_use]
 pub fn format_date(epoch_ms: i64) -> String {

@@ -11,3 +11,4 @@ pub mod library;
 pub mod login;
 pub mod not_found;
 pub mod register;
+pub mod retirements;

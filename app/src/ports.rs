@@ -6,12 +6,16 @@
 
 use crate::gate::{
     CourseAdmin, CourseEnroller, CourseStaff, CourseTeamViewer, DiscussionManager, GlobalStaff, LibraryAdmin,
-    LibraryCreator, LibraryEditor, LibraryViewer, Me, Public, System,
+    LibraryCreator, LibraryEditor, LibraryViewer, Me, Public, RetirementWorker, System,
 };
 use crate::model::{
     AccessExplanation, AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser,
     GroupPage, GroupSummary, Holder, LibraryList, LibraryPage, ManageUser, ManageUserReport, OrgGrant,
     OrgGrantRequest, Page, RosterQuery, RosterRow, StudioTeam, TeamChange, TeamMember,
+};
+use crate::model::{
+    CancelDeletionPage, DeletionInfo, DeletionQueued, RetirementDashboard, RetirementDetail,
+    RetirementSummary, ServiceRetirement,
 };
 use registrar::account::ValidRegistration;
 use registrar::authz::Principal;
@@ -233,8 +237,148 @@ pub trait Sharing: Send + Sync {
 }
 
 /// The server's implementation of every use case.
+/// A query of the service API's retirement queue (`GET accounts/retirement_queue/`).
+#[derive(Debug, Clone, Default)]
+pub struct QueueQuery {
+    pub cool_off_days: i64,
+    pub states: Vec<String>,
+    pub limit: Option<i64>,
+}
+
+/// Account deletion (the retirement pipeline): the learner's side, the console's and the service
+/// API's (Open edX's retirement endpoints, for external drivers).
 #[async_trait::async_trait]
-pub trait Backend: Sharing + Send + Sync + 'static {
+pub trait Retirement: Send + Sync {
+    /// The username allowed to drive retirements through the service API.
+    fn retirement_service_username(&self) -> String;
+
+    /// `POST /oauth2/access_token`, client credentials grant: a bearer token for the client's user
+    /// and its lifetime in seconds.
+    async fn client_credentials_token(
+        &self,
+        public: &Public,
+        client_id: &str,
+        client_secret: &str,
+        client: &ClientMeta,
+    ) -> Result<(String, i64), DomainError>;
+
+    /// What the "Delete my account" section shows.
+    async fn deletion_info(&self, me: &Me) -> Result<DeletionInfo, DomainError>;
+
+    /// Confirm with the password: queue the deletion, deactivate, end every session and token, mail
+    /// a cancel link. `RETIREMENT_PENDING` if one is already queued.
+    async fn request_deletion(
+        &self,
+        me: &Me,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<DeletionQueued, DomainError>;
+
+    /// What a cancel link is about (the token is the credential).
+    async fn cancel_link_info(&self, public: &Public, token: &str)
+        -> Result<CancelDeletionPage, DomainError>;
+
+    /// Cancel through the mailed link, during the cool-off: the account is active again.
+    async fn cancel_by_link(&self, public: &Public, token: &str) -> Result<String, DomainError>;
+
+    /// "Download my data": everything held about the signed-in user, as JSON.
+    async fn export_my_data(&self, me: &Me) -> Result<String, DomainError>;
+
+    /// The console's dashboard: states with counts, requests per day.
+    async fn retirement_dashboard(&self, staff: &GlobalStaff) -> Result<RetirementDashboard, DomainError>;
+
+    /// Retirements by original or retired username/email, optionally in one state (newest first).
+    async fn retirements(
+        &self,
+        staff: &GlobalStaff,
+        search: &str,
+        state: Option<String>,
+    ) -> Result<Vec<RetirementSummary>, DomainError>;
+
+    /// One retirement with its events.
+    async fn retirement_detail(&self, staff: &GlobalStaff, id: &str)
+        -> Result<RetirementDetail, DomainError>;
+
+    /// Resume a failed or stuck retirement from `to` (PENDING or a stage's _COMPLETE); audited.
+    async fn retirement_resume(
+        &self,
+        staff: &GlobalStaff,
+        id: &str,
+        to: &str,
+        reason: &str,
+    ) -> Result<(), DomainError>;
+
+    /// Stop a retirement for good; audited.
+    async fn retirement_abort(&self, staff: &GlobalStaff, id: &str, reason: &str) -> Result<(), DomainError>;
+
+    /// Cancel a retirement still in its cool-off: the account is active again; audited.
+    async fn retirement_cancel(&self, staff: &GlobalStaff, id: &str, reason: &str)
+        -> Result<(), DomainError>;
+
+    /// Queue an account for deletion on a learner's behalf (no cool-off mail sent to a typo).
+    async fn retirement_request_for(
+        &self,
+        staff: &GlobalStaff,
+        identifier: &str,
+        reason: &str,
+    ) -> Result<RetirementSummary, DomainError>;
+
+    /// Service API: `GET accounts/retirement_queue/`.
+    async fn service_queue(
+        &self,
+        worker: &RetirementWorker,
+        query: QueueQuery,
+    ) -> Result<Vec<ServiceRetirement>, DomainError>;
+
+    /// Service API: `GET accounts/retirements_by_status_and_date/` (`[from, to)` epoch ms).
+    async fn service_by_status_and_date(
+        &self,
+        worker: &RetirementWorker,
+        state: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<ServiceRetirement>, DomainError>;
+
+    /// Service API: `GET accounts/{username}/retirement_status/` (original or retired username).
+    async fn service_status(
+        &self,
+        worker: &RetirementWorker,
+        username: &str,
+    ) -> Result<ServiceRetirement, DomainError>;
+
+    /// Service API: `PATCH accounts/update_retirement_status/`.
+    async fn service_update_state(
+        &self,
+        worker: &RetirementWorker,
+        username: &str,
+        new_state: &str,
+        response: &str,
+        force: bool,
+    ) -> Result<(), DomainError>;
+
+    /// Service API: run one of Registrar's stages for a learner in that stage's working state
+    /// (`retire_forum`, `unenroll`, `retire_misc`, `retire`).
+    async fn service_run_stage(
+        &self,
+        worker: &RetirementWorker,
+        username: &str,
+        stage: &str,
+    ) -> Result<(), DomainError>;
+
+    /// Service API: `POST accounts/retirement_cleanup/` (every name must be COMPLETE).
+    async fn service_cleanup(
+        &self,
+        worker: &RetirementWorker,
+        usernames: &[String],
+    ) -> Result<(), DomainError>;
+
+    /// Service API: `POST accounts/cancel_retirement/`.
+    async fn service_cancel(&self, worker: &RetirementWorker, retirement_id: &str)
+        -> Result<(), DomainError>;
+}
+
+#[async_trait::async_trait]
+pub trait Backend: Sharing + Retirement + Send + Sync + 'static {
     /// Check credentials and open a session. Throttled; the error never says which part was wrong.
     async fn sign_in(
         &self,

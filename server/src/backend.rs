@@ -71,6 +71,7 @@ pub struct ServerBackend {
     db: Db,
     policy: AuthPolicy,
     site_url: String,
+    retirement: crate::retirement::RetirementSettings,
 }
 
 /// Log an internal failure under a fresh operation id and turn it into the error users see.
@@ -88,7 +89,30 @@ fn account_key(id_or_identifier: &str) -> String {
 impl ServerBackend {
     #[must_use]
     pub fn new(db: Db, policy: AuthPolicy) -> Self {
-        Self { db, policy, site_url: "http://127.0.0.1:3000".to_owned() }
+        Self {
+            db,
+            policy,
+            site_url: "http://127.0.0.1:3000".to_owned(),
+            retirement: crate::retirement::RetirementSettings::default(),
+        }
+    }
+
+    /// Use these retirement settings (validated by the caller).
+    #[must_use]
+    pub fn with_retirement(mut self, settings: crate::retirement::RetirementSettings) -> Self {
+        self.retirement = settings;
+        self
+    }
+
+    #[must_use]
+    pub fn retirement_settings(&self) -> &crate::retirement::RetirementSettings {
+        &self.retirement
+    }
+
+    /// The public URL links in mail point to.
+    #[must_use]
+    pub fn site_url(&self) -> &str {
+        &self.site_url
     }
 
     /// Set the public URL that links in mail point to.
@@ -547,7 +571,11 @@ impl ServerBackend {
     }
 
     /// Count this attempt on every key and refuse once any is over its limit.
-    async fn count_attempt(&self, ip_key: &str, account_keys: &[String]) -> Result<(), DomainError> {
+    pub(crate) async fn count_failed_attempt(
+        &self,
+        ip_key: &str,
+        account_keys: &[String],
+    ) -> Result<(), DomainError> {
         let p = &self.policy;
         let from_ip = throttle::hit(&self.db, ip_key, p.ip_window_ms).await.map_err(internal)?;
         let mut locked = false;
@@ -589,7 +617,7 @@ impl Backend for ServerBackend {
         if let Some(u) = &user {
             account_keys.push(account_key(&u.id));
         }
-        self.count_attempt(&ip_key, &account_keys).await?;
+        self.count_failed_attempt(&ip_key, &account_keys).await?;
         let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
             .await
             .map_err(internal)?;
@@ -623,6 +651,7 @@ impl Backend for ServerBackend {
                 "Too many accounts were created from your network recently. Try again later.",
             ));
         }
+        self.check_not_retired(registration.username.as_str(), registration.email.as_str()).await?;
         let hash = password::hash(password).await.map_err(internal)?;
         let mut tx = self.db.pool.begin().await.map_err(internal)?;
         let new = users::NewUser {

@@ -1,5 +1,6 @@
 //! The `registrar` command line: `serve` (the default), `migrate`, `seed-demo`, `manage-user`,
-//! `create-token`, `bench`. Each command uses the same use cases as the web UI, through the Gate as a named
+//! `create-token`, `bench`, `populate-retirement-states`, `retire-user`, `cancel-retirement`,
+//! `create-oauth-client`. Each command uses the same use cases as the web UI, through the Gate as a named
 //! system principal, and exits non-zero with a clear message when something is wrong.
 
 use crate::backend::{AuthPolicy, ServerBackend};
@@ -26,6 +27,9 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
+    #[command(flatten)]
+    pub retirement: RetirementArgs,
+
     /// With no command, `registrar` serves (the options of `serve` apply).
     #[command(flatten)]
     pub serve: ServeArgs,
@@ -45,6 +49,123 @@ pub enum Command {
     CreateToken(CreateTokenArgs),
     /// Measure the performance targets on scratch databases (never the configured one) and print a table.
     Bench(BenchArgs),
+    /// Sync the stored retirement states with RETIREMENT_STATES and print the differences.
+    PopulateRetirementStates(PopulateArgs),
+    /// Queue an account for deletion (no cool-off mail; the cool-off still applies).
+    RetireUser(RetireUserArgs),
+    /// Cancel a retirement still in its cool-off, by the learner's original email.
+    CancelRetirement(CancelRetirementArgs),
+    /// Create an OAuth2 client (client credentials grant) acting as a user; prints the id and secret once.
+    CreateOauthClient(CreateOauthClientArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PopulateArgs {
+    /// Show what would change without changing anything.
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RetireUserArgs {
+    /// The username or email of the account.
+    pub identifier: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CancelRetirementArgs {
+    /// The email the account had when deletion was requested.
+    pub email: String,
+}
+
+#[derive(Debug, Args)]
+pub struct CreateOauthClientArgs {
+    /// A name to recognise the client by (e.g. "retirement").
+    pub name: String,
+    /// The user the client acts as (e.g. the retirement service user).
+    pub username: String,
+}
+
+/// Account deletion settings (Open edX's names), shared by `serve` and the retirement commands.
+#[derive(Debug, Clone, Args)]
+pub struct RetirementArgs {
+    /// The retirement states, comma-separated: PENDING first; ERRORED, ABORTED, COMPLETE last; every
+    /// RETIRING_X followed by X_COMPLETE. Default: Registrar's own stages under Open edX's names.
+    #[arg(long, env = "RETIREMENT_STATES", global = true)]
+    pub retirement_states: Option<String>,
+    /// Every salt ever used to hash retired names, oldest first, comma-separated or a JSON list; the
+    /// last one hashes new retirements. Required outside development.
+    #[arg(long, env = "RETIRED_USER_SALTS", global = true)]
+    pub retired_user_salts: Option<String>,
+    #[arg(long, env = "RETIRED_USERNAME_PREFIX", default_value = "retired__user_", global = true)]
+    pub retired_username_prefix: String,
+    #[arg(long, env = "RETIRED_EMAIL_PREFIX", default_value = "retired__user_", global = true)]
+    pub retired_email_prefix: String,
+    #[arg(long, env = "RETIRED_EMAIL_DOMAIN", default_value = "retired.invalid", global = true)]
+    pub retired_email_domain: String,
+    /// Overrides PREFIX + '{}' (the hash replaces '{}').
+    #[arg(long, env = "RETIRED_USERNAME_FMT", global = true)]
+    pub retired_username_fmt: Option<String>,
+    /// Overrides PREFIX + '{}@' + DOMAIN.
+    #[arg(long, env = "RETIRED_EMAIL_FMT", global = true)]
+    pub retired_email_fmt: Option<String>,
+    /// Days between a deletion request and the deletion, during which it can be cancelled.
+    #[arg(long, env = "RETIREMENT_COOL_OFF_DAYS", default_value_t = 14, global = true)]
+    pub retirement_cool_off_days: u32,
+    /// Days after completion before a retirement's own record (original names) is redacted.
+    #[arg(long, env = "RETIREMENT_CLEANUP_DAYS", default_value_t = 30, global = true)]
+    pub retirement_cleanup_days: u32,
+    /// The user that drives retirements through the service API.
+    #[arg(
+        long,
+        env = "RETIREMENT_SERVICE_WORKER_USERNAME",
+        default_value = "RETIREMENT_SERVICE_USER",
+        global = true
+    )]
+    pub retirement_service_worker_username: String,
+    /// How long a retired username or email stays unavailable: 'forever' or a number of days.
+    #[arg(long, env = "RETIRED_IDENTITY_REUSE", default_value = "forever", global = true)]
+    pub retired_identity_reuse: String,
+    /// Run the retirement stages in this server's worker (turn off when an external driver does).
+    #[arg(long, env = "REGISTRAR_RETIREMENT_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub retirement_worker: bool,
+}
+
+impl RetirementArgs {
+    /// The validated settings, or a message naming the setting and the rule it breaks.
+    pub fn settings(&self) -> Result<crate::retirement::RetirementSettings, String> {
+        use registrar::retirement::{RetiredNames, ReusePolicy, StateList, DEFAULT_SALTS};
+        let states = match &self.retirement_states {
+            Some(text) => StateList::parse(text).map_err(|e| format!("RETIREMENT_STATES: {e}"))?,
+            None => StateList::default_list(),
+        };
+        let salts: Vec<String> = match self.retired_user_salts.as_deref().map(str::trim) {
+            None => DEFAULT_SALTS.iter().map(|s| (*s).to_owned()).collect(),
+            Some(text) if text.starts_with('[') => serde_json::from_str(text)
+                .map_err(|e| format!("RETIRED_USER_SALTS is not a JSON list of strings: {e}"))?,
+            Some(text) => text.split(',').map(|s| s.trim().to_owned()).collect(),
+        };
+        let username_fmt = self
+            .retired_username_fmt
+            .clone()
+            .unwrap_or_else(|| RetiredNames::username_fmt(&self.retired_username_prefix));
+        let email_fmt = self.retired_email_fmt.clone().unwrap_or_else(|| {
+            RetiredNames::email_fmt(&self.retired_email_prefix, &self.retired_email_domain)
+        });
+        let names = RetiredNames::new(&username_fmt, &email_fmt, salts).map_err(|e| e.to_string())?;
+        let reuse = ReusePolicy::parse(&self.retired_identity_reuse)
+            .map_err(|e| format!("RETIRED_IDENTITY_REUSE: {e}"))?;
+        Ok(crate::retirement::RetirementSettings {
+            states,
+            names,
+            cool_off_days: self.retirement_cool_off_days,
+            cleanup_days: self.retirement_cleanup_days,
+            service_username: self.retirement_service_worker_username.trim().to_owned(),
+            reuse,
+            builtin_worker: self.retirement_worker,
+            ..Default::default()
+        })
+    }
 }
 
 #[derive(Debug, Args)]
@@ -153,10 +274,65 @@ fn system_backend(db: Db) -> SharedBackend {
     Arc::new(ServerBackend::new(db, AuthPolicy::default()))
 }
 
+async fn retirement_backend(url: &str, args: &RetirementArgs) -> Result<ServerBackend, String> {
+    let settings = args.settings()?;
+    let db = open_db(url).await?;
+    Ok(ServerBackend::new(db, AuthPolicy::default()).with_retirement(settings))
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
-        None => serve(&cli.database_url, cli.serve).await,
-        Some(Command::Serve(args)) => serve(&cli.database_url, args).await,
+        None => serve(&cli.database_url, cli.serve, &cli.retirement).await,
+        Some(Command::Serve(args)) => serve(&cli.database_url, args, &cli.retirement).await,
+        Some(Command::PopulateRetirementStates(args)) => {
+            let backend = retirement_backend(&cli.database_url, &cli.retirement).await?;
+            let (_, system) =
+                Gate::system(system_backend(backend.db().clone()), "populate-retirement-states");
+            let sync = backend.populate_states(&system, args.dry_run).await.map_err(|e| e.message)?;
+            print_state_sync(&sync);
+            Ok(())
+        }
+        Some(Command::RetireUser(args)) => {
+            let backend = retirement_backend(&cli.database_url, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(backend.db().clone()), "retire-user");
+            let status =
+                backend.retire_user_command(&system, &args.identifier).await.map_err(|e| e.message)?;
+            println!(
+                "Queued {} for deletion on {} (retirement {}); it can be cancelled until then with \
+                 `registrar cancel-retirement {}`.",
+                status.original_username,
+                app::model::format_date(status.due_at),
+                status.id,
+                status.original_email
+            );
+            Ok(())
+        }
+        Some(Command::CancelRetirement(args)) => {
+            let backend = retirement_backend(&cli.database_url, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(backend.db().clone()), "cancel-retirement");
+            backend.cancel_retirement_command(&system, &args.email).await.map_err(|e| e.message)?;
+            println!(
+                "Successfully cancelled retirement request for user with email address '{}'.",
+                args.email.trim()
+            );
+            Ok(())
+        }
+        Some(Command::CreateOauthClient(args)) => {
+            let backend = retirement_backend(&cli.database_url, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(backend.db().clone()), "create-oauth-client");
+            let (id, secret) = backend
+                .create_oauth_client(&system, &args.name, &args.username)
+                .await
+                .map_err(|e| e.message)?;
+            println!("client_id: {id}");
+            println!("client_secret: {secret}");
+            eprintln!(
+                "OAuth2 client '{}' acting as {}. The secret is shown only this once; store it safely. Get a \
+                 token with POST /oauth2/access_token (grant_type=client_credentials).",
+                args.name, args.username
+            );
+            Ok(())
+        }
         Some(Command::Migrate) => {
             open_db(&cli.database_url).await?;
             println!("Database is up to date.");
@@ -234,6 +410,25 @@ async fn create_token(url: &str, args: CreateTokenArgs) -> Result<(), String> {
     Ok(())
 }
 
+fn print_state_sync(sync: &app::model::StateSync) {
+    let set = |v: &[String]| format!("{{{}}}", v.join(", "));
+    if sync.dry_run {
+        println!("--- Dry run, no changes will be made ---");
+    }
+    println!("States have been synchronized. Differences:");
+    println!("   Added: {}", set(&sync.added));
+    println!("   Removed: {}", set(&sync.removed));
+    println!("   Remaining: {}", set(&sync.remaining));
+    if sync.dry_run {
+        println!("States would be:");
+    } else {
+        println!("States updated successfully. Current states:");
+    }
+    for (name, step) in &sync.states {
+        println!("{name} (step {step})");
+    }
+}
+
 /// Leptos options from the environment cargo-leptos sets, with our defaults.
 #[must_use]
 pub fn leptos_options(addr: SocketAddr, site_root: &str) -> LeptosOptions {
@@ -247,7 +442,16 @@ pub fn leptos_options(addr: SocketAddr, site_root: &str) -> LeptosOptions {
         .build()
 }
 
-async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
+async fn serve(url: &str, args: ServeArgs, retirement: &RetirementArgs) -> Result<(), String> {
+    let retirement = retirement.settings()?;
+    let production = args.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    if production && retirement.names.uses_default_salts() {
+        return Err(
+            "RETIRED_USER_SALTS is unset or still holds Open edX's published default salts (abc, 123); \
+                    set your own secret salts (keep every old one, newest last) before serving a public site"
+                .to_owned(),
+        );
+    }
     let mailer = match &args.smtp_url {
         Some(smtp) => Some(crate::mail::Mailer::new(smtp, &args.mail_from).map_err(|e| e.to_string())?),
         None => None,
@@ -277,13 +481,15 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
         cookie_secure: secure,
         ..AuthPolicy::default()
     };
+    let backend =
+        ServerBackend::new(db.clone(), policy).with_site_url(&site_url).with_retirement(retirement.clone());
+    let (_, system) = Gate::system(system_backend(db.clone()), "serve");
+    backend.ensure_states(&system).await.map_err(|e| e.message)?;
     let state = AppState::new(
         leptos_options(args.addr, &args.site_root),
-        db.clone(),
-        policy,
+        backend,
         OriginPolicy { public_origin },
         args.trust_proxy,
-        &site_url,
     );
     let app = router(state);
     let listener = tokio::net::TcpListener::bind(args.addr)
@@ -295,8 +501,9 @@ async fn serve(url: &str, args: ServeArgs) -> Result<(), String> {
         }
         None => tracing::info!("no REGISTRAR_SMTP_URL: outgoing mail waits in the outbox"),
     }
-    let worker_backend =
-        crate::backend::ServerBackend::new(db.clone(), AuthPolicy::default()).with_site_url(&site_url);
+    let worker_backend = crate::backend::ServerBackend::new(db.clone(), AuthPolicy::default())
+        .with_site_url(&site_url)
+        .with_retirement(retirement);
     tokio::spawn(crate::worker::JobWorker::new(worker_backend).run(std::time::Duration::from_secs(1)));
     tokio::spawn(purge_sessions(db));
     println!("Registrar is listening on http://{}", args.addr);

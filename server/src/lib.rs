@@ -12,6 +12,7 @@ pub mod cli;
 pub mod http;
 pub mod mail;
 pub mod notices;
+pub mod retirement;
 pub mod seed;
 pub mod sharing;
 pub mod store;

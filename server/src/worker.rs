@@ -1,6 +1,7 @@
-//! The background job worker: claims jobs from the database queue and runs them, and records ended
-//! grants (see `store::expiry`) when idle. Every app server runs one; leases let a second server, or a
-//! restarted one, take over a job whose worker stopped.
+//! The background job worker: claims jobs from the database queue and runs them, records ended
+//! grants (see `store::expiry`), and moves due retirements through their stages (`retirement`).
+//! Every app server runs one; leases let a second server, or a restarted one, take over a job or a
+//! retirement batch whose worker stopped.
 
 use crate::backend::{ServerBackend, BATCH_JOB_KIND, JOB_LEASE_MS};
 use crate::store::jobs;
@@ -59,12 +60,33 @@ impl JobWorker {
         Ok(ended)
     }
 
+    /// Move due retirements through their stages (batches until none is due) and redact the records
+    /// of retirements past their cleanup time; returns how many learners moved.
+    pub async fn retire_due(&self) -> Result<usize, registrar::DomainError> {
+        let mut total = 0;
+        loop {
+            let moved = self.backend.retirement_tick(&self.name).await?;
+            total += moved;
+            if moved == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
     /// Run forever, looking for work every `poll` when idle and sweeping ended grants every
     /// `EXPIRY_SWEEP` (access already stopped at the end date; the sweep writes the audit entry).
     pub async fn run(self, poll: Duration) {
         const EXPIRY_SWEEP: Duration = Duration::from_secs(30);
+        const RETIREMENT_POLL: Duration = Duration::from_secs(5);
         let mut last_sweep: Option<std::time::Instant> = None;
+        let mut last_retirement: Option<std::time::Instant> = None;
         loop {
+            if last_retirement.is_none_or(|at| at.elapsed() >= RETIREMENT_POLL) {
+                if let Err(error) = self.retire_due().await {
+                    tracing::warn!(%error, "could not run due retirements");
+                }
+                last_retirement = Some(std::time::Instant::now());
+            }
             // Checked before any job, so a steady stream of jobs cannot starve the sweep.
             if last_sweep.is_none_or(|at| at.elapsed() >= EXPIRY_SWEEP) {
                 if let Err(error) = self.sweep_expired().await {

@@ -1,10 +1,14 @@
-//! My account: profile, enrollments and sessions.
+//! My account: profile, enrollments and sessions; "Download my data" and "Delete my account"; the
+//! page after a deletion request and the page a mailed cancel link opens. Works without JavaScript.
 
 use crate::api::account::get_account;
-use crate::components::error_view::PageError;
-use crate::model::{format_date, AccountView};
+use crate::api::retirement::{get_cancel_link, get_deletion_info, CancelDeletion, DeleteAccount};
+use crate::components::error_view::{ErrorBanner, PageError};
+use crate::components::form::Field;
+use crate::model::{format_date, AccountView, CancelDeletionPage, DeletionInfo};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
@@ -14,7 +18,7 @@ pub fn AccountPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <AccountDetails view /> }.into_any(),
+                    Ok(view) => view! { <AccountDetails view /><DataAndDeletion /> }.into_any(),
                     Err(error) => view! { <PageError error /> }.into_any(),
                 }
             })}
@@ -54,5 +58,146 @@ fn AccountDetails(view: AccountView) -> impl IntoView {
                 }}
             </section>
         </div>
+    }
+}
+
+/// "Download my data" and "Delete my account".
+#[component]
+fn DataAndDeletion() -> impl IntoView {
+    let info = Resource::new(|| (), |_| get_deletion_info());
+    view! {
+        <div class="mt-6 grid gap-6 md:grid-cols-2">
+            <section class="card" aria-labelledby="data-heading">
+                <h2 id="data-heading" class="font-semibold">"Your data"</h2>
+                <p class="mt-2 text-sm text-slate-600">
+                    "Everything Registrar holds about you — profile, enrollments, roles and access, invitations, sign-ins, mail we sent you and the history of changes about you — as one JSON file."
+                </p>
+                <a href="/api/account/export.json" class="btn-secondary mt-3 inline-block" download="">"Download my data"</a>
+            </section>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match info.await {
+                        Ok(info) => view! { <DeleteAccountSection info /> }.into_any(),
+                        Err(error) => view! { <PageError error /> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn DeleteAccountSection(info: DeletionInfo) -> impl IntoView {
+    let delete = ServerAction::<DeleteAccount>::new();
+    let error = Signal::derive(move || delete.value().get().and_then(Result::err));
+    view! {
+        <section class="card border-red-200" aria-labelledby="delete-heading">
+            <h2 id="delete-heading" class="font-semibold text-red-800">"Delete my account"</h2>
+            <p class="mt-2 text-sm text-slate-700">"We're sorry to see you go. Deleting your account:"</p>
+            <ul class="mt-2 list-disc space-y-1 pl-5 text-sm text-slate-700">
+                <li>"signs you out everywhere at once and stops you signing in;"</li>
+                <li>"after " <strong>{info.cool_off_days}" days"</strong> " removes your enrollments, course and library roles, group memberships, invitations, sessions and tokens, and replaces your username, email and name with anonymous values;"</li>
+                <li>"removes your credentials and learner records with it: download them first if you want to keep a copy;"</li>
+                <li>"keeps course records that do not name you (for example that an enrollment happened), so course statistics stay right."</li>
+            </ul>
+            <p class="mt-3 text-sm text-slate-700">
+                "Until then you can cancel with the link we mail to " <strong>{info.email.clone()}</strong> ". "
+                <strong class="text-red-800">"After that it cannot be undone"</strong>
+                ", and the username " <strong>{info.username.clone()}</strong> " and this email cannot be used for a new account."
+            </p>
+            {if info.has_password {
+                view! {
+                    <div class="mt-4">
+                        <ErrorBanner error />
+                        <ActionForm action=delete>
+                            <Field name="password" label="Your password, to confirm" kind="password" autocomplete="current-password" error id="delete-password".to_owned() />
+                            <button type="submit" class="btn-danger" disabled=move || delete.pending().get()>
+                                {move || if delete.pending().get() { "Deleting…" } else { "Delete my account" }}
+                            </button>
+                        </ActionForm>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="mt-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900">
+                        "Your account has no password to confirm with. Set one with \"Forgot password\" first, or ask an administrator to delete the account for you."
+                    </p>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// After a deletion request: signed out, with the due date.
+#[component]
+pub fn DeletionRequestedPage() -> impl IntoView {
+    let query = use_query_map();
+    let due = move || query.read().get("due").unwrap_or_default();
+    view! {
+        <Title text="Account queued for deletion" />
+        <section class="card mx-auto max-w-lg" data-testid="deletion-requested">
+            <h1 class="text-2xl font-semibold">"Your account is queued for deletion"</h1>
+            <p class="mt-3 text-slate-700">
+                "You have been signed out everywhere. Your account will be deleted on "
+                <strong data-testid="due-date">{due}</strong> " (UTC)."
+            </p>
+            <p class="mt-3 text-slate-700">
+                "We sent you an email with a link to cancel. Until that date the link restores your account as it was, password included."
+            </p>
+            <p class="mt-4"><a href="/" class="link">"Back to the home page"</a></p>
+        </section>
+    }
+}
+
+/// The page a mailed cancel link opens: what will be cancelled, and a button (a GET never cancels,
+/// so mail scanners that follow links change nothing).
+#[component]
+pub fn CancelDeletionPageView() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let info = Resource::new(token, get_cancel_link);
+    view! {
+        <Title text="Cancel account deletion" />
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Ok(page) => view! { <CancelDeletionForm page token=token() /> }.into_any(),
+                    Err(error) => view! { <PageError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CancelDeletionForm(page: CancelDeletionPage, token: String) -> impl IntoView {
+    let cancel = ServerAction::<CancelDeletion>::new();
+    let error = Signal::derive(move || cancel.value().get().and_then(Result::err));
+    view! {
+        <section class="card mx-auto max-w-lg">
+            <h1 class="text-2xl font-semibold">"Cancel account deletion"</h1>
+            {if page.can_cancel {
+                view! {
+                    <p class="mt-3 text-slate-700">
+                        "The account " <strong>{page.username.clone()}</strong> " is queued for deletion on "
+                        <strong>{format_date(page.due_at)}</strong> ". Cancel, and it is active again with the same password."
+                    </p>
+                    <div class="mt-4">
+                        <ErrorBanner error />
+                        <ActionForm action=cancel>
+                            <input type="hidden" name="token" value=token />
+                            <button type="submit" class="btn-primary">"Cancel the deletion"</button>
+                        </ActionForm>
+                    </div>
+                }.into_any()
+            } else {
+                view! {
+                    <p class="mt-3 text-slate-700">
+                        "The deletion of " <strong>{page.username.clone()}</strong> " has already started ("
+                        {page.state.clone()} "), so it can no longer be cancelled."
+                    </p>
+                }.into_any()
+            }}
+        </section>
     }
 }

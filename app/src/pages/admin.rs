@@ -15,7 +15,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The console's section links.
 #[component]
-fn ConsoleNav(current: &'static str) -> impl IntoView {
+pub fn ConsoleNav(current: &'static str) -> impl IntoView {
     let link = move |href: &'static str, label: &'static str| {
         let here = href == current;
         view! { <a href=href class="nav-link" aria-current=here.then_some("page")>{label}</a> }
@@ -25,6 +25,7 @@ fn ConsoleNav(current: &'static str) -> impl IntoView {
         <nav aria-label="Admin console" class="mt-1 flex gap-4 border-b border-slate-200 pb-2 text-sm">
             {link("/admin/groups", "Groups")}
             {link("/admin/access", "Access")}
+            {link("/admin/retirements", "Retirements")}
         </nav>
     }
 }

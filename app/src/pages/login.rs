@@ -15,6 +15,7 @@ pub fn LoginPage() -> impl IntoView {
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     let signed_out = move || query.read().get("signed_out").is_some();
+    let cancelled = move || query.read().get("deletion_cancelled").is_some();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     view! {
         <Title text="Sign in" />
@@ -22,6 +23,9 @@ pub fn LoginPage() -> impl IntoView {
             <h1 class="text-2xl font-semibold">"Sign in"</h1>
             {move || signed_out().then(|| view! {
                 <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"You have signed out."</p>
+            })}
+            {move || cancelled().then(|| view! {
+                <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"The deletion is cancelled and your account is active again. Sign in with your usual password."</p>
             })}
             <div class="mt-4">
                 <ErrorBanner error />

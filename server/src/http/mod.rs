@@ -4,6 +4,7 @@
 pub mod files;
 pub mod origin;
 pub mod principal;
+pub mod retirement_api;
 pub mod status;
 
 use crate::backend::ServerBackend;
@@ -29,6 +30,8 @@ pub enum Access {
     SignedIn,
     /// Staff of the course named by the `course` query parameter.
     CourseEnroller,
+    /// The retirement service user (or a superuser).
+    RetirementWorker,
 }
 
 /// Every REST route outside the server functions, for the authorization sweep.
@@ -37,6 +40,19 @@ pub const REST_ROUTES: &[(&str, Method, Access)] = &[
     ("/api/membership/enrollments.csv", Method::GET, Access::CourseEnroller),
     ("/api/membership/batch_report.csv", Method::GET, Access::CourseEnroller),
     ("/api/membership/upload", Method::POST, Access::CourseEnroller),
+    ("/oauth2/access_token", Method::POST, Access::Public),
+    ("/api/account/export.json", Method::GET, Access::SignedIn),
+    ("/api/user/v1/accounts/deactivate_logout/", Method::POST, Access::SignedIn),
+    ("/api/user/v1/accounts/retirement_queue/", Method::GET, Access::RetirementWorker),
+    ("/api/user/v1/accounts/retirements_by_status_and_date/", Method::GET, Access::RetirementWorker),
+    ("/api/user/v1/accounts/someone/retirement_status/", Method::GET, Access::RetirementWorker),
+    ("/api/user/v1/accounts/update_retirement_status/", Method::PATCH, Access::RetirementWorker),
+    ("/api/user/v1/accounts/retirement_cleanup/", Method::POST, Access::RetirementWorker),
+    ("/api/user/v1/accounts/retire_misc/", Method::POST, Access::RetirementWorker),
+    ("/api/user/v1/accounts/retire/", Method::POST, Access::RetirementWorker),
+    ("/api/user/v1/accounts/cancel_retirement/", Method::POST, Access::RetirementWorker),
+    ("/api/enrollment/v1/unenroll/", Method::POST, Access::RetirementWorker),
+    ("/api/discussion/v1/accounts/retire_forum/", Method::POST, Access::RetirementWorker),
 ];
 
 /// What the middleware and handlers share.
@@ -59,13 +75,12 @@ impl AppState {
     #[must_use]
     pub fn new(
         leptos_options: LeptosOptions,
-        db: Db,
-        policy: crate::backend::AuthPolicy,
+        backend: ServerBackend,
         origin: origin::OriginPolicy,
         trust_proxy: bool,
-        site_url: &str,
     ) -> Self {
-        let backend: SharedBackend = Arc::new(ServerBackend::new(db.clone(), policy).with_site_url(site_url));
+        let db = backend.db().clone();
+        let backend: SharedBackend = Arc::new(backend);
         Self { leptos_options, db, backend, origin, trust_proxy }
     }
 }
@@ -81,6 +96,28 @@ pub fn router(state: AppState) -> Router {
         .route("/api/membership/enrollments.csv", get(files::roster_csv))
         .route("/api/membership/batch_report.csv", get(files::batch_report_csv))
         .route("/api/membership/upload", axum::routing::post(files::upload))
+        .route("/oauth2/access_token", axum::routing::post(retirement_api::access_token))
+        .route("/api/account/export.json", get(retirement_api::export))
+        .route(
+            "/api/user/v1/accounts/deactivate_logout/",
+            axum::routing::post(retirement_api::deactivate_logout),
+        )
+        .route("/api/user/v1/accounts/retirement_queue/", get(retirement_api::queue))
+        .route(
+            "/api/user/v1/accounts/retirements_by_status_and_date/",
+            get(retirement_api::by_status_and_date),
+        )
+        .route("/api/user/v1/accounts/{username}/retirement_status/", get(retirement_api::status))
+        .route(
+            "/api/user/v1/accounts/update_retirement_status/",
+            axum::routing::patch(retirement_api::update_status),
+        )
+        .route("/api/user/v1/accounts/retirement_cleanup/", axum::routing::post(retirement_api::cleanup))
+        .route("/api/user/v1/accounts/retire_misc/", axum::routing::post(retirement_api::retire_misc))
+        .route("/api/user/v1/accounts/retire/", axum::routing::post(retirement_api::retire))
+        .route("/api/user/v1/accounts/cancel_retirement/", axum::routing::post(retirement_api::cancel))
+        .route("/api/enrollment/v1/unenroll/", axum::routing::post(retirement_api::unenroll))
+        .route("/api/discussion/v1/accounts/retire_forum/", axum::routing::post(retirement_api::retire_forum))
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -27,7 +27,9 @@ enum Credential {
 
 fn credential(headers: &HeaderMap) -> Credential {
     if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        if let Some(token) = auth.strip_prefix("Bearer ").map(str::trim).filter(|t| !t.is_empty()) {
+        // Open edX's retirement driver sends `JWT <token>`; our tokens are opaque either way.
+        let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("JWT "));
+        if let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) {
             return Credential::Bearer(token.to_owned());
         }
     }

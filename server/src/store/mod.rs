@@ -13,6 +13,8 @@ pub mod groups;
 pub mod jobs;
 pub mod libraries;
 pub mod outbox;
+pub mod personal_data;
+pub mod retirement;
 pub mod roles;
 pub mod sessions;
 pub mod team_invitations;

@@ -67,7 +67,28 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/console/org_grants", Needs::GlobalStaff),
     ("/api/console/org_grant", Needs::GlobalStaff),
     ("/api/console/org_revoke", Needs::GlobalStaff),
+    ("/api/account/deletion", Needs::SignedIn),
+    ("/api/account/delete", Needs::SignedIn),
+    ("/api/account/deletion-link", Needs::Nobody),
+    ("/api/account/cancel-deletion", Needs::Nobody),
+    ("/api/console/retirement_dashboard", Needs::GlobalStaff),
+    ("/api/console/retirements", Needs::GlobalStaff),
+    ("/api/console/retirement", Needs::GlobalStaff),
+    ("/api/console/retirement_resume", Needs::GlobalStaff),
+    ("/api/console/retirement_abort", Needs::GlobalStaff),
+    ("/api/console/retirement_cancel", Needs::GlobalStaff),
+    ("/api/console/retirement_request", Needs::GlobalStaff),
 ];
+
+/// A REST call with the route's own method (a form body for POST and PATCH).
+async fn call(app: &TestApp, path: &str, method: &Method, cookie: Option<&str>) -> crate::common::Reply {
+    if *method == Method::GET {
+        return app.get(path, cookie).await;
+    }
+    let mut req = TestApp::form_request(path, cookie).method(method.clone());
+    req = req.header(http::header::CONTENT_TYPE, "application/json");
+    app.send(req.body(axum::body::Body::from("{}")).unwrap()).await
+}
 
 fn registered() -> Vec<(String, Method)> {
     let mut paths: Vec<_> = server_fn::axum::server_fn_paths().map(|(p, m)| (p.to_owned(), m)).collect();
@@ -108,13 +129,12 @@ async fn anonymous_calls_are_refused(engine: Engine) {
     // Paths under /api that no function serves are refused too, not leaked as pages.
     assert_eq!(app.post_form("/api/nothing/here", &[], None).await.status, 401);
     for (path, method, access) in REST_ROUTES {
-        let reply = match *method {
-            Method::GET => app.get(path, None).await,
-            _ => app.post_form(path, &[], None).await,
-        };
+        let reply = call(&app, path, method, None).await;
         match access {
-            Access::Public => assert!(reply.status.is_success(), "{path}: {}", reply.status),
-            Access::SignedIn | Access::CourseEnroller => assert_eq!(reply.status, 401, "{path}"),
+            Access::Public => assert_ne!(reply.status, 401, "{path}: {}", reply.body),
+            Access::SignedIn | Access::CourseEnroller | Access::RetirementWorker => {
+                assert_eq!(reply.status, 401, "{path}: {}", reply.body);
+            }
         }
     }
     app.cleanup().await;
@@ -152,6 +172,8 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
                 ("kind", "course"),
                 ("holder", "learner"),
                 ("role", "staff"),
+                ("reason", "sweep"),
+                ("to", "PENDING"),
             ],
             Needs::CourseTeamViewer => {
                 // Learners and Limited Staff are refused; the course's Staff get in.
@@ -206,7 +228,17 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
             assert_eq!(reply.status, 403, "{path} let a course instructor in");
         }
     }
+    // The retirement service API: only the configured service user (or a superuser), not global
+    // staff, not learners.
+    let staff = app.sign_in("staff", "registrar-staff").await;
     for (path, method, access) in REST_ROUTES {
+        if *access == Access::RetirementWorker {
+            for who in [&learner, &staff] {
+                let reply = call(&app, path, method, Some(who)).await;
+                assert_eq!(reply.status, 403, "{path} let a learner or global staff in: {}", reply.body);
+                assert_eq!(reply.error_code(), "FORBIDDEN", "{path}");
+            }
+        }
         if *access == Access::CourseEnroller {
             let forum_admin = app.sign_in("forumadmin", "registrar-learner").await;
             for who in [&learner, &forum_admin] {

@@ -153,6 +153,15 @@ impl Reply {
     }
 }
 
+/// Retirement as the tests run it: no cleanup delay, the service user `retirement_service`.
+pub fn test_retirement() -> server::retirement::RetirementSettings {
+    server::retirement::RetirementSettings {
+        cleanup_days: 0,
+        service_username: "retirement_service".to_owned(),
+        ..Default::default()
+    }
+}
+
 impl TestApp {
     pub async fn new(engine: Engine) -> Self {
         Self::with_policy(engine, AuthPolicy::default()).await
@@ -161,13 +170,14 @@ impl TestApp {
     pub async fn with_policy(engine: Engine, policy: AuthPolicy) -> Self {
         let db = TestDb::new(engine).await;
         let addr = "127.0.0.1:3000".parse().unwrap();
+        let backend = server::backend::ServerBackend::new(db.db.clone(), policy)
+            .with_site_url("http://registrar.test")
+            .with_retirement(test_retirement());
         let state = AppState::new(
             server::cli::leptos_options(addr, "target/site"),
-            db.db.clone(),
-            policy,
+            backend,
             OriginPolicy::default(),
             false,
-            "http://registrar.test",
         );
         Self { router: router(state), db }
     }
@@ -261,9 +271,14 @@ impl TestApp {
 
     /// A background-job worker over this app's database.
     pub fn worker(&self) -> server::worker::JobWorker {
-        let backend = server::backend::ServerBackend::new(self.db.db.clone(), AuthPolicy::default())
-            .with_site_url("http://registrar.test");
-        server::worker::JobWorker::new(backend)
+        server::worker::JobWorker::new(self.backend())
+    }
+
+    /// A backend over this app's database, configured like the app's.
+    pub fn backend(&self) -> server::backend::ServerBackend {
+        server::backend::ServerBackend::new(self.db.db.clone(), AuthPolicy::default())
+            .with_site_url("http://registrar.test")
+            .with_retirement(test_retirement())
     }
 
     /// Sign in and return the session cookie.

@@ -1,0 +1,318 @@
+//! The admin console's retirement pages (global staff): `/admin/retirements` (counts per state, a
+//! chart of requests over the last 30 days, search by original or retired identity, filter by state,
+//! queue an account for deletion) and `/admin/retirements/:id` (event history; resume, abort or
+//! cancel with a reason). Every form posts without JavaScript too.
+
+use crate::api::retirement::{
+    get_retirement, get_retirement_dashboard, list_retirements, AbortRetirement, CancelRetirement,
+    RequestRetirement, ResumeRetirement,
+};
+use crate::components::error_view::PageError;
+use crate::components::sharing::ActionErrors;
+use crate::model::{format_date, RetirementDashboard, RetirementDetail, RetirementSummary};
+use crate::pages::admin::ConsoleNav;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn state_badge(state: &str) -> &'static str {
+    match state {
+        "COMPLETE" => "badge bg-green-50 text-green-800",
+        "ERRORED" => "badge bg-red-50 text-red-800",
+        "ABORTED" => "badge bg-slate-100 text-slate-700",
+        "PENDING" => "badge bg-amber-50 text-amber-900",
+        _ => "badge",
+    }
+}
+
+#[component]
+pub fn RetirementsPage() -> impl IntoView {
+    let query = use_query_map();
+    let search = move || query.read().get("search").unwrap_or_default();
+    let state = move || query.read().get("state").filter(|s| !s.is_empty());
+    let request = ServerAction::<RequestRetirement>::new();
+    let dashboard = Resource::new(move || request.version().get(), |_| get_retirement_dashboard());
+    let list = Resource::new(
+        move || (search(), state(), request.version().get()),
+        |(search, state, _)| list_retirements(search, state),
+    );
+    let error = Signal::derive(move || request.value().get().and_then(Result::err));
+    view! {
+        <Title text="Retirements" />
+        <ConsoleNav current="/admin/retirements" />
+        <h1 class="mt-4 text-2xl font-semibold">"Retirements"</h1>
+        <p class="mt-1 max-w-3xl text-sm text-slate-600">"Account deletions: learners wait in PENDING through the cool-off, then the worker runs each stage. A failed stage is retried with backoff, then the learner goes to ERRORED for you to resume or abort."</p>
+        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match dashboard.await {
+                    Ok(d) => view! { <Dashboard d /> }.into_any(),
+                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="mt-6" aria-labelledby="find-heading">
+            <h2 id="find-heading" class="font-semibold">"Find a retirement"</h2>
+            <form method="get" action="/admin/retirements" class="mt-2 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="retirement-search" class="block text-sm font-medium text-slate-700">"Username or email (original or retired)"</label>
+                    <input id="retirement-search" name="search" class="input mt-1 w-80" value=search />
+                </div>
+                <div>
+                    <label for="retirement-state" class="block text-sm font-medium text-slate-700">"State"</label>
+                    <select id="retirement-state" name="state" class="input mt-1">
+                        <option value="">"Any"</option>
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let current = state().unwrap_or_default();
+                                dashboard.await.map(|d| d.states.into_iter().map(|s| {
+                                    let selected = s.name == current;
+                                    view! { <option value=s.name.clone() selected=selected>{s.name.clone()}</option> }
+                                }).collect_view()).ok()
+                            })}
+                        </Transition>
+                    </select>
+                </div>
+                <button type="submit" class="btn-secondary">"Search"</button>
+            </form>
+            <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match list.await {
+                        Ok(rows) => view! { <RetirementTable rows /> }.into_any(),
+                        Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+        <section class="card mt-6 max-w-2xl" aria-labelledby="request-heading">
+            <h2 id="request-heading" class="font-semibold">"Queue an account for deletion"</h2>
+            <p class="mt-1 text-sm text-slate-600">"For a learner who asked another way. They get the mail with the cancel link, and the cool-off applies."</p>
+            <div class="mt-3"><ActionErrors error /></div>
+            {move || request.value().get().and_then(Result::ok).map(|s| view! {
+                <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">
+                    {format!("{} is queued for deletion on {}.", s.original_username, format_date(s.due_at))}
+                </p>
+            })}
+            <ActionForm action=request attr:class="grid gap-3">
+                <div>
+                    <label for="request-identifier" class="block text-sm font-medium text-slate-700">"Username or email"</label>
+                    <input id="request-identifier" name="identifier" class="input mt-1" required=true />
+                </div>
+                <div>
+                    <label for="request-reason" class="block text-sm font-medium text-slate-700">"Reason (kept in the history)"</label>
+                    <input id="request-reason" name="reason" class="input mt-1" required=true />
+                </div>
+                <div><button type="submit" class="btn-danger">"Queue for deletion"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn Dashboard(d: RetirementDashboard) -> impl IntoView {
+    let max = d.per_day.iter().map(|(_, n)| *n).max().unwrap_or(0).max(1);
+    let last = d.per_day.len().saturating_sub(1);
+    view! {
+        <div class="mt-4 grid gap-6 lg:grid-cols-2">
+            <section class="card" aria-labelledby="states-heading">
+                <h2 id="states-heading" class="font-semibold">"Learners per state"</h2>
+                <p class="text-xs text-slate-500">{format!("{} in all · cool-off {} days", d.total, d.cool_off_days)}</p>
+                <table class="mt-2 min-w-full text-sm" data-testid="state-counts">
+                    <thead class="text-left text-slate-600"><tr><th scope="col" class="py-1">"State"</th><th scope="col" class="py-1">"Step"</th><th scope="col" class="py-1 text-right">"Learners"</th></tr></thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {d.states.into_iter().map(|s| {
+                            let href = format!("/admin/retirements?state={}", s.name);
+                            view! {
+                                <tr>
+                                    <td class="py-1"><a class="link" href=href>{s.name.clone()}</a>
+                                        {s.dead_end.then(|| view! { <span class="ml-2 text-xs text-slate-500">"final"</span> })}
+                                    </td>
+                                    <td class="py-1 text-slate-500">{s.step}</td>
+                                    <td class="py-1 text-right tabular-nums">{s.learners}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </section>
+            <section class="card" aria-labelledby="chart-heading">
+                <h2 id="chart-heading" class="font-semibold">"Requests, last 30 days"</h2>
+                <div class="mt-4 flex h-40 items-end gap-0.5" role="img" aria-label="Deletion requests per day over the last 30 days">
+                    {d.per_day.iter().map(|(day, n)| {
+                        let height = format!("height: {}%", (n * 100 / max).max(if *n > 0 { 4 } else { 1 }));
+                        let title = format!("{day}: {n}");
+                        view! { <div class="flex-1 rounded-t bg-indigo-500" style=height title=title></div> }
+                    }).collect_view()}
+                </div>
+                <div class="mt-1 flex justify-between text-xs text-slate-500">
+                    <span>{d.per_day.first().map(|(day, _)| day.clone())}</span>
+                    <span>{d.per_day.get(last).map(|(day, _)| day.clone())}</span>
+                </div>
+            </section>
+        </div>
+    }
+}
+
+#[component]
+fn RetirementTable(rows: Vec<RetirementSummary>) -> impl IntoView {
+    if rows.is_empty() {
+        return view! { <p class="mt-4 text-slate-600">"No retirements match."</p> }.into_any();
+    }
+    view! {
+        <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+            <table class="min-w-full text-sm" data-testid="retirements">
+                <thead class="bg-slate-50 text-left text-slate-600">
+                    <tr>
+                        <th scope="col" class="px-4 py-2">"Learner"</th>
+                        <th scope="col" class="px-4 py-2">"State"</th>
+                        <th scope="col" class="px-4 py-2">"Requested"</th>
+                        <th scope="col" class="px-4 py-2">"Due"</th>
+                        <th scope="col" class="px-4 py-2">"Last change"</th>
+                    </tr>
+                </thead>
+                <tbody class="divide-y divide-slate-100">
+                    {rows.into_iter().map(|r| view! {
+                        <tr>
+                            <td class="px-4 py-2">
+                                <a class="link" href=format!("/admin/retirements/{}", r.id)>{r.original_username.clone()}</a>
+                                <span class="block text-xs text-slate-500">{r.original_email.clone()}</span>
+                                <span class="block font-mono text-xs text-slate-400">{r.retired_username.clone()}</span>
+                            </td>
+                            <td class="px-4 py-2"><span class=state_badge(&r.current_state)>{r.current_state.clone()}</span>
+                                {r.last_error.clone().map(|e| { let title = e.clone(); view! { <span class="block max-w-xs truncate text-xs text-red-700" title=title>{e}</span> } })}
+                            </td>
+                            <td class="px-4 py-2">{format_date(r.created_at)}</td>
+                            <td class="px-4 py-2">{format_date(r.due_at)}</td>
+                            <td class="px-4 py-2">{format_date(r.modified_at)}</td>
+                        </tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+    .into_any()
+}
+
+#[derive(Clone, Copy)]
+struct DetailActions {
+    resume: ServerAction<ResumeRetirement>,
+    abort: ServerAction<AbortRetirement>,
+    cancel: ServerAction<CancelRetirement>,
+}
+
+#[component]
+pub fn RetirementPageView() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").unwrap_or_default();
+    let actions = DetailActions {
+        resume: ServerAction::new(),
+        abort: ServerAction::new(),
+        cancel: ServerAction::new(),
+    };
+    let versions = move || {
+        (actions.resume.version().get(), actions.abort.version().get(), actions.cancel.version().get())
+    };
+    let data = Resource::new(move || (id(), versions()), |(id, _)| get_retirement(id));
+    view! {
+        <ConsoleNav current="/admin/retirements" />
+        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(detail) => view! { <Detail detail actions /> }.into_any(),
+                    Err(error) => {
+                        let cancelled = actions.cancel.value().get_untracked().is_some_and(|r| r.is_ok());
+                        if cancelled {
+                            view! { <Title text="Retirement" /><p role="status" class="mt-6 rounded-md bg-green-50 p-3 text-sm text-green-800">"The retirement was cancelled; the account is active again."</p> }.into_any()
+                        } else {
+                            view! { <Title text="Retirement" /><div class="mt-6"><PageError error /></div> }.into_any()
+                        }
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
+    let DetailActions { resume, abort, cancel } = actions;
+    let error = Signal::derive(move || {
+        resume
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| abort.value().get().and_then(Result::err))
+            .or_else(|| cancel.value().get().and_then(Result::err))
+    });
+    let s = detail.summary.clone();
+    let (id1, id2, id3) = (s.id.clone(), s.id.clone(), s.id.clone());
+    view! {
+        <Title text=format!("Retirement of {}", s.original_username) />
+        <h1 class="mt-4 text-2xl font-semibold">{format!("Retirement of {}", s.original_username)}</h1>
+        <dl class="mt-3 grid max-w-3xl grid-cols-3 gap-y-1 text-sm">
+            <dt class="text-slate-500">"State"</dt><dd class="col-span-2" data-testid="retirement-state"><span class=state_badge(&s.current_state)>{s.current_state.clone()}</span></dd>
+            <dt class="text-slate-500">"Original email"</dt><dd class="col-span-2">{s.original_email.clone()}</dd>
+            <dt class="text-slate-500">"Retired username"</dt><dd class="col-span-2 font-mono text-xs">{s.retired_username.clone()}</dd>
+            <dt class="text-slate-500">"Requested"</dt><dd class="col-span-2">{format_date(s.created_at)}</dd>
+            <dt class="text-slate-500">"Due"</dt><dd class="col-span-2">{format_date(s.due_at)}</dd>
+            <dt class="text-slate-500">"Failed attempts"</dt><dd class="col-span-2">{s.attempts}</dd>
+            {s.leased_by.clone().map(|by| view! { <dt class="text-slate-500">"Worked on by"</dt><dd class="col-span-2">{by}</dd> })}
+            {s.last_error.clone().map(|e| view! { <dt class="text-slate-500">"Last error"</dt><dd class="col-span-2 text-red-700">{e}</dd> })}
+        </dl>
+        <div class="mt-4"><ActionErrors error /></div>
+        <div class="mt-2 grid gap-4 lg:grid-cols-3">
+            {(!detail.resume_targets.is_empty()).then(|| view! {
+                <section class="card" aria-labelledby="resume-heading">
+                    <h2 id="resume-heading" class="font-semibold">"Resume"</h2>
+                    <p class="mt-1 text-xs text-slate-600">"Fix the cause first. The worker picks the learner up from the state you choose."</p>
+                    <ActionForm action=resume attr:class="mt-2 grid gap-2">
+                        <input type="hidden" name="id" value=id1 />
+                        <label for="resume-to" class="text-sm font-medium text-slate-700">"Resume from"</label>
+                        <select id="resume-to" name="to" class="input">
+                            {detail.resume_targets.iter().rev().map(|t| view! { <option value=t.clone()>{t.clone()}</option> }).collect_view()}
+                        </select>
+                        <label for="resume-reason" class="text-sm font-medium text-slate-700">"Reason"</label>
+                        <input id="resume-reason" name="reason" class="input" required=true />
+                        <button type="submit" class="btn-primary">"Resume"</button>
+                    </ActionForm>
+                </section>
+            })}
+            {detail.can_cancel.then(|| view! {
+                <section class="card" aria-labelledby="cancel-heading">
+                    <h2 id="cancel-heading" class="font-semibold">"Cancel"</h2>
+                    <p class="mt-1 text-xs text-slate-600">"Still in the cool-off: the account becomes active again with its password."</p>
+                    <ActionForm action=cancel attr:class="mt-2 grid gap-2">
+                        <input type="hidden" name="id" value=id2 />
+                        <label for="cancel-reason" class="text-sm font-medium text-slate-700">"Reason"</label>
+                        <input id="cancel-reason" name="reason" class="input" required=true />
+                        <button type="submit" class="btn-primary">"Cancel the deletion"</button>
+                    </ActionForm>
+                </section>
+            })}
+            {detail.can_abort.then(|| view! {
+                <section class="card" aria-labelledby="abort-heading">
+                    <h2 id="abort-heading" class="font-semibold">"Abort"</h2>
+                    <p class="mt-1 text-xs text-slate-600">"Stops the retirement for good; stages already run stay done."</p>
+                    <ActionForm action=abort attr:class="mt-2 grid gap-2">
+                        <input type="hidden" name="id" value=id3 />
+                        <label for="abort-reason" class="text-sm font-medium text-slate-700">"Reason"</label>
+                        <input id="abort-reason" name="reason" class="input" required=true />
+                        <button type="submit" class="btn-danger">"Abort"</button>
+                    </ActionForm>
+                </section>
+            })}
+        </div>
+        <section class="mt-6" aria-labelledby="events-heading">
+            <h2 id="events-heading" class="font-semibold">"History"</h2>
+            <ol class="mt-2 divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm" data-testid="retirement-events">
+                {detail.events.into_iter().map(|e| view! {
+                    <li class="px-4 py-2">
+                        <span class="text-slate-500">{format_date(e.at)}</span>" "
+                        <span class="font-medium">{e.from_state.map(|f| format!("{f} → ")).unwrap_or_default()}{e.to_state}</span>
+                        <span class="block text-slate-700">{e.message}</span>
+                        <span class="block text-xs text-slate-500">{format!("by {}", e.actor)}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </section>
+    }
+}

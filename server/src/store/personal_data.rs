@@ -1,0 +1,494 @@
+//! Every table that names a person, in one place: the retirement stages that redact and then delete
+//! (or tombstone) a learner's rows, and "download my data", which reads the same rows.
+//!
+//! A new table that names a person must be added to both [`retire_stage`] and [`export`], and to the
+//! PII dump test. Stages are set-based over a batch of learners and idempotent: running one twice
+//! finds nothing left the second time. Each runs inside the caller's transaction.
+
+use super::{list_placeholders, now_ms, Dialect, Flag};
+use registrar::retirement::redact;
+use serde_json::{json, Value};
+use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
+
+/// The label that replaces a retired learner's name where they acted (audit trails).
+pub const RETIRED_ACTOR_LABEL: &str = "retired user";
+/// What personal text is overwritten with before its row is deleted.
+pub const REDACTED: &str = "redacted";
+
+/// One learner being retired: who they were and who they become.
+#[derive(Debug, Clone)]
+pub struct Subject {
+    pub user_id: String,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+    pub retired_username: String,
+    pub retired_email: String,
+}
+
+impl Subject {
+    /// What to look for in free text, and what replaces it.
+    fn needles(&self) -> Vec<(String, String)> {
+        let mut needles = vec![
+            (self.email.clone(), self.retired_email.clone()),
+            (self.username.clone(), self.retired_username.clone()),
+        ];
+        if self.full_name.trim().len() >= 3 {
+            needles.push((self.full_name.trim().to_owned(), REDACTED.to_owned()));
+        }
+        needles
+    }
+}
+
+fn ids(subjects: &[Subject]) -> Vec<String> {
+    subjects.iter().map(|s| s.user_id.clone()).collect()
+}
+
+fn email_keys(subjects: &[Subject]) -> Vec<String> {
+    subjects.iter().map(|s| s.email.to_lowercase()).collect()
+}
+
+/// `sql` with `{}` replaced by an `IN` list of `values` (numbered from `first`), run with `pre`
+/// bound first.
+async fn exec_in(
+    conn: &mut AnyConnection,
+    sql: &str,
+    pre: &[&str],
+    values: &[String],
+) -> Result<u64, sqlx::Error> {
+    let mut total = 0;
+    for chunk in values.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = sql.replace("{}", &list_placeholders(pre.len() + 1, chunk.len()));
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for p in pre {
+            q = q.bind(*p);
+        }
+        for v in chunk {
+            q = q.bind(v);
+        }
+        total += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(total)
+}
+
+async fn select_in<T>(conn: &mut AnyConnection, sql: &str, values: &[String]) -> Result<Vec<T>, sqlx::Error>
+where
+    T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
+{
+    let mut out = Vec::new();
+    for chunk in values.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = sql.replace("{}", &list_placeholders(1, chunk.len()));
+        let mut q = sqlx::query_as::<_, T>(AssertSqlSafe(sql));
+        for v in chunk {
+            q = q.bind(v);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
+/// Run one of Registrar's own stages for a batch. Unknown stages (an external driver's) do nothing
+/// here and return `false`.
+pub async fn retire_stage(
+    conn: &mut AnyConnection,
+    stage: &str,
+    subjects: &[Subject],
+) -> Result<bool, sqlx::Error> {
+    if subjects.is_empty() {
+        return Ok(true);
+    }
+    match stage {
+        "LOCKING_ACCOUNT" => lock_accounts(conn, subjects).await?,
+        "RETIRING_FORUMS" => retire_forums(conn, subjects).await?,
+        "RETIRING_ENROLLMENTS" => retire_enrollments(conn, subjects).await?,
+        "RETIRING_LMS_MISC" => retire_misc(conn, subjects).await?,
+        "RETIRING_LMS" => {
+            // Locking again costs nothing and covers external drivers that skip LOCKING_ACCOUNT.
+            lock_accounts(conn, subjects).await?;
+            retire_user_rows(conn, subjects).await?;
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+/// Sign-in ends for good: inactive, no password, no sessions, tokens or OAuth clients, no
+/// sign-in throttle rows keyed by their names.
+async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+    let ids = ids(subjects);
+    let inactive = if Dialect::of_connection(conn) == Dialect::Postgres { "FALSE" } else { "0" };
+    exec_in(
+        conn,
+        &format!("UPDATE users SET is_active = {inactive}, password_hash = NULL WHERE id IN ({{}})"),
+        &[],
+        &ids,
+    )
+    .await?;
+    exec_in(conn, "DELETE FROM sessions WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "UPDATE api_tokens SET name = $1 WHERE user_id IN ({})", &[REDACTED], &ids).await?;
+    exec_in(conn, "DELETE FROM api_tokens WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "UPDATE oauth_clients SET name = $1 WHERE user_id IN ({})", &[REDACTED], &ids).await?;
+    exec_in(conn, "DELETE FROM oauth_clients WHERE user_id IN ({})", &[], &ids).await?;
+    let keys: Vec<String> = subjects
+        .iter()
+        .flat_map(|s| {
+            [s.user_id.clone(), s.username.to_lowercase(), s.email.to_lowercase()]
+                .map(|k| format!("account:{k}"))
+        })
+        .collect();
+    exec_in(conn, "DELETE FROM login_throttle WHERE key IN ({})", &[], &keys).await?;
+    Ok(())
+}
+
+/// Discussion roles.
+async fn retire_forums(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+    let roles: Vec<String> =
+        registrar::discussion::DISCUSSION_ROLES.iter().map(|r| format!("'{}'", r.as_str())).collect();
+    let sql =
+        format!("DELETE FROM role_assignments WHERE role IN ({}) AND user_id IN ({{}})", roles.join(", "));
+    exec_in(conn, &sql, &[], &ids(subjects)).await?;
+    Ok(())
+}
+
+/// Enrollments, enrollment invitations and Studio team invitations (redacted, then deleted).
+async fn retire_enrollments(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+    let ids = ids(subjects);
+    let keys = email_keys(subjects);
+    let inactive = if Dialect::of_connection(conn) == Dialect::Postgres { "FALSE" } else { "0" };
+    exec_in(
+        conn,
+        &format!("UPDATE enrollments SET is_active = {inactive} WHERE user_id IN ({{}})"),
+        &[],
+        &ids,
+    )
+    .await?;
+    exec_in(conn, "DELETE FROM enrollments WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "UPDATE enrollment_invitations SET email = $1 WHERE user_id IN ({})", &[REDACTED], &ids)
+        .await?;
+    exec_in(conn, "UPDATE enrollment_invitations SET email = $1 WHERE email_key IN ({})", &[REDACTED], &keys)
+        .await?;
+    exec_in(conn, "DELETE FROM enrollment_invitations WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM enrollment_invitations WHERE email_key IN ({})", &[], &keys).await?;
+    exec_in(conn, "UPDATE team_invitations SET email = $1 WHERE email_key IN ({})", &[REDACTED], &keys)
+        .await?;
+    exec_in(conn, "DELETE FROM team_invitations WHERE email_key IN ({})", &[], &keys).await?;
+    Ok(())
+}
+
+#[derive(FromRow)]
+struct TextRow {
+    id: String,
+    a: Option<String>,
+    b: Option<String>,
+    c: Option<String>,
+}
+
+/// Redact `a`, `b`, `c` of the given rows with the batch's needles; write back the changed ones.
+async fn redact_rows(
+    conn: &mut AnyConnection,
+    rows: Vec<TextRow>,
+    update_sql: &str,
+    needles: &[(String, String)],
+) -> Result<(), sqlx::Error> {
+    for row in rows {
+        let a = row.a.as_deref().and_then(|t| redact(t, needles));
+        let b = row.b.as_deref().and_then(|t| redact(t, needles));
+        let c = row.c.as_deref().and_then(|t| redact(t, needles));
+        if a.is_none() && b.is_none() && c.is_none() {
+            continue;
+        }
+        sqlx::query(AssertSqlSafe(update_sql.to_owned()))
+            .bind(a.or(row.a))
+            .bind(b.or(row.b))
+            .bind(c.or(row.c))
+            .bind(&row.id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every other trace: roles and grants, group memberships, the enrollment audit, mail, the audit
+/// log's mentions, batch jobs that listed them.
+async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+    let ids = ids(subjects);
+    let needles: Vec<(String, String)> = subjects.iter().flat_map(Subject::needles).collect();
+    exec_in(conn, "DELETE FROM role_assignments WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM group_members WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM library_grants WHERE user_id IN ({})", &[], &ids).await?;
+
+    // The enrollment audit stays (it is the course's record) with the learner's address redacted.
+    let emails: Vec<String> =
+        subjects.iter().flat_map(|s| [s.email.clone(), s.email.to_lowercase()]).collect();
+    exec_in(
+        conn,
+        "UPDATE enrollment_audit SET email = $1, reason = NULL WHERE user_id IN ({})",
+        &[REDACTED],
+        &ids,
+    )
+    .await?;
+    exec_in(
+        conn,
+        "UPDATE enrollment_audit SET email = $1, reason = NULL WHERE email IN ({})",
+        &[REDACTED],
+        &emails,
+    )
+    .await?;
+    exec_in(
+        conn,
+        "UPDATE enrollment_audit SET actor_label = $1 WHERE actor_id IN ({})",
+        &[RETIRED_ACTOR_LABEL],
+        &ids,
+    )
+    .await?;
+
+    // Mail to or about them: redacted, then deleted.
+    let mut mail_ids: Vec<(String,)> =
+        select_in(conn, "SELECT id FROM mail_outbox WHERE user_id IN ({})", &ids).await?;
+    mail_ids.extend(
+        select_in::<(String,)>(conn, "SELECT id FROM mail_outbox WHERE to_addr IN ({})", &emails).await?,
+    );
+    let mail_ids: Vec<String> = mail_ids.into_iter().map(|(id,)| id).collect();
+    exec_in(
+        conn,
+        "UPDATE mail_outbox SET to_addr = $1, subject = $1, body_text = $1, body_html = NULL, last_error = NULL \
+         WHERE id IN ({})",
+        &[REDACTED],
+        &mail_ids,
+    )
+    .await?;
+    exec_in(conn, "DELETE FROM mail_outbox WHERE id IN ({})", &[], &mail_ids).await?;
+
+    // The audit log is append-only except for this: where they acted, and what names them.
+    exec_in(
+        conn,
+        "UPDATE audit_log SET actor_label = $1 WHERE actor_id IN ({})",
+        &[RETIRED_ACTOR_LABEL],
+        &ids,
+    )
+    .await?;
+    let update = format!(
+        "UPDATE audit_log SET before_json = $1, after_json = $2, reason = $3 WHERE id = CAST($4 AS {})",
+        int_type(conn)
+    );
+    let columns = "CAST(id AS TEXT) AS id, before_json AS a, after_json AS b, reason AS c";
+    let about: Vec<TextRow> = select_in(
+        conn,
+        &format!("SELECT {columns} FROM audit_log WHERE target_type IN ('user', 'library_grant') AND target_id IN ({{}})"),
+        &ids,
+    )
+    .await?;
+    redact_rows(conn, about, &update, &needles).await?;
+    let by: Vec<TextRow> =
+        select_in(conn, &format!("SELECT {columns} FROM audit_log WHERE actor_id IN ({{}})"), &ids).await?;
+    redact_rows(conn, by, &update, &needles).await?;
+    // Invitations and group changes name people by email or username inside other targets.
+    let others: Vec<TextRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group')"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    redact_rows(conn, others, &update, &needles).await?;
+
+    // Batch jobs list identifiers in their payload, report and slices.
+    let jobs: Vec<TextRow> = sqlx::query_as("SELECT id, payload AS a, result AS b, error AS c FROM jobs")
+        .fetch_all(&mut *conn)
+        .await?;
+    redact_rows(conn, jobs, "UPDATE jobs SET payload = $1, result = $2, error = $3 WHERE id = $4", &needles)
+        .await?;
+    let slices: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT job_id, seq, rows FROM job_slices").fetch_all(&mut *conn).await?;
+    for (job_id, seq, rows) in slices {
+        if let Some(clean) = redact(&rows, &needles) {
+            sqlx::query("UPDATE job_slices SET rows = $1 WHERE job_id = $2 AND seq = $3")
+                .bind(clean)
+                .bind(&job_id)
+                .bind(seq)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+fn int_type(conn: &AnyConnection) -> &'static str {
+    if Dialect::of_connection(conn) == Dialect::Postgres {
+        "BIGINT"
+    } else {
+        "INTEGER"
+    }
+}
+
+/// The user row becomes a tombstone: retired names, no name, no password, no flags.
+async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+    let now = now_ms();
+    let no = if Dialect::of_connection(conn) == Dialect::Postgres { "FALSE" } else { "0" };
+    let sql = format!(
+        "UPDATE users SET username = $1, username_key = $2, email = $3, email_key = $4, full_name = '', \
+         password_hash = NULL, is_active = {no}, is_staff = {no}, is_superuser = {no}, last_login = NULL, \
+         retired_at = COALESCE(retired_at, $5) WHERE id = $6"
+    );
+    for s in subjects {
+        sqlx::query(AssertSqlSafe(sql.clone()))
+            .bind(&s.retired_username)
+            .bind(s.retired_username.to_lowercase())
+            .bind(&s.retired_email)
+            .bind(s.retired_email.to_lowercase())
+            .bind(now)
+            .bind(&s.user_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The retirement's own record after cleanup: originals and event texts redacted.
+pub async fn clean_status(
+    conn: &mut AnyConnection,
+    status_id: &str,
+    subject: &Subject,
+) -> Result<(), sqlx::Error> {
+    let needles = subject.needles();
+    let events: Vec<(i64, String)> =
+        sqlx::query_as("SELECT id, message FROM retirement_events WHERE status_id = $1")
+            .bind(status_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    for (id, message) in events {
+        if let Some(clean) = redact(&message, &needles) {
+            sqlx::query("UPDATE retirement_events SET message = $1 WHERE id = $2")
+                .bind(clean)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    sqlx::query(
+        "UPDATE retirement_statuses SET original_username = $1, original_email = $1, original_name = $1, \
+         last_error = NULL, cleaned_at = $2 WHERE id = $3",
+    )
+    .bind(REDACTED)
+    .bind(now_ms())
+    .bind(status_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+fn rows_json(rows: Vec<sqlx::any::AnyRow>) -> Value {
+    use sqlx::{Column, Row, ValueRef};
+    Value::Array(
+        rows.into_iter()
+            .map(|row| {
+                let mut object = serde_json::Map::new();
+                for (i, column) in row.columns().iter().enumerate() {
+                    let raw_null = row.try_get_raw(i).map(|v| v.is_null()).unwrap_or(true);
+                    let value = if raw_null {
+                        Value::Null
+                    } else if let Ok(v) = row.try_get::<i64, _>(i) {
+                        json!(v)
+                    } else if let Ok(v) = row.try_get::<String, _>(i) {
+                        json!(v)
+                    } else if let Ok(Flag(v)) = row.try_get::<Flag, _>(i) {
+                        json!(v)
+                    } else {
+                        Value::Null
+                    };
+                    object.insert(column.name().to_owned(), value);
+                }
+                Value::Object(object)
+            })
+            .collect(),
+    )
+}
+
+/// "Download my data": every row that names the user, by table.
+pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sqlx::Error> {
+    let email_key: Option<(String,)> = sqlx::query_as("SELECT email_key FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let email_key = email_key.map(|(e,)| e).unwrap_or_default();
+    let queries: [(&str, &str, &str); 16] = [
+        (
+            "account",
+            "SELECT username, email, full_name, is_active, is_staff, is_superuser, date_joined, last_login \
+             FROM users WHERE id = $1",
+            user_id,
+        ),
+        ("enrollments", "SELECT course_key, mode, is_active, created_at FROM enrollments WHERE user_id = $1", user_id),
+        (
+            "roles",
+            "SELECT scope, org, course_key, role, created_at, expires_at FROM role_assignments WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "groups",
+            "SELECT g.name, m.created_at FROM group_members m JOIN user_groups g ON g.id = m.group_id \
+             WHERE m.user_id = $1",
+            user_id,
+        ),
+        (
+            "library_access",
+            "SELECT library_key, org, access_level, created_at, expires_at FROM library_grants WHERE user_id = $1",
+            user_id,
+        ),
+        ("libraries_created", "SELECT key, title, created_at FROM libraries WHERE created_by = $1", user_id),
+        (
+            "enrollment_invitations",
+            "SELECT email, course_key, auto_enroll, created_at FROM enrollment_invitations WHERE email_key = $1",
+            &email_key,
+        ),
+        (
+            "team_invitations",
+            "SELECT email, course_key, role, created_at, expires_at FROM team_invitations WHERE email_key = $1",
+            &email_key,
+        ),
+        (
+            "sessions",
+            "SELECT created_at, last_seen_at, expires_at, ip, user_agent FROM sessions WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "api_tokens",
+            "SELECT name, created_at, expires_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = $1",
+            user_id,
+        ),
+        ("oauth_clients", "SELECT name, client_id, created_at, revoked_at FROM oauth_clients WHERE user_id = $1", user_id),
+        (
+            "audit_about_you",
+            "SELECT at, actor_label, action, scope, before_json, after_json, reason FROM audit_log \
+             WHERE target_type IN ('user', 'library_grant') AND target_id = $1 ORDER BY at",
+            user_id,
+        ),
+        (
+            "audit_by_you",
+            "SELECT at, action, target_type, scope, before_json, after_json, reason FROM audit_log \
+             WHERE actor_id = $1 ORDER BY at",
+            user_id,
+        ),
+        (
+            "enrollment_history",
+            "SELECT at, course_key, email, actor_label, transition, reason FROM enrollment_audit WHERE user_id = $1 \
+             ORDER BY at",
+            user_id,
+        ),
+        (
+            "mail",
+            "SELECT created_at, to_addr, subject, body_text, state, sent_at FROM mail_outbox WHERE user_id = $1 \
+             ORDER BY created_at",
+            user_id,
+        ),
+        (
+            "retirement",
+            "SELECT current_state, created_at, due_at, modified_at FROM retirement_statuses WHERE user_id = $1",
+            user_id,
+        ),
+    ];
+    let mut out = serde_json::Map::new();
+    for (name, sql, arg) in queries {
+        let rows = sqlx::query(sql).bind(arg).fetch_all(&mut *conn).await?;
+        out.insert(name.to_owned(), rows_json(rows));
+    }
+    Ok(Value::Object(out))
+}

@@ -166,9 +166,9 @@ impl ServerBackend {
         hex::decode(value).map_err(internal)
     }
 
-    async fn sign(&self, purpose: &str, id: &str, until: i64) -> Result<String, DomainError> {
-        let key = self.link_key().await?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(internal)?;
+    /// A link token naming `id` for `purpose` until `until`, signed with `key` (see [`Self::link_key`]).
+    fn sign(key: &[u8], purpose: &str, id: &str, until: i64) -> Result<String, DomainError> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(internal)?;
         mac.update(format!("{purpose}:{id}:{until}").as_bytes());
         Ok(format!("{id}.{until}.{}", hex::encode(mac.finalize().into_bytes())))
     }
@@ -221,6 +221,8 @@ impl ServerBackend {
         let due = registrar::retirement::due_at(now_ms(), settings.cool_off_days);
         let retired_username = settings.names.username(&user.username);
         let retired_email = settings.names.email(&user.email);
+        // Read (or create) the signing key before the transaction takes SQLite's write lock.
+        let key = if mail { self.link_key().await? } else { Vec::new() };
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let id = rs::create(
             &mut tx,
@@ -253,7 +255,7 @@ impl ServerBackend {
             .await
             .map_err(internal)?;
         if mail {
-            let token = self.sign("cancel", &id, due).await?;
+            let token = Self::sign(&key, "cancel", &id, due)?;
             let link = format!("{}/account/cancel-deletion?token={token}", self.site_url());
             let body = format!(
                 "Hello {},\n\nWe received a request to delete your account {} on Registrar. It will be deleted on \

@@ -282,9 +282,9 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     let by: Vec<TextRow> =
         select_in(conn, &format!("SELECT {columns} FROM audit_log WHERE actor_id IN ({{}})"), &ids).await?;
     redact_rows(conn, by, &update, &needles).await?;
-    // Invitations and group changes name people by email or username inside other targets.
+    // Invitations, group changes and issued tokens name people inside other targets.
     let others: Vec<TextRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group')"
+        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group', 'api_token')"
     )))
     .fetch_all(&mut *conn)
     .await?;
@@ -349,15 +349,17 @@ pub async fn clean_status(
     subject: &Subject,
 ) -> Result<(), sqlx::Error> {
     let needles = subject.needles();
-    let events: Vec<(i64, String)> =
-        sqlx::query_as("SELECT id, message FROM retirement_events WHERE status_id = $1")
+    let events: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT id, message, actor_label FROM retirement_events WHERE status_id = $1")
             .bind(status_id)
             .fetch_all(&mut *conn)
             .await?;
-    for (id, message) in events {
-        if let Some(clean) = redact(&message, &needles) {
-            sqlx::query("UPDATE retirement_events SET message = $1 WHERE id = $2")
-                .bind(clean)
+    for (id, message, actor) in events {
+        let (clean_message, clean_actor) = (redact(&message, &needles), redact(&actor, &needles));
+        if clean_message.is_some() || clean_actor.is_some() {
+            sqlx::query("UPDATE retirement_events SET message = $1, actor_label = $2 WHERE id = $3")
+                .bind(clean_message.unwrap_or(message))
+                .bind(clean_actor.unwrap_or(actor))
                 .bind(id)
                 .execute(&mut *conn)
                 .await?;
@@ -476,7 +478,7 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
         (
             "mail",
             "SELECT created_at, to_addr, subject, body_text, state, sent_at FROM mail_outbox WHERE user_id = $1 \
-             ORDER BY created_at",
+             OR to_addr = (SELECT email FROM users WHERE id = $1) ORDER BY created_at",
             user_id,
         ),
         (

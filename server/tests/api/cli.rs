@@ -146,7 +146,118 @@ fn create_token_for_an_unknown_user_fails_cleanly() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+fn registrar_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_registrar"));
+    command.args(args).env("DATABASE_URL", url).env("RUST_LOG", "warn");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().unwrap()
+}
+
+async fn retirement_commands_sync_states_queue_cancel_and_create_clients(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let dry = registrar(&db.url, &["populate-retirement-states", "--dry-run"], None);
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    let out = text(&dry.stdout);
+    assert!(out.starts_with("--- Dry run, no changes will be made ---"), "{out}");
+    assert!(out.contains("Added: {PENDING, LOCKING_ACCOUNT"), "{out}");
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM retirement_states")
+            .fetch_one(&db.db.pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(stored().await, 0, "a dry run changed the table");
+    let first = text(&registrar(&db.url, &["populate-retirement-states"], None).stdout);
+    assert!(first.contains("States updated successfully. Current states:"), "{first}");
+    assert!(first.contains("PENDING (step 1)\nLOCKING_ACCOUNT (step 11)"), "{first}");
+    assert!(first.contains("COMPLETE (step 131)"), "{first}");
+    assert_eq!(stored().await, 14);
+    // Idempotent.
+    let again = text(&registrar(&db.url, &["populate-retirement-states"], None).stdout);
+    assert!(again.contains("Added: {}") && again.contains("Removed: {}"), "{again}");
+    // A bad list is refused with the rule it breaks, and changes nothing.
+    let bad = registrar_env(
+        &db.url,
+        &["populate-retirement-states"],
+        &[("RETIREMENT_STATES", "PENDING,RETIRING_LMS,ERRORED,ABORTED,COMPLETE")],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        text(&bad.stderr).contains("RETIRING_LMS must be followed directly by LMS_COMPLETE"),
+        "{}",
+        text(&bad.stderr)
+    );
+    assert_eq!(stored().await, 14);
+
+    // retire-user queues (no mail), cancel-retirement undoes it by the original email.
+    let made = registrar(&db.url, &["manage-user", "gone", "Gone@Example.org", "--unusable-password"], None);
+    assert!(made.status.success(), "{}", text(&made.stderr));
+    let queued = registrar(&db.url, &["retire-user", "gone"], None);
+    assert!(queued.status.success(), "{}", text(&queued.stderr));
+    assert!(text(&queued.stdout).contains("Queued gone for deletion on"), "{}", text(&queued.stdout));
+    let twice = registrar(&db.url, &["retire-user", "Gone@Example.org"], None);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(text(&twice.stderr).contains("already queued for deletion"), "{}", text(&twice.stderr));
+    // Removing a state while someone is in the middle of the pipeline is refused.
+    sqlx::query("UPDATE retirement_statuses SET current_state = 'RETIRING_LMS'")
+        .execute(&db.db.pool)
+        .await
+        .unwrap();
+    let busy = registrar(&db.url, &["populate-retirement-states"], None);
+    assert_eq!(busy.status.code(), Some(2));
+    assert!(text(&busy.stderr).contains("1 in RETIRING_LMS"), "{}", text(&busy.stderr));
+    let not_pending = registrar(&db.url, &["cancel-retirement", "gone@example.org"], None);
+    assert!(
+        text(&not_pending.stderr).contains("only be cancelled while PENDING"),
+        "{}",
+        text(&not_pending.stderr)
+    );
+    sqlx::query("UPDATE retirement_statuses SET current_state = 'PENDING'")
+        .execute(&db.db.pool)
+        .await
+        .unwrap();
+    let cancelled = registrar(&db.url, &["cancel-retirement", "GONE@example.org"], None);
+    assert!(cancelled.status.success(), "{}", text(&cancelled.stderr));
+    assert!(
+        text(&cancelled.stdout).contains("Successfully cancelled retirement request"),
+        "{}",
+        text(&cancelled.stdout)
+    );
+    let unknown = registrar(&db.url, &["cancel-retirement", "nobody@example.org"], None);
+    assert!(text(&unknown.stderr)
+        .contains("No retirement request with email address 'nobody@example.org' exists."));
+
+    // create-oauth-client prints the id and the secret once.
+    let client = registrar(&db.url, &["create-oauth-client", "retirement", "gone"], None);
+    assert!(client.status.success(), "{}", text(&client.stderr));
+    let out = text(&client.stdout);
+    assert!(out.contains("client_id: ") && out.contains("client_secret: "), "{out}");
+    let missing = registrar(&db.url, &["create-oauth-client", "retirement", "nobody"], None);
+    assert!(text(&missing.stderr).contains("No account has the username 'nobody'"));
+    db.cleanup().await;
+}
+
+#[test]
+fn serving_a_public_site_with_the_default_salts_is_refused() {
+    let dir = std::env::temp_dir().join(format!("registrar-cli-{}", uuid::Uuid::new_v4().simple()));
+    let url = format!("sqlite://{}/r.db", dir.display());
+    let out = registrar_env(
+        &url,
+        &["serve", "--addr", "127.0.0.1:0"],
+        &[("REGISTRAR_PUBLIC_URL", "https://registrar.example.org")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("RETIRED_USER_SALTS"), "{}", text(&out.stderr));
+    let bad_salts = registrar_env(&url, &["migrate"], &[("RETIRED_USER_SALTS", "[1, 2]")]);
+    // Settings are checked by the commands that use them; migrate does not need them.
+    assert!(bad_salts.status.success(), "{}", text(&bad_salts.stderr));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 crate::on_both_engines!(
     manage_user_creates_updates_and_refuses_mismatches,
-    seed_demo_is_idempotent_and_prints_the_sign_ins
+    seed_demo_is_idempotent_and_prints_the_sign_ins,
+    retirement_commands_sync_states_queue_cancel_and_create_clients
 );

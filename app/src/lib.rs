@@ -68,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/access") view=pages::admin::AccessPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/retirements") view=pages::retirements::RetirementsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/retirements/:id") view=pages::retirements::RetirementPageView ssr=SsrMode::Async />
+                    <Route path=path!("/admin/outbox") view=pages::retirements::OutboxPage ssr=SsrMode::Async />
                 </Routes>
             </Shell>
         </Router>

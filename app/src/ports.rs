@@ -14,7 +14,7 @@ use crate::model::{
     OrgGrantRequest, Page, RosterQuery, RosterRow, StudioTeam, TeamChange, TeamMember,
 };
 use crate::model::{
-    CancelDeletionPage, DeletionInfo, DeletionQueued, RetirementDashboard, RetirementDetail,
+    CancelDeletionPage, DeletionInfo, DeletionQueued, OutboxMail, RetirementDashboard, RetirementDetail,
     RetirementSummary, ServiceRetirement,
 };
 use registrar::account::ValidRegistration;
@@ -322,6 +322,9 @@ pub trait Retirement: Send + Sync {
         identifier: &str,
         reason: &str,
     ) -> Result<RetirementSummary, DomainError>;
+
+    /// The console's outbox: the newest messages, optionally to one address.
+    async fn outbox(&self, staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError>;
 
     /// Service API: `GET accounts/retirement_queue/`.
     async fn service_queue(

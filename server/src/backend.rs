@@ -625,6 +625,19 @@ impl Backend for ServerBackend {
             return Err(ErrorCode::AuthBadCredentials.into());
         };
         if !user.is_active.0 {
+            // The password was right, so saying why is safe: a queued deletion says how to cancel.
+            if let Some(status) =
+                crate::store::retirement::for_user(&self.db.pool, &user.id).await.map_err(internal)?
+            {
+                return Err(DomainError::with_message(
+                    ErrorCode::AuthInactive,
+                    format!(
+                        "This account is queued for deletion on {}. To keep it, use the link in the email we sent \
+                         when the deletion was requested.",
+                        app::model::format_date(status.due_at)
+                    ),
+                ));
+            }
             return Err(ErrorCode::AuthInactive.into());
         }
         // A success wipes the account's count and takes this attempt back from the address's.

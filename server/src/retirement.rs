@@ -11,9 +11,9 @@ use crate::store::retirement::{self as rs, StatusRow};
 use crate::store::{self, now_ms, outbox, sessions, throttle, tokens, users};
 use app::gate::{GlobalStaff, Me, Public, RetirementWorker, System};
 use app::model::{
-    format_date, CancelDeletionPage, DeletionInfo, DeletionQueued, RetirementDashboard, RetirementDetail,
-    RetirementEvent, RetirementStateInfo, RetirementSummary, ServiceProfile, ServiceRetirement, ServiceState,
-    ServiceUser, StateSync,
+    format_date, CancelDeletionPage, DeletionInfo, DeletionQueued, OutboxMail, RetirementDashboard,
+    RetirementDetail, RetirementEvent, RetirementStateInfo, RetirementSummary, ServiceProfile,
+    ServiceRetirement, ServiceState, ServiceUser, StateSync,
 };
 use app::ports::{ClientMeta, QueueQuery, Retirement};
 use hmac::{Hmac, Mac};
@@ -1019,6 +1019,24 @@ impl Retirement for ServerBackend {
             .queue_deletion(&user, "admin", &actor.username, Some(&actor.user_id.0), Some(reason), true)
             .await?;
         Ok(summary(status))
+    }
+
+    async fn outbox(&self, _staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError> {
+        let rows = outbox::recent(self.db(), to, 100).await.map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|m| OutboxMail {
+                id: m.id,
+                to: m.to_addr,
+                subject: m.subject,
+                body_text: m.body_text,
+                state: m.state,
+                attempts: m.attempts,
+                last_error: m.last_error,
+                created_at: m.created_at,
+                sent_at: m.sent_at,
+            })
+            .collect())
     }
 
     async fn service_queue(

@@ -390,5 +390,46 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
     enrollments::apply(&mut tx, "course-v1:DemoX+CS101+2026_T1", &invited, seeder, None).await?;
     seed_sharing(&mut tx, &|username: &str| id_of(username).map(str::to_owned)).await?;
     tx.commit().await?;
+    seed_retirements(db).await?;
     Ok(SeedSummary { users_created: created })
+}
+
+/// Two deletions, once, of two accounts of their own: `former.learner`'s is complete (a tombstone and
+/// its history), `leaving.learner`'s waits in its cool-off. Skipped when any retirement exists.
+async fn seed_retirements(db: &Db) -> Result<(), SeedError> {
+    let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM retirement_statuses").fetch_one(&db.pool).await?;
+    if any > 0 {
+        return Ok(());
+    }
+    let backend = crate::backend::ServerBackend::new(db.clone(), crate::backend::AuthPolicy::default());
+    let shared: app::ports::SharedBackend = std::sync::Arc::new(crate::backend::ServerBackend::new(
+        db.clone(),
+        crate::backend::AuthPolicy::default(),
+    ));
+    let (_, system) = app::gate::Gate::system(shared, "seed-demo");
+    let invalid = |e: registrar::DomainError| SeedError::Invalid(e.message);
+    backend.ensure_states(&system).await.map_err(invalid)?;
+    for (username, full_name) in [("former.learner", "Fern Former"), ("leaving.learner", "Lee Leaving")] {
+        let email = format!("{username}@example.org");
+        let new = users::NewUser {
+            username,
+            email: &email,
+            full_name,
+            password_hash: None,
+            is_active: true,
+            is_staff: false,
+            is_superuser: false,
+        };
+        let id = users::insert(&db.pool, &new).await.map_err(|e| SeedError::Invalid(e.to_string()))?;
+        courses::enroll(&db.pool, &id, "course-v1:OpenX+HIST110+2026", "audit").await?;
+    }
+    let done = backend.retire_user_command(&system, "former.learner").await.map_err(invalid)?;
+    backend.retire_user_command(&system, "leaving.learner").await.map_err(invalid)?;
+    sqlx::query("UPDATE retirement_statuses SET due_at = $1, next_try_at = $1 WHERE id = $2")
+        .bind(crate::store::now_ms())
+        .bind(&done.id)
+        .execute(&db.pool)
+        .await?;
+    backend.retirement_tick("seed-demo").await.map_err(invalid)?;
+    Ok(())
 }

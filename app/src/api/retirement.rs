@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::model::{
-    CancelDeletionPage, DeletionInfo, RetirementDashboard, RetirementDetail, RetirementSummary,
+    CancelDeletionPage, DeletionInfo, OutboxMail, RetirementDashboard, RetirementDetail, RetirementSummary,
 };
 use leptos::prelude::*;
 
@@ -115,4 +115,12 @@ pub async fn request_retirement(identifier: String, reason: String) -> Result<Re
     let gate = Gate::for_request()?;
     let staff = gate.global_staff()?;
     Ok(gate.backend().retirement_request_for(&staff, &identifier, &reason).await?)
+}
+
+/// The console's outbox: the newest 100 messages, optionally only those to one address.
+#[server(prefix = "/api", endpoint = "console/outbox")]
+pub async fn list_outbox(to: String) -> Result<Vec<OutboxMail>, ApiError> {
+    let gate = Gate::for_request()?;
+    let staff = gate.global_staff()?;
+    Ok(gate.backend().outbox(&staff, &to).await?)
 }

@@ -26,6 +26,7 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
             {link("/admin/groups", "Groups")}
             {link("/admin/access", "Access")}
             {link("/admin/retirements", "Retirements")}
+            {link("/admin/outbox", "Outbox")}
         </nav>
     }
 }

@@ -1,15 +1,16 @@
 //! The admin console's retirement pages (global staff): `/admin/retirements` (counts per state, a
 //! chart of requests over the last 30 days, search by original or retired identity, filter by state,
 //! queue an account for deletion) and `/admin/retirements/:id` (event history; resume, abort or
-//! cancel with a reason). Every form posts without JavaScript too.
+//! cancel with a reason); and `/admin/outbox`, the mail Registrar sent or is sending (readable here
+//! when no SMTP server is configured). Every form posts without JavaScript too.
 
 use crate::api::retirement::{
-    get_retirement, get_retirement_dashboard, list_retirements, AbortRetirement, CancelRetirement,
-    RequestRetirement, ResumeRetirement,
+    get_retirement, get_retirement_dashboard, list_outbox, list_retirements, AbortRetirement,
+    CancelRetirement, RequestRetirement, ResumeRetirement,
 };
 use crate::components::error_view::PageError;
 use crate::components::sharing::ActionErrors;
-use crate::model::{format_date, RetirementDashboard, RetirementDetail, RetirementSummary};
+use crate::model::{format_date, OutboxMail, RetirementDashboard, RetirementDetail, RetirementSummary};
 use crate::pages::admin::ConsoleNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -315,4 +316,64 @@ fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
             </ol>
         </section>
     }
+}
+
+#[component]
+pub fn OutboxPage() -> impl IntoView {
+    let query = use_query_map();
+    let to = move || query.read().get("to").unwrap_or_default();
+    let data = Resource::new(to, list_outbox);
+    view! {
+        <Title text="Outbox" />
+        <ConsoleNav current="/admin/outbox" />
+        <h1 class="mt-4 text-2xl font-semibold">"Outbox"</h1>
+        <p class="mt-1 max-w-3xl text-sm text-slate-600">"Mail is written here with the change that caused it, then delivered by SMTP when one is configured. Failed messages are retried and stay readable."</p>
+        <form method="get" action="/admin/outbox" class="mt-4 flex items-end gap-3">
+            <div>
+                <label for="outbox-to" class="block text-sm font-medium text-slate-700">"Recipient"</label>
+                <input id="outbox-to" name="to" type="email" class="input mt-1 w-80" value=to />
+            </div>
+            <button type="submit" class="btn-secondary">"Show"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(mails) => view! { <MailList mails /> }.into_any(),
+                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn MailList(mails: Vec<OutboxMail>) -> impl IntoView {
+    if mails.is_empty() {
+        return view! { <p class="mt-4 text-slate-600">"No mail."</p> }.into_any();
+    }
+    view! {
+        <ul class="mt-4 divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm" data-testid="outbox">
+            {mails.into_iter().map(|m| {
+                let state = match m.state.as_str() {
+                    "sent" => "badge bg-green-50 text-green-800",
+                    "failed" => "badge bg-red-50 text-red-800",
+                    _ => "badge bg-amber-50 text-amber-900",
+                };
+                view! {
+                    <li class="px-4 py-2">
+                        <details>
+                            <summary class="cursor-pointer">
+                                <span class="font-medium">{m.subject.clone()}</span>" "
+                                <span class="text-slate-500">{format!("to {} · {}", m.to, format_date(m.created_at))}</span>" "
+                                <span class=state>{m.state.clone()}</span>
+                            </summary>
+                            <pre class="mt-2 whitespace-pre-wrap rounded bg-slate-50 p-3 text-xs" data-testid="mail-body">{m.body_text.clone()}</pre>
+                            {m.last_error.clone().map(|e| view! { <p class="mt-1 text-xs text-red-700">{format!("Attempt {}: {e}", m.attempts)}</p> })}
+                        </details>
+                    </li>
+                }
+            }).collect_view()}
+        </ul>
+    }
+    .into_any()
 }

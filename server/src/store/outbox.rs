@@ -125,3 +125,40 @@ pub async fn mark_attempt_failed(
     .await?;
     Ok(())
 }
+
+/// A message as the console's outbox lists it.
+#[derive(Debug, Clone, FromRow)]
+pub struct Listed {
+    pub id: String,
+    pub to_addr: String,
+    pub subject: String,
+    pub body_text: String,
+    pub state: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+/// The newest messages, optionally only those to one address (any case).
+pub async fn recent(db: &Db, to: &str, limit: i64) -> Result<Vec<Listed>, sqlx::Error> {
+    let to = to.trim();
+    let columns = "id, to_addr, subject, body_text, state, attempts, last_error, created_at, sent_at";
+    if to.is_empty() {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {columns} FROM mail_outbox ORDER BY created_at DESC LIMIT $1"
+        )))
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
+    } else {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {columns} FROM mail_outbox WHERE to_addr IN ($1, $2) ORDER BY created_at DESC LIMIT $3"
+        )))
+        .bind(to)
+        .bind(to.to_lowercase())
+        .bind(limit)
+        .fetch_all(&db.pool)
+        .await
+    }
+}

@@ -78,6 +78,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/console/retirement_abort", Needs::GlobalStaff),
     ("/api/console/retirement_cancel", Needs::GlobalStaff),
     ("/api/console/retirement_request", Needs::GlobalStaff),
+    ("/api/console/outbox", Needs::GlobalStaff),
 ];
 
 /// A REST call with the route's own method (a form body for POST and PATCH).

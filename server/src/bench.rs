@@ -40,6 +40,112 @@ pub struct Numbers {
     pub permission_check: Duration,
     pub course_team_page: Duration,
     pub library_team_page: Duration,
+    /// The built-in worker retiring 10,000 queued learners.
+    pub retirement: Duration,
+}
+
+const RETIREES: usize = 10_000;
+
+/// 10,000 learners queued for deletion, each with two enrollments, a course role, a library grant
+/// and an audit entry naming them; the time the built-in worker takes to retire them all.
+async fn measure_retirement(db: &Db) -> Result<Duration, String> {
+    let e = |e: sqlx::Error| e.to_string();
+    let users = insert_users(db, "retiree", RETIREES).await?;
+    let now = now_ms();
+    let mut tx = db.pool.begin().await.map_err(e)?;
+    enroll_all(db, &mut tx, BATCH_COURSES[0], &users).await?;
+    enroll_all(db, &mut tx, BULK_COURSE, &users).await?;
+    store::roles::grant_course_role_many(
+        &mut tx,
+        BATCH_COURSES[1],
+        ORG,
+        registrar::roles::Role::Staff,
+        &users,
+        None,
+    )
+    .await
+    .map_err(e)?;
+    let library = registrar::library::LibraryKey::parse("lib:BenchX:retire").map_err(|e| e.message)?;
+    store::libraries::create(&mut tx, &library, "Retire", "", &users[0]).await.map_err(e)?;
+    for chunk in users.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO library_grants (id, library_key, user_id, access_level, created_at) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(store::new_id()).bind(library.to_string()).bind(id).bind("read").bind(now);
+        }
+        q.execute(&mut *tx).await.map_err(e)?;
+    }
+    let names = registrar::retirement::RetiredNames::open_edx_defaults();
+    let entries: Vec<(String, String, serde_json::Value)> = users
+        .iter()
+        .enumerate()
+        .map(|(i, id)| {
+            (
+                id.clone(),
+                format!("retiree{i}"),
+                serde_json::json!({"role": "staff", "username": format!("retiree{i}")}),
+            )
+        })
+        .collect();
+    let audit: Vec<store::audit::Entry<'_>> = entries
+        .iter()
+        .map(|(id, _, json)| store::audit::Entry {
+            actor_label: "system:bench",
+            action: "role.grant",
+            target_type: "user",
+            target_id: id,
+            scope: Some(BATCH_COURSES[1]),
+            after: Some(json.clone()),
+            ..Default::default()
+        })
+        .collect();
+    store::audit::append_many(&mut tx, &audit).await.map_err(e)?;
+    for (chunk_no, chunk) in entries.chunks(store::ROWS_PER_STATEMENT).enumerate() {
+        let sql = format!(
+            "INSERT INTO retirement_statuses (id, user_id, original_username, original_email, original_name, \
+             retired_username, retired_email, current_state, last_state, created_at, modified_at, due_at, \
+             next_try_at, attempts) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), 14)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for (j, (id, username, _)) in chunk.iter().enumerate() {
+            let email = format!("{username}@example.org");
+            q = q
+                .bind(store::new_id())
+                .bind(id)
+                .bind(username)
+                .bind(email.clone())
+                .bind(format!("Bench Person {}", chunk_no * store::ROWS_PER_STATEMENT + j))
+                .bind(names.username(username))
+                .bind(names.email(&email))
+                .bind("PENDING")
+                .bind("PENDING")
+                .bind(now)
+                .bind(now)
+                .bind(0_i64)
+                .bind(0_i64)
+                .bind(0_i64);
+        }
+        q.execute(&mut *tx).await.map_err(e)?;
+    }
+    tx.commit().await.map_err(e)?;
+    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(e)?;
+    let worker = JobWorker::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let started = Instant::now();
+    worker.retire_due().await.map_err(|e| e.message)?;
+    let took = started.elapsed();
+    let complete: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM retirement_statuses WHERE current_state = 'COMPLETE'")
+            .fetch_one(&db.pool)
+            .await
+            .map_err(e)?;
+    if complete != i64::try_from(RETIREES).unwrap_or(0) {
+        return Err(format!("only {complete} of {RETIREES} learners were retired"));
+    }
+    Ok(took)
 }
 
 const TEAM_COURSE: &str = "course-v1:BenchX+TEAM+1";
@@ -452,6 +558,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
     let roster_first_page = median_of(10, || page("")).await?;
     let (permission_check, course_team_page, library_team_page) =
         measure_sharing(&db, &gate, &staff_id_for_sharing).await?;
+    let retirement = measure_retirement(&db).await?;
     db.pool.close().await;
     Ok(Numbers {
         engine,
@@ -463,6 +570,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
         permission_check,
         course_team_page,
         library_team_page,
+        retirement,
     })
 }
 
@@ -520,5 +628,13 @@ pub fn print(numbers: &[Numbers]) {
             n.course_team_page.as_secs_f64() * 1000.0,
             n.library_team_page.as_secs_f64() * 1000.0,
         );
+    }
+    println!();
+    println!("| engine | built-in worker retires 10,000 queued learners | learners per second |");
+    println!("|---|---|---|");
+    for n in numbers {
+        #[allow(clippy::cast_precision_loss)]
+        let rate = RETIREES as f64 / n.retirement.as_secs_f64().max(1e-9);
+        println!("| {} | {:.2} s | {:.0} |", n.engine, n.retirement.as_secs_f64(), rate);
     }
 }

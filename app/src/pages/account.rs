@@ -72,7 +72,7 @@ fn DataAndDeletion() -> impl IntoView {
                 <p class="mt-2 text-sm text-slate-600">
                     "Everything Registrar holds about you — profile, enrollments, roles and access, invitations, sign-ins, mail we sent you and the history of changes about you — as one JSON file."
                 </p>
-                <a href="/api/account/export.json" class="btn-secondary mt-3 inline-block" download="">"Download my data"</a>
+                <a href="/api/account/export.json" class="btn-secondary mt-3 inline-block" download="" rel="external">"Download my data"</a>
             </section>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

@@ -498,13 +498,16 @@ fn continues_name(c: char) -> bool {
     c.is_alphanumeric() || matches!(c, '_' | '-' | '@' | '+')
 }
 
+/// What to find and what replaces it.
+pub type Needle = (String, String);
+
 /// Replace every whole-word occurrence (ASCII case-insensitive) of each needle in `text` by its
 /// replacement; longer needles first, so an email is replaced before the username inside it.
 /// `None` when nothing matched. Single-word needles (usernames, emails) cost one pass over the text
 /// whatever their number; needles with spaces (full names) one pass each.
 #[must_use]
 pub fn redact(text: &str, needles: &[(String, String)]) -> Option<String> {
-    let (words, phrases): (Vec<&(String, String)>, Vec<&(String, String)>) =
+    let (words, phrases): (Vec<&Needle>, Vec<&Needle>) =
         needles.iter().filter(|(n, _)| !n.is_empty()).partition(|(n, _)| n.chars().all(is_token_char));
     let mut out: Option<String> = None;
     let mut ordered = phrases;

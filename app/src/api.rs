@@ -20,4 +20,6 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/session/me",
     "/api/account/deletion-link",
     "/api/account/cancel-deletion",
+    "/api/account/confirm-link",
+    "/api/account/confirm-deletion",
 ];

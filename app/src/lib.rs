@@ -58,6 +58,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/account/deletion-requested") view=pages::account::DeletionRequestedPage ssr=SsrMode::Async />
                     <Route path=path!("/account/cancel-deletion") view=pages::account::CancelDeletionPageView ssr=SsrMode::Async />
+                    <Route path=path!("/account/confirm-deletion") view=pages::account::ConfirmDeletionPageView ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=pages::courses::CoursesPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key") view=pages::course::CoursePage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key/team") view=pages::course_team::CourseTeamPage ssr=SsrMode::Async />

@@ -274,6 +274,20 @@ pub trait Retirement: Send + Sync {
         client: &ClientMeta,
     ) -> Result<DeletionQueued, DomainError>;
 
+    /// For an account without a password: mail a link that confirms the deletion (valid an hour);
+    /// returns the address it went to.
+    async fn request_deletion_link(&self, me: &Me) -> Result<String, DomainError>;
+
+    /// What a mailed confirmation link would delete (the token is the credential).
+    async fn confirm_link_info(&self, public: &Public, token: &str) -> Result<DeletionInfo, DomainError>;
+
+    /// Confirm the deletion through the mailed link: as `request_deletion` after a password.
+    async fn confirm_deletion_by_link(
+        &self,
+        public: &Public,
+        token: &str,
+    ) -> Result<DeletionQueued, DomainError>;
+
     /// What a cancel link is about (the token is the credential).
     async fn cancel_link_info(&self, public: &Public, token: &str)
         -> Result<CancelDeletionPage, DomainError>;

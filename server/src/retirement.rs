@@ -837,6 +837,68 @@ impl Retirement for ServerBackend {
         Ok(DeletionQueued { due_at: status.due_at, email: user.email })
     }
 
+    async fn request_deletion_link(&self, me: &Me) -> Result<String, DomainError> {
+        let user = users::get(self.db(), &me.principal().user_id.0)
+            .await
+            .map_err(internal)?
+            .ok_or(ErrorCode::AuthRequired)?;
+        if user.password_hash.is_some() {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Your account has a password: confirm the deletion with it.",
+            ));
+        }
+        let key = self.link_key().await?;
+        let until = now_ms() + 3_600_000;
+        let token = Self::sign(&key, "delete", &user.id, until)?;
+        let link = format!("{}/account/confirm-deletion?token={token}", self.site_url());
+        let body = format!(
+            "Hello {},\n\nSomeone signed in as {} asked to delete this account on Registrar. To confirm, open \
+             this link within an hour:\n{link}\n\nIf it was not you, ignore this mail: nothing happens without \
+             the link.\n",
+            user.full_name, user.username
+        );
+        outbox::enqueue(
+            &self.db().pool,
+            &outbox::NewMail {
+                user_id: Some(&user.id),
+                to: &user.email,
+                subject: "Confirm the deletion of your account",
+                body_text: &body,
+                body_html: None,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        Ok(user.email)
+    }
+
+    async fn confirm_link_info(&self, _public: &Public, token: &str) -> Result<DeletionInfo, DomainError> {
+        let id = self.verify_link("delete", token).await?;
+        let user = users::get(self.db(), &id).await.map_err(internal)?.ok_or(ErrorCode::LinkInvalid)?;
+        Ok(DeletionInfo {
+            username: user.username,
+            email: user.email,
+            has_password: user.password_hash.is_some(),
+            cool_off_days: self.settings().cool_off_days,
+        })
+    }
+
+    async fn confirm_deletion_by_link(
+        &self,
+        _public: &Public,
+        token: &str,
+    ) -> Result<DeletionQueued, DomainError> {
+        let id = self.verify_link("delete", token).await?;
+        let user = users::get(self.db(), &id).await.map_err(internal)?.ok_or(ErrorCode::LinkInvalid)?;
+        if !user.is_active.0 && rs::for_user(&self.db().pool, &user.id).await.map_err(internal)?.is_none() {
+            return Err(ErrorCode::AuthInactive.into());
+        }
+        let status =
+            self.queue_deletion(&user, "learner", &user.username, Some(&user.id), None, true).await?;
+        Ok(DeletionQueued { due_at: status.due_at, email: user.email })
+    }
+
     async fn cancel_link_info(
         &self,
         _public: &Public,

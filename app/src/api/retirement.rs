@@ -42,6 +42,34 @@ pub async fn delete_account(password: String) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// For an account without a password: mail a link that confirms the deletion.
+#[server(prefix = "/api", endpoint = "account/deletion-mail")]
+pub async fn mail_deletion_link() -> Result<String, ApiError> {
+    let gate = Gate::for_request()?;
+    let me = gate.me()?;
+    Ok(gate.backend().request_deletion_link(&me).await?)
+}
+
+/// What a mailed confirmation link would delete (public: the signed token is the credential).
+#[server(prefix = "/api", endpoint = "account/confirm-link")]
+pub async fn get_confirm_link(token: String) -> Result<DeletionInfo, ApiError> {
+    let gate = Gate::for_request()?;
+    Ok(gate.backend().confirm_link_info(&gate.public(), &token).await?)
+}
+
+/// Confirm the deletion through the mailed link: queued, signed out, due date shown.
+#[server(prefix = "/api", endpoint = "account/confirm-deletion")]
+pub async fn confirm_deletion(token: String) -> Result<(), ApiError> {
+    let gate = Gate::for_request()?;
+    let queued = gate.backend().confirm_deletion_by_link(&gate.public(), &token).await?;
+    clear_session_cookie(&gate);
+    leptos_axum::redirect(&format!(
+        "/account/deletion-requested?due={}",
+        crate::model::format_date(queued.due_at)
+    ));
+    Ok(())
+}
+
 /// What a mailed cancel link is about (public: the signed token is the credential).
 #[server(prefix = "/api", endpoint = "account/deletion-link")]
 pub async fn get_cancel_link(token: String) -> Result<CancelDeletionPage, ApiError> {

@@ -2,7 +2,10 @@
 //! page after a deletion request and the page a mailed cancel link opens. Works without JavaScript.
 
 use crate::api::account::get_account;
-use crate::api::retirement::{get_cancel_link, get_deletion_info, CancelDeletion, DeleteAccount};
+use crate::api::retirement::{
+    get_cancel_link, get_confirm_link, get_deletion_info, CancelDeletion, ConfirmDeletion, DeleteAccount,
+    MailDeletionLink,
+};
 use crate::components::error_view::{ErrorBanner, PageError};
 use crate::components::form::Field;
 use crate::model::{format_date, AccountView, CancelDeletionPage, DeletionInfo};
@@ -118,11 +121,7 @@ fn DeleteAccountSection(info: DeletionInfo) -> impl IntoView {
                     </div>
                 }.into_any()
             } else {
-                view! {
-                    <p class="mt-4 rounded-md bg-amber-50 p-3 text-sm text-amber-900">
-                        "Your account has no password to confirm with. Set one with \"Forgot password\" first, or ask an administrator to delete the account for you."
-                    </p>
-                }.into_any()
+                view! { <MailConfirmation /> }.into_any()
             }}
         </section>
     }
@@ -198,6 +197,67 @@ fn CancelDeletionForm(page: CancelDeletionPage, token: String) -> impl IntoView 
                     </p>
                 }.into_any()
             }}
+        </section>
+    }
+}
+
+/// For accounts without a password: the deletion is confirmed through a mailed link.
+#[component]
+fn MailConfirmation() -> impl IntoView {
+    let send = ServerAction::<MailDeletionLink>::new();
+    let error = Signal::derive(move || send.value().get().and_then(Result::err));
+    view! {
+        <div class="mt-4">
+            <p class="text-sm text-slate-700">"Your account has no password, so we confirm by mail: we send you a link that works for an hour."</p>
+            <ErrorBanner error />
+            {move || send.value().get().and_then(Result::ok).map(|to| view! {
+                <p role="status" class="mt-2 rounded-md bg-green-50 p-3 text-sm text-green-800">{format!("We sent the link to {to}.")}</p>
+            })}
+            <ActionForm action=send>
+                <button type="submit" class="btn-danger mt-2">"Email me a link to confirm"</button>
+            </ActionForm>
+        </div>
+    }
+}
+
+/// The page a mailed confirmation link opens: what will happen, and a button (a GET deletes nothing).
+#[component]
+pub fn ConfirmDeletionPageView() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let info = Resource::new(token, get_confirm_link);
+    view! {
+        <Title text="Confirm account deletion" />
+        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Ok(info) => view! { <ConfirmDeletionForm info token=token() /> }.into_any(),
+                    Err(error) => view! { <PageError error /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ConfirmDeletionForm(info: DeletionInfo, token: String) -> impl IntoView {
+    let confirm = ServerAction::<ConfirmDeletion>::new();
+    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    view! {
+        <section class="card mx-auto max-w-lg">
+            <h1 class="text-2xl font-semibold">"Delete your account?"</h1>
+            <p class="mt-3 text-slate-700">
+                "The account " <strong>{info.username}</strong> " will be deleted after "
+                <strong>{info.cool_off_days}" days"</strong> ", and you are signed out now. Until then the link we mail to "
+                {info.email} " cancels it."
+            </p>
+            <div class="mt-4">
+                <ErrorBanner error />
+                <ActionForm action=confirm>
+                    <input type="hidden" name="token" value=token />
+                    <button type="submit" class="btn-danger">"Delete my account"</button>
+                </ActionForm>
+            </div>
         </section>
     }
 }

@@ -175,8 +175,9 @@ fn lines_naming(dump: &str, needles: &[&str]) -> Vec<String> {
     found
 }
 
+/// End the cool-off of every retirement but the demo's own pending one (`leaving.learner`).
 async fn make_due(app: &TestApp) {
-    sqlx::query("UPDATE retirement_statuses SET due_at = 0, next_try_at = 0")
+    sqlx::query("UPDATE retirement_statuses SET due_at = 0, next_try_at = 0 WHERE original_username <> 'leaving.learner'")
         .execute(&app.db.db.pool)
         .await
         .unwrap();
@@ -615,10 +616,25 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
     .await;
     assert_eq!(queue.status, 200, "{}", queue.body);
     let rows = queue.json();
-    assert_eq!(rows.as_array().unwrap().len(), 1);
-    assert_eq!(rows[0]["original_username"], "learner40");
-    assert_eq!(rows[0]["current_state"]["state_name"], "PENDING");
-    assert_eq!(rows[0]["current_state"]["state_execution_order"], 1);
+    // The demo's own pending deletion (leaving.learner) is in the queue too.
+    let names: Vec<&str> =
+        rows.as_array().unwrap().iter().map(|r| r["original_username"].as_str().unwrap()).collect();
+    assert_eq!(names, ["leaving.learner", "learner40"]);
+    let row = &rows[1];
+    assert_eq!(row["current_state"]["state_name"], "PENDING");
+    assert_eq!(row["current_state"]["state_execution_order"], 1);
+    let limited = get_with(
+        &app,
+        "/api/user/v1/accounts/retirement_queue/?cool_off_days=0&states=PENDING&limit=1",
+        &token,
+    )
+    .await;
+    assert_eq!(limited.json().as_array().unwrap().len(), 1);
+    // A cool-off longer than anyone has waited: nobody.
+    let nobody =
+        get_with(&app, "/api/user/v1/accounts/retirement_queue/?cool_off_days=7&states=PENDING", &token)
+            .await;
+    assert_eq!(nobody.json().as_array().unwrap().len(), 0, "{}", nobody.body);
     let bad_queue =
         get_with(&app, "/api/user/v1/accounts/retirement_queue/?cool_off_days=0&states=NOPE", &token).await;
     assert_eq!(bad_queue.status, 422);
@@ -687,7 +703,31 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
         &token,
     )
     .await;
-    assert_eq!(by_date.json().as_array().unwrap().len(), 1, "{}", by_date.body);
+    // learner40 and the demo's former.learner (its originals already redacted).
+    let retired_today: Vec<String> = by_date
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["retired_username"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(retired_today.len(), 2, "{}", by_date.body);
+    assert!(retired_today.contains(&retired), "{}", by_date.body);
+    let yesterday = app::model::format_date(server::store::now_ms() - 86_400_000);
+    let before = get_with(
+        &app,
+        &format!("/api/user/v1/accounts/retirements_by_status_and_date/?start_date={yesterday}&end_date={yesterday}&state=COMPLETE"),
+        &token,
+    )
+    .await;
+    assert_eq!(before.json().as_array().unwrap().len(), 0, "{}", before.body);
+    let backwards = get_with(
+        &app,
+        &format!("/api/user/v1/accounts/retirements_by_status_and_date/?start_date={today}&end_date={yesterday}&state=COMPLETE"),
+        &token,
+    )
+    .await;
+    assert_eq!(backwards.status, 422);
     // Cleanup: all or nothing.
     let partial = send_json(
         &app,
@@ -716,7 +756,68 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
     app.cleanup().await;
 }
 
+async fn an_account_without_a_password_confirms_through_a_mailed_link(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let shared: app::ports::SharedBackend = std::sync::Arc::new(app.backend());
+    let (gate, system) = Gate::system(shared, "test");
+    gate.backend()
+        .manage_user(
+            &system,
+            app::model::ManageUser {
+                username: "sso_only".into(),
+                email: "sso.only@example.org".into(),
+                full_name: Some("Sso Only".into()),
+                is_staff: false,
+                is_superuser: false,
+                password: None,
+                unusable_password: true,
+            },
+        )
+        .await
+        .unwrap();
+    let token = gate.backend().issue_token(&system, "sso_only", "sso", None).await.unwrap();
+    let post = |path: &str, body: String| {
+        Request::post(path)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let info = app.send(post("/api/account/deletion", String::new())).await;
+    assert_eq!(info.json()["has_password"], false, "{}", info.body);
+    let no_password = app.send(post("/api/account/delete", "password=anything".into())).await;
+    assert_eq!(no_password.error_code(), "PASSWORD_INCORRECT");
+    let sent = app.send(post("/api/account/deletion-mail", String::new())).await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM mail_outbox WHERE subject = 'Confirm the deletion of your account'",
+    )
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap();
+    let link = body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    // Opening the link deletes nothing; the button does.
+    let shown = app.post_form("/api/account/confirm-link", &[("token", &link)], None).await;
+    assert_eq!(shown.json()["username"], "sso_only");
+    let id = user_id(&app, "sso_only").await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM retirement_statuses WHERE user_id = $1", &id).await, 0);
+    // A cancel link is not a confirmation link.
+    let wrong_purpose = app.post_form("/api/account/cancel-deletion", &[("token", &link)], None).await;
+    assert_eq!(wrong_purpose.error_code(), "LINK_INVALID");
+    let confirmed = app.post_form("/api/account/confirm-deletion", &[("token", &link)], None).await;
+    assert!(confirmed.status.is_success() || confirmed.status.is_redirection(), "{}", confirmed.body);
+    assert_eq!(state_of(&app, &id).await, "PENDING");
+    // The token it was signed in with is gone; the link cannot queue it twice.
+    assert_eq!(app.send(post("/api/account/deletion", String::new())).await.status, 401);
+    let twice = app.post_form("/api/account/confirm-deletion", &[("token", &link)], None).await;
+    assert_eq!(twice.error_code(), "RETIREMENT_PENDING");
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    an_account_without_a_password_confirms_through_a_mailed_link,
     learner_deletes_their_account_and_nothing_names_them_afterwards,
     the_mailed_link_cancels_during_the_cool_off,
     a_failing_stage_is_retried_then_errored_then_resumed_by_an_admin,

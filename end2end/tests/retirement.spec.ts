@@ -32,7 +32,7 @@ test("a learner deletes their account, is signed out, cannot sign in, and cancel
   // A wrong password changes nothing.
   await section.getByLabel("Your password, to confirm").fill("not my password");
   await section.getByRole("button", { name: "Delete my account" }).click();
-  await expect(page.getByRole("alert")).toContainText("That password is not correct.");
+  await expect(section.getByText("That password is not correct.")).toBeVisible();
   await expect(page.getByTestId("signed-in-as")).toContainText(username);
   await page.screenshot({ path: `test-results/delete-account-${info.project.name}.png`, fullPage: true });
 
@@ -84,7 +84,7 @@ test("an admin sees learners per state and a completed retirement's history, wit
   await open(page, "/admin/retirements", info);
   const counts = page.getByTestId("state-counts");
   await expect(counts.getByRole("row", { name: /COMPLETE/ }).last()).toContainText("1");
-  await page.getByLabel("State").selectOption("COMPLETE");
+  await page.getByLabel("State", { exact: true }).selectOption("COMPLETE");
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page).toHaveURL(/state=COMPLETE/);
   await page.getByTestId("retirements").getByRole("link").first().click();

@@ -8,6 +8,7 @@ use crate::api::retirement::{
 };
 use crate::components::error_view::{ErrorBanner, PageError};
 use crate::components::form::Field;
+use crate::components::layout::Session;
 use crate::model::{format_date, AccountView, CancelDeletionPage, DeletionInfo};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -92,6 +93,8 @@ fn DataAndDeletion() -> impl IntoView {
 #[component]
 fn DeleteAccountSection(info: DeletionInfo) -> impl IntoView {
     let delete = ServerAction::<DeleteAccount>::new();
+    // Signed out by the deletion: the header must say so too.
+    Session::get().refresh_on(delete.version());
     let error = Signal::derive(move || delete.value().get().and_then(Result::err));
     view! {
         <section class="card border-red-200" aria-labelledby="delete-heading">
@@ -242,6 +245,7 @@ pub fn ConfirmDeletionPageView() -> impl IntoView {
 #[component]
 fn ConfirmDeletionForm(info: DeletionInfo, token: String) -> impl IntoView {
     let confirm = ServerAction::<ConfirmDeletion>::new();
+    Session::get().refresh_on(confirm.version());
     let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
     view! {
         <section class="card mx-auto max-w-lg">

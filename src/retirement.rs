@@ -254,11 +254,17 @@ pub fn is_working(name: &str) -> bool {
     complete_of(name).is_some()
 }
 
-/// Who may drive retirements through the service API: the configured service user (exactly that
-/// username) or a superuser.
+/// Who may drive retirements through the service API: a superuser, or the configured service user
+/// (exactly that username) when it is also staff. Registration cannot make staff, so nobody gets
+/// the role by registering the name first (the name is reserved at registration too).
 #[must_use]
-pub fn may_drive_retirement(is_superuser: bool, username: &str, service_username: &str) -> bool {
-    is_superuser || (!service_username.is_empty() && username == service_username)
+pub fn may_drive_retirement(
+    is_superuser: bool,
+    is_staff: bool,
+    username: &str,
+    service_username: &str,
+) -> bool {
+    is_superuser || (is_staff && !service_username.is_empty() && username == service_username)
 }
 
 /// Who asks for a state change, which decides the rules that apply.
@@ -286,10 +292,11 @@ impl fmt::Display for TransitionError {
     }
 }
 
-/// Whether a learner in `from` may move to `to`.
+/// Whether a learner in `from` (who was in `last` before it) may move to `to`.
 pub fn check_transition(
     list: &StateList,
     from: &str,
+    last: &str,
     to: &str,
     kind: TransitionKind,
 ) -> Result<(), TransitionError> {
@@ -320,6 +327,13 @@ pub fn check_transition(
             }
             if !list.resting_states().iter().any(|s| s == to) {
                 return refuse("resume from PENDING or a stage's _COMPLETE state.");
+            }
+            // Never past the stage that did not finish: every stage after `to` runs again.
+            let reached = if from == ERRORED { last } else { from };
+            if list.index(reached).is_some_and(|r| to_at > r) {
+                return refuse(&format!(
+                    "{to} is after {reached}, where it stopped; resume from there or earlier."
+                ));
             }
             Ok(())
         }
@@ -688,25 +702,54 @@ mod tests {
         let list = StateList::default_list();
         let all = list.names().to_vec();
         for from in &all {
-            for to in &all {
-                let (fi, ti) = (list.index(from).unwrap(), list.index(to).unwrap());
-                let advance = check_transition(&list, from, to, TransitionKind::Advance).is_ok();
-                assert_eq!(advance, !is_dead_end(from) && ti > fi, "advance {from} -> {to}");
-                let resume = check_transition(&list, from, to, TransitionKind::Resume).is_ok();
-                let resting = list.resting_states().contains(to);
-                assert_eq!(resume, (from == ERRORED || is_working(from)) && resting, "resume {from} -> {to}");
-                let abort = check_transition(&list, from, to, TransitionKind::Abort).is_ok();
-                assert_eq!(
-                    abort,
-                    to == ABORTED && from != ABORTED && from != COMPLETE,
-                    "abort {from} -> {to}"
-                );
+            for last in &all {
+                for to in &all {
+                    let (fi, ti) = (list.index(from).unwrap(), list.index(to).unwrap());
+                    let advance = check_transition(&list, from, last, to, TransitionKind::Advance).is_ok();
+                    assert_eq!(advance, !is_dead_end(from) && ti > fi, "advance {from} -> {to}");
+                    let resume = check_transition(&list, from, last, to, TransitionKind::Resume).is_ok();
+                    let resting = list.resting_states().contains(to);
+                    let reached = list.index(if from == ERRORED { last } else { from }).unwrap();
+                    assert_eq!(
+                        resume,
+                        (from == ERRORED || is_working(from)) && resting && ti <= reached,
+                        "resume {from} (after {last}) -> {to}"
+                    );
+                    let abort = check_transition(&list, from, last, to, TransitionKind::Abort).is_ok();
+                    assert_eq!(
+                        abort,
+                        to == ABORTED && from != ABORTED && from != COMPLETE,
+                        "abort {from} -> {to}"
+                    );
+                }
             }
         }
         // The anchor's guard never fired: ERRORED could move on to COMPLETE. Ours refuses.
-        let e = check_transition(&list, ERRORED, COMPLETE, TransitionKind::Advance).unwrap_err();
+        let e =
+            check_transition(&list, ERRORED, "LMS_COMPLETE", COMPLETE, TransitionKind::Advance).unwrap_err();
         assert!(e.to_string().contains("ERRORED is final"), "{e}");
-        assert!(check_transition(&list, PENDING, "NOPE", TransitionKind::Advance).is_err());
+        assert!(check_transition(&list, PENDING, PENDING, "NOPE", TransitionKind::Advance).is_err());
+        // A learner who failed after FORUMS_COMPLETE cannot be resumed past the stages not run.
+        let skip =
+            check_transition(&list, ERRORED, "FORUMS_COMPLETE", "LMS_COMPLETE", TransitionKind::Resume);
+        assert!(skip.unwrap_err().to_string().contains("after FORUMS_COMPLETE"));
+        assert!(check_transition(
+            &list,
+            ERRORED,
+            "FORUMS_COMPLETE",
+            "FORUMS_COMPLETE",
+            TransitionKind::Resume
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn only_staff_service_users_and_superusers_drive_retirement() {
+        assert!(may_drive_retirement(false, true, "svc", "svc"));
+        assert!(!may_drive_retirement(false, false, "svc", "svc"), "a registered look-alike");
+        assert!(!may_drive_retirement(false, true, "other", "svc"));
+        assert!(!may_drive_retirement(false, true, "", ""));
+        assert!(may_drive_retirement(true, false, "root", "svc"));
     }
 
     #[test]

@@ -373,8 +373,12 @@ impl Gate {
     pub fn retirement_worker(&self) -> Result<RetirementWorker, ApiError> {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
         let service = self.backend.retirement_service_username();
-        if registrar::retirement::may_drive_retirement(principal.is_superuser, &principal.username, &service)
-        {
+        if registrar::retirement::may_drive_retirement(
+            principal.is_superuser,
+            principal.is_staff,
+            &principal.username,
+            &service,
+        ) {
             Ok(RetirementWorker { principal: principal.clone() })
         } else {
             Err(ErrorCode::Forbidden.into())

@@ -444,7 +444,12 @@ pub fn leptos_options(addr: SocketAddr, site_root: &str) -> LeptosOptions {
 
 async fn serve(url: &str, args: ServeArgs, retirement: &RetirementArgs) -> Result<(), String> {
     let retirement = retirement.settings()?;
-    let production = args.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+    // Development is a site nobody else reaches: no public URL, or one on this machine.
+    let production = args.public_url.as_deref().is_some_and(|u| {
+        let host =
+            u.split_once("://").map_or(u, |(_, rest)| rest).split(['/', ':']).next().unwrap_or_default();
+        !matches!(host, "localhost" | "127.0.0.1" | "[" | "")
+    });
     if production && retirement.names.uses_default_salts() {
         return Err(
             "RETIRED_USER_SALTS is unset or still holds Open edX's published default salts (abc, 123); \

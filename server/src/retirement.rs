@@ -62,6 +62,8 @@ impl Default for RetirementSettings {
 pub const WORKER_LEASE_MS: i64 = 5 * 60_000;
 pub const SERVICE_LEASE_MS: i64 = 60 * 60_000;
 const DAY_MS: i64 = 86_400_000;
+/// How long a mailed confirmation link for an account without a password works.
+const CONFIRM_LINK_MS: i64 = 3_600_000;
 
 fn not_found(who: &str) -> DomainError {
     DomainError::with_message(ErrorCode::RetirementNotFound, format!("There is no retirement for '{who}'."))
@@ -114,27 +116,48 @@ impl ServerBackend {
         ServiceState { id: step, state_name: name.to_owned(), state_execution_order: step }
     }
 
-    async fn service_view(&self, s: StatusRow) -> Result<ServiceRetirement, DomainError> {
-        let user = users::get(self.db(), &s.user_id).await.map_err(internal)?;
-        let (username, email, name) = user.map(|u| (u.username, u.email, u.full_name)).unwrap_or_default();
-        Ok(ServiceRetirement {
-            id: s.id,
-            user: ServiceUser {
-                id: s.user_id.clone(),
-                username,
-                email,
-                profile: ServiceProfile { id: s.user_id, name },
-            },
-            current_state: self.service_state(&s.current_state),
-            last_state: self.service_state(&s.last_state),
-            created: iso(s.created_at),
-            modified: iso(s.modified_at),
-            original_username: s.original_username,
-            original_email: s.original_email,
-            original_name: s.original_name,
-            retired_username: s.retired_username,
-            retired_email: s.retired_email,
-        })
+    /// The service API's view of retirements, with their users read in one query.
+    async fn service_views(&self, rows: Vec<StatusRow>) -> Result<Vec<ServiceRetirement>, DomainError> {
+        let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
+        let mut people: std::collections::HashMap<String, (String, String, String)> =
+            std::collections::HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(store::ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT id, username, email, full_name FROM users WHERE id IN ({})",
+                store::list_placeholders(1, chunk.len())
+            );
+            let mut q = sqlx::query_as::<_, (String, String, String, String)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for (id, username, email, name) in q.fetch_all(&self.db().pool).await.map_err(internal)? {
+                people.insert(id, (username, email, name));
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|s| {
+                let (username, email, name) = people.remove(&s.user_id).unwrap_or_default();
+                ServiceRetirement {
+                    id: s.id,
+                    user: ServiceUser {
+                        id: s.user_id.clone(),
+                        username,
+                        email,
+                        profile: ServiceProfile { id: s.user_id, name },
+                    },
+                    current_state: self.service_state(&s.current_state),
+                    last_state: self.service_state(&s.last_state),
+                    created: iso(s.created_at),
+                    modified: iso(s.modified_at),
+                    original_username: s.original_username,
+                    original_email: s.original_email,
+                    original_name: s.original_name,
+                    retired_username: s.retired_username,
+                    retired_email: s.retired_email,
+                }
+            })
+            .collect())
     }
 
     /// The key that signs links, shared by every server through the database.
@@ -352,7 +375,7 @@ impl ServerBackend {
         message: &str,
         actor: &str,
     ) -> Result<(), DomainError> {
-        check_transition(&self.settings().states, &status.current_state, to, kind)
+        check_transition(&self.settings().states, &status.current_state, &status.last_state, to, kind)
             .map_err(|e| bad_transition(&e))?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         rs::move_to(&mut tx, status, to, message, actor).await.map_err(internal)?;
@@ -385,6 +408,10 @@ impl ServerBackend {
     /// it under the re-use policy. `Err` names the field.
     pub(crate) async fn check_not_retired(&self, username: &str, email: &str) -> Result<(), DomainError> {
         let settings = self.settings();
+        // The retirement service user's name is reserved: it is made with `manage-user`, never registered.
+        if username.eq_ignore_ascii_case(&settings.service_username) {
+            return Err(DomainError::new(ErrorCode::UsernameTaken).on_field("username"));
+        }
         let now = now_ms();
         let check = |values: Vec<String>, column: &'static str| {
             let sql = format!(
@@ -429,8 +456,9 @@ impl ServerBackend {
             let result = self.run_batch(&settings, claimed, worker).await;
             rs::release(self.db(), &ids, worker).await.map_err(internal)?;
             result?;
+            // With an external driver, cleanup is its call (after its archive step).
+            self.cleanup_due(&settings).await?;
         }
-        self.cleanup_due(&settings).await?;
         Ok(moved)
     }
 
@@ -451,6 +479,8 @@ impl ServerBackend {
                 if group.is_empty() {
                     break;
                 }
+                let ids: Vec<String> = group.iter().map(|s| s.id.clone()).collect();
+                rs::renew(self.db(), &ids, worker, WORKER_LEASE_MS).await.map_err(internal)?;
                 match self.run_stage_for(&group, &stage.start, &stage.end, worker).await {
                     Ok(()) => {
                         for s in &mut group {
@@ -472,6 +502,8 @@ impl ServerBackend {
                                     s.current_state.clone_from(&stage.end);
                                     ok.push(s);
                                 }
+                                // Someone else moved them (an admin's abort): theirs now.
+                                Err(error) if rs::is_changed_meanwhile(&error) => {}
                                 Err(error) => {
                                     self.stage_failed(settings, &s, &stage.start, &error, worker).await?
                                 }
@@ -483,11 +515,16 @@ impl ServerBackend {
             }
             if !group.is_empty() {
                 let refs: Vec<&StatusRow> = group.iter().collect();
-                let mut tx = self.db().pool.begin().await.map_err(internal)?;
-                rs::move_many(&mut tx, &refs, COMPLETE, "Learner retirement complete.", worker)
-                    .await
-                    .map_err(internal)?;
-                tx.commit().await.map_err(internal)?;
+                for chunk in refs.chunks(1) {
+                    let mut tx = self.db().pool.begin().await.map_err(internal)?;
+                    match rs::move_many(&mut tx, chunk, COMPLETE, "Learner retirement complete.", worker)
+                        .await
+                    {
+                        Ok(()) => tx.commit().await.map_err(internal)?,
+                        Err(error) if rs::is_changed_meanwhile(&error) => {}
+                        Err(error) => return Err(internal(error)),
+                    }
+                }
             }
         }
         Ok(())
@@ -849,7 +886,7 @@ impl Retirement for ServerBackend {
             ));
         }
         let key = self.link_key().await?;
-        let until = now_ms() + 3_600_000;
+        let until = now_ms() + CONFIRM_LINK_MS;
         let token = Self::sign(&key, "delete", &user.id, until)?;
         let link = format!("{}/account/confirm-deletion?token={token}", self.site_url());
         let body = format!(
@@ -893,6 +930,21 @@ impl Retirement for ServerBackend {
         let user = users::get(self.db(), &id).await.map_err(internal)?.ok_or(ErrorCode::LinkInvalid)?;
         if !user.is_active.0 && rs::for_user(&self.db().pool, &user.id).await.map_err(internal)?.is_none() {
             return Err(ErrorCode::AuthInactive.into());
+        }
+        // One use: a request recorded since the link was made (it lives an hour) spent it.
+        let issued =
+            token.split('.').nth(1).and_then(|t| t.parse::<i64>().ok()).unwrap_or(0) - CONFIRM_LINK_MS;
+        let used: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM audit_log WHERE target_type = 'user' AND target_id = $1 \
+             AND action = 'retirement.request' AND at >= $2",
+        )
+        .bind(&user.id)
+        .bind(issued)
+        .fetch_one(&self.db().pool)
+        .await
+        .map_err(internal)?;
+        if used > 0 && rs::for_user(&self.db().pool, &user.id).await.map_err(internal)?.is_none() {
+            return Err(DomainError::with_message(ErrorCode::LinkInvalid, "This link was already used."));
         }
         let status =
             self.queue_deletion(&user, "learner", &user.username, Some(&user.id), None, true).await?;
@@ -1012,9 +1064,14 @@ impl Retirement for ServerBackend {
         let resume_targets = list
             .resting_states()
             .into_iter()
-            .filter(|to| check_transition(list, &status.current_state, to, TransitionKind::Resume).is_ok())
+            .filter(|to| {
+                check_transition(list, &status.current_state, &status.last_state, to, TransitionKind::Resume)
+                    .is_ok()
+            })
             .collect();
-        let can_abort = check_transition(list, &status.current_state, ABORTED, TransitionKind::Abort).is_ok();
+        let can_abort =
+            check_transition(list, &status.current_state, &status.last_state, ABORTED, TransitionKind::Abort)
+                .is_ok();
         let can_cancel = status.current_state == PENDING;
         Ok(RetirementDetail { summary: summary(status), events, resume_targets, can_abort, can_cancel })
     }
@@ -1077,21 +1134,32 @@ impl Retirement for ServerBackend {
             .on_field("identifier")
         })?;
         let actor = staff.principal();
+        if (user.is_staff.0 || user.is_superuser.0) && !actor.is_superuser {
+            return Err(DomainError::with_message(
+                ErrorCode::Forbidden,
+                format!(
+                    "{} is staff; only a superuser can queue a staff account for deletion.",
+                    user.username
+                ),
+            ));
+        }
         let status = self
             .queue_deletion(&user, "admin", &actor.username, Some(&actor.user_id.0), Some(reason), true)
             .await?;
         Ok(summary(status))
     }
 
-    async fn outbox(&self, _staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError> {
+    async fn outbox(&self, staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError> {
         let rows = outbox::recent(self.db(), to, 100).await.map_err(internal)?;
+        // Link tokens act for the learner: only superusers see them.
+        let reveal = staff.principal().is_superuser;
         Ok(rows
             .into_iter()
             .map(|m| OutboxMail {
                 id: m.id,
                 to: m.to_addr,
                 subject: m.subject,
-                body_text: m.body_text,
+                body_text: if reveal { m.body_text } else { hide_tokens(&m.body_text) },
                 state: m.state,
                 attempts: m.attempts,
                 last_error: m.last_error,
@@ -1128,11 +1196,7 @@ impl Retirement for ServerBackend {
         }
         let before = now_ms() - query.cool_off_days * DAY_MS;
         let rows = rs::queue(self.db(), &query.states, before, query.limit).await.map_err(internal)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(self.service_view(r).await?);
-        }
-        Ok(out)
+        self.service_views(rows).await
     }
 
     async fn service_by_status_and_date(
@@ -1146,11 +1210,7 @@ impl Retirement for ServerBackend {
             return Err(DomainError::with_message(ErrorCode::InputInvalid, "Unknown retirement state."));
         }
         let rows = rs::created_between(self.db(), from, to, state).await.map_err(internal)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            out.push(self.service_view(r).await?);
-        }
-        Ok(out)
+        self.service_views(rows).await
     }
 
     async fn service_status(
@@ -1159,7 +1219,7 @@ impl Retirement for ServerBackend {
         username: &str,
     ) -> Result<ServiceRetirement, DomainError> {
         let status = self.service_status_row(username).await?;
-        self.service_view(status).await
+        self.service_views(vec![status]).await?.pop().ok_or_else(|| not_found(username))
     }
 
     async fn service_update_state(
@@ -1182,8 +1242,11 @@ impl Retirement for ServerBackend {
         } else {
             TransitionKind::Resume
         };
-        check_transition(list, &status.current_state, new_state, kind).map_err(|e| bad_transition(&e))?;
+        check_transition(list, &status.current_state, &status.last_state, new_state, kind)
+            .map_err(|e| bad_transition(&e))?;
+        // Hold the learner first, then decide on what is there now.
         self.service_lease(&status, worker).await?;
+        let status = self.service_status_row(username).await?;
         self.change_state(&status, new_state, kind, response, worker.actor()).await?;
         if registrar::retirement::is_dead_end(new_state) {
             rs::release(self.db(), std::slice::from_ref(&status.id), &format!("service:{}", worker.actor()))
@@ -1259,6 +1322,19 @@ impl Retirement for ServerBackend {
     }
 }
 
+/// A mail body with the values of `token=` links replaced, for staff who are not superusers.
+fn hide_tokens(body: &str) -> String {
+    body.split_inclusive(char::is_whitespace)
+        .map(|word| match word.split_once("token=") {
+            Some((before, rest)) => {
+                let tail: String = rest.chars().skip_while(|c| !c.is_whitespace()).collect();
+                format!("{before}token=(hidden: superusers only){tail}")
+            }
+            None => word.to_owned(),
+        })
+        .collect()
+}
+
 fn require_reason(reason: &str) -> Result<&str, DomainError> {
     let reason = reason.trim();
     if reason.is_empty() {
@@ -1274,6 +1350,14 @@ fn require_reason(reason: &str) -> Result<&str, DomainError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn link_tokens_are_hidden_from_staff() {
+        let body = "Cancel here:\nhttp://x/account/cancel-deletion?token=abc.123.def\nThanks";
+        let hidden = hide_tokens(body);
+        assert!(!hidden.contains("abc.123.def"), "{hidden}");
+        assert!(hidden.contains("cancel-deletion?token=(hidden: superusers only)\nThanks"), "{hidden}");
+    }
 
     #[test]
     fn iso_times_are_utc() {

@@ -6,9 +6,10 @@
 //! finds nothing left the second time. Each runs inside the caller's transaction.
 
 use super::{list_placeholders, now_ms, Dialect, Flag};
-use registrar::retirement::redact;
+use registrar::retirement::{redact, Needle};
 use serde_json::{json, Value};
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
+use std::collections::HashMap;
 
 /// The label that replaces a retired learner's name where they acted (audit trails).
 pub const RETIRED_ACTOR_LABEL: &str = "retired user";
@@ -28,7 +29,7 @@ pub struct Subject {
 
 impl Subject {
     /// What to look for in free text, and what replaces it.
-    fn needles(&self) -> Vec<(String, String)> {
+    fn needles(&self) -> Vec<Needle> {
         let mut needles = vec![
             (self.email.clone(), self.retired_email.clone()),
             (self.username.clone(), self.retired_username.clone()),
@@ -183,17 +184,71 @@ struct TextRow {
     c: Option<String>,
 }
 
-/// Redact `a`, `b`, `c` of the given rows with the batch's needles; write back the changed ones.
+/// Keys under which JSON documents (audit entries, job payloads, reports) name a person.
+const PERSON_KEYS: [&str; 9] = [
+    "username",
+    "email",
+    "full_name",
+    "identifier",
+    "identifiers",
+    "holder",
+    "member",
+    "user",
+    "actor_label",
+];
+
+/// The batch's names, lower-cased, with what replaces each.
+fn name_map(subjects: &[Subject]) -> HashMap<String, String> {
+    subjects
+        .iter()
+        .flat_map(|s| {
+            [
+                (s.username.to_lowercase(), s.retired_username.clone()),
+                (s.email.to_lowercase(), s.retired_email.clone()),
+                (s.full_name.trim().to_lowercase(), REDACTED.to_owned()),
+            ]
+        })
+        .collect()
+}
+
+/// Replace the JSON string values under [`PERSON_KEYS`] that are exactly (in any case) one of the
+/// names. Keys, other values and other people's names are left as they are. `None`: no change.
+fn redact_json(text: &str, names: &HashMap<String, String>) -> Option<String> {
+    fn walk(value: &mut Value, names: &HashMap<String, String>, person: bool) -> bool {
+        match value {
+            Value::String(s) if person => match names.get(&s.to_lowercase()) {
+                Some(replacement) => {
+                    replacement.clone_into(s);
+                    true
+                }
+                None => false,
+            },
+            Value::Array(items) => {
+                items.iter_mut().fold(false, |changed, v| walk(v, names, person) | changed)
+            }
+            Value::Object(map) => map
+                .iter_mut()
+                .fold(false, |changed, (k, v)| walk(v, names, PERSON_KEYS.contains(&k.as_str())) | changed),
+            _ => false,
+        }
+    }
+    let mut value: Value = serde_json::from_str(text).ok()?;
+    walk(&mut value, names, false).then(|| value.to_string())
+}
+
+/// Redact rows: `a` and `b` are JSON (person keys only); `c` is free text about the learner, redacted
+/// word by word when `text` is given (rows tied to them), left alone otherwise.
 async fn redact_rows(
     conn: &mut AnyConnection,
     rows: Vec<TextRow>,
     update_sql: &str,
-    needles: &[(String, String)],
+    names: &HashMap<String, String>,
+    text: Option<&[Needle]>,
 ) -> Result<(), sqlx::Error> {
     for row in rows {
-        let a = row.a.as_deref().and_then(|t| redact(t, needles));
-        let b = row.b.as_deref().and_then(|t| redact(t, needles));
-        let c = row.c.as_deref().and_then(|t| redact(t, needles));
+        let a = row.a.as_deref().and_then(|t| redact_json(t, names));
+        let b = row.b.as_deref().and_then(|t| redact_json(t, names));
+        let c = text.and_then(|needles| row.c.as_deref().and_then(|t| redact(t, needles)));
         if a.is_none() && b.is_none() && c.is_none() {
             continue;
         }
@@ -208,11 +263,39 @@ async fn redact_rows(
     Ok(())
 }
 
+/// The audit entries about or by these learners, and those that name people inside other targets
+/// (invitations, groups, issued tokens, ended grants).
+async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+    let ids = ids(subjects);
+    let names = name_map(subjects);
+    let needles: Vec<Needle> = subjects.iter().flat_map(Subject::needles).collect();
+    let update = format!(
+        "UPDATE audit_log SET before_json = $1, after_json = $2, reason = $3 WHERE id = CAST($4 AS {})",
+        int_type(conn)
+    );
+    let columns = "CAST(id AS TEXT) AS id, before_json AS a, after_json AS b, reason AS c";
+    let about: Vec<TextRow> = select_in(
+        conn,
+        &format!("SELECT {columns} FROM audit_log WHERE target_type IN ('user', 'library_grant') AND target_id IN ({{}})"),
+        &ids,
+    )
+    .await?;
+    redact_rows(conn, about, &update, &names, Some(&needles)).await?;
+    let by: Vec<TextRow> =
+        select_in(conn, &format!("SELECT {columns} FROM audit_log WHERE actor_id IN ({{}})"), &ids).await?;
+    redact_rows(conn, by, &update, &names, Some(&needles)).await?;
+    let others: Vec<TextRow> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group', 'api_token', 'grant')"
+    )))
+    .fetch_all(&mut *conn)
+    .await?;
+    redact_rows(conn, others, &update, &names, None).await
+}
+
 /// Every other trace: roles and grants, group memberships, the enrollment audit, mail, the audit
 /// log's mentions, batch jobs that listed them.
 async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
     let ids = ids(subjects);
-    let needles: Vec<(String, String)> = subjects.iter().flat_map(Subject::needles).collect();
     exec_in(conn, "DELETE FROM role_assignments WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "DELETE FROM group_members WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "DELETE FROM library_grants WHERE user_id IN ({})", &[], &ids).await?;
@@ -267,47 +350,24 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
         &ids,
     )
     .await?;
-    let update = format!(
-        "UPDATE audit_log SET before_json = $1, after_json = $2, reason = $3 WHERE id = CAST($4 AS {})",
-        int_type(conn)
-    );
-    let columns = "CAST(id AS TEXT) AS id, before_json AS a, after_json AS b, reason AS c";
-    let about: Vec<TextRow> = select_in(
-        conn,
-        &format!("SELECT {columns} FROM audit_log WHERE target_type IN ('user', 'library_grant') AND target_id IN ({{}})"),
-        &ids,
+    redact_audit(conn, subjects).await?;
+
+    // Batch jobs list identifiers in their payload, report and slices. Only finished jobs: a
+    // running one still writes its own report (it is redacted at the learner's cleanup).
+    let names = name_map(subjects);
+    let jobs: Vec<TextRow> = sqlx::query_as(
+        "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed')",
     )
-    .await?;
-    redact_rows(conn, about, &update, &needles).await?;
-    let by: Vec<TextRow> =
-        select_in(conn, &format!("SELECT {columns} FROM audit_log WHERE actor_id IN ({{}})"), &ids).await?;
-    redact_rows(conn, by, &update, &needles).await?;
-    // Invitations, group changes and issued tokens name people inside other targets.
-    let others: Vec<TextRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group', 'api_token')"
-    )))
     .fetch_all(&mut *conn)
     .await?;
-    redact_rows(conn, others, &update, &needles).await?;
-
-    // Batch jobs list identifiers in their payload, report and slices.
-    let jobs: Vec<TextRow> = sqlx::query_as("SELECT id, payload AS a, result AS b, error AS c FROM jobs")
-        .fetch_all(&mut *conn)
-        .await?;
-    redact_rows(conn, jobs, "UPDATE jobs SET payload = $1, result = $2, error = $3 WHERE id = $4", &needles)
-        .await?;
-    let slices: Vec<(String, i64, String)> =
-        sqlx::query_as("SELECT job_id, seq, rows FROM job_slices").fetch_all(&mut *conn).await?;
-    for (job_id, seq, rows) in slices {
-        if let Some(clean) = redact(&rows, &needles) {
-            sqlx::query("UPDATE job_slices SET rows = $1 WHERE job_id = $2 AND seq = $3")
-                .bind(clean)
-                .bind(&job_id)
-                .bind(seq)
-                .execute(&mut *conn)
-                .await?;
-        }
-    }
+    redact_rows(
+        conn,
+        jobs,
+        "UPDATE jobs SET payload = $1, result = $2, error = $3 WHERE id = $4",
+        &names,
+        None,
+    )
+    .await?;
     Ok(())
 }
 
@@ -342,12 +402,24 @@ async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Res
     Ok(())
 }
 
-/// The retirement's own record after cleanup: originals and event texts redacted.
+/// The retirement's own record after cleanup: originals and event texts redacted, and what was
+/// written about the learner since their data was retired (an admin's resume reason, a job that was
+/// still running).
 pub async fn clean_status(
     conn: &mut AnyConnection,
     status_id: &str,
     subject: &Subject,
 ) -> Result<(), sqlx::Error> {
+    // The write comes first, so SQLite's transaction holds the write lock before it reads.
+    sqlx::query(
+        "UPDATE retirement_statuses SET original_username = $1, original_email = $1, original_name = $1, \
+         last_error = NULL, cleaned_at = $2 WHERE id = $3",
+    )
+    .bind(REDACTED)
+    .bind(now_ms())
+    .bind(status_id)
+    .execute(&mut *conn)
+    .await?;
     let needles = subject.needles();
     let events: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT id, message, actor_label FROM retirement_events WHERE status_id = $1")
@@ -365,15 +437,32 @@ pub async fn clean_status(
                 .await?;
         }
     }
-    sqlx::query(
-        "UPDATE retirement_statuses SET original_username = $1, original_email = $1, original_name = $1, \
-         last_error = NULL, cleaned_at = $2 WHERE id = $3",
+    let subjects = std::slice::from_ref(subject);
+    redact_audit(conn, subjects).await?;
+    let names = name_map(subjects);
+    let jobs: Vec<TextRow> = sqlx::query_as("SELECT id, payload AS a, result AS b, error AS c FROM jobs")
+        .fetch_all(&mut *conn)
+        .await?;
+    redact_rows(
+        conn,
+        jobs,
+        "UPDATE jobs SET payload = $1, result = $2, error = $3 WHERE id = $4",
+        &names,
+        None,
     )
-    .bind(REDACTED)
-    .bind(now_ms())
-    .bind(status_id)
-    .execute(&mut *conn)
     .await?;
+    let slices: Vec<(String, i64, String)> =
+        sqlx::query_as("SELECT job_id, seq, rows FROM job_slices").fetch_all(&mut *conn).await?;
+    for (job_id, seq, rows) in slices {
+        if let Some(clean) = redact_json(&rows, &names) {
+            sqlx::query("UPDATE job_slices SET rows = $1 WHERE job_id = $2 AND seq = $3")
+                .bind(clean)
+                .bind(&job_id)
+                .bind(seq)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     Ok(())
 }
 
@@ -493,4 +582,22 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
         out.insert(name.to_owned(), rows_json(rows));
     }
     Ok(Value::Object(out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_redaction_touches_only_person_values_that_are_exactly_the_name() {
+        let names: HashMap<String, String> =
+            [("enroll".to_owned(), "R1".to_owned()), ("ann@x.org".to_owned(), "R2".to_owned())].into();
+        let payload = r#"{"action":"enroll","identifiers":["Enroll","bob","ANN@x.org"],"course":"enroll"}"#;
+        let out: Value = serde_json::from_str(&redact_json(payload, &names).unwrap()).unwrap();
+        assert_eq!(out["action"], "enroll", "an enum value that happens to be a username");
+        assert_eq!(out["course"], "enroll");
+        assert_eq!(out["identifiers"], serde_json::json!(["R1", "bob", "R2"]));
+        assert_eq!(redact_json(r#"{"username":"enrolled"}"#, &names), None);
+        assert_eq!(redact_json("not json", &names), None);
+    }
 }

@@ -26,6 +26,10 @@ pub async fn states(db: &Db) -> Result<Vec<StateRow>, sqlx::Error> {
 
 /// Replace the stored list by `names` (steps 1, 11, 21, …) inside the caller's transaction.
 pub async fn replace_states(conn: &mut AnyConnection, names: &[String]) -> Result<(), sqlx::Error> {
+    // A write first, so SQLite's transaction holds the write lock before it reads.
+    sqlx::query("UPDATE retirement_states SET exec_order = exec_order WHERE name = ''")
+        .execute(&mut *conn)
+        .await?;
     let current: Vec<(String,)> =
         sqlx::query_as("SELECT name FROM retirement_states").fetch_all(&mut *conn).await?;
     for (name,) in current {
@@ -118,19 +122,15 @@ pub async fn create(
 ) -> Result<String, sqlx::Error> {
     let now = now_ms();
     let id = new_id();
-    let requested: Option<(String,)> =
-        sqlx::query_as("SELECT user_id FROM retirement_requests WHERE user_id = $1")
-            .bind(new.user_id)
-            .fetch_optional(&mut *conn)
-            .await?;
-    if requested.is_none() {
-        sqlx::query("INSERT INTO retirement_requests (user_id, source, created_at) VALUES ($1, $2, $3)")
-            .bind(new.user_id)
-            .bind(new.source)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
-    }
+    // A write first (SQLite's transaction then holds the write lock); a request on record stays.
+    sqlx::query(
+        "INSERT INTO retirement_requests (user_id, source, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(new.user_id)
+    .bind(new.source)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
     sqlx::query(
         "INSERT INTO retirement_statuses (id, user_id, original_username, original_email, original_name, \
          retired_username, retired_email, current_state, last_state, created_at, modified_at, due_at, next_try_at, \
@@ -288,7 +288,21 @@ pub async fn search(
     q.bind(limit).fetch_all(&db.pool).await
 }
 
-/// Move a status to `to` (the caller checked the transition) and record the event.
+/// The error of a move whose learner someone else moved first (an admin, another worker): the
+/// transaction must roll back and that learner be left to whoever moved them.
+#[must_use]
+pub fn changed_meanwhile() -> sqlx::Error {
+    sqlx::Error::RowNotFound
+}
+
+/// Whether an error is [`changed_meanwhile`].
+#[must_use]
+pub fn is_changed_meanwhile(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::RowNotFound)
+}
+
+/// Move a status from the state the caller read to `to` (the caller checked the transition) and
+/// record the event; [`changed_meanwhile`] if it is no longer in that state.
 pub async fn move_to(
     conn: &mut AnyConnection,
     status: &StatusRow,
@@ -298,20 +312,26 @@ pub async fn move_to(
 ) -> Result<(), sqlx::Error> {
     let now = now_ms();
     let completed = (to == registrar::retirement::COMPLETE).then_some(now);
-    sqlx::query(
+    let moved = sqlx::query(
         "UPDATE retirement_statuses SET last_state = current_state, current_state = $1, modified_at = $2, \
-         completed_at = COALESCE($3, completed_at) WHERE id = $4",
+         completed_at = COALESCE($3, completed_at) WHERE id = $4 AND current_state = $5",
     )
     .bind(to)
     .bind(now)
     .bind(completed)
     .bind(&status.id)
+    .bind(&status.current_state)
     .execute(&mut *conn)
-    .await?;
+    .await?
+    .rows_affected();
+    if moved != 1 {
+        return Err(changed_meanwhile());
+    }
     event(conn, &status.id, Some(&status.current_state), to, message, actor).await
 }
 
-/// Move many statuses from their resting state into `to` with one statement and one event each.
+/// Move many statuses, all in the same state, into `to` with one statement and one event each;
+/// [`changed_meanwhile`] if any of them is no longer in that state.
 pub async fn move_many(
     conn: &mut AnyConnection,
     statuses: &[&StatusRow],
@@ -325,16 +345,25 @@ pub async fn move_many(
     let now = now_ms();
     let completed = (to == registrar::retirement::COMPLETE).then_some(now);
     for chunk in statuses.chunks(super::ROWS_PER_STATEMENT) {
+        for s in chunk {
+            if s.current_state != chunk[0].current_state {
+                return Err(changed_meanwhile());
+            }
+        }
         let sql = format!(
             "UPDATE retirement_statuses SET last_state = current_state, current_state = $1, modified_at = $2, \
-             completed_at = COALESCE($3, completed_at), attempts = 0, last_error = NULL WHERE id IN ({})",
-            list_placeholders(4, chunk.len())
+             completed_at = COALESCE($3, completed_at), attempts = 0, last_error = NULL \
+             WHERE current_state = $4 AND id IN ({})",
+            list_placeholders(5, chunk.len())
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(to).bind(now).bind(completed);
+        let mut q =
+            sqlx::query(AssertSqlSafe(sql)).bind(to).bind(now).bind(completed).bind(&chunk[0].current_state);
         for s in chunk {
             q = q.bind(&s.id);
         }
-        q.execute(&mut *conn).await?;
+        if q.execute(&mut *conn).await?.rows_affected() != chunk.len() as u64 {
+            return Err(changed_meanwhile());
+        }
         let dialect = Dialect::of_connection(conn);
         let sql = format!(
             "INSERT INTO retirement_events (status_id, at, from_state, to_state, message, actor_label) VALUES {}",
@@ -418,6 +447,22 @@ pub async fn lease_one(
     Ok(taken == 1)
 }
 
+/// Extend the leases `worker` holds on these learners (before each stage of a long batch).
+pub async fn renew(db: &Db, ids: &[String], worker: &str, lease_ms: i64) -> Result<(), sqlx::Error> {
+    for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE retirement_statuses SET lease_until = $1 WHERE leased_by = $2 AND id IN ({})",
+            list_placeholders(3, chunk.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now_ms() + lease_ms).bind(worker);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&db.pool).await?;
+    }
+    Ok(())
+}
+
 /// Let go of the leases the worker took.
 pub async fn release(db: &Db, ids: &[String], worker: &str) -> Result<(), sqlx::Error> {
     for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
@@ -476,11 +521,11 @@ pub fn day_time(ms: i64) -> String {
     format!("{} {:02}:{:02} UTC", day(ms), minutes / 60, minutes % 60)
 }
 
-/// Set the error text and the attempt count back (after an admin resumes).
+/// Set the error text and the attempt count back (after an admin resumes). Whoever holds the lease
+/// keeps it: the learner is picked up when it ends.
 pub async fn reset_attempts(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "UPDATE retirement_statuses SET attempts = 0, last_error = NULL, next_try_at = $1, lease_until = NULL, \
-         leased_by = NULL WHERE id = $2",
+        "UPDATE retirement_statuses SET attempts = 0, last_error = NULL, next_try_at = $1 WHERE id = $2",
     )
     .bind(now_ms())
     .bind(id)

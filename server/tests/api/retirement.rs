@@ -359,7 +359,8 @@ async fn the_mailed_link_cancels_during_the_cool_off(engine: Engine) {
     let id = user_id(&app, USERNAME).await;
     assert_eq!(state_of(&app, &id).await, "PENDING");
     // A forged or altered token is refused.
-    let forged = format!("{}0", &token[..token.len() - 1]);
+    let flipped = if token.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{flipped}", &token[..token.len() - 1]);
     for bad in [forged.as_str(), "nonsense", ""] {
         let reply = app.post_form("/api/account/cancel-deletion", &[("token", bad)], None).await;
         assert_eq!((reply.status.as_u16(), reply.error_code()), (422, "LINK_INVALID".to_owned()), "{bad}");
@@ -425,6 +426,21 @@ async fn a_failing_stage_is_retried_then_errored_then_resumed_by_an_admin(engine
         assert_eq!(queued.status, 200, "{}", queued.body);
     }
     let (failing, fine) = (user_id(&app, "learner40").await, user_id(&app, "learner05").await);
+    // Global staff who are not superusers cannot queue a staff account.
+    let staff = app.sign_in("staff", "registrar-staff").await;
+    let refused = app
+        .post_form(
+            "/api/console/retirement_request",
+            &[("identifier", "admin"), ("reason", "x")],
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.error_code()),
+        (403, "FORBIDDEN".to_owned()),
+        "{}",
+        refused.body
+    );
     refuse_deletes_on(&app, "group_members").await;
     make_due(&app).await;
     let worker = app.worker();
@@ -564,7 +580,7 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
                 username: "retirement_service".into(),
                 email: "retirement@example.org".into(),
                 full_name: None,
-                is_staff: false,
+                is_staff: true,
                 is_superuser: false,
                 password: None,
                 unusable_password: true,
@@ -572,6 +588,9 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
         )
         .await
         .unwrap();
+    // Nobody gets the service user's powers by registering its name.
+    let squatter = register(&app, "Retirement_Service", "squat@example.org", "Squat Ter").await;
+    assert_eq!(squatter.error_code(), "USERNAME_TAKEN", "{}", squatter.body);
     let (client_id, secret) =
         backend.create_oauth_client(&system, "retirement", "retirement_service").await.unwrap();
     let token_for = |secret: String| {

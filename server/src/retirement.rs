@@ -230,7 +230,10 @@ impl ServerBackend {
         mail: bool,
     ) -> Result<StatusRow, DomainError> {
         let settings = self.settings();
-        if let Some(existing) = rs::for_user(&self.db().pool, &user.id).await.map_err(internal)? {
+        let existing = rs::for_user(&self.db().pool, &user.id).await.map_err(internal)?;
+        // An aborted retirement is over: a new request replaces it (its history stays in the audit log).
+        let replaced = existing.as_ref().filter(|e| e.current_state == ABORTED).map(|e| e.id.clone());
+        if let Some(existing) = existing.filter(|e| e.current_state != ABORTED) {
             return Err(DomainError::with_message(
                 ErrorCode::RetirementPending,
                 format!(
@@ -247,6 +250,9 @@ impl ServerBackend {
         // Read (or create) the signing key before the transaction takes SQLite's write lock.
         let key = if mail { self.link_key().await? } else { Vec::new() };
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
+        if let Some(old) = &replaced {
+            rs::delete_status(&mut tx, old).await.map_err(internal)?;
+        }
         let id = rs::create(
             &mut tx,
             &rs::NewStatus {

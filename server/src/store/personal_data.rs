@@ -352,8 +352,8 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     .await?;
     redact_audit(conn, subjects).await?;
 
-    // Batch jobs list identifiers in their payload, report and slices. Only finished jobs: a
-    // running one still writes its own report (it is redacted at the learner's cleanup).
+    // Batch jobs list identifiers in their payload and report. Only finished jobs: a running one
+    // still writes its own report (finished by the learner's cleanup, it is redacted then).
     let names = name_map(subjects);
     let jobs: Vec<TextRow> = sqlx::query_as(
         "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed')",
@@ -440,9 +440,11 @@ pub async fn clean_status(
     let subjects = std::slice::from_ref(subject);
     redact_audit(conn, subjects).await?;
     let names = name_map(subjects);
-    let jobs: Vec<TextRow> = sqlx::query_as("SELECT id, payload AS a, result AS b, error AS c FROM jobs")
-        .fetch_all(&mut *conn)
-        .await?;
+    let jobs: Vec<TextRow> = sqlx::query_as(
+        "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed')",
+    )
+    .fetch_all(&mut *conn)
+    .await?;
     redact_rows(
         conn,
         jobs,

@@ -534,6 +534,13 @@ pub async fn reset_attempts(conn: &mut AnyConnection, id: &str) -> Result<(), sq
     Ok(())
 }
 
+/// Remove a retirement and its events (an aborted one that a new request replaces).
+pub async fn delete_status(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM retirement_events WHERE status_id = $1").bind(id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM retirement_statuses WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
 /// Remove a pending retirement (a cancel): the status and its events; the request stays on record.
 pub async fn delete_pending(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
     sqlx::query("DELETE FROM retirement_events WHERE status_id = $1").bind(id).execute(&mut *conn).await?;

@@ -544,6 +544,16 @@ async fn a_failing_stage_is_retried_then_errored_then_resumed_by_an_admin(engine
     worker.retire_due().await.unwrap();
     let learner06 = user_id(&app, "learner06").await;
     assert_eq!(state_of(&app, &learner06).await, "ABORTED");
+    // An aborted retirement is over: asking again starts a new one.
+    let again = app
+        .post_form(
+            "/api/console/retirement_request",
+            &[("identifier", "learner06"), ("reason", "asked again")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(state_of(&app, &learner06).await, "PENDING");
     app.cleanup().await;
 }
 

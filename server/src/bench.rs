@@ -67,7 +67,8 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
     .map_err(e)?;
     let library = registrar::library::LibraryKey::parse("lib:BenchX:retire").map_err(|e| e.message)?;
     store::libraries::create(&mut tx, &library, "Retire", "", &users[0]).await.map_err(e)?;
-    for chunk in users.chunks(store::ROWS_PER_STATEMENT) {
+    // The creator (users[0]) is the library's Admin already.
+    for chunk in users[1..].chunks(store::ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO library_grants (id, library_key, user_id, access_level, created_at) VALUES {}",
             values_placeholders(db.dialect, chunk.len(), 5)

@@ -626,8 +626,10 @@ impl Backend for ServerBackend {
         };
         if !user.is_active.0 {
             // The password was right, so saying why is safe: a queued deletion says how to cancel.
-            if let Some(status) =
-                crate::store::retirement::for_user(&self.db.pool, &user.id).await.map_err(internal)?
+            if let Some(status) = crate::store::retirement::for_user(&self.db.pool, &user.id)
+                .await
+                .map_err(internal)?
+                .filter(|s| s.current_state == registrar::retirement::PENDING)
             {
                 return Err(DomainError::with_message(
                     ErrorCode::AuthInactive,

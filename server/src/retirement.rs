@@ -52,7 +52,7 @@ impl Default for RetirementSettings {
             service_username: "RETIREMENT_SERVICE_USER".to_owned(),
             reuse: ReusePolicy::Forever,
             builtin_worker: true,
-            batch_size: 200,
+            batch_size: 500,
             max_attempts: 5,
         }
     }

@@ -382,22 +382,27 @@ fn int_type(conn: &AnyConnection) -> &'static str {
 /// The user row becomes a tombstone: retired names, no name, no password, no flags.
 async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
     let now = now_ms();
-    let no = if Dialect::of_connection(conn) == Dialect::Postgres { "FALSE" } else { "0" };
-    let sql = format!(
-        "UPDATE users SET username = $1, username_key = $2, email = $3, email_key = $4, full_name = '', \
-         password_hash = NULL, is_active = {no}, is_staff = {no}, is_superuser = {no}, last_login = NULL, \
-         retired_at = COALESCE(retired_at, $5) WHERE id = $6"
-    );
-    for s in subjects {
-        sqlx::query(AssertSqlSafe(sql.clone()))
-            .bind(&s.retired_username)
-            .bind(s.retired_username.to_lowercase())
-            .bind(&s.retired_email)
-            .bind(s.retired_email.to_lowercase())
-            .bind(now)
-            .bind(&s.user_id)
-            .execute(&mut *conn)
-            .await?;
+    let dialect = Dialect::of_connection(conn);
+    let no = if dialect == Dialect::Postgres { "FALSE" } else { "0" };
+    // One statement per 500 learners: each row's retired names joined in from a VALUES list.
+    for chunk in subjects.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE users SET username = v.column2, username_key = v.column3, email = v.column4, \
+             email_key = v.column5, full_name = '', password_hash = NULL, is_active = {no}, is_staff = {no}, \
+             is_superuser = {no}, last_login = NULL, retired_at = COALESCE(users.retired_at, {now}) \
+             FROM (VALUES {}) AS v WHERE users.id = v.column1",
+            super::values_placeholders(dialect, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for s in chunk {
+            q = q
+                .bind(&s.user_id)
+                .bind(&s.retired_username)
+                .bind(s.retired_username.to_lowercase())
+                .bind(&s.retired_email)
+                .bind(s.retired_email.to_lowercase());
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
 }

@@ -529,6 +529,8 @@ pub struct RetirementDetail {
     pub can_abort: bool,
     /// Still in the cool-off: can be cancelled.
     pub can_cancel: bool,
+    /// Who asked (the kept request): `learner`, `admin` or `service`.
+    pub requested_by: Option<String>,
 }
 
 /// A configured state, with its step.

@@ -1079,7 +1079,20 @@ impl Retirement for ServerBackend {
             check_transition(list, &status.current_state, &status.last_state, ABORTED, TransitionKind::Abort)
                 .is_ok();
         let can_cancel = status.current_state == PENDING;
-        Ok(RetirementDetail { summary: summary(status), events, resume_targets, can_abort, can_cancel })
+        let requested_by: Option<String> =
+            sqlx::query_scalar("SELECT source FROM retirement_requests WHERE user_id = $1")
+                .bind(&status.user_id)
+                .fetch_optional(&self.db().pool)
+                .await
+                .map_err(internal)?;
+        Ok(RetirementDetail {
+            summary: summary(status),
+            events,
+            resume_targets,
+            can_abort,
+            can_cancel,
+            requested_by,
+        })
     }
 
     async fn retirement_resume(

@@ -253,7 +253,13 @@ fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
             <dt class="text-slate-500">"State"</dt><dd class="col-span-2" data-testid="retirement-state"><span class=state_badge(&s.current_state)>{s.current_state.clone()}</span></dd>
             <dt class="text-slate-500">"Original email"</dt><dd class="col-span-2">{s.original_email.clone()}</dd>
             <dt class="text-slate-500">"Retired username"</dt><dd class="col-span-2 font-mono text-xs">{s.retired_username.clone()}</dd>
-            <dt class="text-slate-500">"Requested"</dt><dd class="col-span-2">{format_date(s.created_at)}</dd>
+            <dt class="text-slate-500">"Requested"</dt><dd class="col-span-2">{format_date(s.created_at)}
+                {detail.requested_by.as_deref().map(|by| match by {
+                    "learner" => " by the learner",
+                    "admin" => " by an admin (console or command)",
+                    _ => " through the service API",
+                })}
+            </dd>
             <dt class="text-slate-500">"Due"</dt><dd class="col-span-2">{format_date(s.due_at)}</dd>
             <dt class="text-slate-500">"Failed attempts"</dt><dd class="col-span-2">{s.attempts}</dd>
             {s.leased_by.clone().map(|by| view! { <dt class="text-slate-500">"Worked on by"</dt><dd class="col-span-2">{by}</dd> })}

@@ -474,6 +474,9 @@ async fn a_failing_stage_is_retried_then_errored_then_resumed_by_an_admin(engine
     assert_eq!(state_of(&app, &failing).await, "ERRORED");
     let detail = app.post_form("/api/console/retirement", &[("id", &status_id)], Some(&admin)).await.json();
     assert!(detail["resume_targets"].as_array().unwrap().iter().any(|t| t == "ENROLLMENTS_COMPLETE"));
+    assert_eq!(detail["requested_by"], "admin");
+    // Resume is offered only up to where it stopped (the stage after ENROLLMENTS_COMPLETE failed).
+    assert!(!detail["resume_targets"].as_array().unwrap().iter().any(|t| t == "LMS_MISC_COMPLETE"));
     // A resume needs a reason and a resting state.
     let no_reason = app
         .post_form(

@@ -294,18 +294,9 @@ impl ServerBackend {
                 user.username,
                 format_date(due)
             );
-            outbox::enqueue(
-                &mut *tx,
-                &outbox::NewMail {
-                    user_id: Some(&user.id),
-                    to: &user.email,
-                    subject: "Your account is queued for deletion",
-                    body_text: &body,
-                    body_html: None,
-                },
-            )
-            .await
-            .map_err(internal)?;
+            outbox::enqueue(&mut *tx, &mail_to(user, "Your account is queued for deletion", &body))
+                .await
+                .map_err(internal)?;
         }
         store::audit::append(
             &mut tx,
@@ -901,18 +892,9 @@ impl Retirement for ServerBackend {
              the link.\n",
             user.full_name, user.username
         );
-        outbox::enqueue(
-            &self.db().pool,
-            &outbox::NewMail {
-                user_id: Some(&user.id),
-                to: &user.email,
-                subject: "Confirm the deletion of your account",
-                body_text: &body,
-                body_html: None,
-            },
-        )
-        .await
-        .map_err(internal)?;
+        outbox::enqueue(&self.db().pool, &mail_to(&user, "Confirm the deletion of your account", &body))
+            .await
+            .map_err(internal)?;
         Ok(user.email)
     }
 
@@ -1339,6 +1321,11 @@ impl Retirement for ServerBackend {
         })?;
         self.cancel_pending(&status, worker.actor(), "cancelled through the service API").await
     }
+}
+
+/// A plain-text mail to the account's own address, about that account.
+fn mail_to<'a>(user: &'a users::UserRow, subject: &'a str, body: &'a str) -> outbox::NewMail<'a> {
+    outbox::NewMail { user_id: Some(&user.id), to: &user.email, subject, body_text: body, body_html: None }
 }
 
 /// A mail body with the values of `token=` links replaced, for staff who are not superusers.

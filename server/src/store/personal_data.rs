@@ -352,9 +352,16 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     .await?;
     redact_audit(conn, subjects).await?;
 
-    // Batch jobs list identifiers in their payload and report. Only finished jobs: a running one
-    // still writes its own report (finished by the learner's cleanup, it is redacted then).
-    let names = name_map(subjects);
+    redact_finished_jobs(conn, &name_map(subjects)).await?;
+    Ok(())
+}
+
+/// Batch jobs list identifiers in their payload and report. Only finished jobs: a running one still
+/// writes its own report (finished by the learner's cleanup, it is redacted then).
+async fn redact_finished_jobs(
+    conn: &mut AnyConnection,
+    names: &HashMap<String, String>,
+) -> Result<(), sqlx::Error> {
     let jobs: Vec<TextRow> = sqlx::query_as(
         "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed')",
     )
@@ -364,11 +371,10 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
         conn,
         jobs,
         "UPDATE jobs SET payload = $1, result = $2, error = $3 WHERE id = $4",
-        &names,
+        names,
         None,
     )
-    .await?;
-    Ok(())
+    .await
 }
 
 fn int_type(conn: &AnyConnection) -> &'static str {
@@ -445,19 +451,7 @@ pub async fn clean_status(
     let subjects = std::slice::from_ref(subject);
     redact_audit(conn, subjects).await?;
     let names = name_map(subjects);
-    let jobs: Vec<TextRow> = sqlx::query_as(
-        "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed')",
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    redact_rows(
-        conn,
-        jobs,
-        "UPDATE jobs SET payload = $1, result = $2, error = $3 WHERE id = $4",
-        &names,
-        None,
-    )
-    .await?;
+    redact_finished_jobs(conn, &names).await?;
     let slices: Vec<(String, i64, String)> =
         sqlx::query_as("SELECT job_id, seq, rows FROM job_slices").fetch_all(&mut *conn).await?;
     for (job_id, seq, rows) in slices {

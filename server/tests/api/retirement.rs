@@ -848,7 +848,48 @@ async fn an_account_without_a_password_confirms_through_a_mailed_link(engine: En
     app.cleanup().await;
 }
 
+async fn an_admin_abort_wins_over_a_worker_that_read_the_learner_before(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let queued = app
+        .post_form(
+            "/api/console/retirement_request",
+            &[("identifier", "learner07"), ("reason", "asked")],
+            Some(&admin),
+        )
+        .await
+        .json();
+    let status_id = queued["id"].as_str().unwrap().to_owned();
+    // A worker read the learner in PENDING ...
+    let stale = server::store::retirement::get(&app.db.db, &status_id).await.unwrap().unwrap();
+    // ... an admin aborts meanwhile ...
+    let aborted = app
+        .post_form(
+            "/api/console/retirement_abort",
+            &[("id", &status_id), ("reason", "changed their mind")],
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(aborted.status, 200, "{}", aborted.body);
+    // ... and the worker's move from what it read is refused and changes nothing.
+    let mut tx = app.db.db.pool.begin().await.unwrap();
+    let moved =
+        server::store::retirement::move_many(&mut tx, &[&stale], "LOCKING_ACCOUNT", "Starting", "worker-x")
+            .await;
+    assert!(moved.as_ref().is_err_and(server::store::retirement::is_changed_meanwhile), "{moved:?}");
+    drop(tx);
+    let single = {
+        let mut tx = app.db.db.pool.begin().await.unwrap();
+        server::store::retirement::move_to(&mut tx, &stale, "LOCKING_ACCOUNT", "Starting", "worker-x").await
+    };
+    assert!(single.as_ref().is_err_and(server::store::retirement::is_changed_meanwhile), "{single:?}");
+    let id = user_id(&app, "learner07").await;
+    assert_eq!(state_of(&app, &id).await, "ABORTED");
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    an_admin_abort_wins_over_a_worker_that_read_the_learner_before,
     an_account_without_a_password_confirms_through_a_mailed_link,
     learner_deletes_their_account_and_nothing_names_them_afterwards,
     the_mailed_link_cancels_during_the_cool_off,

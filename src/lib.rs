@@ -13,6 +13,7 @@ pub mod error;
 pub mod identifiers;
 pub mod ids;
 pub mod library;
+pub mod records;
 pub mod retirement;
 pub mod roles;
 pub mod team;

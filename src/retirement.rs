@@ -267,6 +267,25 @@ pub fn may_drive_retirement(
     is_superuser || (is_staff && !service_username.is_empty() && username == service_username)
 }
 
+/// The service user's name is reserved: that account is made with `manage-user`, never registered.
+#[must_use]
+pub fn is_reserved_username(username: &str, service_username: &str) -> bool {
+    !service_username.is_empty() && username.eq_ignore_ascii_case(service_username)
+}
+
+/// Who may queue someone else's account for deletion (global staff already): a staff or superuser
+/// account only by a superuser.
+#[must_use]
+pub fn may_queue_for_deletion(actor_is_superuser: bool, target_is_staff: bool) -> bool {
+    actor_is_superuser || !target_is_staff
+}
+
+/// Who may read the tokens of cancel and confirmation links in mail (they act for the learner).
+#[must_use]
+pub fn may_read_link_tokens(is_superuser: bool) -> bool {
+    is_superuser
+}
+
 /// Who asks for a state change, which decides the rules that apply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TransitionKind {
@@ -741,6 +760,17 @@ mod tests {
             TransitionKind::Resume
         )
         .is_ok());
+    }
+
+    #[test]
+    fn reserved_names_and_who_queues_whom() {
+        assert!(is_reserved_username("retirement_service_user", "RETIREMENT_SERVICE_USER"));
+        assert!(!is_reserved_username("someone", "RETIREMENT_SERVICE_USER"));
+        assert!(!is_reserved_username("", ""));
+        assert!(may_queue_for_deletion(false, false));
+        assert!(!may_queue_for_deletion(false, true));
+        assert!(may_queue_for_deletion(true, true));
+        assert!(may_read_link_tokens(true) && !may_read_link_tokens(false));
     }
 
     #[test]

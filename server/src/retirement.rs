@@ -6,6 +6,7 @@
 //! transaction.
 
 use crate::backend::{internal, ServerBackend};
+use crate::store::enrollments::Actor;
 use crate::store::personal_data::{self, Subject};
 use crate::store::retirement::{self as rs, StatusRow};
 use crate::store::{self, now_ms, outbox, sessions, throttle, tokens, users};
@@ -318,7 +319,12 @@ impl ServerBackend {
     }
 
     /// Cancel a retirement in its cool-off: the account is active again (with its password).
-    async fn cancel_pending(&self, status: &StatusRow, actor: &str, reason: &str) -> Result<(), DomainError> {
+    async fn cancel_pending(
+        &self,
+        status: &StatusRow,
+        actor: Actor<'_>,
+        reason: &str,
+    ) -> Result<(), DomainError> {
         if status.current_state != PENDING {
             return Err(DomainError::with_message(
                 ErrorCode::RetirementBadTransition,
@@ -349,7 +355,8 @@ impl ServerBackend {
         store::audit::append(
             &mut tx,
             &store::audit::Entry {
-                actor_label: actor,
+                actor_id: actor.id,
+                actor_label: actor.label,
                 action: "retirement.cancel",
                 target_type: "user",
                 target_id: &status.user_id,
@@ -370,18 +377,19 @@ impl ServerBackend {
         to: &str,
         kind: TransitionKind,
         message: &str,
-        actor: &str,
+        actor: Actor<'_>,
     ) -> Result<(), DomainError> {
         check_transition(&self.settings().states, &status.current_state, &status.last_state, to, kind)
             .map_err(|e| bad_transition(&e))?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
-        rs::move_to(&mut tx, status, to, message, actor).await.map_err(internal)?;
+        rs::move_to(&mut tx, status, to, message, actor.label).await.map_err(internal)?;
         if kind != TransitionKind::Advance {
             rs::reset_attempts(&mut tx, &status.id).await.map_err(internal)?;
             store::audit::append(
                 &mut tx,
                 &store::audit::Entry {
-                    actor_label: actor,
+                    actor_id: actor.id,
+                    actor_label: actor.label,
                     action: if kind == TransitionKind::Abort {
                         "retirement.abort"
                     } else {
@@ -406,7 +414,7 @@ impl ServerBackend {
     pub(crate) async fn check_not_retired(&self, username: &str, email: &str) -> Result<(), DomainError> {
         let settings = self.settings();
         // The retirement service user's name is reserved: it is made with `manage-user`, never registered.
-        if username.eq_ignore_ascii_case(&settings.service_username) {
+        if registrar::retirement::is_reserved_username(username, &settings.service_username) {
             return Err(DomainError::new(ErrorCode::UsernameTaken).on_field("username"));
         }
         let now = now_ms();
@@ -593,12 +601,10 @@ impl ServerBackend {
     async fn cleanup_due(&self, settings: &RetirementSettings) -> Result<(), DomainError> {
         let before = now_ms() - i64::from(settings.cleanup_days) * DAY_MS;
         let due = rs::due_for_cleanup(self.db(), before, 500).await.map_err(internal)?;
-        for status in due {
-            let mut tx = self.db().pool.begin().await.map_err(internal)?;
-            personal_data::clean_status(&mut tx, &status.id, &subject(&status)).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
-        }
-        Ok(())
+        let batch: Vec<(String, Subject)> = due.iter().map(|s| (s.id.clone(), subject(s))).collect();
+        let mut tx = self.db().pool.begin().await.map_err(internal)?;
+        personal_data::clean_statuses(&mut tx, &batch).await.map_err(internal)?;
+        tx.commit().await.map_err(internal)
     }
 
     /// `registrar populate-retirement-states`: sync the table with the configured list.
@@ -688,7 +694,8 @@ impl ServerBackend {
                 format!("No retirement request with email address '{}' exists.", email.trim()),
             )
         })?;
-        self.cancel_pending(&status, system.actor(), "cancel-retirement command").await?;
+        self.cancel_pending(&status, Actor { id: None, label: system.actor() }, "cancel-retirement command")
+            .await?;
         Ok(status.original_username)
     }
 
@@ -968,7 +975,12 @@ impl Retirement for ServerBackend {
             )
         })?;
         let actor = status.original_username.clone();
-        self.cancel_pending(&status, &actor, "cancelled by the learner through the mailed link").await?;
+        self.cancel_pending(
+            &status,
+            Actor { id: Some(&status.user_id), label: &actor },
+            "cancelled by the learner through the mailed link",
+        )
+        .await?;
         Ok(status.original_username)
     }
 
@@ -1091,7 +1103,7 @@ impl Retirement for ServerBackend {
             to,
             TransitionKind::Resume,
             &format!("Resumed from {to}: {reason}"),
-            staff.actor(),
+            staff_actor(staff),
         )
         .await
     }
@@ -1104,7 +1116,7 @@ impl Retirement for ServerBackend {
             ABORTED,
             TransitionKind::Abort,
             &format!("Aborted: {reason}"),
-            staff.actor(),
+            staff_actor(staff),
         )
         .await
     }
@@ -1117,7 +1129,7 @@ impl Retirement for ServerBackend {
     ) -> Result<(), DomainError> {
         let reason = require_reason(reason)?;
         let status = rs::get(self.db(), id).await.map_err(internal)?.ok_or_else(|| not_found(id))?;
-        self.cancel_pending(&status, staff.actor(), reason).await
+        self.cancel_pending(&status, staff_actor(staff), reason).await
     }
 
     async fn retirement_request_for(
@@ -1135,7 +1147,10 @@ impl Retirement for ServerBackend {
             .on_field("identifier")
         })?;
         let actor = staff.principal();
-        if (user.is_staff.0 || user.is_superuser.0) && !actor.is_superuser {
+        if !registrar::retirement::may_queue_for_deletion(
+            actor.is_superuser,
+            user.is_staff.0 || user.is_superuser.0,
+        ) {
             return Err(DomainError::with_message(
                 ErrorCode::Forbidden,
                 format!(
@@ -1153,7 +1168,7 @@ impl Retirement for ServerBackend {
     async fn outbox(&self, staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError> {
         let rows = outbox::recent(self.db(), to, 100).await.map_err(internal)?;
         // Link tokens act for the learner: only superusers see them.
-        let reveal = staff.principal().is_superuser;
+        let reveal = registrar::retirement::may_read_link_tokens(staff.principal().is_superuser);
         Ok(rows
             .into_iter()
             .map(|m| OutboxMail {
@@ -1248,7 +1263,7 @@ impl Retirement for ServerBackend {
         // Hold the learner first, then decide on what is there now.
         self.service_lease(&status, worker).await?;
         let status = self.service_status_row(username).await?;
-        self.change_state(&status, new_state, kind, response, worker.actor()).await?;
+        self.change_state(&status, new_state, kind, response, worker_actor(worker)).await?;
         if registrar::retirement::is_dead_end(new_state) {
             rs::release(self.db(), std::slice::from_ref(&status.id), &format!("service:{}", worker.actor()))
                 .await
@@ -1284,23 +1299,17 @@ impl Retirement for ServerBackend {
         _worker: &RetirementWorker,
         usernames: &[String],
     ) -> Result<(), DomainError> {
-        let mut found = Vec::new();
-        for name in usernames {
-            match rs::by_username(self.db(), name).await.map_err(internal)? {
-                Some(s) if s.current_state == COMPLETE => found.push(s),
-                _ => {}
-            }
-        }
-        if found.len() != usernames.len() || usernames.is_empty() {
+        let found = rs::complete_by_original_username(self.db(), usernames).await.map_err(internal)?;
+        let asked: std::collections::HashSet<&str> = usernames.iter().map(String::as_str).collect();
+        if found.len() != asked.len() || usernames.is_empty() {
             return Err(DomainError::with_message(
                 ErrorCode::InputInvalid,
                 "Not all usernames exist in the COMPLETE state.",
             ));
         }
+        let batch: Vec<(String, Subject)> = found.iter().map(|s| (s.id.clone(), subject(s))).collect();
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
-        for s in &found {
-            personal_data::clean_status(&mut tx, &s.id, &subject(s)).await.map_err(internal)?;
-        }
+        personal_data::clean_statuses(&mut tx, &batch).await.map_err(internal)?;
         tx.commit().await.map_err(internal)
     }
 
@@ -1319,7 +1328,7 @@ impl Retirement for ServerBackend {
         let status = rs::get(self.db(), id).await.map_err(internal)?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::RetirementNotFound, "Retirement does not exist!")
         })?;
-        self.cancel_pending(&status, worker.actor(), "cancelled through the service API").await
+        self.cancel_pending(&status, worker_actor(worker), "cancelled through the service API").await
     }
 }
 
@@ -1339,6 +1348,16 @@ fn hide_tokens(body: &str) -> String {
             None => word.to_owned(),
         })
         .collect()
+}
+
+/// Who acts, for the audit log: a global staff member.
+fn staff_actor(staff: &GlobalStaff) -> Actor<'_> {
+    Actor { id: Some(&staff.principal().user_id.0), label: staff.actor() }
+}
+
+/// Who acts, for the audit log: the service user.
+fn worker_actor(worker: &RetirementWorker) -> Actor<'_> {
+    Actor { id: Some(&worker.principal().user_id.0), label: worker.actor() }
 }
 
 fn require_reason(reason: &str) -> Result<&str, DomainError> {

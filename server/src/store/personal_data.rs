@@ -413,32 +413,38 @@ async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Res
     Ok(())
 }
 
-/// The retirement's own record after cleanup: originals and event texts redacted, and what was
-/// written about the learner since their data was retired (an admin's resume reason, a job that was
-/// still running).
-pub async fn clean_status(
+/// The retirements' own records after cleanup, for a batch of `(status id, learner)`: originals and
+/// event texts redacted, and what was written about the learners since their data was retired (an
+/// admin's resume reason, a job that was still running). One pass over jobs for the whole batch.
+pub async fn clean_statuses(
     conn: &mut AnyConnection,
-    status_id: &str,
-    subject: &Subject,
+    batch: &[(String, Subject)],
 ) -> Result<(), sqlx::Error> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    let status_ids: Vec<String> = batch.iter().map(|(id, _)| id.clone()).collect();
     // The write comes first, so SQLite's transaction holds the write lock before it reads.
-    sqlx::query(
+    let now = now_ms().to_string();
+    exec_in(
+        conn,
         "UPDATE retirement_statuses SET original_username = $1, original_email = $1, original_name = $1, \
-         last_error = NULL, cleaned_at = $2 WHERE id = $3",
+         last_error = NULL, cleaned_at = CAST($2 AS BIGINT) WHERE id IN ({})",
+        &[REDACTED, &now],
+        &status_ids,
     )
-    .bind(REDACTED)
-    .bind(now_ms())
-    .bind(status_id)
-    .execute(&mut *conn)
     .await?;
-    let needles = subject.needles();
-    let events: Vec<(i64, String, String)> =
-        sqlx::query_as("SELECT id, message, actor_label FROM retirement_events WHERE status_id = $1")
-            .bind(status_id)
-            .fetch_all(&mut *conn)
-            .await?;
-    for (id, message, actor) in events {
-        let (clean_message, clean_actor) = (redact(&message, &needles), redact(&actor, &needles));
+    let events: Vec<(i64, String, String, String)> = select_in(
+        conn,
+        "SELECT id, status_id, message, actor_label FROM retirement_events WHERE status_id IN ({})",
+        &status_ids,
+    )
+    .await?;
+    let needles: HashMap<&str, Vec<Needle>> =
+        batch.iter().map(|(id, s)| (id.as_str(), s.needles())).collect();
+    for (id, status_id, message, actor) in events {
+        let Some(needles) = needles.get(status_id.as_str()) else { continue };
+        let (clean_message, clean_actor) = (redact(&message, needles), redact(&actor, needles));
         if clean_message.is_some() || clean_actor.is_some() {
             sqlx::query("UPDATE retirement_events SET message = $1, actor_label = $2 WHERE id = $3")
                 .bind(clean_message.unwrap_or(message))
@@ -448,9 +454,9 @@ pub async fn clean_status(
                 .await?;
         }
     }
-    let subjects = std::slice::from_ref(subject);
-    redact_audit(conn, subjects).await?;
-    let names = name_map(subjects);
+    let subjects: Vec<Subject> = batch.iter().map(|(_, s)| s.clone()).collect();
+    redact_audit(conn, &subjects).await?;
+    let names = name_map(&subjects);
     redact_finished_jobs(conn, &names).await?;
     let slices: Vec<(String, i64, String)> =
         sqlx::query_as("SELECT job_id, seq, rows FROM job_slices").fetch_all(&mut *conn).await?;

@@ -246,6 +246,28 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<StatusRow>, s
         .cloned())
 }
 
+/// The COMPLETE statuses whose original username is exactly one of `usernames`, in one query per
+/// 500 names.
+pub async fn complete_by_original_username(
+    db: &Db,
+    usernames: &[String],
+) -> Result<Vec<StatusRow>, sqlx::Error> {
+    let mut out = Vec::new();
+    for chunk in usernames.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE current_state = 'COMPLETE' \
+             AND original_username IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as(AssertSqlSafe(sql));
+        for name in chunk {
+            q = q.bind(name);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
 /// The status whose original email is `email` (any case).
 pub async fn by_email(db: &Db, email: &str) -> Result<Option<StatusRow>, sqlx::Error> {
     sqlx::query_as(AssertSqlSafe(format!(

@@ -519,7 +519,7 @@ async fn a_failing_stage_is_retried_then_errored_then_resumed_by_an_admin(engine
     assert_eq!(
         count(
             &app,
-            "SELECT COUNT(*) FROM audit_log WHERE action = 'retirement.resume' AND reason LIKE $1",
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'retirement.resume' AND actor_id IS NOT NULL AND reason LIKE $1",
             "%trigger removed%"
         )
         .await,

@@ -69,6 +69,11 @@ pub enum ErrorCode {
     RetirementStatesInvalid,
     LinkInvalid,
     OAuthInvalidClient,
+    GradeInvalid,
+    GradeStale,
+    CertificateExists,
+    ImageInvalid,
+    RateLimited,
     Internal,
 }
 
@@ -116,6 +121,11 @@ impl ErrorCode {
             Self::RetirementStatesInvalid => "RETIREMENT_STATES_INVALID",
             Self::LinkInvalid => "LINK_INVALID",
             Self::OAuthInvalidClient => "OAUTH_INVALID_CLIENT",
+            Self::GradeInvalid => "GRADE_INVALID",
+            Self::GradeStale => "GRADE_STALE",
+            Self::CertificateExists => "CERTIFICATE_EXISTS",
+            Self::ImageInvalid => "IMAGE_INVALID",
+            Self::RateLimited => "RATE_LIMITED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -158,6 +168,11 @@ impl ErrorCode {
             Self::RetirementStatesInvalid => ErrorKind::Invalid,
             Self::LinkInvalid => ErrorKind::Invalid,
             Self::OAuthInvalidClient => ErrorKind::Unauthenticated,
+            Self::GradeInvalid => ErrorKind::Invalid,
+            Self::GradeStale => ErrorKind::Conflict,
+            Self::CertificateExists => ErrorKind::Conflict,
+            Self::ImageInvalid => ErrorKind::Invalid,
+            Self::RateLimited => ErrorKind::Throttled,
             Self::Internal => ErrorKind::Internal,
         }
     }
@@ -217,6 +232,11 @@ impl ErrorCode {
             Self::RetirementStatesInvalid => "The retirement state list is not valid.",
             Self::LinkInvalid => "This link is not valid or has expired. Ask for a new one.",
             Self::OAuthInvalidClient => "Unknown client or wrong client secret.",
+            Self::GradeInvalid => "That grade is not valid: a percent is a fraction from 0 to 1.",
+            Self::GradeStale => "A newer grade is already recorded for this learner and course run.",
+            Self::CertificateExists => "That certificate configuration exists already.",
+            Self::ImageInvalid => "The image must be a PNG, JPEG or SVG file of at most 250 KB.",
+            Self::RateLimited => "Too many requests from your address. Wait a minute and try again.",
             Self::Internal => "Something went wrong on our side.",
         }
     }
@@ -325,6 +345,11 @@ mod tests {
             ErrorCode::RetirementStatesInvalid,
             ErrorCode::LinkInvalid,
             ErrorCode::OAuthInvalidClient,
+            ErrorCode::GradeInvalid,
+            ErrorCode::GradeStale,
+            ErrorCode::CertificateExists,
+            ErrorCode::ImageInvalid,
+            ErrorCode::RateLimited,
             ErrorCode::Internal,
         ];
         let mut seen = std::collections::HashSet::new();

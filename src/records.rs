@@ -4,6 +4,7 @@
 //! grade shown is paired with the run whose certificate was awarded, and a certificate without a
 //! grade still reads Earned.
 
+use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 
 /// A certificate's status, as the credentials service keeps it.
@@ -151,8 +152,57 @@ impl Progress {
     }
 }
 
-/// Whether a grade pushed with the LMS's `lms_last_updated_at` must be rejected because the stored one
-/// is newer (or as new: the same push twice is one effect).
+/// What to do with a grade the LMS pushes, given the one stored for that learner and run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GradePush {
+    /// New, or newer than the stored one: store it.
+    Apply,
+    /// The same push again (same source time and values): one effect, nothing changes.
+    Unchanged,
+    /// Older than the stored grade (or as old with other values): rejected, never applied.
+    Stale,
+}
+
+/// A grade as the LMS sends it and the store keeps it: percent in ten-thousandths (the source's
+/// `Decimal(5,4)`, kept exact), the letter, verified, and the source's last update (epoch ms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushedGrade {
+    pub percent_e4: i64,
+    pub letter: String,
+    pub verified: bool,
+    pub source_updated_at: Option<i64>,
+}
+
+/// Open edX lets the last write win, so a delayed retry overwrites a newer grade; here a push older
+/// than the stored grade's source time is stale. A push without a source time is applied only when
+/// nothing newer with a source time is stored.
+#[must_use]
+pub fn grade_push(incoming: &PushedGrade, stored: Option<&PushedGrade>) -> GradePush {
+    let Some(stored) = stored else { return GradePush::Apply };
+    if incoming == stored {
+        return GradePush::Unchanged;
+    }
+    match (incoming.source_updated_at, stored.source_updated_at) {
+        (Some(new), Some(old)) if new <= old => GradePush::Stale,
+        (None, Some(_)) => GradePush::Stale,
+        _ => GradePush::Apply,
+    }
+}
+
+/// A percent grade (a fraction 0–1, as the LMS sends it) in ten-thousandths, or why it is refused.
+pub fn percent_e4(percent: f64) -> Result<i64, DomainError> {
+    if !percent.is_finite() || !(0.0..=1.0).contains(&percent) {
+        return Err(DomainError::with_message(
+            ErrorCode::GradeInvalid,
+            format!("percent_grade {percent} is outside 0–1 (a fraction: 0.85 is 85%)."),
+        ));
+    }
+    // In range, so the cast cannot truncate.
+    #[allow(clippy::cast_possible_truncation)]
+    Ok((percent * 10_000.0).round() as i64)
+}
+
+/// Whether a pushed grade is stale: kept for callers that only have source times.
 #[must_use]
 pub fn is_stale(incoming_updated_at: i64, stored_updated_at: Option<i64>) -> bool {
     stored_updated_at.is_some_and(|stored| incoming_updated_at <= stored)
@@ -173,6 +223,207 @@ pub fn csv_safe(value: &str) -> String {
     } else {
         value.to_owned()
     }
+}
+
+/// The certificate types a course certificate configuration may have (Open edX's modes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CertificateType {
+    Honor,
+    Verified,
+    Professional,
+    NoIdProfessional,
+    Masters,
+}
+
+impl CertificateType {
+    pub const ALL: [Self; 5] =
+        [Self::Honor, Self::Verified, Self::Professional, Self::NoIdProfessional, Self::Masters];
+
+    /// The slug Open edX uses (`no-id-professional`…).
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Honor => "honor",
+            Self::Verified => "verified",
+            Self::Professional => "professional",
+            Self::NoIdProfessional => "no-id-professional",
+            Self::Masters => "masters",
+        }
+    }
+
+    #[must_use]
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Honor => "Honor",
+            Self::Verified => "Verified",
+            Self::Professional => "Professional",
+            Self::NoIdProfessional => "Professional (no ID)",
+            Self::Masters => "Master's",
+        }
+    }
+
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let input = input.trim();
+        Self::ALL.into_iter().find(|t| t.as_str() == input).ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!(
+                    "'{input}' is not a certificate type; use one of {}.",
+                    Self::ALL.map(Self::as_str).join(", ")
+                ),
+            )
+        })
+    }
+}
+
+/// The course a run belongs to: `course-v1:Org+Number+Run` → `Org+Number` (grades are compared
+/// across the runs of one course).
+#[must_use]
+pub fn course_of_run(run_key: &str) -> String {
+    let rest = run_key.strip_prefix("course-v1:").unwrap_or(run_key);
+    match rest.rsplit_once('+') {
+        Some((course, _run)) => course.to_owned(),
+        None => rest.to_owned(),
+    }
+}
+
+/// Whether a public record link still opens: not unshared, not past its expiry.
+#[must_use]
+pub fn share_is_live(revoked_at: Option<i64>, expires_at: Option<i64>, now: i64) -> bool {
+    revoked_at.is_none() && expires_at.is_none_or(|end| now < end)
+}
+
+/// A pathway a learner may send a program record to: credit (industry pathways take no records),
+/// published, with an email to send to, and including the program.
+#[must_use]
+pub fn pathway_offerable(pathway_type: &str, status: &str, email: &str, includes_program: bool) -> bool {
+    pathway_type == "credit" && status == "published" && !email.trim().is_empty() && includes_program
+}
+
+/// The largest signatory image accepted.
+pub const MAX_IMAGE_BYTES: usize = 250 * 1024;
+
+/// The media type of an uploaded signatory image, judged by its content (never its file name):
+/// PNG and JPEG by their magic numbers, SVG as UTF-8 text whose root is `<svg` and that carries no
+/// script. Anything else, or anything over 250 KB, is refused with the limit.
+pub fn image_type(bytes: &[u8]) -> Result<&'static str, DomainError> {
+    let refuse = |why: &str| {
+        Err(DomainError::with_message(
+            ErrorCode::ImageInvalid,
+            format!("{why} Upload a PNG, JPEG or SVG image of at most 250 KB."),
+        ))
+    };
+    if bytes.is_empty() {
+        return refuse("The file is empty.");
+    }
+    if bytes.len() > MAX_IMAGE_BYTES {
+        return refuse(&format!("The file is {} KB.", bytes.len().div_ceil(1024)));
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        return Ok("image/png");
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        return Ok("image/jpeg");
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let lower = text.to_lowercase();
+        let body = lower.trim_start_matches('\u{feff}').trim_start();
+        let mut rest = body;
+        // Skip an XML declaration, comments and a doctype before the root element.
+        loop {
+            rest = rest.trim_start();
+            if rest.starts_with("<?") || rest.starts_with("<!") {
+                match rest.find('>') {
+                    Some(end) => rest = &rest[end + 1..],
+                    None => break,
+                }
+            } else {
+                break;
+            }
+        }
+        if rest.starts_with("<svg") {
+            if lower.contains("<script") || lower.contains("javascript:") || has_event_handler(&lower) {
+                return refuse("The SVG contains script.");
+            }
+            return Ok("image/svg+xml");
+        }
+    }
+    refuse("The file is not a PNG, JPEG or SVG image.")
+}
+
+/// An `on…=` attribute (onload, onclick…) anywhere in lower-cased markup.
+fn has_event_handler(lower: &str) -> bool {
+    lower.match_indices(" on").any(|(i, _)| {
+        let rest = &lower[i + 3..];
+        let name_len = rest.chars().take_while(char::is_ascii_alphabetic).count();
+        name_len > 0 && rest[name_len..].trim_start().starts_with('=')
+    })
+}
+
+/// The CSV file name of a record, as Open edX names it: `<username>_<program>_grades.csv`,
+/// lower-cased, spaces as `_`, and only characters safe in a file name.
+#[must_use]
+pub fn csv_file_name(username: &str, program: &str) -> String {
+    let raw = format!("{username}_{program}_grades").to_lowercase().replace(' ', "_");
+    let safe: String =
+        raw.chars().filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).collect();
+    format!("{safe}.csv")
+}
+
+/// An ISO 8601 time as the LMS sends it (`2024-01-01T00:00:00Z`, with optional fraction and
+/// `±HH:MM` offset, or a bare date) in epoch milliseconds; `None` when it is not one.
+#[must_use]
+pub fn parse_timestamp(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (date, time) = match text.find(['T', ' ']) {
+        Some(i) => (&text[..i], &text[i + 1..]),
+        None => return crate::roles::day_start(text),
+    };
+    let day = crate::roles::day_start(date)?;
+    let (clock, offset_ms) = if let Some(clock) = time.strip_suffix('Z').or_else(|| time.strip_suffix('z')) {
+        (clock, 0)
+    } else if let Some(i) = time.rfind(['+', '-']).filter(|&i| i >= 8) {
+        let (h, m) = time[i + 1..].split_once(':').unwrap_or((&time[i + 1..], "0"));
+        let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
+        if h > 23 || m > 59 {
+            return None;
+        }
+        let sign = if time[i..].starts_with('-') { -1 } else { 1 };
+        (&time[..i], sign * (h * 3_600_000 + m * 60_000))
+    } else {
+        (time, 0)
+    };
+    let (hms, fraction) = clock.split_once('.').unwrap_or((clock, ""));
+    let parts: Vec<&str> = hms.split(':').collect();
+    let [h, m, s] = parts.as_slice() else { return None };
+    let (h, m, s) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?, s.parse::<i64>().ok()?);
+    if h > 23 || m > 59 || s > 60 || !fraction.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let millis = format!("{fraction:0<3}").get(..3)?.parse::<i64>().ok()?;
+    Some(day + h * 3_600_000 + m * 60_000 + s * 1000 + millis - offset_ms)
+}
+
+/// Epoch milliseconds as `2024-01-01T00:00:00Z` (what the service API answers).
+#[must_use]
+pub fn iso_timestamp(epoch_ms: i64) -> String {
+    let days = epoch_ms.div_euclid(86_400_000);
+    let in_day = epoch_ms.rem_euclid(86_400_000) / 1000;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        in_day / 3600,
+        (in_day / 60) % 60,
+        in_day % 60
+    )
 }
 
 #[cfg(test)]
@@ -252,5 +503,73 @@ mod tests {
         }
         assert_eq!(csv_safe("Intro to CS"), "Intro to CS");
         assert_eq!(csv_safe(""), "");
+    }
+    #[test]
+    fn grade_pushes_apply_newer_repeat_once_and_refuse_older() {
+        let g = |pct, at| PushedGrade { percent_e4: pct, letter: "B".into(), verified: true, source_updated_at: at };
+        assert_eq!(grade_push(&g(8000, Some(10)), None), GradePush::Apply);
+        assert_eq!(grade_push(&g(8000, Some(10)), Some(&g(8000, Some(10)))), GradePush::Unchanged);
+        assert_eq!(grade_push(&g(9000, Some(11)), Some(&g(8000, Some(10)))), GradePush::Apply);
+        assert_eq!(grade_push(&g(7000, Some(9)), Some(&g(8000, Some(10)))), GradePush::Stale);
+        assert_eq!(grade_push(&g(7000, Some(10)), Some(&g(8000, Some(10)))), GradePush::Stale);
+        assert_eq!(grade_push(&g(7000, None), Some(&g(8000, Some(10)))), GradePush::Stale);
+        assert_eq!(grade_push(&g(7000, None), Some(&g(8000, None))), GradePush::Apply);
+        assert_eq!(percent_e4(0.8567).unwrap(), 8567);
+        assert_eq!(percent_e4(1.0).unwrap(), 10_000);
+        for bad in [-0.01, 1.01, f64::NAN, 85.0] {
+            assert_eq!(percent_e4(bad).unwrap_err().code, ErrorCode::GradeInvalid, "{bad}");
+        }
+    }
+
+    #[test]
+    fn certificate_types_courses_shares_and_pathways() {
+        assert_eq!(CertificateType::parse(" no-id-professional ").unwrap(), CertificateType::NoIdProfessional);
+        let e = CertificateType::parse("gold").unwrap_err();
+        assert!(e.message.contains("honor, verified"), "{}", e.message);
+        assert_eq!(course_of_run("course-v1:MITx+6.00x+2024_T1"), "MITx+6.00x");
+        assert!(share_is_live(None, None, 5));
+        assert!(share_is_live(None, Some(6), 5));
+        assert!(!share_is_live(None, Some(5), 5), "ends at its expiry");
+        assert!(!share_is_live(Some(1), None, 5));
+        assert!(pathway_offerable("credit", "published", "credit@uni.edu", true));
+        assert!(!pathway_offerable("industry", "published", "x@y.z", true));
+        assert!(!pathway_offerable("credit", "unpublished", "x@y.z", true));
+        assert!(!pathway_offerable("credit", "published", " ", true));
+        assert!(!pathway_offerable("credit", "published", "x@y.z", false));
+        assert_eq!(csv_file_name("Ada", "Data Science / AI"), "ada_data_science__ai_grades.csv");
+    }
+
+    #[test]
+    fn images_are_judged_by_content() {
+        assert_eq!(image_type(b"\x89PNG\r\n\x1a\nrest").unwrap(), "image/png");
+        assert_eq!(image_type(&[0xFF, 0xD8, 0xFF, 0xE0, 0]).unwrap(), "image/jpeg");
+        let svg = br#"<?xml version="1.0"?><!-- logo --><svg xmlns="http://www.w3.org/2000/svg"></svg>"#;
+        assert_eq!(image_type(svg).unwrap(), "image/svg+xml");
+        for bad in [
+            &b"GIF89a"[..],
+            b"<html><svg></svg></html>",
+            b"<svg><script>alert(1)</script></svg>",
+            b"<svg onload = \"alert(1)\"></svg>",
+            b"",
+        ] {
+            let e = image_type(bad).unwrap_err();
+            assert_eq!(e.code, ErrorCode::ImageInvalid);
+            assert!(e.message.contains("250 KB"), "{}", e.message);
+        }
+        let big = [&b"\x89PNG\r\n\x1a\n"[..], &vec![0u8; MAX_IMAGE_BYTES]].concat();
+        assert!(image_type(&big).unwrap_err().message.contains("The file is 251 KB"));
+    }
+    #[test]
+    fn timestamps_round_trip_and_offsets_apply() {
+        let t = parse_timestamp("2024-01-01T00:00:00Z").unwrap();
+        assert_eq!(iso_timestamp(t), "2024-01-01T00:00:00Z");
+        assert_eq!(parse_timestamp("2024-01-01T01:30:00+01:30"), Some(t));
+        assert_eq!(parse_timestamp("2023-12-31T23:00:00-01:00"), Some(t));
+        assert_eq!(parse_timestamp("2024-01-01T00:00:00.250Z"), Some(t + 250));
+        assert_eq!(parse_timestamp("2024-01-01"), Some(t));
+        assert_eq!(parse_timestamp("2024-01-01 00:00:01"), Some(t + 1000));
+        for bad in ["", "yesterday", "2024-13-01T00:00:00Z", "2024-01-01T25:00:00Z", "2024-01-01T00:00Z"] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
     }
 }

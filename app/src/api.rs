@@ -9,6 +9,7 @@ pub mod console;
 pub mod courses;
 pub mod libraries;
 pub mod membership;
+pub mod records;
 pub mod retirement;
 pub mod session;
 pub mod team;
@@ -22,4 +23,11 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/account/cancel-deletion",
     "/api/account/confirm-link",
     "/api/account/confirm-deletion",
+    "/api/records/shared",
 ];
+
+/// An optional last day (`YYYY-MM-DD`) as the moment access ends: the midnight after it.
+#[cfg(feature = "ssr")]
+pub(crate) fn end_date(expires: Option<String>) -> Result<Option<i64>, crate::error::ApiError> {
+    Ok(registrar::roles::parse_end_date(expires.as_deref().unwrap_or_default(), crate::gate::now_ms())?)
+}

@@ -70,6 +70,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/admin/retirements") view=pages::retirements::RetirementsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/retirements/:id") view=pages::retirements::RetirementPageView ssr=SsrMode::Async />
                     <Route path=path!("/admin/outbox") view=pages::retirements::OutboxPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/credentials") view=pages::credentials::CredentialsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/records") view=pages::records::StaffRecordsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/records/:id") view=pages::records::StaffProgramRecordPage ssr=SsrMode::Async />
+                    <Route path=path!("/records") view=pages::records::MyRecordsPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/programs/:id") view=pages::records::ProgramRecordPage ssr=SsrMode::Async />
+                    <Route path=path!("/records/shared/:id") view=pages::records::SharedRecordPage ssr=SsrMode::Async />
                 </Routes>
             </Shell>
         </Router>

@@ -2,6 +2,8 @@
 //!
 //! Plain serde structs shared by the server and the browser; no behaviour beyond formatting helpers.
 
+pub mod records;
+
 use serde::{Deserialize, Serialize};
 
 /// The signed-in user as the page header and navigation need them.

@@ -6,7 +6,7 @@ use crate::model::{AccessExplanation, LibraryList, LibraryPage, TeamChange};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::gate::{now_ms, Gate};
+use crate::gate::Gate;
 
 #[cfg(feature = "ssr")]
 fn library_key(key: &str) -> Result<registrar::library::LibraryKey, ApiError> {
@@ -14,9 +14,7 @@ fn library_key(key: &str) -> Result<registrar::library::LibraryKey, ApiError> {
 }
 
 #[cfg(feature = "ssr")]
-fn end_date(expires: Option<String>) -> Result<Option<i64>, ApiError> {
-    Ok(registrar::roles::parse_end_date(expires.as_deref().unwrap_or_default(), now_ms())?)
-}
+use super::end_date;
 
 /// The libraries the signed-in user may view (`search` matches title, ID or org).
 #[server(prefix = "/api", endpoint = "libraries/list")]

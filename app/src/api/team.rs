@@ -6,7 +6,7 @@ use crate::model::{AccessExplanation, StudioTeam, TeamChange};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::gate::{now_ms, Gate};
+use crate::gate::Gate;
 
 #[cfg(feature = "ssr")]
 fn course_key(course: &str) -> Result<registrar::ids::CourseKey, ApiError> {
@@ -14,9 +14,7 @@ fn course_key(course: &str) -> Result<registrar::ids::CourseKey, ApiError> {
 }
 
 #[cfg(feature = "ssr")]
-fn end_date(expires: Option<String>) -> Result<Option<i64>, ApiError> {
-    Ok(registrar::roles::parse_end_date(expires.as_deref().unwrap_or_default(), now_ms())?)
-}
+use super::end_date;
 
 /// The course team page (course Admins and Staff).
 #[server(prefix = "/api", endpoint = "course_team/get")]

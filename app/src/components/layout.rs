@@ -91,6 +91,7 @@ fn Nav(me: Option<CurrentUser>) -> impl IntoView {
     view! {
         <nav aria-label="Main" class="flex flex-1 flex-wrap items-center gap-4 text-sm">
             <A href="/account" attr:class="nav-link">"My account"</A>
+            <A href="/records" attr:class="nav-link">"My records"</A>
             {staff.then(|| view! { <A href="/courses" attr:class="nav-link">"Courses"</A> })}
             <A href="/libraries" attr:class="nav-link">"Libraries"</A>
             {staff.then(|| view! { <A href="/admin/groups" attr:class="nav-link">"Admin console"</A> })}

@@ -27,6 +27,8 @@ pub fn ConsoleNav(current: &'static str) -> impl IntoView {
             {link("/admin/access", "Access")}
             {link("/admin/retirements", "Retirements")}
             {link("/admin/outbox", "Outbox")}
+            {link("/admin/credentials", "Credentials")}
+            {link("/admin/records", "Learner records")}
         </nav>
     }
 }

@@ -1,6 +1,7 @@
 //! HTTP: the axum router, the Leptos routes and server functions, and the middleware every request
 //! passes (origin check, principal resolution with deny-by-default on `/api`, error statuses).
 
+pub mod credentials_api;
 pub mod files;
 pub mod origin;
 pub mod principal;
@@ -32,6 +33,8 @@ pub enum Access {
     CourseEnroller,
     /// The retirement service user (or a superuser).
     RetirementWorker,
+    /// Global staff (or superusers): the credentials service API's writes, console uploads.
+    Staff,
 }
 
 /// Every REST route outside the server functions, for the authorization sweep.
@@ -53,6 +56,19 @@ pub const REST_ROUTES: &[(&str, Method, Access)] = &[
     ("/api/user/v1/accounts/cancel_retirement/", Method::POST, Access::RetirementWorker),
     ("/api/enrollment/v1/unenroll/", Method::POST, Access::RetirementWorker),
     ("/api/discussion/v1/accounts/retire_forum/", Method::POST, Access::RetirementWorker),
+    ("/records/shared/0123456789abcdef0123456789abcdef/csv", Method::GET, Access::Public),
+    ("/media/signatories/someone", Method::GET, Access::Public),
+    ("/api/records/0123456789abcdef0123456789abcdef/record.csv", Method::GET, Access::SignedIn),
+    ("/api/console/signatories", Method::POST, Access::Staff),
+    ("/api/v2/credentials/", Method::GET, Access::SignedIn),
+    ("/api/v2/credentials/", Method::POST, Access::Staff),
+    ("/api/v2/credentials/0123456789abcdef0123456789abcdef/", Method::GET, Access::SignedIn),
+    ("/api/v2/credentials/0123456789abcdef0123456789abcdef/", Method::PATCH, Access::Staff),
+    ("/api/v2/credentials/0123456789abcdef0123456789abcdef/", Method::PUT, Access::Staff),
+    ("/api/v2/credentials/0123456789abcdef0123456789abcdef/", Method::DELETE, Access::Staff),
+    ("/api/v2/grades/", Method::POST, Access::Staff),
+    ("/api/v2/grades/", Method::PUT, Access::Staff),
+    ("/api/v2/grades/", Method::PATCH, Access::Staff),
 ];
 
 /// What the middleware and handlers share.
@@ -118,6 +134,27 @@ pub fn router(state: AppState) -> Router {
         .route("/api/user/v1/accounts/cancel_retirement/", axum::routing::post(retirement_api::cancel))
         .route("/api/enrollment/v1/unenroll/", axum::routing::post(retirement_api::unenroll))
         .route("/api/discussion/v1/accounts/retire_forum/", axum::routing::post(retirement_api::retire_forum))
+        .route("/records/shared/{id}/csv", get(credentials_api::shared_csv))
+        .route("/media/signatories/{id}", get(credentials_api::signatory_image))
+        .route("/api/records/{program}/record.csv", get(credentials_api::my_csv))
+        .route("/api/console/signatories", axum::routing::post(credentials_api::upload_signatory))
+        .route(
+            "/api/v2/credentials/",
+            get(credentials_api::list_credentials).post(credentials_api::post_credential),
+        )
+        .route(
+            "/api/v2/credentials/{uuid}/",
+            get(credentials_api::get_credential)
+                .patch(credentials_api::patch_credential)
+                .put(credentials_api::patch_credential)
+                .delete(credentials_api::delete_credential),
+        )
+        .route(
+            "/api/v2/grades/",
+            axum::routing::post(credentials_api::post_grades)
+                .put(credentials_api::post_grades)
+                .patch(credentials_api::post_grades),
+        )
         .route("/api/{*rest}", any(api_not_found))
         .leptos_routes_with_context(&state, routes, context.clone(), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(context, shell))

@@ -7,6 +7,7 @@
 
 pub mod audit;
 pub mod courses;
+pub mod credentials;
 pub mod enrollments;
 pub mod expiry;
 pub mod groups;
@@ -14,6 +15,7 @@ pub mod jobs;
 pub mod libraries;
 pub mod outbox;
 pub mod personal_data;
+pub mod records;
 pub mod retirement;
 pub mod roles;
 pub mod sessions;

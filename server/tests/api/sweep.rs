@@ -82,6 +82,23 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/console/retirement_cancel", Needs::GlobalStaff),
     ("/api/console/retirement_request", Needs::GlobalStaff),
     ("/api/console/outbox", Needs::GlobalStaff),
+    ("/api/records/mine", Needs::SignedIn),
+    ("/api/records/program", Needs::SignedIn),
+    ("/api/records/share", Needs::SignedIn),
+    ("/api/records/unshare", Needs::SignedIn),
+    ("/api/records/send", Needs::SignedIn),
+    ("/api/records/shared", Needs::Nobody),
+    ("/api/console/learner_records", Needs::GlobalStaff),
+    ("/api/console/learner_record", Needs::GlobalStaff),
+    ("/api/console/learner_credentials", Needs::GlobalStaff),
+    ("/api/console/award_credential", Needs::GlobalStaff),
+    ("/api/console/credential_status", Needs::GlobalStaff),
+    ("/api/console/credentials", Needs::GlobalStaff),
+    ("/api/console/site", Needs::GlobalStaff),
+    ("/api/console/program", Needs::GlobalStaff),
+    ("/api/console/course_certificate", Needs::GlobalStaff),
+    ("/api/console/program_certificate", Needs::GlobalStaff),
+    ("/api/console/pathway", Needs::GlobalStaff),
 ];
 
 /// A REST call with the route's own method (a form body for POST and PATCH).
@@ -136,7 +153,7 @@ async fn anonymous_calls_are_refused(engine: Engine) {
         let reply = call(&app, path, method, None).await;
         match access {
             Access::Public => assert_ne!(reply.status, 401, "{path}: {}", reply.body),
-            Access::SignedIn | Access::CourseEnroller | Access::RetirementWorker => {
+            Access::SignedIn | Access::CourseEnroller | Access::RetirementWorker | Access::Staff => {
                 assert_eq!(reply.status, 401, "{path}: {}", reply.body);
             }
         }
@@ -178,6 +195,19 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
                 ("role", "staff"),
                 ("reason", "sweep"),
                 ("to", "PENDING"),
+                ("title", "t"),
+                ("program_type", "t"),
+                ("orgs", "DemoX"),
+                ("courses", ""),
+                ("platform_name", "t"),
+                ("course_key", course),
+                ("certificate_type", "verified"),
+                ("program", "x"),
+                ("org_name", "t"),
+                ("pathway_type", "credit"),
+                ("status", "published"),
+                ("uuid", "x"),
+                ("certificate", "program:x"),
             ],
             Needs::CourseTeamViewer => {
                 // Learners and Limited Staff are refused; the course's Staff get in.
@@ -240,6 +270,18 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
             for who in [&learner, &staff] {
                 let reply = call(&app, path, method, Some(who)).await;
                 assert_eq!(reply.status, 403, "{path} let a learner or global staff in: {}", reply.body);
+                assert_eq!(reply.error_code(), "FORBIDDEN", "{path}");
+            }
+        }
+        if *access == Access::Staff {
+            for who in [&learner, &instructor] {
+                let reply = if path.ends_with("/signatories") {
+                    let fields = [("name", "n"), ("title", "t")];
+                    app.post_multipart(path, &fields, Some(("s.png", b"\x89PNG\r\n\x1a\n")), Some(who), true).await
+                } else {
+                    call(&app, path, method, Some(who)).await
+                };
+                assert_eq!(reply.status, 403, "{path} let a learner or instructor in: {}", reply.body);
                 assert_eq!(reply.error_code(), "FORBIDDEN", "{path}");
             }
         }

@@ -506,7 +506,12 @@ mod tests {
     }
     #[test]
     fn grade_pushes_apply_newer_repeat_once_and_refuse_older() {
-        let g = |pct, at| PushedGrade { percent_e4: pct, letter: "B".into(), verified: true, source_updated_at: at };
+        let g = |pct, at| PushedGrade {
+            percent_e4: pct,
+            letter: "B".into(),
+            verified: true,
+            source_updated_at: at,
+        };
         assert_eq!(grade_push(&g(8000, Some(10)), None), GradePush::Apply);
         assert_eq!(grade_push(&g(8000, Some(10)), Some(&g(8000, Some(10)))), GradePush::Unchanged);
         assert_eq!(grade_push(&g(9000, Some(11)), Some(&g(8000, Some(10)))), GradePush::Apply);
@@ -523,7 +528,10 @@ mod tests {
 
     #[test]
     fn certificate_types_courses_shares_and_pathways() {
-        assert_eq!(CertificateType::parse(" no-id-professional ").unwrap(), CertificateType::NoIdProfessional);
+        assert_eq!(
+            CertificateType::parse(" no-id-professional ").unwrap(),
+            CertificateType::NoIdProfessional
+        );
         let e = CertificateType::parse("gold").unwrap_err();
         assert!(e.message.contains("honor, verified"), "{}", e.message);
         assert_eq!(course_of_run("course-v1:MITx+6.00x+2024_T1"), "MITx+6.00x");

@@ -8,6 +8,11 @@ use crate::gate::{
     CourseAdmin, CourseEnroller, CourseStaff, CourseTeamViewer, DiscussionManager, GlobalStaff, LibraryAdmin,
     LibraryCreator, LibraryEditor, LibraryViewer, Me, Public, RetirementWorker, System,
 };
+use crate::model::records::{
+    CourseCertificateRow, CredentialOut, CredentialRequest, CredentialsConsole, GradeRequest, ItemResult,
+    PathwayRow, ProgramCertificateRow, ProgramRecord, ProgramRow, RecordsList, ShareInfo, SignatoryRow,
+    SiteConfig,
+};
 use crate::model::{
     AccessExplanation, AccountView, BatchReport, BatchRequest, CourseOverview, CourseSummary, CurrentUser,
     GroupPage, GroupSummary, Holder, LibraryList, LibraryPage, ManageUser, ManageUserReport, OrgGrant,
@@ -16,11 +21,6 @@ use crate::model::{
 use crate::model::{
     CancelDeletionPage, DeletionInfo, DeletionQueued, OutboxMail, RetirementDashboard, RetirementDetail,
     RetirementSummary, ServiceRetirement,
-};
-use crate::model::records::{
-    CourseCertificateRow, CredentialOut, CredentialRequest, CredentialsConsole, GradeRequest, ItemResult,
-    PathwayRow, ProgramCertificateRow, ProgramRecord, ProgramRow, RecordsList, ShareInfo, SignatoryRow,
-    SiteConfig,
 };
 use registrar::account::ValidRegistration;
 use registrar::authz::Principal;
@@ -345,7 +345,11 @@ pub trait Records: Send + Sync {
     async fn save_pathway(&self, staff: &GlobalStaff, row: PathwayRow) -> Result<String, DomainError>;
 
     /// A learner's credentials (console and service API).
-    async fn credentials_of(&self, staff: &GlobalStaff, username: &str) -> Result<Vec<CredentialOut>, DomainError>;
+    async fn credentials_of(
+        &self,
+        staff: &GlobalStaff,
+        username: &str,
+    ) -> Result<Vec<CredentialOut>, DomainError>;
 
     /// The signed-in learner's own credentials.
     async fn my_credentials(&self, me: &Me) -> Result<Vec<CredentialOut>, DomainError>;
@@ -353,12 +357,12 @@ pub trait Records: Send + Sync {
     /// One credential: staff any, a learner their own (others are 404).
     async fn credential(&self, me: &Me, uuid: &str) -> Result<CredentialOut, DomainError>;
 
-    /// Award or revoke (update-or-create; the same request twice is one effect).
+    /// Award or revoke (update-or-create; the same request twice is one effect); true if created.
     async fn issue_credential(
         &self,
         staff: &GlobalStaff,
         request: CredentialRequest,
-    ) -> Result<CredentialOut, DomainError>;
+    ) -> Result<(CredentialOut, bool), DomainError>;
 
     /// Change a credential's status (`awarded` / `revoked`); revoking keeps the row.
     async fn set_credential_status(

@@ -57,6 +57,100 @@ pub enum Command {
     CancelRetirement(CancelRetirementArgs),
     /// Create an OAuth2 client (client credentials grant) acting as a user; prints the id and secret once.
     CreateOauthClient(CreateOauthClientArgs),
+    /// Create a site or change its configuration (fields not given keep their value) and print it.
+    CreateOrUpdateSite(SiteArgs),
+}
+
+/// A site's configuration, as Open edX's `create_or_update_site` takes it.
+#[derive(Debug, Args)]
+pub struct SiteArgs {
+    /// The site's domain (its key), e.g. records.example.edu.
+    #[arg(long)]
+    pub site_domain: String,
+    /// The site's name (default: the domain).
+    #[arg(long)]
+    pub site_name: Option<String>,
+    /// The platform name shown in record headers, CSV files and mail.
+    #[arg(long)]
+    pub platform_name: Option<String>,
+    /// Learner records on or off (off: records, public links and CSV answer 404).
+    #[arg(long)]
+    pub records_enabled: Option<bool>,
+    /// Where "Learn more about records" points.
+    #[arg(long)]
+    pub records_help_url: Option<String>,
+    /// The From address of pathway mail (default: no-reply@<domain>).
+    #[arg(long)]
+    pub partner_from_address: Option<String>,
+    #[arg(long)]
+    pub lms_url_root: Option<String>,
+    #[arg(long)]
+    pub catalog_api_url: Option<String>,
+    #[arg(long)]
+    pub theme_name: Option<String>,
+    #[arg(long)]
+    pub company_name: Option<String>,
+    #[arg(long)]
+    pub homepage_url: Option<String>,
+    #[arg(long)]
+    pub tos_url: Option<String>,
+    #[arg(long)]
+    pub privacy_policy_url: Option<String>,
+    #[arg(long)]
+    pub certificate_help_url: Option<String>,
+    /// At most 15 characters.
+    #[arg(long)]
+    pub twitter_username: Option<String>,
+    #[arg(long)]
+    pub facebook_app_id: Option<String>,
+    #[arg(long)]
+    pub enable_facebook_sharing: Option<bool>,
+    #[arg(long)]
+    pub enable_linkedin_sharing: Option<bool>,
+    #[arg(long)]
+    pub enable_twitter_sharing: Option<bool>,
+}
+
+impl SiteArgs {
+    /// The configuration these arguments make from `current` (an existing site's, or defaults).
+    fn apply(self, current: Option<app::model::records::SiteConfig>) -> app::model::records::SiteConfig {
+        let domain = self.site_domain.trim().to_ascii_lowercase();
+        let mut c = current.unwrap_or_else(|| app::model::records::SiteConfig {
+            domain: domain.clone(),
+            name: domain.clone(),
+            platform_name: "Registrar".to_owned(),
+            records_enabled: true,
+            theme_name: "openedx".to_owned(),
+            enable_linkedin_sharing: true,
+            enable_twitter_sharing: true,
+            ..app::model::records::SiteConfig::default()
+        });
+        c.domain = domain;
+        let set = |field: &mut String, value: Option<String>| {
+            if let Some(v) = value {
+                *field = v;
+            }
+        };
+        set(&mut c.name, self.site_name);
+        set(&mut c.platform_name, self.platform_name);
+        set(&mut c.records_help_url, self.records_help_url);
+        set(&mut c.partner_from_address, self.partner_from_address);
+        set(&mut c.lms_url_root, self.lms_url_root);
+        set(&mut c.catalog_api_url, self.catalog_api_url);
+        set(&mut c.theme_name, self.theme_name);
+        set(&mut c.company_name, self.company_name);
+        set(&mut c.homepage_url, self.homepage_url);
+        set(&mut c.tos_url, self.tos_url);
+        set(&mut c.privacy_policy_url, self.privacy_policy_url);
+        set(&mut c.certificate_help_url, self.certificate_help_url);
+        set(&mut c.twitter_username, self.twitter_username);
+        set(&mut c.facebook_app_id, self.facebook_app_id);
+        c.records_enabled = self.records_enabled.unwrap_or(c.records_enabled);
+        c.enable_facebook_sharing = self.enable_facebook_sharing.unwrap_or(c.enable_facebook_sharing);
+        c.enable_linkedin_sharing = self.enable_linkedin_sharing.unwrap_or(c.enable_linkedin_sharing);
+        c.enable_twitter_sharing = self.enable_twitter_sharing.unwrap_or(c.enable_twitter_sharing);
+        c
+    }
 }
 
 #[derive(Debug, Args)]
@@ -315,6 +409,32 @@ async fn run(cli: Cli) -> Result<(), String> {
                 "Successfully cancelled retirement request for user with email address '{}'.",
                 args.email.trim()
             );
+            Ok(())
+        }
+        Some(Command::CreateOrUpdateSite(args)) => {
+            use app::ports::Records as _;
+            let db = open_db(&cli.database_url).await?;
+            let existing =
+                crate::store::credentials::site_by_domain(&db, &args.site_domain.trim().to_ascii_lowercase())
+                    .await
+                    .map_err(|e| format!("cannot read the sites: {e}"))?
+                    .map(|s| s.config());
+            let config = args.apply(existing);
+            let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+            let (_, system) = Gate::system(system_backend(db), "create-or-update-site");
+            let created =
+                backend.create_or_update_site(&system, config.clone()).await.map_err(|e| e.message)?;
+            println!("{} site {}", if created { "Created" } else { "Updated" }, config.domain);
+            for (name, value) in [
+                ("site name", config.name),
+                ("platform name", config.platform_name),
+                ("records enabled", config.records_enabled.to_string()),
+                ("records help URL", config.records_help_url),
+                ("partner From address", config.partner_from_address),
+                ("theme", config.theme_name),
+            ] {
+                println!("  {name}: {value}");
+            }
             Ok(())
         }
         Some(Command::CreateOauthClient(args)) => {

@@ -128,11 +128,12 @@ impl ServerBackend {
     }
 
     async fn learner_by_username(&self, username: &str) -> Result<Learner, DomainError> {
-        let user = users::find_by_username(self.db(), username)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| {
-                DomainError::with_message(ErrorCode::UserNotFound, format!("There is no learner '{username}'."))
+        let user =
+            users::find_by_username(self.db(), username).await.map_err(internal)?.ok_or_else(|| {
+                DomainError::with_message(
+                    ErrorCode::UserNotFound,
+                    format!("There is no learner '{username}'."),
+                )
             })?;
         Ok(Learner { id: user.id, username: user.username, full_name: user.full_name, email: user.email })
     }
@@ -148,7 +149,8 @@ impl ServerBackend {
     async fn records_list(&self, site: &SiteRow, learner: &Learner) -> Result<RecordsList, DomainError> {
         let now = now_ms();
         let db = self.db();
-        let programs = rs::programs_with_earned_course(db, &site.id, &learner.id, now).await.map_err(internal)?;
+        let programs =
+            rs::programs_with_earned_course(db, &site.id, &learner.id, now).await.map_err(internal)?;
         let ids: Vec<String> = programs.iter().map(|p| p.id.clone()).collect();
         let runs = rs::program_runs(db, &ids).await.map_err(internal)?;
         let schools = rs::program_schools(db, &ids).await.map_err(internal)?;
@@ -218,7 +220,11 @@ impl ServerBackend {
             .filter(|c| in_program.contains(c.course_key.as_str()))
             .map(|c| RunCredential {
                 course: course_of_run(&c.course_key),
-                status: if c.status == "awarded" { CredentialStatus::Awarded } else { CredentialStatus::Revoked },
+                status: if c.status == "awarded" {
+                    CredentialStatus::Awarded
+                } else {
+                    CredentialStatus::Revoked
+                },
                 run: c.course_key,
                 issued_at: c.issued_at,
             })
@@ -310,7 +316,12 @@ impl ServerBackend {
     }
 
     /// The owner's view: the record with its link, the pathways it may go to and its history.
-    async fn owner_record(&self, site: &SiteRow, learner: &Learner, program_id: &str) -> Result<ProgramRecord, DomainError> {
+    async fn owner_record(
+        &self,
+        site: &SiteRow,
+        learner: &Learner,
+        program_id: &str,
+    ) -> Result<ProgramRecord, DomainError> {
         let mut record = self
             .program_record(site, learner, program_id, RecordView::Owner)
             .await?
@@ -323,7 +334,12 @@ impl ServerBackend {
             .map_err(internal)?
             .into_iter()
             .filter(|p| registrar::records::pathway_offerable(&p.pathway_type, &p.status, &p.email, true))
-            .map(|p| PathwayOption { id: p.id, name: p.name, org_name: p.org_name, last_sent_at: p.last_sent_at })
+            .map(|p| PathwayOption {
+                id: p.id,
+                name: p.name,
+                org_name: p.org_name,
+                last_sent_at: p.last_sent_at,
+            })
             .collect();
         record.history = rs::history(self.db(), &learner.id, program_id, HISTORY_SHOWN)
             .await
@@ -353,11 +369,14 @@ impl ServerBackend {
     ) -> Result<(SiteRow, ShareDb, ProgramRecord), DomainError> {
         self.public_rate_limit(client).await?;
         let site = self.site().await?;
-        if !site.records_enabled.0 || share_id.len() != 32 || !share_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        if !site.records_enabled.0 || share_id.len() != 32 || !share_id.bytes().all(|b| b.is_ascii_hexdigit())
+        {
             return Err(no_such_record());
         }
         let share = rs::share(self.db(), &share_id.to_ascii_lowercase()).await.map_err(internal)?;
-        let share = share.filter(|s| share_is_live(s.revoked_at, s.expires_at, now_ms())).ok_or_else(no_such_record)?;
+        let share = share
+            .filter(|s| share_is_live(s.revoked_at, s.expires_at, now_ms()))
+            .ok_or_else(no_such_record)?;
         let learner = self.learner_by_id(&share.user_id).await.map_err(|_| no_such_record())?;
         let mut record = self
             .program_record(&site, &learner, &share.program_id, RecordView::Public)
@@ -387,7 +406,10 @@ impl ServerBackend {
     }
 
     fn record_csv(record: &ProgramRecord) -> Result<Download, DomainError> {
-        let mut writer = csv::WriterBuilder::new().quote_style(csv::QuoteStyle::Always).from_writer(Vec::new());
+        let mut writer = csv::WriterBuilder::new()
+            .quote_style(csv::QuoteStyle::Always)
+            .flexible(true)
+            .from_writer(Vec::new());
         let mut row = |cells: &[&str]| {
             let safe: Vec<String> = cells.iter().map(|c| csv_safe(c)).collect();
             writer.write_record(&safe).map_err(internal)
@@ -402,7 +424,16 @@ impl ServerBackend {
             row(&["Email", email])?;
         }
         row(&[""])?;
-        row(&["Course Name", "School", "Course ID", "Highest Grade Earned", "Letter Grade", "Verified Attempts", "Date Earned", "Status"])?;
+        row(&[
+            "Course Name",
+            "School",
+            "Course ID",
+            "Highest Grade Earned",
+            "Letter Grade",
+            "Verified Attempts",
+            "Date Earned",
+            "Status",
+        ])?;
         for c in &record.courses {
             let percent = c.percent.map(registrar::records::percent_text).unwrap_or_default();
             let earned = c.earned_at.map(app::model::format_date).unwrap_or_default();
@@ -467,8 +498,12 @@ impl ServerBackend {
                 let program = program.replace('-', "").to_ascii_lowercase();
                 match cs::find_program_certificate(conn, &site.id, &program).await.map_err(internal)? {
                     Some((id, true)) => Ok((id, true)),
-                    Some((_, false)) => Err(invalid(format!("The program certificate of {program} is not active."))),
-                    None => Err(invalid(format!("There is no program certificate configuration for program {program} on this site."))),
+                    Some((_, false)) => {
+                        Err(invalid(format!("The program certificate of {program} is not active.")))
+                    }
+                    None => Err(invalid(format!(
+                        "There is no program certificate configuration for program {program} on this site."
+                    ))),
                 }
             }
             (None, Some(run)) => {
@@ -477,7 +512,10 @@ impl ServerBackend {
                 if !crate::store::courses::exists(self.db(), run).await.map_err(internal)? {
                     return Err(invalid(format!("There is no course run {run}.")));
                 }
-                match cs::find_course_certificate(conn, &site.id, run, kind.as_str()).await.map_err(internal)? {
+                match cs::find_course_certificate(conn, &site.id, run, kind.as_str())
+                    .await
+                    .map_err(internal)?
+                {
                     Some((id, true)) => Ok((id, false)),
                     Some((_, false)) => Err(invalid(format!(
                         "The {} certificate of {run} is switched off; an admin must activate it first.",
@@ -502,7 +540,9 @@ impl ServerBackend {
                     }
                 }
             }
-            _ => Err(invalid("Name either credential.program_uuid or credential.course_run_key (with its mode).")),
+            _ => Err(invalid(
+                "Name either credential.program_uuid or credential.course_run_key (with its mode).",
+            )),
         }
     }
 
@@ -581,7 +621,11 @@ impl Records for ServerBackend {
         self.records_list(&site, &learner).await
     }
 
-    async fn learner_records(&self, _staff: &GlobalStaff, username: &str) -> Result<RecordsList, DomainError> {
+    async fn learner_records(
+        &self,
+        _staff: &GlobalStaff,
+        username: &str,
+    ) -> Result<RecordsList, DomainError> {
         let site = self.site().await?;
         let learner = self.learner_by_username(username).await?;
         self.records_list(&site, &learner).await
@@ -626,7 +670,10 @@ impl Records for ServerBackend {
         require_records_on(&site)?;
         let now = now_ms();
         if expires_at.is_some_and(|end| end <= now) {
-            return Err(DomainError::with_message(ErrorCode::ExpiryInvalid, "The link must end in the future."));
+            return Err(DomainError::with_message(
+                ErrorCode::ExpiryInvalid,
+                "The link must end in the future.",
+            ));
         }
         let learner = self.learner_by_id(&me.principal().user_id.0).await?;
         // Only a program the learner has a record in can be shared.
@@ -663,7 +710,10 @@ impl Records for ServerBackend {
             }
         };
         tx.commit().await.map_err(internal)?;
-        let share = rs::share(self.db(), &id).await.map_err(internal)?.ok_or_else(|| DomainError::internal("share"))?;
+        let share = rs::share(self.db(), &id)
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| DomainError::internal("share"))?;
         Ok(self.share_info(&share))
     }
 
@@ -742,7 +792,9 @@ impl Records for ServerBackend {
                     rs::revoke_share(&mut tx, &old.id).await.map_err(internal)?;
                 }
                 let id = cs::new_hex_id();
-                rs::insert_share(&mut tx, &id, &learner.id, program_id, false, None).await.map_err(internal)?;
+                rs::insert_share(&mut tx, &id, &learner.id, program_id, false, None)
+                    .await
+                    .map_err(internal)?;
                 let event = NewEvent {
                     user_id: &learner.id,
                     program_id,
@@ -906,17 +958,24 @@ impl Records for ServerBackend {
                 courses.push(key);
             }
         }
-        let orgs: Vec<String> = program.orgs.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        let orgs: Vec<String> =
+            program.orgs.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
         if orgs.is_empty() {
             return Err(invalid("Name at least one authoring organization."));
         }
         let known_orgs = cs::existing_keys(self.db(), "orgs", &orgs).await.map_err(internal)?;
         if let Some(o) = orgs.iter().find(|o| !known_orgs.contains(o)) {
-            return Err(DomainError::with_message(ErrorCode::OrgKeyInvalid, format!("There is no organization {o}.")));
+            return Err(DomainError::with_message(
+                ErrorCode::OrgKeyInvalid,
+                format!("There is no organization {o}."),
+            ));
         }
         let known_courses = cs::existing_keys(self.db(), "courses", &courses).await.map_err(internal)?;
         if let Some(c) = courses.iter().find(|c| !known_courses.contains(c)) {
-            return Err(DomainError::with_message(ErrorCode::CourseKeyInvalid, format!("There is no course run {c}.")));
+            return Err(DomainError::with_message(
+                ErrorCode::CourseKeyInvalid,
+                format!("There is no course run {c}."),
+            ));
         }
         let program = ProgramRow { title, program_type, orgs, courses, ..program };
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
@@ -938,7 +997,10 @@ impl Records for ServerBackend {
         let site = self.site().await?;
         let course_key = registrar::ids::CourseKey::parse(&row.course_key)?.to_string();
         if !crate::store::courses::exists(self.db(), &course_key).await.map_err(internal)? {
-            return Err(DomainError::with_message(ErrorCode::CourseKeyInvalid, format!("There is no course run {course_key}.")));
+            return Err(DomainError::with_message(
+                ErrorCode::CourseKeyInvalid,
+                format!("There is no course run {course_key}."),
+            ));
         }
         let kind = CertificateType::parse(&row.certificate_type)?;
         let signatories = self.check_signatories(&row.signatories).await?;
@@ -953,15 +1015,13 @@ impl Records for ServerBackend {
         let id = match saved {
             Ok(Some(id)) => id,
             Ok(None) => return Err(not_found("There is no such course certificate configuration.")),
-            Err(e) if conflict_message(&e) => {
-                return Err(DomainError::with_message(
-                    ErrorCode::CertificateExists,
-                    format!(
-                        "{course_key} already has a {} certificate configuration on this site: edit that one.",
-                        kind.label()
-                    ),
-                ))
-            }
+            Err(e) if conflict_message(&e) => return Err(DomainError::with_message(
+                ErrorCode::CertificateExists,
+                format!(
+                    "{course_key} already has a {} certificate configuration on this site: edit that one.",
+                    kind.label()
+                ),
+            )),
             Err(e) => return Err(internal(e)),
         };
         let after = serde_json::to_value(&row).map_err(internal)?;
@@ -1037,21 +1097,28 @@ impl Records for ServerBackend {
         Ok(id)
     }
 
-    async fn credentials_of(&self, _staff: &GlobalStaff, username: &str) -> Result<Vec<CredentialOut>, DomainError> {
+    async fn credentials_of(
+        &self,
+        _staff: &GlobalStaff,
+        username: &str,
+    ) -> Result<Vec<CredentialOut>, DomainError> {
         let learner = self.learner_by_username(username).await?;
         let rows = cs::credentials_where(self.db(), "uc.user_id", &learner.id).await.map_err(internal)?;
         Ok(rows.into_iter().map(|(r, a)| credential_out(r, a)).collect())
     }
 
     async fn my_credentials(&self, me: &Me) -> Result<Vec<CredentialOut>, DomainError> {
-        let rows = cs::credentials_where(self.db(), "uc.user_id", &me.principal().user_id.0).await.map_err(internal)?;
+        let rows = cs::credentials_where(self.db(), "uc.user_id", &me.principal().user_id.0)
+            .await
+            .map_err(internal)?;
         Ok(rows.into_iter().map(|(r, a)| credential_out(r, a)).collect())
     }
 
     async fn credential(&self, me: &Me, uuid: &str) -> Result<CredentialOut, DomainError> {
         let credential = self.credential_by_id(uuid).await?;
         let p = me.principal();
-        let mine = |c: &CredentialOut| p.is_staff || p.is_superuser || c.username.eq_ignore_ascii_case(&p.username);
+        let mine =
+            |c: &CredentialOut| p.is_staff || p.is_superuser || c.username.eq_ignore_ascii_case(&p.username);
         credential.filter(mine).ok_or_else(|| not_found("There is no such credential."))
     }
 
@@ -1059,7 +1126,7 @@ impl Records for ServerBackend {
         &self,
         staff: &GlobalStaff,
         request: CredentialRequest,
-    ) -> Result<CredentialOut, DomainError> {
+    ) -> Result<(CredentialOut, bool), DomainError> {
         let status = match request.status.as_str() {
             "awarded" | "revoked" => request.status.clone(),
             other => return Err(invalid(format!("status '{other}' is neither awarded nor revoked."))),
@@ -1075,7 +1142,10 @@ impl Records for ServerBackend {
         }
         let date_override = match &request.date_override {
             Some(d) => Some(parse_timestamp(&d.date).ok_or_else(|| {
-                invalid(format!("date_override.date '{}' is not a date and time (2024-01-31T00:00:00Z).", d.date))
+                invalid(format!(
+                    "date_override.date '{}' is not a date and time (2024-01-31T00:00:00Z).",
+                    d.date
+                ))
             })?),
             None => None,
         };
@@ -1083,19 +1153,28 @@ impl Records for ServerBackend {
         let learner = self.learner_by_username(&request.username).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         lock_learner(&mut tx, &learner.id).await.map_err(internal)?;
-        let (certificate_id, is_program) = self.resolve_certificate(&mut tx, &site, &request.credential).await?;
-        let reference =
-            if is_program { CertificateRef::Program(&certificate_id) } else { CertificateRef::Course(&certificate_id) };
-        let (id, changed) = cs::upsert_user_credential(&mut tx, &learner.id, reference, &status, date_override)
-            .await
-            .map_err(internal)?;
-        let attributes_changed = cs::upsert_attributes(&mut tx, &id, &request.attributes).await.map_err(internal)?;
+        let (certificate_id, is_program) =
+            self.resolve_certificate(&mut tx, &site, &request.credential).await?;
+        let reference = if is_program {
+            CertificateRef::Program(&certificate_id)
+        } else {
+            CertificateRef::Course(&certificate_id)
+        };
+        let (id, changed, created) =
+            cs::upsert_user_credential(&mut tx, &learner.id, reference, &status, date_override)
+                .await
+                .map_err(internal)?;
+        let attributes_changed =
+            cs::upsert_attributes(&mut tx, &id, &request.attributes).await.map_err(internal)?;
         if changed || attributes_changed {
-            let after = serde_json::json!({"username": learner.username, "status": status, "credential": request.credential});
-            self.audit(&mut tx, staff, "credential.issue", "credential", &id, after).await?;
+            // About the learner (their audit trail; redacted with them when they are retired).
+            let after =
+                serde_json::json!({"credential": id, "status": status, "certificate": request.credential});
+            self.audit(&mut tx, staff, "credential.issue", "user", &learner.id, after).await?;
         }
         tx.commit().await.map_err(internal)?;
-        self.credential_by_id(&id).await?.ok_or_else(|| DomainError::internal("credential"))
+        let out = self.credential_by_id(&id).await?.ok_or_else(|| DomainError::internal("credential"))?;
+        Ok((out, created))
     }
 
     async fn set_credential_status(
@@ -1108,6 +1187,8 @@ impl Records for ServerBackend {
             return Err(invalid(format!("status '{status}' is neither awarded nor revoked.")));
         }
         let uuid = uuid.replace('-', "").to_ascii_lowercase();
+        let found = cs::credentials_where(self.db(), "uc.id", &uuid).await.map_err(internal)?;
+        let (row, _) = found.into_iter().next().ok_or_else(|| not_found("There is no such credential."))?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let changed = cs::set_credential_status(&mut tx, &uuid, status)
             .await
@@ -1115,7 +1196,8 @@ impl Records for ServerBackend {
             .ok_or_else(|| not_found("There is no such credential."))?;
         if changed {
             let action = if status == "revoked" { "credential.revoke" } else { "credential.award" };
-            self.audit(&mut tx, staff, action, "credential", &uuid, serde_json::json!({"status": status})).await?;
+            let after = serde_json::json!({"credential": uuid, "status": status});
+            self.audit(&mut tx, staff, action, "user", &row.user_id, after).await?;
         }
         tx.commit().await.map_err(internal)?;
         self.credential_by_id(&uuid).await?.ok_or_else(|| DomainError::internal("credential"))
@@ -1143,19 +1225,29 @@ impl Records for ServerBackend {
                     Some(t) => Some(parse_timestamp(t).ok_or_else(|| {
                         DomainError::with_message(
                             ErrorCode::GradeInvalid,
-                            format!("lms_last_updated_at '{t}' is not a date and time (2024-01-31T00:00:00Z)."),
+                            format!(
+                                "lms_last_updated_at '{t}' is not a date and time (2024-01-31T00:00:00Z)."
+                            ),
                         )
                     })?),
                     None => None,
                 };
                 let letter = g.letter_grade.clone().unwrap_or_default();
                 if letter.chars().count() > 255 {
-                    return Err(DomainError::with_message(ErrorCode::GradeInvalid, "letter_grade is at most 255 characters."));
+                    return Err(DomainError::with_message(
+                        ErrorCode::GradeInvalid,
+                        "letter_grade is at most 255 characters.",
+                    ));
                 }
                 Ok((
                     g.username.trim().to_lowercase(),
                     run,
-                    PushedGrade { percent_e4: percent, letter, verified: g.verified, source_updated_at: source },
+                    PushedGrade {
+                        percent_e4: percent,
+                        letter,
+                        verified: g.verified,
+                        source_updated_at: source,
+                    },
                 ))
             })();
             match checked {
@@ -1171,12 +1263,17 @@ impl Records for ServerBackend {
                 .await
                 .map_err(internal)?;
         }
-        let names: Vec<String> = parsed.iter().map(|(_, u, _, _)| u.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let names: Vec<String> =
+            parsed.iter().map(|(_, u, _, _)| u.clone()).collect::<HashSet<_>>().into_iter().collect();
         let user_ids = cs::user_ids_by_username(&mut tx, &names).await.map_err(internal)?;
-        let runs: Vec<String> = parsed.iter().map(|(_, _, r, _)| r.clone()).collect::<HashSet<_>>().into_iter().collect();
+        let runs: Vec<String> =
+            parsed.iter().map(|(_, _, r, _)| r.clone()).collect::<HashSet<_>>().into_iter().collect();
         let mut known_runs = HashSet::new();
         for chunk in runs.chunks(crate::store::ROWS_PER_STATEMENT) {
-            let sql = format!("SELECT key FROM courses WHERE key IN ({})", crate::store::list_placeholders(1, chunk.len()));
+            let sql = format!(
+                "SELECT key FROM courses WHERE key IN ({})",
+                crate::store::list_placeholders(1, chunk.len())
+            );
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
             for r in chunk {
                 q = q.bind(r);
@@ -1208,12 +1305,18 @@ impl Records for ServerBackend {
         let mut writes: HashMap<(String, String), GradeDb> = HashMap::new();
         for (index, user, run, grade) in parsed {
             let Some(user_id) = user_ids.get(&user) else {
-                let e = DomainError::with_message(ErrorCode::UserNotFound, format!("There is no learner '{user}'."));
+                let e = DomainError::with_message(
+                    ErrorCode::UserNotFound,
+                    format!("There is no learner '{user}'."),
+                );
                 results[index] = Some(failed(index, e));
                 continue;
             };
             if !known_runs.contains(&run) {
-                let e = DomainError::with_message(ErrorCode::CourseKeyInvalid, format!("There is no course run {run}."));
+                let e = DomainError::with_message(
+                    ErrorCode::CourseKeyInvalid,
+                    format!("There is no course run {run}."),
+                );
                 results[index] = Some(failed(index, e));
                 continue;
             }

@@ -391,6 +391,7 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
     seed_sharing(&mut tx, &|username: &str| id_of(username).map(str::to_owned)).await?;
     tx.commit().await?;
     seed_retirements(db).await?;
+    seed_credentials(db, id_of("learner")?).await?;
     Ok(SeedSummary { users_created: created })
 }
 
@@ -431,5 +432,197 @@ async fn seed_retirements(db: &Db) -> Result<(), SeedError> {
         .execute(&db.pool)
         .await?;
     backend.retirement_tick("seed-demo").await.map_err(invalid)?;
+    Ok(())
+}
+
+/// A square signature-like SVG for the demo signatories.
+const DEMO_SIGNATURE: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 120 120\">\
+<path d=\"M10 80 C 30 20, 50 20, 60 70 S 90 110, 110 40\" fill=\"none\" stroke=\"#312e81\" stroke-width=\"5\"/></svg>";
+
+/// Credentials, once: the site, two signatories, two programs with certificate configurations,
+/// three pathways (one a learner may send to), and `learner`'s certificates and grades, so "My
+/// records" is full on first run. Skipped when any program exists.
+async fn seed_credentials(db: &Db, learner: &str) -> Result<(), SeedError> {
+    use crate::store::credentials::{self as cs, CertificateRef, GradeDb};
+    use app::model::records::{
+        CourseCertificateRow, PathwayRow, ProgramCertificateRow, ProgramRow, SignatoryRow,
+    };
+    let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programs").fetch_one(&db.pool).await?;
+    if any > 0 {
+        return Ok(());
+    }
+    let site = cs::current_site(db, "localhost").await?;
+    let mut tx = db.pool.begin().await?;
+    let mut config = site.config();
+    config.platform_name = "Registrar Demo".to_owned();
+    config.records_help_url =
+        "https://docs.openedx.org/en/latest/learners/sfd_certificates/learner_records.html".to_owned();
+    config.partner_from_address = "records@registrar.example".to_owned();
+    cs::upsert_site(&mut tx, &config).await?;
+    let mut signatories = Vec::new();
+    for (name, title) in [
+        ("Dr. Ada Byron", "Dean of Computing, Demo University"),
+        ("Prof. Ibn Sina", "Director, Open Institute"),
+    ] {
+        let row = SignatoryRow {
+            id: String::new(),
+            name: name.to_owned(),
+            title: title.to_owned(),
+            organization_name_override: None,
+            image_type: String::new(),
+        };
+        signatories
+            .push(cs::insert_signatory(&mut tx, &row, "image/svg+xml", DEMO_SIGNATURE.as_bytes()).await?);
+    }
+    let invalid = || SeedError::Invalid("demo program".to_owned());
+    let program = |title: &str, kind: &str, orgs: &[&str], courses: &[&str]| ProgramRow {
+        id: String::new(),
+        title: title.to_owned(),
+        program_type: kind.to_owned(),
+        status: "active".to_owned(),
+        orgs: orgs.iter().map(|s| (*s).to_owned()).collect(),
+        courses: courses.iter().map(|s| (*s).to_owned()).collect(),
+        total_hours_of_effort: Some(120),
+    };
+    let data_science = cs::save_program(
+        &mut tx,
+        &site.id,
+        &program(
+            "Data Science MicroMasters",
+            "MicroMasters",
+            &["DemoX", "MathX"],
+            &[
+                "course-v1:DemoX+CS101+2025_T3",
+                "course-v1:DemoX+CS101+2026_T1",
+                "course-v1:DemoX+DS201+2026_T1",
+                "course-v1:MathX+ALG200+2026_Spring",
+            ],
+        ),
+    )
+    .await?
+    .ok_or_else(invalid)?;
+    let humanities = cs::save_program(
+        &mut tx,
+        &site.id,
+        &program(
+            "Humanities and Life Sciences",
+            "Professional Certificate",
+            &["OpenX"],
+            &["course-v1:OpenX+HIST110+2026", "course-v1:OpenX+BIO150+2026"],
+        ),
+    )
+    .await?
+    .ok_or_else(invalid)?;
+    let mut course_certificate = std::collections::HashMap::new();
+    for (key, _, _, _) in COURSES {
+        let row = CourseCertificateRow {
+            id: String::new(),
+            course_key: (*key).to_owned(),
+            certificate_type: "verified".to_owned(),
+            title: None,
+            available_at: None,
+            is_active: true,
+            signatories: Vec::new(),
+            awarded: 0,
+        };
+        let id = cs::save_course_certificate(&mut tx, &site.id, &row, &signatories[..1])
+            .await?
+            .ok_or_else(invalid)?;
+        course_certificate.insert(*key, id);
+    }
+    let mut program_certificate = Vec::new();
+    for program_id in [&data_science, &humanities] {
+        let row = ProgramCertificateRow {
+            id: String::new(),
+            program_id: program_id.clone(),
+            program_title: String::new(),
+            use_org_name: true,
+            include_hours_of_effort: true,
+            language: Some("en".to_owned()),
+            is_active: true,
+            signatories: Vec::new(),
+            awarded: 0,
+        };
+        program_certificate.push(
+            cs::save_program_certificate(&mut tx, &site.id, &row, &signatories).await?.ok_or_else(invalid)?,
+        );
+    }
+    for (name, org, email, kind, status, programs) in [
+        (
+            "State University Credit Pathway",
+            "State University",
+            "credit@state-university.example",
+            "credit",
+            "published",
+            vec![data_science.clone()],
+        ),
+        (
+            "Industry Partners",
+            "Tech Employers Guild",
+            "talent@employers.example",
+            "industry",
+            "published",
+            vec![data_science.clone()],
+        ),
+        (
+            "Open Institute Transfer (closed)",
+            "Open Institute",
+            "transfer@open.example",
+            "credit",
+            "unpublished",
+            vec![humanities.clone()],
+        ),
+    ] {
+        let row = PathwayRow {
+            id: String::new(),
+            name: name.to_owned(),
+            org_name: org.to_owned(),
+            email: email.to_owned(),
+            pathway_type: kind.to_owned(),
+            status: status.to_owned(),
+            programs,
+        };
+        cs::save_pathway(&mut tx, &site.id, &row).await?.ok_or_else(invalid)?;
+    }
+    // learner: two runs of CS101 (the better grade in the newer run), DS201 earned without a grade
+    // (a missed LMS push), ALG200 graded but not earned; the humanities program complete.
+    for key in [
+        "course-v1:DemoX+CS101+2025_T3",
+        "course-v1:DemoX+CS101+2026_T1",
+        "course-v1:DemoX+DS201+2026_T1",
+        "course-v1:OpenX+HIST110+2026",
+        "course-v1:OpenX+BIO150+2026",
+    ] {
+        let id = course_certificate.get(key).ok_or_else(invalid)?;
+        cs::upsert_user_credential(&mut tx, learner, CertificateRef::Course(id), "awarded", None).await?;
+    }
+    let humanities_certificate = program_certificate.get(1).ok_or_else(invalid)?;
+    cs::upsert_user_credential(
+        &mut tx,
+        learner,
+        CertificateRef::Program(humanities_certificate),
+        "awarded",
+        None,
+    )
+    .await?;
+    let grades: Vec<GradeDb> = [
+        ("course-v1:DemoX+CS101+2025_T3", "C", 7_200),
+        ("course-v1:DemoX+CS101+2026_T1", "A", 9_100),
+        ("course-v1:MathX+ALG200+2026_Spring", "F", 4_500),
+        ("course-v1:OpenX+HIST110+2026", "B+", 8_800),
+        ("course-v1:OpenX+BIO150+2026", "A", 9_500),
+    ]
+    .into_iter()
+    .map(|(key, letter, percent)| GradeDb {
+        user_id: learner.to_owned(),
+        course_key: key.to_owned(),
+        letter_grade: letter.to_owned(),
+        percent_e4: percent,
+        verified: crate::store::Flag(true),
+        source_updated_at: Some(crate::store::now_ms()),
+    })
+    .collect();
+    cs::upsert_grades(&mut tx, &grades).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -13,6 +13,7 @@ mod api {
     pub mod mail;
     pub mod matrix;
     pub mod membership;
+    pub mod records;
     pub mod retirement;
     pub mod roster;
     pub mod session;

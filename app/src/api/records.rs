@@ -84,7 +84,10 @@ pub async fn get_learner_records(username: String) -> Result<RecordsList, ApiErr
 
 /// A learner's record of one program, read only (staff).
 #[server(prefix = "/api", endpoint = "console/learner_record")]
-pub async fn get_learner_program_record(username: String, program: String) -> Result<ProgramRecord, ApiError> {
+pub async fn get_learner_program_record(
+    username: String,
+    program: String,
+) -> Result<ProgramRecord, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.global_staff()?;
     Ok(gate.backend().learner_program_record(&staff, &username, &program).await?)
@@ -100,10 +103,7 @@ pub async fn get_learner_credentials(username: String) -> Result<Vec<CredentialO
 
 /// Award a course or program certificate to a learner from the console.
 #[server(prefix = "/api", endpoint = "console/award_credential")]
-pub async fn award_credential(
-    username: String,
-    certificate: String,
-) -> Result<CredentialOut, ApiError> {
+pub async fn award_credential(username: String, certificate: String) -> Result<CredentialOut, ApiError> {
     use crate::model::records::{CredentialRequest, CredentialTarget};
     let gate = Gate::for_request()?;
     let staff = gate.global_staff()?;
@@ -132,7 +132,7 @@ pub async fn award_credential(
         attributes: Vec::new(),
         date_override: None,
     };
-    Ok(gate.backend().issue_credential(&staff, request).await?)
+    Ok(gate.backend().issue_credential(&staff, request).await?.0)
 }
 
 /// Award again or revoke a learner's credential (revoking keeps it, no longer shown).

@@ -74,7 +74,7 @@ fn DataAndDeletion() -> impl IntoView {
             <section class="card" aria-labelledby="data-heading">
                 <h2 id="data-heading" class="font-semibold">"Your data"</h2>
                 <p class="mt-2 text-sm text-slate-600">
-                    "Everything Registrar holds about you — profile, enrollments, roles and access, invitations, sign-ins, mail we sent you and the history of changes about you — as one JSON file."
+                    "Everything Registrar holds about you — profile, enrollments, roles and access, invitations, credentials, grades and learner records with their links, sign-ins, mail we sent you and the history of changes about you — as one JSON file."
                 </p>
                 <a href="/api/account/export.json" class="btn-secondary mt-3 inline-block" download="" rel="external">"Download my data"</a>
             </section>

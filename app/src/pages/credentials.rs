@@ -25,10 +25,7 @@ const CERTIFICATE_TYPES: [(&str, &str); 5] = [
 ];
 
 /// A green line after a save that worked (JavaScript on; without it the page reloads with it).
-fn saved<T: Clone + Send + Sync + 'static>(
-    action: ServerAction<T>,
-    what: &'static str,
-) -> impl IntoView
+fn saved<T: Clone + Send + Sync + 'static>(action: ServerAction<T>, what: &'static str) -> impl IntoView
 where
     T: server_fn::ServerFn,
     T::Output: Clone + Send + Sync + 'static,
@@ -274,7 +271,11 @@ fn ProgramsSection(programs: Vec<ProgramRow>, program: ServerAction<SaveProgram>
 }
 
 #[component]
-fn SignatoryChecks(prefix: &'static str, signatories: Vec<SignatoryRow>, chosen: Vec<String>) -> impl IntoView {
+fn SignatoryChecks(
+    prefix: &'static str,
+    signatories: Vec<SignatoryRow>,
+    chosen: Vec<String>,
+) -> impl IntoView {
     view! {
         <fieldset class="md:col-span-2">
             <legend class="text-sm font-medium text-slate-700">"Signatories"</legend>
@@ -517,10 +518,19 @@ fn LearnerCredentials(console: CredentialsConsole) -> impl IntoView {
         .course_certificates
         .iter()
         .filter(|c| c.is_active)
-        .map(|c| (format!("course:{}:{}", c.course_key, c.certificate_type), format!("{} — {}", c.course_key, c.certificate_type)))
-        .chain(console.program_certificates.iter().filter(|c| c.is_active).map(|c| {
-            (format!("program:{}", c.program_id), format!("Program: {}", c.program_title))
-        }))
+        .map(|c| {
+            (
+                format!("course:{}:{}", c.course_key, c.certificate_type),
+                format!("{} — {}", c.course_key, c.certificate_type),
+            )
+        })
+        .chain(
+            console
+                .program_certificates
+                .iter()
+                .filter(|c| c.is_active)
+                .map(|c| (format!("program:{}", c.program_id), format!("Program: {}", c.program_title))),
+        )
         .collect();
     let options = StoredValue::new(options);
     view! {

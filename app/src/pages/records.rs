@@ -4,8 +4,8 @@
 //! posts without JavaScript too; records print cleanly (the print stylesheet hides the rest).
 
 use crate::api::records::{
-    get_learner_program_record, get_learner_records, get_my_program_record, get_my_records, get_shared_record,
-    SendRecord, ShareRecord, UnshareRecord,
+    get_learner_program_record, get_learner_records, get_my_program_record, get_my_records,
+    get_shared_record, SendRecord, ShareRecord, UnshareRecord,
 };
 use crate::components::error_view::PageError;
 use crate::components::sharing::{ends_text, ActionErrors};
@@ -226,7 +226,8 @@ fn ShareSection(
     let share_error = Signal::derive(move || share.value().get().and_then(Result::err));
     let unshare_error = Signal::derive(move || unshare.value().get().and_then(Result::err));
     let show_email = shared.as_ref().is_some_and(|s| s.show_email);
-    let expires_value = shared.as_ref().and_then(|s| s.expires_at).map(|at| format_date(at - 1)).unwrap_or_default();
+    let expires_value =
+        shared.as_ref().and_then(|s| s.expires_at).map(|at| format_date(at - 1)).unwrap_or_default();
     let is_shared = shared.is_some();
     let unshare_program = program.clone();
     view! {
@@ -395,7 +396,9 @@ pub fn StaffRecordsPage() -> impl IntoView {
 pub fn StaffProgramRecordPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
-    let key = move || (query.read().get("username").unwrap_or_default(), params.read().get("id").unwrap_or_default());
+    let key = move || {
+        (query.read().get("username").unwrap_or_default(), params.read().get("id").unwrap_or_default())
+    };
     let data = Resource::new(key, |(u, p)| get_learner_program_record(u, p));
     view! {
         <Title text="Learner program record" />

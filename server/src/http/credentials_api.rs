@@ -35,7 +35,8 @@ fn gate(state: &AppState, principal: RequestPrincipal, client: ClientMeta) -> Ga
 }
 
 fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
-    serde_json::from_slice(bytes).map_err(|e| invalid(format!("The body is not the JSON this endpoint takes: {e}")))
+    serde_json::from_slice(bytes)
+        .map_err(|e| invalid(format!("The body is not the JSON this endpoint takes: {e}")))
 }
 
 /// A file answer: CSVs are attachments; images are shown inline, and an SVG can never run script.
@@ -56,7 +57,8 @@ fn download(file: Download) -> Response {
     )
         .into_response();
     if file.content_type == "image/svg+xml" {
-        if let Ok(csp) = http::HeaderValue::from_str("default-src 'none'; style-src 'unsafe-inline'; sandbox") {
+        if let Ok(csp) = http::HeaderValue::from_str("default-src 'none'; style-src 'unsafe-inline'; sandbox")
+        {
             response.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
         }
     }
@@ -156,7 +158,9 @@ pub async fn upload_signatory(
     .await;
     match result {
         Ok(id) if wants_json => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),
-        Ok(_) => axum::response::Redirect::to("/admin/credentials?signatory=added#signatories").into_response(),
+        Ok(_) => {
+            axum::response::Redirect::to("/admin/credentials?signatory=added#signatories").into_response()
+        }
         Err(e) if wants_json || e.kind() == registrar::ErrorKind::Unauthenticated => failure(e),
         Err(e) => axum::response::Redirect::to(&format!(
             "/admin/credentials?signatory_error={}#signatories",
@@ -228,8 +232,8 @@ pub async fn post_credential(
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
         let request: CredentialRequest = json_body(&body)?;
-        let out = gate.backend().issue_credential(&staff, request).await?;
-        let status = if out.created == out.modified { StatusCode::CREATED } else { StatusCode::OK };
+        let (out, created) = gate.backend().issue_credential(&staff, request).await?;
+        let status = if created { StatusCode::CREATED } else { StatusCode::OK };
         Ok((status, Json(out)).into_response())
     }
     .await;
@@ -319,7 +323,11 @@ pub async fn post_grades(
         }
         if single {
             if let Some((_, message)) = shape_errors.first() {
-                return Err(DomainError::with_message(ErrorCode::GradeInvalid, format!("The grade is not valid: {message}")).into());
+                return Err(DomainError::with_message(
+                    ErrorCode::GradeInvalid,
+                    format!("The grade is not valid: {message}"),
+                )
+                .into());
             }
         }
         let positions: Vec<usize> = grades.iter().map(|(i, _)| *i).collect();

@@ -77,10 +77,7 @@ const SITE_COLUMNS: &str = "id, domain, name, platform_name, records_enabled, re
 /// The site this server serves: the one with `domain`, else the oldest; created with defaults
 /// when there is none yet.
 pub async fn current_site(db: &Db, domain: &str) -> Result<SiteRow, sqlx::Error> {
-    let by_domain = format!("SELECT {SITE_COLUMNS} FROM sites WHERE domain = $1");
-    if let Some(site) =
-        sqlx::query_as(AssertSqlSafe(by_domain)).bind(domain).fetch_optional(&db.pool).await?
-    {
+    if let Some(site) = site_by_domain(db, domain).await? {
         return Ok(site);
     }
     let oldest = format!("SELECT {SITE_COLUMNS} FROM sites ORDER BY created_at, id LIMIT 1");
@@ -99,8 +96,13 @@ pub async fn current_site(db: &Db, domain: &str) -> Result<SiteRow, sqlx::Error>
     };
     let mut conn = db.pool.acquire().await?;
     upsert_site(&mut conn, &defaults).await?;
+    site_by_domain(db, domain).await?.ok_or(sqlx::Error::RowNotFound)
+}
+
+/// The site with this domain, if any.
+pub async fn site_by_domain(db: &Db, domain: &str) -> Result<Option<SiteRow>, sqlx::Error> {
     let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE domain = $1");
-    sqlx::query_as(AssertSqlSafe(sql)).bind(domain).fetch_one(&db.pool).await
+    sqlx::query_as(AssertSqlSafe(sql)).bind(domain).fetch_optional(&db.pool).await
 }
 
 /// Create the site with this domain or change its configuration; true if it was created.
@@ -210,7 +212,10 @@ pub async fn signatories(db: &Db) -> Result<Vec<SignatoryRow>, sqlx::Error> {
 
 /// A signatory's image and its media type.
 pub async fn signatory_image(db: &Db, id: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as("SELECT image_type, image FROM signatories WHERE id = $1").bind(id).fetch_optional(&db.pool).await
+    sqlx::query_as("SELECT image_type, image FROM signatories WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await
 }
 
 /// Which of `ids` exist (unknown signatories are refused by name).
@@ -572,12 +577,13 @@ pub async fn find_program_certificate(
     site_id: &str,
     program_id: &str,
 ) -> Result<Option<(String, bool)>, sqlx::Error> {
-    let row: Option<(String, Flag)> =
-        sqlx::query_as("SELECT id, is_active FROM program_certificates WHERE site_id = $1 AND program_id = $2")
-            .bind(site_id)
-            .bind(program_id)
-            .fetch_optional(&mut *conn)
-            .await?;
+    let row: Option<(String, Flag)> = sqlx::query_as(
+        "SELECT id, is_active FROM program_certificates WHERE site_id = $1 AND program_id = $2",
+    )
+    .bind(site_id)
+    .bind(program_id)
+    .fetch_optional(&mut *conn)
+    .await?;
     Ok(row.map(|(id, active)| (id, active.0)))
 }
 
@@ -742,20 +748,22 @@ pub enum CertificateRef<'a> {
     Program(&'a str),
 }
 
-/// Update-or-create the learner's credential for a configuration. Returns its id and whether
-/// anything changed (the same request twice changes nothing).
+/// Update-or-create the learner's credential for a configuration. Returns its id, whether anything
+/// changed (the same request twice changes nothing) and whether it was created.
 pub async fn upsert_user_credential(
     conn: &mut AnyConnection,
     user_id: &str,
     certificate: CertificateRef<'_>,
     status: &str,
     date_override: Option<i64>,
-) -> Result<(String, bool), sqlx::Error> {
+) -> Result<(String, bool, bool), sqlx::Error> {
     let (column, certificate_id) = match certificate {
         CertificateRef::Course(id) => ("course_certificate_id", id),
         CertificateRef::Program(id) => ("program_certificate_id", id),
     };
-    let find = format!("SELECT id, status, date_override FROM user_credentials WHERE user_id = $1 AND {column} = $2");
+    let find = format!(
+        "SELECT id, status, date_override FROM user_credentials WHERE user_id = $1 AND {column} = $2"
+    );
     let existing: Option<(String, String, Option<i64>)> = sqlx::query_as(AssertSqlSafe(find))
         .bind(user_id)
         .bind(certificate_id)
@@ -765,7 +773,7 @@ pub async fn upsert_user_credential(
     match existing {
         Some((id, old_status, old_override)) => {
             if old_status == status && old_override == date_override {
-                return Ok((id, false));
+                return Ok((id, false, false));
             }
             sqlx::query(
                 "UPDATE user_credentials SET status = $1, date_override = $2, modified_at = $3 WHERE id = $4",
@@ -776,7 +784,7 @@ pub async fn upsert_user_credential(
             .bind(&id)
             .execute(&mut *conn)
             .await?;
-            Ok((id, true))
+            Ok((id, true, false))
         }
         None => {
             let id = new_hex_id();
@@ -793,7 +801,7 @@ pub async fn upsert_user_credential(
                 .bind(now)
                 .execute(&mut *conn)
                 .await?;
-            Ok((id, true))
+            Ok((id, true, true))
         }
     }
 }

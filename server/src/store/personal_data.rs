@@ -300,6 +300,22 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     exec_in(conn, "DELETE FROM group_members WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "DELETE FROM library_grants WHERE user_id IN ({})", &[], &ids).await?;
 
+    // Credentials and learner records are the learner's own: deleted, links first (they stop
+    // opening), history included; a record sent on someone's behalf forgets who sent it.
+    exec_in(conn, "DELETE FROM record_events WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "UPDATE record_events SET actor_id = NULL WHERE actor_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM record_shares WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(
+        conn,
+        "DELETE FROM user_credential_attributes WHERE credential_id IN \
+         (SELECT id FROM user_credentials WHERE user_id IN ({}))",
+        &[],
+        &ids,
+    )
+    .await?;
+    exec_in(conn, "DELETE FROM user_credentials WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM user_grades WHERE user_id IN ({})", &[], &ids).await?;
+
     // The enrollment audit stays (it is the course's record) with the learner's address redacted.
     let emails: Vec<String> =
         subjects.iter().flat_map(|s| [s.email.clone(), s.email.to_lowercase()]).collect();
@@ -507,7 +523,7 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
         .fetch_optional(&mut *conn)
         .await?;
     let email_key = email_key.map(|(e,)| e).unwrap_or_default();
-    let queries: [(&str, &str, &str); 16] = [
+    let queries: [(&str, &str, &str); 21] = [
         (
             "account",
             "SELECT username, email, full_name, is_active, is_staff, is_superuser, date_joined, last_login \
@@ -580,6 +596,38 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
         (
             "retirement",
             "SELECT current_state, created_at, due_at, modified_at FROM retirement_statuses WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "credentials",
+            "SELECT uc.id, uc.status, uc.date_override, uc.created_at, uc.modified_at, cc.course_key, \
+             cc.certificate_type, pc.program_id FROM user_credentials uc \
+             LEFT JOIN course_certificates cc ON cc.id = uc.course_certificate_id \
+             LEFT JOIN program_certificates pc ON pc.id = uc.program_certificate_id WHERE uc.user_id = $1",
+            user_id,
+        ),
+        (
+            "credential_attributes",
+            "SELECT a.credential_id, a.name, a.value FROM user_credential_attributes a \
+             JOIN user_credentials uc ON uc.id = a.credential_id WHERE uc.user_id = $1",
+            user_id,
+        ),
+        (
+            "grades",
+            "SELECT course_key, letter_grade, percent_e4, verified, source_updated_at, modified_at \
+             FROM user_grades WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "record_links",
+            "SELECT id, program_id, show_email, created_at, expires_at, revoked_at, views, downloads, \
+             last_viewed_at FROM record_shares WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "record_history",
+            "SELECT program_id, kind, pathway_id, at FROM record_events WHERE user_id = $1 OR actor_id = $1 \
+             ORDER BY at",
             user_id,
         ),
     ];

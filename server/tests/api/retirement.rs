@@ -87,7 +87,22 @@ async fn learner_everywhere(app: &TestApp) -> String {
     let backend = app.backend();
     let (_, system) = Gate::system(std::sync::Arc::new(app.backend()), "test");
     app::ports::Backend::issue_token(&backend, &system, USERNAME, "my laptop", None).await.unwrap();
-    app.sign_in(USERNAME, PASSWORD).await
+    let cookie = app.sign_in(USERNAME, PASSWORD).await;
+    // Credentials, a grade, a shared record that was viewed, and a record sent to a pathway.
+    let program = crate::api::records::program_id(app, "Data Science MicroMasters").await;
+    crate::api::records::award(app, &admin, USERNAME, COURSE).await;
+    let grade = serde_json::json!({"username": USERNAME, "course_run": COURSE, "letter_grade": "A", "percent_grade": 0.9});
+    assert_eq!(crate::api::records::json(app, "POST", "/api/v2/grades/", &grade, &admin).await.status, 200);
+    let shared = app.post_form("/api/records/share", &[("program", &program)], Some(&cookie)).await;
+    assert_eq!(shared.status, 200, "{}", shared.body);
+    let share_id = shared.json()["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.post_form("/api/records/shared", &[("id", &share_id)], None).await.status, 200);
+    let pathway = crate::api::records::pathway_id(app, "State University Credit Pathway").await;
+    let sent = app
+        .post_form("/api/records/send", &[("program", &program), ("pathway", &pathway)], Some(&cookie))
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    cookie
 }
 
 async fn count(app: &TestApp, sql: &str, arg: &str) -> i64 {
@@ -209,6 +224,10 @@ async fn learner_deletes_their_account_and_nothing_names_them_afterwards(engine:
         "jobs",
         "sessions",
         "api_tokens",
+        "user_credentials",
+        "user_grades",
+        "record_shares",
+        "record_events",
     ] {
         assert!(
             lines_naming(&before, &[USERNAME, EMAIL, &id])
@@ -233,6 +252,16 @@ async fn learner_deletes_their_account_and_nothing_names_them_afterwards(engine:
     assert_eq!(data["data"]["groups"][0]["name"], "Quux fans");
     assert_eq!(data["data"]["library_access"][0]["access_level"], "author");
     assert!(data["data"]["mail"].as_array().unwrap().iter().any(|m| m["to_addr"] == EMAIL));
+    assert_eq!(data["data"]["credentials"][0]["course_key"], COURSE);
+    assert_eq!(data["data"]["grades"][0]["percent_e4"], 9000);
+    assert_eq!(data["data"]["record_links"].as_array().unwrap().len(), 1);
+    let kinds: Vec<&str> = data["data"]["record_history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert!(kinds.contains(&"shared") && kinds.contains(&"viewed") && kinds.contains(&"sent"), "{kinds:?}");
     assert_eq!(app.get("/api/account/export.json", None).await.status, 401);
 
     // A wrong password (or the right one trimmed) changes nothing.
@@ -319,6 +348,11 @@ async fn learner_deletes_their_account_and_nothing_names_them_afterwards(engine:
     let after = dump(&app).await;
     let leaks = lines_naming(&after, &[USERNAME, EMAIL, NAME]);
     assert!(leaks.is_empty(), "the learner is still named in:\n{}", leaks.join("\n"));
+    // Their credentials, grades, record links and record history are gone.
+    for table in ["user_credentials", "user_grades", "record_shares", "record_events"] {
+        let sql = format!("SELECT COUNT(*) FROM {table} WHERE user_id = $1");
+        assert_eq!(count(&app, &sql, &id).await, 0, "{table} still holds the learner's rows");
+    }
     // Other people's data is intact.
     for table in ["enrollments", "role_assignments", "group_members", "library_grants"] {
         let sql = format!("SELECT COUNT(*) FROM {table} WHERE user_id <> $1");

@@ -277,7 +277,8 @@ async fn under_privileged_calls_are_refused(engine: Engine) {
             for who in [&learner, &instructor] {
                 let reply = if path.ends_with("/signatories") {
                     let fields = [("name", "n"), ("title", "t")];
-                    app.post_multipart(path, &fields, Some(("s.png", b"\x89PNG\r\n\x1a\n")), Some(who), true).await
+                    app.post_multipart(path, &fields, Some(("s.png", b"\x89PNG\r\n\x1a\n")), Some(who), true)
+                        .await
                 } else {
                     call(&app, path, method, Some(who)).await
                 };

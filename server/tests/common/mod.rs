@@ -51,6 +51,8 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new(engine: Engine) -> Self {
+        // Internal errors are logged with their operation id: shown with a failing test's output.
+        let _ = tracing_subscriber::fmt().with_env_filter("error").with_test_writer().try_init();
         let name = format!("registrar_t_{}", uuid::Uuid::new_v4().simple());
         match engine {
             Engine::Sqlite => {

@@ -58,7 +58,7 @@ pub enum Command {
     /// Create an OAuth2 client (client credentials grant) acting as a user; prints the id and secret once.
     CreateOauthClient(CreateOauthClientArgs),
     /// Create a site or change its configuration (fields not given keep their value) and print it.
-    CreateOrUpdateSite(SiteArgs),
+    CreateOrUpdateSite(Box<SiteArgs>),
 }
 
 /// A site's configuration, as Open edX's `create_or_update_site` takes it.
@@ -419,7 +419,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .await
                     .map_err(|e| format!("cannot read the sites: {e}"))?
                     .map(|s| s.config());
-            let config = args.apply(existing);
+            let config = (*args).apply(existing);
             let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
             let (_, system) = Gate::system(system_backend(db), "create-or-update-site");
             let created =

@@ -605,7 +605,7 @@ fn check_site(site: &SiteConfig) -> Result<SiteConfig, DomainError> {
         (&site.certificate_help_url, "certificate help URL"),
     ] {
         let url = url.trim();
-        if !url.is_empty() && !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !(url.is_empty() || url.starts_with("https://") || url.starts_with("http://")) {
             return Err(invalid(format!("The {what} must start with https:// or http://.")));
         }
     }
@@ -1015,13 +1015,15 @@ impl Records for ServerBackend {
         let id = match saved {
             Ok(Some(id)) => id,
             Ok(None) => return Err(not_found("There is no such course certificate configuration.")),
-            Err(e) if conflict_message(&e) => return Err(DomainError::with_message(
-                ErrorCode::CertificateExists,
-                format!(
+            Err(e) if conflict_message(&e) => {
+                return Err(DomainError::with_message(
+                    ErrorCode::CertificateExists,
+                    format!(
                     "{course_key} already has a {} certificate configuration on this site: edit that one.",
                     kind.label()
                 ),
-            )),
+                ))
+            }
             Err(e) => return Err(internal(e)),
         };
         let after = serde_json::to_value(&row).map_err(internal)?;

@@ -25,9 +25,9 @@ const CERTIFICATE_TYPES: [(&str, &str); 5] = [
 ];
 
 /// A green line after a save that worked (JavaScript on; without it the page reloads with it).
-fn saved<T: Clone + Send + Sync + 'static>(action: ServerAction<T>, what: &'static str) -> impl IntoView
+fn saved<T>(action: ServerAction<T>, what: &'static str) -> impl IntoView
 where
-    T: server_fn::ServerFn,
+    T: server_fn::ServerFn + Clone + Send + Sync + 'static,
     T::Output: Clone + Send + Sync + 'static,
     T::Error: Clone + Send + Sync + 'static,
 {

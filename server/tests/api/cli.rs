@@ -256,7 +256,62 @@ fn serving_a_public_site_with_the_default_salts_is_refused() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+async fn create_or_update_site_creates_then_changes_only_what_is_given(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    let help = registrar(&db.url, &["create-or-update-site", "--help"], None);
+    let help = text(&help.stdout);
+    for field in [
+        "--site-domain",
+        "--platform-name",
+        "--records-enabled",
+        "--partner-from-address",
+        "--tos-url",
+        "--enable-twitter-sharing",
+    ] {
+        assert!(help.contains(field), "--help does not list {field}:\n{help}");
+    }
+    let created = registrar(
+        &db.url,
+        &[
+            "create-or-update-site",
+            "--site-domain",
+            "Records.Example.edu",
+            "--platform-name",
+            "Example Online",
+            "--records-help-url",
+            "https://help.example.edu/records",
+        ],
+        None,
+    );
+    assert!(created.status.success(), "{}", text(&created.stderr));
+    assert!(text(&created.stdout).contains("Created site records.example.edu"), "{}", text(&created.stdout));
+    let updated = registrar(
+        &db.url,
+        &["create-or-update-site", "--site-domain", "records.example.edu", "--records-enabled", "false"],
+        None,
+    );
+    assert!(updated.status.success(), "{}", text(&updated.stderr));
+    let out = text(&updated.stdout);
+    assert!(
+        out.contains("Updated site records.example.edu")
+            && out.contains("platform name: Example Online")
+            && out.contains("records enabled: false"),
+        "{out}"
+    );
+    let bad = registrar(
+        &db.url,
+        &["create-or-update-site", "--site-domain", "x.edu", "--tos-url", "ftp://x"],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("terms of service URL"), "{}", text(&bad.stderr));
+    let sites: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sites").fetch_one(&db.db.pool).await.unwrap();
+    assert_eq!(sites, 1, "the refused site was not created");
+    db.cleanup().await;
+}
+
 crate::on_both_engines!(
+    create_or_update_site_creates_then_changes_only_what_is_given,
     manage_user_creates_updates_and_refuses_mismatches,
     seed_demo_is_idempotent_and_prints_the_sign_ins,
     retirement_commands_sync_states_queue_cancel_and_create_clients

@@ -42,6 +42,208 @@ pub struct Numbers {
     pub library_team_page: Duration,
     /// The built-in worker retiring 10,000 queued learners.
     pub retirement: Duration,
+    /// "My records" of a learner with 50 programs of 20 courses each (server time, median).
+    pub records_list: Duration,
+    /// One of that learner's program records (server time, median).
+    pub program_record: Duration,
+    /// 100,000 grade pushes, 1,000 per request.
+    pub grades: Duration,
+}
+
+const PROGRAMS: usize = 50;
+const COURSES_PER_PROGRAM: usize = 20;
+const GRADE_PUSHES: usize = 100_000;
+
+/// Multi-row inserts of `rows` (each `cols` values, all text or integers) into `table (columns)`.
+async fn insert_rows(
+    db: &Db,
+    table: &str,
+    columns: &str,
+    rows: &[Vec<serde_json::Value>],
+) -> Result<(), String> {
+    let cols = columns.split(',').count();
+    let mut tx = db.pool.begin().await.map_err(|e| e.to_string())?;
+    for chunk in rows.chunks(store::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO {table} ({columns}) VALUES {}",
+            values_placeholders(db.dialect, chunk.len(), cols)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for row in chunk {
+            for value in row {
+                q = match value {
+                    serde_json::Value::Number(n) => q.bind(n.as_i64().unwrap_or_default()),
+                    serde_json::Value::Bool(b) => q.bind(*b),
+                    other => q.bind(other.as_str().unwrap_or_default().to_owned()),
+                };
+            }
+        }
+        q.execute(&mut *tx).await.map_err(|e| e.to_string())?;
+    }
+    tx.commit().await.map_err(|e| e.to_string())
+}
+
+/// A learner with an awarded certificate and a grade in each of 50 programs × 20 courses: the
+/// records list and one program record (median of 30, through the Gate as the learner); then
+/// 100,000 grade pushes for 100,000 learners, 1,000 per request, through the Gate as staff.
+async fn measure_records(
+    db: &Db,
+    staff_gate: &Gate,
+    graded: &[String],
+) -> Result<(Duration, Duration, Duration), String> {
+    use serde_json::json;
+    let learner = insert_users(db, "recordlearner", 1).await?.remove(0);
+    let now = now_ms();
+    let site = store::credentials::current_site(db, "bench.local").await.map_err(|e| e.to_string())?;
+    let wrap = |v: serde_json::Value| v;
+    let (mut courses, mut programs, mut links, mut certificates, mut credentials, mut grades) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for p in 0..PROGRAMS {
+        let program = format!("{p:032x}");
+        programs.push(vec![
+            wrap(json!(program)),
+            wrap(json!(site.id)),
+            wrap(json!(format!("Program {p:02}"))),
+            wrap(json!("MicroMasters")),
+            wrap(json!(now)),
+            wrap(json!(now)),
+        ]);
+        for c in 0..COURSES_PER_PROGRAM {
+            let key = format!("course-v1:{ORG}+P{p}C{c}+1");
+            courses.push(vec![
+                wrap(json!(key)),
+                wrap(json!(ORG)),
+                wrap(json!(format!("Course {p}.{c}"))),
+                wrap(json!(now)),
+            ]);
+            links.push(vec![wrap(json!(program)), wrap(json!(key)), wrap(json!(c))]);
+            let certificate = format!("cert-{p}-{c}");
+            certificates.push(vec![
+                wrap(json!(certificate)),
+                wrap(json!(site.id)),
+                wrap(json!(key)),
+                wrap(json!("verified")),
+                wrap(json!(now)),
+                wrap(json!(now)),
+            ]);
+            credentials.push(vec![
+                wrap(json!(format!("{:032x}", p * 1000 + c))),
+                wrap(json!(learner)),
+                wrap(json!(certificate)),
+                wrap(json!("awarded")),
+                wrap(json!(now)),
+                wrap(json!(now)),
+            ]);
+            grades.push(vec![
+                wrap(json!(learner)),
+                wrap(json!(key)),
+                wrap(json!("A")),
+                wrap(json!(9000)),
+                wrap(json!(now)),
+                wrap(json!(now)),
+            ]);
+        }
+    }
+    insert_rows(db, "courses", "key, org, display_name, created_at", &courses).await?;
+    insert_rows(db, "programs", "id, site_id, title, program_type, created_at, modified_at", &programs)
+        .await?;
+    insert_rows(db, "program_courses", "program_id, course_key, position", &links).await?;
+    insert_rows(
+        db,
+        "course_certificates",
+        "id, site_id, course_key, certificate_type, created_at, modified_at",
+        &certificates,
+    )
+    .await?;
+    insert_rows(
+        db,
+        "user_credentials",
+        "id, user_id, course_certificate_id, status, created_at, modified_at",
+        &credentials,
+    )
+    .await?;
+    insert_rows(
+        db,
+        "user_grades",
+        "user_id, course_key, letter_grade, percent_e4, created_at, modified_at",
+        &grades,
+    )
+    .await?;
+    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(|e| e.to_string())?;
+
+    let principal = Principal {
+        user_id: UserId(learner),
+        username: "recordlearner0".into(),
+        is_active: true,
+        is_staff: false,
+        is_superuser: false,
+        grants: Vec::new(),
+    };
+    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let gate = Gate::new(
+        shared,
+        RequestPrincipal { principal: Some(principal), session_id: None },
+        ClientMeta::default(),
+    );
+    let me = gate.me().map_err(|e| e.to_string())?;
+    let list = median_of(30, || async {
+        let list = gate.backend().my_records(&me).await.map_err(|e| e.message)?;
+        if list.programs.len() == PROGRAMS {
+            Ok(())
+        } else {
+            Err(format!("{} programs listed", list.programs.len()))
+        }
+    })
+    .await?;
+    let program_id = format!("{:032x}", PROGRAMS / 2);
+    let record = median_of(30, || async {
+        let record = gate.backend().my_program_record(&me, &program_id).await.map_err(|e| e.message)?;
+        if record.courses.len() == COURSES_PER_PROGRAM {
+            Ok(())
+        } else {
+            Err("the record is incomplete".to_owned())
+        }
+    })
+    .await?;
+
+    let staff = staff_gate.global_staff().map_err(|e| e.to_string())?;
+    // The 100,000 learners of the roster course, by the names `insert_users` gave them.
+    let usernames: Vec<String> =
+        (0..graded.len().min(GRADE_PUSHES)).map(|i| format!("rosteruser{i}")).collect();
+    let started = Instant::now();
+    for chunk in usernames.chunks(1_000) {
+        let pushes: Vec<app::model::records::GradeRequest> = chunk
+            .iter()
+            .map(|u| app::model::records::GradeRequest {
+                username: u.clone(),
+                course_run: ROSTER_COURSE.to_owned(),
+                letter_grade: Some("B".to_owned()),
+                percent_grade: 0.8,
+                verified: true,
+                lms_last_updated_at: Some("2026-01-01T00:00:00Z".to_owned()),
+            })
+            .collect();
+        let results = gate_push(staff_gate, &staff, pushes).await?;
+        if results.iter().any(|r| r.status != "applied") {
+            return Err(format!(
+                "a grade push was refused: {:?}",
+                results.iter().find(|r| r.status != "applied")
+            ));
+        }
+    }
+    let grades_time = started.elapsed();
+    if usernames.len() < GRADE_PUSHES {
+        return Err(format!("only {} learners to grade", usernames.len()));
+    }
+    Ok((list, record, grades_time))
+}
+
+async fn gate_push(
+    gate: &Gate,
+    staff: &app::gate::GlobalStaff,
+    pushes: Vec<app::model::records::GradeRequest>,
+) -> Result<Vec<app::model::records::ItemResult>, String> {
+    gate.backend().push_grades(staff, pushes).await.map_err(|e| e.message)
 }
 
 const RETIREES: usize = 10_000;
@@ -559,6 +761,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
     let roster_first_page = median_of(10, || page("")).await?;
     let (permission_check, course_team_page, library_team_page) =
         measure_sharing(&db, &gate, &staff_id_for_sharing).await?;
+    let (records_list, program_record, grades) = measure_records(&db, &gate, &roster_users).await?;
     let retirement = measure_retirement(&db).await?;
     db.pool.close().await;
     Ok(Numbers {
@@ -572,6 +775,9 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
         course_team_page,
         library_team_page,
         retirement,
+        records_list,
+        program_record,
+        grades,
     })
 }
 
@@ -637,5 +843,20 @@ pub fn print(numbers: &[Numbers]) {
         #[allow(clippy::cast_precision_loss)]
         let rate = RETIREES as f64 / n.retirement.as_secs_f64().max(1e-9);
         println!("| {} | {:.2} s | {:.0} |", n.engine, n.retirement.as_secs_f64(), rate);
+    }
+    println!();
+    println!("| engine | my records, 50 programs × 20 courses (median) | one program record (median) | 100,000 grade pushes | pushes per second |");
+    println!("|---|---|---|---|---|");
+    for n in numbers {
+        #[allow(clippy::cast_precision_loss)]
+        let rate = GRADE_PUSHES as f64 / n.grades.as_secs_f64().max(1e-9);
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.2} s | {:.0} |",
+            n.engine,
+            n.records_list.as_secs_f64() * 1000.0,
+            n.program_record.as_secs_f64() * 1000.0,
+            n.grades.as_secs_f64(),
+            rate
+        );
     }
 }

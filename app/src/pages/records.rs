@@ -128,7 +128,7 @@ fn RecordBody(record: ProgramRecord) -> impl IntoView {
                                 <td class="py-2 pr-4 text-slate-600">{c.course_run.map(|r| r.trim_start_matches("course-v1:").to_owned()).unwrap_or_default()}</td>
                                 <td class="py-2 pr-4 text-right tabular-nums">{c.percent.map(registrar::records::percent_text).unwrap_or_default()}</td>
                                 <td class="py-2 pr-4">{c.letter.unwrap_or_default()}</td>
-                                <td class="py-2 pr-4 text-right tabular-nums">{earned.then_some(c.attempts)}</td>
+                                <td class="py-2 pr-4 text-right tabular-nums">{(earned && c.attempts > 0).then_some(c.attempts)}</td>
                                 <td class="py-2 pr-4">{c.earned_at.map(format_date).unwrap_or_default()}</td>
                                 <td class="py-2">{if earned {
                                     view! { <span class="badge bg-green-50 text-green-800">"Earned"</span> }.into_any()
@@ -185,7 +185,7 @@ fn OwnerRecord(
         <div class="card mt-3"><RecordBody record=record.clone() /></div>
         <div class="no-print mt-3 flex flex-wrap gap-3">
             <a class="btn-secondary" href=csv download="" rel="external">"Download CSV"</a>
-            <button type="button" class="btn-secondary" onclick="window.print()">"Print"</button>
+            <button type="button" class="btn-secondary js-only" onclick="window.print()">"Print"</button>
         </div>
         <div class="no-print mt-6 grid gap-6 lg:grid-cols-2">
             <ShareSection program=program.clone() shared share unshare />
@@ -336,7 +336,7 @@ pub fn SharedRecordPage() -> impl IntoView {
                             <p class="mt-2 text-sm text-slate-600">{shared}</p>
                             <div class="no-print mt-3 flex gap-3">
                                 <a class="btn-secondary" href=csv download="" rel="external">"Download program record (CSV)"</a>
-                                <button type="button" class="btn-secondary" onclick="window.print()">"Print"</button>
+                                <button type="button" class="btn-secondary js-only" onclick="window.print()">"Print"</button>
                             </div>
                         }.into_any()
                     }

@@ -27,7 +27,10 @@ use std::collections::{HashMap, HashSet};
 pub const RECORDS_PER_MINUTE: i64 = 30;
 
 /// How many history entries a record page shows.
-const HISTORY_SHOWN: i64 = 20;
+const HISTORY_SHOWN: i64 = 50;
+
+/// Shares and sends one learner may make per minute (Open edX's records limit).
+const LEARNER_ACTIONS_PER_MINUTE: i64 = 15;
 
 fn not_found(what: &str) -> DomainError {
     DomainError::with_message(ErrorCode::NotFound, what.to_owned())
@@ -300,6 +303,38 @@ impl ServerBackend {
         }))
     }
 
+    /// The learner's live link to the program inside the caller's transaction, made if there is
+    /// none (an expired one is ended for good first; the new one has a new address). Returns its id
+    /// and whether it was made.
+    async fn live_share(
+        conn: &mut AnyConnection,
+        user_id: &str,
+        program_id: &str,
+        show_email: bool,
+        expires_at: Option<i64>,
+    ) -> Result<(String, bool), sqlx::Error> {
+        let current = rs::current_share(conn, user_id, program_id).await?;
+        if let Some(share) = current.as_ref().filter(|s| share_is_live(s.revoked_at, s.expires_at, now_ms()))
+        {
+            return Ok((share.id.clone(), false));
+        }
+        if let Some(old) = current {
+            rs::revoke_share(conn, &old.id).await?;
+        }
+        let id = cs::new_hex_id();
+        rs::insert_share(conn, &id, user_id, program_id, show_email, expires_at).await?;
+        let event = NewEvent {
+            user_id,
+            program_id,
+            share_id: Some(&id),
+            actor_id: Some(user_id),
+            kind: "shared",
+            ..NewEvent::default()
+        };
+        rs::append_event(conn, &event).await?;
+        Ok((id, true))
+    }
+
     fn share_info(&self, share: &ShareDb) -> ShareInfo {
         let url = format!("{}/records/shared/{}", self.site_url(), share.id);
         ShareInfo {
@@ -328,7 +363,11 @@ impl ServerBackend {
             .ok_or_else(|| not_found("You have no record in this program."))?;
         let mut conn = self.db().pool.acquire().await.map_err(internal)?;
         let share = rs::current_share(&mut conn, &learner.id, program_id).await.map_err(internal)?;
-        record.share = share.as_ref().map(|s| self.share_info(s));
+        // An expired link is dead: the owner is offered a new one rather than a URL that 404s.
+        record.share = share
+            .filter(|s| share_is_live(s.revoked_at, s.expires_at, now_ms()))
+            .as_ref()
+            .map(|s| self.share_info(s));
         record.pathways = rs::program_pathways(self.db(), &site.id, program_id, &learner.id)
             .await
             .map_err(internal)?
@@ -341,13 +380,31 @@ impl ServerBackend {
                 last_sent_at: p.last_sent_at,
             })
             .collect();
-        record.history = rs::history(self.db(), &learner.id, program_id, HISTORY_SHOWN)
+        record.history = self.record_history(&learner.id, program_id).await?;
+        Ok(record)
+    }
+
+    /// A record's history as its owner and staff see it: shares, unshares and sends (views and
+    /// downloads are counted on the link; every one is kept and in "download my data").
+    async fn record_history(&self, user_id: &str, program_id: &str) -> Result<Vec<RecordEvent>, DomainError> {
+        Ok(rs::history(self.db(), user_id, program_id, HISTORY_SHOWN)
             .await
             .map_err(internal)?
             .into_iter()
             .map(|e| RecordEvent { at: e.at, kind: e.kind, pathway: e.pathway })
-            .collect();
-        Ok(record)
+            .collect())
+    }
+
+    /// Count one share or send by this learner; refuse past 15 a minute (a send mails a third party).
+    async fn learner_rate_limit(&self, what: &str, user_id: &str) -> Result<(), DomainError> {
+        let key = format!("records-{what}:{user_id}");
+        if throttle::hit(self.db(), &key, 60_000).await.map_err(internal)? > LEARNER_ACTIONS_PER_MINUTE {
+            return Err(DomainError::with_message(
+                ErrorCode::RateLimited,
+                "You did that many times in the last minute. Wait a minute and try again.",
+            ));
+        }
+        Ok(())
     }
 
     /// Count one public fetch from this address; refuse past the per-minute limit.
@@ -522,20 +579,9 @@ impl ServerBackend {
                         kind.as_str()
                     ))),
                     None => {
-                        let row = CourseCertificateRow {
-                            id: String::new(),
-                            course_key: run.clone(),
-                            certificate_type: kind.as_str().to_owned(),
-                            title: None,
-                            available_at: None,
-                            is_active: true,
-                            signatories: Vec::new(),
-                            awarded: 0,
-                        };
-                        let id = cs::save_course_certificate(conn, &site.id, &row, &[])
+                        let id = cs::ensure_course_certificate(conn, &site.id, run, kind.as_str())
                             .await
-                            .map_err(internal)?
-                            .ok_or_else(|| DomainError::internal("course-certificate"))?;
+                            .map_err(internal)?;
                         Ok((id, false))
                     }
                 }
@@ -547,13 +593,19 @@ impl ServerBackend {
     }
 
     async fn credential_by_id(&self, uuid: &str) -> Result<Option<CredentialOut>, DomainError> {
+        let site = self.site().await?;
         let uuid = uuid.replace('-', "").to_ascii_lowercase();
-        let found = cs::credentials_where(self.db(), "uc.id", &uuid).await.map_err(internal)?;
+        let found = cs::credentials_where(self.db(), &site.id, "uc.id", &uuid).await.map_err(internal)?;
         Ok(found.into_iter().next().map(|(row, a)| credential_out(row, a)))
     }
 
     async fn check_signatories(&self, names: &[String]) -> Result<Vec<String>, DomainError> {
-        let ids: Vec<String> = names.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
+        let mut ids: Vec<String> = Vec::new();
+        for id in names.iter().map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         let known = cs::existing_signatories(self.db(), &ids).await.map_err(internal)?;
         if let Some(unknown) = ids.iter().find(|id| !known.contains(id)) {
             return Err(invalid(format!("There is no signatory {unknown}.")));
@@ -650,12 +702,7 @@ impl Records for ServerBackend {
             .program_record(&site, &learner, program_id, RecordView::Staff)
             .await?
             .ok_or_else(|| not_found("This learner has no record in this program."))?;
-        record.history = rs::history(self.db(), &learner.id, program_id, HISTORY_SHOWN)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|e| RecordEvent { at: e.at, kind: e.kind, pathway: e.pathway })
-            .collect();
+        record.history = self.record_history(&learner.id, program_id).await?;
         Ok(record)
     }
 
@@ -680,35 +727,15 @@ impl Records for ServerBackend {
         self.program_record(&site, &learner, program_id, RecordView::Owner)
             .await?
             .ok_or_else(|| not_found("You have no record in this program."))?;
+        self.learner_rate_limit("share", &learner.id).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         lock_learner(&mut tx, &learner.id).await.map_err(internal)?;
-        let current = rs::current_share(&mut tx, &learner.id, program_id).await.map_err(internal)?;
-        let id = match current {
-            Some(share) if share_is_live(share.revoked_at, share.expires_at, now) => {
-                rs::update_share(&mut tx, &share.id, show_email, expires_at).await.map_err(internal)?;
-                share.id
-            }
-            stale => {
-                // An expired link is ended for good; the new one has a new address.
-                if let Some(old) = stale {
-                    rs::revoke_share(&mut tx, &old.id).await.map_err(internal)?;
-                }
-                let id = cs::new_hex_id();
-                rs::insert_share(&mut tx, &id, &learner.id, program_id, show_email, expires_at)
-                    .await
-                    .map_err(internal)?;
-                let event = NewEvent {
-                    user_id: &learner.id,
-                    program_id,
-                    share_id: Some(&id),
-                    actor_id: Some(&learner.id),
-                    kind: "shared",
-                    ..NewEvent::default()
-                };
-                rs::append_event(&mut tx, &event).await.map_err(internal)?;
-                id
-            }
-        };
+        let (id, made) = Self::live_share(&mut tx, &learner.id, program_id, show_email, expires_at)
+            .await
+            .map_err(internal)?;
+        if !made {
+            rs::update_share(&mut tx, &id, show_email, expires_at).await.map_err(internal)?;
+        }
         tx.commit().await.map_err(internal)?;
         let share = rs::share(self.db(), &id)
             .await
@@ -782,40 +809,17 @@ impl Records for ServerBackend {
             .find(|p| p.id == pathway_id)
             .filter(|p| registrar::records::pathway_offerable(&p.pathway_type, &p.status, &p.email, true))
             .ok_or_else(|| not_found("This program record cannot be sent to that pathway."))?;
-        let now = now_ms();
+        self.learner_rate_limit("send", &learner.id).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         lock_learner(&mut tx, &learner.id).await.map_err(internal)?;
-        let share = match rs::current_share(&mut tx, &learner.id, program_id).await.map_err(internal)? {
-            Some(s) if share_is_live(s.revoked_at, s.expires_at, now) => s.id,
-            stale => {
-                if let Some(old) = stale {
-                    rs::revoke_share(&mut tx, &old.id).await.map_err(internal)?;
-                }
-                let id = cs::new_hex_id();
-                rs::insert_share(&mut tx, &id, &learner.id, program_id, false, None)
-                    .await
-                    .map_err(internal)?;
-                let event = NewEvent {
-                    user_id: &learner.id,
-                    program_id,
-                    share_id: Some(&id),
-                    actor_id: Some(&learner.id),
-                    kind: "shared",
-                    ..NewEvent::default()
-                };
-                rs::append_event(&mut tx, &event).await.map_err(internal)?;
-                id
-            }
-        };
+        let (share, _) =
+            Self::live_share(&mut tx, &learner.id, program_id, false, None).await.map_err(internal)?;
         let link = format!("{}/records/shared/{share}", self.site_url());
+        let name = if learner.full_name.trim().is_empty() { &learner.username } else { &learner.full_name };
         let progress = if record.completed { "completed" } else { "partially completed" };
         let again = pathway.last_sent_at.is_some();
-        let subject = format!(
-            "{}{} Credit Request for {}",
-            if again { "Updated: " } else { "" },
-            record.title,
-            learner.full_name
-        );
+        let subject =
+            format!("{}{} Credit Request for {}", if again { "Updated: " } else { "" }, record.title, name);
         let from = if site.partner_from_address.is_empty() {
             format!("no-reply@{}", site.domain)
         } else {
@@ -827,7 +831,6 @@ impl Records for ServerBackend {
              Download the record as CSV: {link}/csv\n\nReply to {name} at {email}.\n\nSent by {platform} \
              ({from}) on behalf of {name}.",
             org = pathway.org_name,
-            name = learner.full_name,
             pathway = pathway.name,
             program = record.title,
             platform = site.platform_name,
@@ -958,8 +961,12 @@ impl Records for ServerBackend {
                 courses.push(key);
             }
         }
-        let orgs: Vec<String> =
-            program.orgs.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()).collect();
+        let mut orgs: Vec<String> = Vec::new();
+        for org in program.orgs.iter().map(|o| o.trim().to_owned()).filter(|o| !o.is_empty()) {
+            if !orgs.contains(&org) {
+                orgs.push(org);
+            }
+        }
         if orgs.is_empty() {
             return Err(invalid("Name at least one authoring organization."));
         }
@@ -1105,12 +1112,15 @@ impl Records for ServerBackend {
         username: &str,
     ) -> Result<Vec<CredentialOut>, DomainError> {
         let learner = self.learner_by_username(username).await?;
-        let rows = cs::credentials_where(self.db(), "uc.user_id", &learner.id).await.map_err(internal)?;
+        let site = self.site().await?;
+        let rows =
+            cs::credentials_where(self.db(), &site.id, "uc.user_id", &learner.id).await.map_err(internal)?;
         Ok(rows.into_iter().map(|(r, a)| credential_out(r, a)).collect())
     }
 
     async fn my_credentials(&self, me: &Me) -> Result<Vec<CredentialOut>, DomainError> {
-        let rows = cs::credentials_where(self.db(), "uc.user_id", &me.principal().user_id.0)
+        let site = self.site().await?;
+        let rows = cs::credentials_where(self.db(), &site.id, "uc.user_id", &me.principal().user_id.0)
             .await
             .map_err(internal)?;
         Ok(rows.into_iter().map(|(r, a)| credential_out(r, a)).collect())
@@ -1189,7 +1199,8 @@ impl Records for ServerBackend {
             return Err(invalid(format!("status '{status}' is neither awarded nor revoked.")));
         }
         let uuid = uuid.replace('-', "").to_ascii_lowercase();
-        let found = cs::credentials_where(self.db(), "uc.id", &uuid).await.map_err(internal)?;
+        let site = self.site().await?;
+        let found = cs::credentials_where(self.db(), &site.id, "uc.id", &uuid).await.map_err(internal)?;
         let (row, _) = found.into_iter().next().ok_or_else(|| not_found("There is no such credential."))?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let changed = cs::set_credential_status(&mut tx, &uuid, status)

@@ -16,14 +16,6 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
-const CERTIFICATE_TYPES: [(&str, &str); 5] = [
-    ("honor", "Honor"),
-    ("verified", "Verified"),
-    ("professional", "Professional"),
-    ("no-id-professional", "Professional (no ID)"),
-    ("masters", "Master's"),
-];
-
 /// A green line after a save that worked (JavaScript on; without it the page reloads with it).
 fn saved<T>(action: ServerAction<T>, what: &'static str) -> impl IntoView
 where
@@ -344,7 +336,7 @@ fn CourseCertificatesSection(
                 <div>
                     <label for="cc-type" class="block text-sm font-medium text-slate-700">"Certificate type"</label>
                     <select id="cc-type" name="certificate_type" class="input mt-1">
-                        {CERTIFICATE_TYPES.into_iter().map(|(v, l)| {
+                        {registrar::records::CertificateType::ALL.into_iter().map(|t| (t.as_str(), t.label())).map(|(v, l)| {
                             let selected = editing.as_ref().is_some_and(|c| c.certificate_type == v);
                             view! { <option value=v selected=selected>{l}</option> }
                         }).collect_view()}

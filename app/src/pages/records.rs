@@ -32,7 +32,7 @@ pub fn MyRecordsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(list) => view! { <RecordsListView list base="/records/programs".to_owned() query=String::new() /> }.into_any(),
+                    Ok(list) => view! { <RecordsListView list base="/records/programs".to_owned() query=String::new() own=true /> }.into_any(),
                     Err(error) => view! { <PageError error /> }.into_any(),
                 }
             })}
@@ -41,22 +41,28 @@ pub fn MyRecordsPage() -> impl IntoView {
 }
 
 #[component]
-fn RecordsListView(list: RecordsList, base: String, query: String) -> impl IntoView {
+fn RecordsListView(list: RecordsList, base: String, query: String, own: bool) -> impl IntoView {
     let help = (!list.site.help_url.is_empty()).then(|| {
         let url = list.site.help_url.clone();
         view! { <a class="link" href=url rel="external">"Learn more about records"</a> }
     });
     view! {
-        <h1 class="text-2xl font-semibold">"My learner records"</h1>
-        <p class="mt-1 max-w-3xl text-sm text-slate-600">
-            "A program record is created once you have earned at least one course certificate in a program. "
-            {help}
-        </p>
+        {own.then(|| view! {
+            <h1 class="text-2xl font-semibold">"My learner records"</h1>
+            <p class="mt-1 max-w-3xl text-sm text-slate-600">
+                "A program record is created once you have earned at least one course certificate in a program. "
+                {help}
+            </p>
+        })}
         <h2 class="mt-6 font-semibold">"Program records"</h2>
         {if list.programs.is_empty() {
             view! {
                 <p class="card mt-3 text-sm text-slate-600" data-testid="no-records">
-                    "No records yet. When you earn a course certificate in a program, its record appears here."
+                    {if own {
+                        "No records yet. When you earn a course certificate in a program, its record appears here."
+                    } else {
+                        "No records: this learner has not earned a course certificate in any program."
+                    }}
                 </p>
             }.into_any()
         } else {
@@ -379,7 +385,7 @@ pub fn StaffRecordsPage() -> impl IntoView {
                         view! {
                             <div class="mt-6">
                                 <p class="text-sm text-slate-600" data-testid="records-of">{format!("Records of {} ({})", list.full_name, list.username)}</p>
-                                <RecordsListView list base="/admin/records".to_owned() query=q />
+                                <RecordsListView list base="/admin/records".to_owned() query=q own=false />
                             </div>
                         }.into_any()
                     }
@@ -403,7 +409,7 @@ pub fn StaffProgramRecordPage() -> impl IntoView {
     view! {
         <Title text="Learner program record" />
         <ConsoleNav current="/admin/records" />
-        <p class="mt-3 text-sm"><a class="link" href=move || format!("/admin/records?username={}", key().0)>"← Back to the learner's records"</a></p>
+        <p class="mt-3 text-sm"><a class="link" href=move || format!("/admin/records?username={}", crate::components::error_view::urlencode(&key().0))>"← Back to the learner's records"</a></p>
         <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {

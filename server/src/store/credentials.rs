@@ -108,6 +108,11 @@ pub async fn site_by_domain(db: &Db, domain: &str) -> Result<Option<SiteRow>, sq
 /// Create the site with this domain or change its configuration; true if it was created.
 pub async fn upsert_site(conn: &mut AnyConnection, site: &SiteConfig) -> Result<bool, sqlx::Error> {
     let now = now_ms();
+    // A write first, so SQLite's transaction holds the write lock before it reads.
+    sqlx::query("UPDATE sites SET modified_at = modified_at WHERE domain = $1")
+        .bind(&site.domain)
+        .execute(&mut *conn)
+        .await?;
     let existed: Option<(String,)> = sqlx::query_as("SELECT id FROM sites WHERE domain = $1")
         .bind(&site.domain)
         .fetch_optional(&mut *conn)
@@ -482,6 +487,34 @@ pub async fn find_course_certificate(
     Ok(row.map(|(id, active)| (id, active.0)))
 }
 
+/// The id of the active-or-not configuration for (site, run, type), made (active, no signatories)
+/// when there is none; two awards racing for a new run make it once.
+pub async fn ensure_course_certificate(
+    conn: &mut AnyConnection,
+    site_id: &str,
+    course_key: &str,
+    certificate_type: &str,
+) -> Result<String, sqlx::Error> {
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO course_certificates (id, site_id, course_key, certificate_type, is_active, created_at, \
+         modified_at) VALUES ($1, $2, $3, $4, $5, $6, $6) \
+         ON CONFLICT (site_id, course_key, certificate_type) DO NOTHING",
+    )
+    .bind(new_id())
+    .bind(site_id)
+    .bind(course_key)
+    .bind(certificate_type)
+    .bind(true)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    find_course_certificate(conn, site_id, course_key, certificate_type)
+        .await?
+        .map(|(id, _)| id)
+        .ok_or(sqlx::Error::RowNotFound)
+}
+
 /// Insert (empty id) or update a course certificate configuration with its signatories. `None`:
 /// the id is unknown on this site.
 pub async fn save_course_certificate(
@@ -835,6 +868,11 @@ pub async fn set_credential_status(
     id: &str,
     status: &str,
 ) -> Result<Option<bool>, sqlx::Error> {
+    // A write first, so SQLite's transaction holds the write lock before it reads.
+    sqlx::query("UPDATE user_credentials SET modified_at = modified_at WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
     let current: Option<String> = sqlx::query_scalar("SELECT status FROM user_credentials WHERE id = $1")
         .bind(id)
         .fetch_optional(&mut *conn)
@@ -880,14 +918,19 @@ const CREDENTIAL_SELECT: &str = "SELECT uc.id, uc.user_id, u.username, uc.status
     LEFT JOIN program_certificates pc ON pc.id = uc.program_certificate_id \
     LEFT JOIN programs p ON p.id = pc.program_id";
 
-/// Credentials by `uc.id` or `uc.user_id` (`by` names the column), with their attributes.
+/// Credentials on the site by `uc.id` or `uc.user_id` (`by` names the column), with their
+/// attributes.
 pub async fn credentials_where(
     db: &Db,
+    site_id: &str,
     by: &str,
     value: &str,
 ) -> Result<Vec<(CredentialDb, Vec<CredentialAttribute>)>, sqlx::Error> {
-    let sql = format!("{CREDENTIAL_SELECT} WHERE {by} = $1 ORDER BY uc.created_at, uc.id");
-    let rows: Vec<CredentialDb> = sqlx::query_as(AssertSqlSafe(sql)).bind(value).fetch_all(&db.pool).await?;
+    let sql = format!(
+        "{CREDENTIAL_SELECT} WHERE {by} = $1 AND COALESCE(cc.site_id, pc.site_id) = $2 ORDER BY uc.created_at, uc.id"
+    );
+    let rows: Vec<CredentialDb> =
+        sqlx::query_as(AssertSqlSafe(sql)).bind(value).bind(site_id).fetch_all(&db.pool).await?;
     if rows.is_empty() {
         return Ok(Vec::new());
     }
@@ -958,7 +1001,10 @@ pub async fn upsert_grades(conn: &mut AnyConnection, grades: &[GradeDb]) -> Resu
             "INSERT INTO user_grades (user_id, course_key, letter_grade, percent_e4, verified, source_updated_at, \
              created_at, modified_at) VALUES {} ON CONFLICT (user_id, course_key) DO UPDATE SET \
              letter_grade = excluded.letter_grade, percent_e4 = excluded.percent_e4, verified = excluded.verified, \
-             source_updated_at = excluded.source_updated_at, modified_at = excluded.modified_at",
+             source_updated_at = excluded.source_updated_at, modified_at = excluded.modified_at \
+             WHERE (excluded.source_updated_at IS NOT NULL AND (user_grades.source_updated_at IS NULL \
+             OR excluded.source_updated_at > user_grades.source_updated_at)) \
+             OR (excluded.source_updated_at IS NULL AND user_grades.source_updated_at IS NULL)",
             values_placeholders(dialect, chunk.len(), 8)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));

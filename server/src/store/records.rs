@@ -37,11 +37,11 @@ pub async fn programs_with_earned_course(
     .await
 }
 
-/// One program on the site (any status but deleted).
+/// One program on the site that records show (active or retired, as the list).
 pub async fn program(db: &Db, site_id: &str, program_id: &str) -> Result<Option<ProgramDb>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, title, program_type, status FROM programs WHERE site_id = $1 AND id = $2 \
-         AND status <> 'deleted'",
+         AND status IN ('active', 'retired')",
     )
     .bind(site_id)
     .bind(program_id)
@@ -303,7 +303,8 @@ pub struct EventDb {
     pub pathway: Option<String>,
 }
 
-/// The newest `limit` entries of a learner's record history.
+/// The newest `limit` shares, unshares and sends of a learner's record (views and downloads are
+/// kept too, counted on the link and exported, but not listed).
 pub async fn history(
     db: &Db,
     user_id: &str,
@@ -312,7 +313,8 @@ pub async fn history(
 ) -> Result<Vec<EventDb>, sqlx::Error> {
     sqlx::query_as(
         "SELECT e.at, e.kind, w.name AS pathway FROM record_events e LEFT JOIN pathways w ON w.id = e.pathway_id \
-         WHERE e.user_id = $1 AND e.program_id = $2 ORDER BY e.at DESC, e.id DESC LIMIT $3",
+         WHERE e.user_id = $1 AND e.program_id = $2 AND e.kind IN ('shared', 'unshared', 'sent') \
+         ORDER BY e.at DESC, e.id DESC LIMIT $3",
     )
     .bind(user_id)
     .bind(program_id)

@@ -143,11 +143,14 @@ async fn learner_reads_and_shares_their_records(engine: Engine) {
     assert_eq!(public.json()["email"], "learner@example.org");
     let own = app.post_form("/api/records/program", &[("program", &program)], Some(&learner)).await.json();
     assert_eq!((own["share"]["views"].as_i64(), own["share"]["downloads"].as_i64()), (Some(3), Some(1)));
+    // Views and downloads are counted on the link (and kept, for "download my data"); the history
+    // lists what the owner did, so strangers opening the link cannot push sends out of it.
     let kinds: Vec<&str> =
         own["history"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert!(
-        kinds.contains(&"shared") && kinds.contains(&"viewed") && kinds.contains(&"downloaded"),
-        "{kinds:?}"
+    assert_eq!(kinds, ["shared"]);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM record_events WHERE kind IN ('viewed', 'downloaded')").await,
+        4
     );
 
     // Unshare: the link stops working with the same 404 as a link that never existed.
@@ -172,6 +175,9 @@ async fn learner_reads_and_shares_their_records(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(app.post_form("/api/records/shared", &[("id", &second)], None).await.status, 404);
+    // …and the owner is offered a new link rather than the dead one.
+    let own = app.post_form("/api/records/program", &[("program", &program)], Some(&learner)).await.json();
+    assert!(own["share"].is_null(), "{}", own["share"]);
 
     // The owner's own CSV; nobody else's.
     let mine = app.get(&format!("/api/records/{program}/record.csv"), Some(&learner)).await;
@@ -302,6 +308,22 @@ async fn sending_to_a_pathway_mails_the_organisation(engine: Engine) {
     let sends = own["history"].as_array().unwrap().iter().filter(|e| e["kind"] == "sent").count();
     assert_eq!(sends, 2, "each send is kept in the history");
     assert!(own["pathways"][0]["last_sent_at"].is_i64());
+    // Sends mail a third party: fifteen a minute per learner, then refused with nothing sent.
+    for _ in 0..13 {
+        let sent = app
+            .post_form("/api/records/send", &[("program", &program), ("pathway", &credit)], Some(&learner))
+            .await;
+        assert_eq!(sent.status, 200, "{}", sent.body);
+    }
+    let sixteenth = app
+        .post_form("/api/records/send", &[("program", &program), ("pathway", &credit)], Some(&learner))
+        .await;
+    assert_eq!((sixteenth.status.as_u16(), sixteenth.error_code()), (429, "RATE_LIMITED".to_owned()));
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'credit@state-university.example'")
+            .await,
+        15
+    );
     app.cleanup().await;
 }
 

@@ -193,7 +193,7 @@ impl ServerBackend {
                 to,
                 subject: &c.subject,
                 body_text: &c.body,
-                body_html: None,
+                ..store::outbox::NewMail::default()
             })
             .collect();
         store::outbox::enqueue_many(conn, &outgoing).await.map_err(internal)
@@ -561,7 +561,7 @@ impl ServerBackend {
                 to: &requester.email,
                 subject: &message.subject,
                 body_text: &message.body,
-                body_html: None,
+                ..store::outbox::NewMail::default()
             }],
         )
         .await

@@ -828,8 +828,8 @@ impl Records for ServerBackend {
         let body = format!(
             "Dear {org},\n\n{name} would like to apply for credit in the {pathway}. {name} has sent their \
              {progress} program record for {program} from {platform}.\n\nView the program record: {link}\n\
-             Download the record as CSV: {link}/csv\n\nReply to {name} at {email}.\n\nSent by {platform} \
-             ({from}) on behalf of {name}.",
+             Download the record as CSV: {link}/csv\n\nReplying to this mail reaches {name} ({email}).\n\n\
+             Sent by {platform} ({from}) on behalf of {name}.",
             org = pathway.org_name,
             pathway = pathway.name,
             program = record.title,
@@ -844,6 +844,8 @@ impl Records for ServerBackend {
                 subject: &subject,
                 body_text: &body,
                 body_html: None,
+                from: Some(&from),
+                reply_to: Some(&learner.email),
             },
         )
         .await

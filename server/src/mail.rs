@@ -61,7 +61,15 @@ impl Mailer {
 
     fn message(&self, mail: &outbox::Claimed) -> Result<Message, String> {
         let to = mail.to_addr.parse::<Mailbox>().map_err(|e| format!("bad recipient address: {e}"))?;
-        let builder = Message::builder().from(self.from.clone()).to(to).subject(mail.subject.clone());
+        let from = match &mail.from_addr {
+            Some(addr) => addr.parse::<Mailbox>().map_err(|e| format!("bad From address: {e}"))?,
+            None => self.from.clone(),
+        };
+        let mut builder = Message::builder().from(from).to(to).subject(mail.subject.clone());
+        if let Some(reply_to) = &mail.reply_to {
+            builder = builder
+                .reply_to(reply_to.parse::<Mailbox>().map_err(|e| format!("bad Reply-To address: {e}"))?);
+        }
         match &mail.body_html {
             Some(html) => {
                 builder.multipart(MultiPart::alternative_plain_html(mail.body_text.clone(), html.clone()))

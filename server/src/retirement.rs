@@ -1334,7 +1334,14 @@ impl Retirement for ServerBackend {
 
 /// A plain-text mail to the account's own address, about that account.
 fn mail_to<'a>(user: &'a users::UserRow, subject: &'a str, body: &'a str) -> outbox::NewMail<'a> {
-    outbox::NewMail { user_id: Some(&user.id), to: &user.email, subject, body_text: body, body_html: None }
+    outbox::NewMail {
+        user_id: Some(&user.id),
+        to: &user.email,
+        subject,
+        body_text: body,
+        body_html: None,
+        ..outbox::NewMail::default()
+    }
 }
 
 /// A mail body with the values of `token=` links replaced, for staff who are not superusers.

@@ -196,3 +196,8 @@ CREATE INDEX record_events_user ON record_events (user_id, program_id, at);
 CREATE INDEX record_events_actor ON record_events (actor_id);
 CREATE INDEX record_events_share ON record_events (share_id);
 CREATE INDEX record_events_pathway ON record_events (pathway_id);
+
+-- Mail sent on a learner's behalf (a record to a pathway) comes from the site's address and is
+-- answered to the learner.
+ALTER TABLE mail_outbox ADD COLUMN from_addr TEXT;
+ALTER TABLE mail_outbox ADD COLUMN reply_to TEXT;

@@ -5,7 +5,7 @@ use super::{new_id, now_ms, values_placeholders, Db, Dialect};
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, FromRow};
 
 /// A message to send.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct NewMail<'a> {
     /// The person it concerns, if any (for retirement and "download my data").
     pub user_id: Option<&'a str>,
@@ -13,6 +13,10 @@ pub struct NewMail<'a> {
     pub subject: &'a str,
     pub body_text: &'a str,
     pub body_html: Option<&'a str>,
+    /// Overrides the configured From address (the site's partner address).
+    pub from: Option<&'a str>,
+    /// Where replies go (the learner, for mail sent on their behalf).
+    pub reply_to: Option<&'a str>,
 }
 
 /// Queue a message inside the caller's transaction; returns its id.
@@ -24,7 +28,7 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     let now = now_ms();
     sqlx::query(
         "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body_text, body_html, state, attempts, created_at, \
-         next_try_at) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7)",
+         next_try_at, from_addr, reply_to) VALUES ($1, $2, $3, $4, $5, $6, 'pending', 0, $7, $7, $8, $9)",
     )
     .bind(&id)
     .bind(mail.user_id)
@@ -33,6 +37,8 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     .bind(mail.body_text)
     .bind(mail.body_html)
     .bind(now)
+    .bind(mail.from)
+    .bind(mail.reply_to)
     .execute(ex)
     .await?;
     Ok(id)
@@ -44,8 +50,8 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewMail<'_>]) -> Re
     for chunk in mails.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO mail_outbox (id, user_id, to_addr, subject, body_text, body_html, state, attempts, \
-             created_at, next_try_at) VALUES {}",
-            values_placeholders(Dialect::of_connection(conn), chunk.len(), 10)
+             created_at, next_try_at, from_addr, reply_to) VALUES {}",
+            values_placeholders(Dialect::of_connection(conn), chunk.len(), 12)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for m in chunk {
@@ -59,7 +65,9 @@ pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewMail<'_>]) -> Re
                 .bind("pending")
                 .bind(0_i64)
                 .bind(now)
-                .bind(now);
+                .bind(now)
+                .bind(m.from)
+                .bind(m.reply_to);
         }
         q.execute(&mut *conn).await?;
     }
@@ -75,6 +83,8 @@ pub struct Claimed {
     pub body_text: String,
     pub body_html: Option<String>,
     pub attempts: i64,
+    pub from_addr: Option<String>,
+    pub reply_to: Option<String>,
 }
 
 /// Claim up to `limit` due messages for `lease_ms`, so that no other worker (on any node) sends them
@@ -85,7 +95,7 @@ pub async fn claim_due(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed
     sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE mail_outbox SET next_try_at = $1 WHERE id IN (SELECT id FROM mail_outbox \
          WHERE state = 'pending' AND next_try_at <= $2 ORDER BY next_try_at LIMIT $3{skip_locked}) \
-         RETURNING id, to_addr, subject, body_text, body_html, attempts"
+         RETURNING id, to_addr, subject, body_text, body_html, attempts, from_addr, reply_to"
     )))
     .bind(now + lease_ms)
     .bind(now)

@@ -350,7 +350,7 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     let mail_ids: Vec<String> = mail_ids.into_iter().map(|(id,)| id).collect();
     exec_in(
         conn,
-        "UPDATE mail_outbox SET to_addr = $1, subject = $1, body_text = $1, body_html = NULL, last_error = NULL \
+        "UPDATE mail_outbox SET to_addr = $1, subject = $1, body_text = $1, body_html = NULL, last_error = NULL, reply_to = NULL \
          WHERE id IN ({})",
         &[REDACTED],
         &mail_ids,

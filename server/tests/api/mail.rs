@@ -60,7 +60,7 @@ async fn enqueue(db: &TestDb, to: &str, subject: &str) -> String {
     let mut tx = db.db.pool.begin().await.unwrap();
     let id = outbox::enqueue(
         &mut *tx,
-        &NewMail { user_id: None, to, subject, body_text: "Hello from Registrar.", body_html: None },
+        &NewMail { user_id: None, to, subject, body_text: "Hello from Registrar.", ..NewMail::default() },
     )
     .await
     .unwrap();

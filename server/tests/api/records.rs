@@ -285,8 +285,8 @@ async fn sending_to_a_pathway_mails_the_organisation(engine: Engine) {
             .await;
         assert_eq!(sent.status, 200, "{}", sent.body);
     }
-    let mails: Vec<(String, String)> = sqlx::query_as(
-        "SELECT subject, body_text FROM mail_outbox WHERE to_addr = 'credit@state-university.example' ORDER BY created_at",
+    let mails: Vec<(String, String, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT subject, body_text, from_addr, reply_to FROM mail_outbox WHERE to_addr = 'credit@state-university.example' ORDER BY created_at",
     )
     .fetch_all(&app.db.db.pool)
     .await
@@ -304,6 +304,9 @@ async fn sending_to_a_pathway_mails_the_organisation(engine: Engine) {
         mails[0].1
     );
     assert!(mails[0].1.contains("partially completed program record"));
+    // From the site's partner address; replies reach the learner.
+    assert_eq!(mails[0].2.as_deref(), Some("records@registrar.example"));
+    assert_eq!(mails[0].3.as_deref(), Some("learner@example.org"));
     let own = app.post_form("/api/records/program", &[("program", &program)], Some(&learner)).await.json();
     let sends = own["history"].as_array().unwrap().iter().filter(|e| e["kind"] == "sent").count();
     assert_eq!(sends, 2, "each send is kept in the history");

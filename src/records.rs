@@ -413,17 +413,8 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
 /// Epoch milliseconds as `2024-01-01T00:00:00Z` (what the service API answers).
 #[must_use]
 pub fn iso_timestamp(epoch_ms: i64) -> String {
-    let days = epoch_ms.div_euclid(86_400_000);
+    let (year, month, day) = crate::roles::civil_date(epoch_ms);
     let in_day = epoch_ms.rem_euclid(86_400_000) / 1000;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
         in_day / 3600,

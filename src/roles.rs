@@ -224,6 +224,22 @@ pub fn day_start(text: &str) -> Option<i64> {
     Some((era * 146_097 + doe - 719_468) * 86_400_000)
 }
 
+/// The UTC calendar date (year, month, day) of epoch milliseconds: civil-from-days (Howard Hinnant),
+/// the inverse of [`day_start`], so neither server nor browser needs a date library.
+#[must_use]
+pub fn civil_date(epoch_ms: i64) -> (i64, i64, i64) {
+    let days = epoch_ms.div_euclid(86_400_000);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
 /// Parse the last day of an expiring grant (`YYYY-MM-DD`, UTC; empty for "never") into the moment it
 /// ends: midnight UTC after that day. The day must be today or later.
 pub fn parse_end_date(input: &str, now: i64) -> Result<Option<i64>, DomainError> {

@@ -607,17 +607,7 @@ pub struct ServiceState {
 /// Format epoch milliseconds as `YYYY-MM-DD` (UTC), the same on server and browser.
 #[must_use]
 pub fn format_date(epoch_ms: i64) -> String {
-    // Civil-from-days (Howard Hinnant), so the browser needs no date library.
-    let days = epoch_ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
+    let (year, month, day) = registrar::roles::civil_date(epoch_ms);
     format!("{year:04}-{month:02}-{day:02}")
 }
 

@@ -172,6 +172,7 @@ pub struct CourseCertificateRow {
     pub title: Option<String>,
     pub available_at: Option<i64>,
     pub is_active: bool,
+    /// Signatory ids, in order.
     pub signatories: Vec<String>,
     pub awarded: i64,
 }
@@ -185,6 +186,7 @@ pub struct ProgramCertificateRow {
     pub include_hours_of_effort: bool,
     pub language: Option<String>,
     pub is_active: bool,
+    /// Signatory ids, in order.
     pub signatories: Vec<String>,
     pub awarded: i64,
 }

@@ -30,6 +30,14 @@ where
     }
 }
 
+/// The names of these signatory ids, in order.
+fn signatory_names(all: &[SignatoryRow], ids: &[String]) -> String {
+    ids.iter()
+        .filter_map(|id| all.iter().find(|s| &s.id == id).map(|s| s.name.clone()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[component]
 pub fn CredentialsPage() -> impl IntoView {
     let site = ServerAction::<UpdateSite>::new();
@@ -278,7 +286,7 @@ fn SignatoryChecks(
                     let id = format!("{prefix}-signatory-{i}");
                     let label_for = id.clone();
                     let name = format!("signatories[{i}]");
-                    let checked = chosen.contains(&s.name);
+                    let checked = chosen.contains(&s.id);
                     view! {
                         <label for=label_for class="mr-4 inline-flex items-center gap-2 text-sm">
                             <input id=id type="checkbox" name=name value=s.id checked=checked />
@@ -319,7 +327,7 @@ fn CourseCertificatesSection(
                                 <td class="py-1 pr-3">{c.certificate_type}</td>
                                 <td class="py-1 pr-3">{c.available_at.map(format_date).unwrap_or_else(|| "at once".to_owned())}</td>
                                 <td class="py-1 pr-3">{if c.is_active { "yes" } else { "no" }}</td>
-                                <td class="py-1 pr-3">{c.signatories.join(", ")}</td>
+                                <td class="py-1 pr-3">{signatory_names(&console.signatories, &c.signatories)}</td>
                                 <td class="py-1 pr-3 text-right tabular-nums">{c.awarded}</td>
                                 <td class="py-1"><a class="link" href=href>"Edit"</a></td>
                             </tr>
@@ -377,7 +385,7 @@ fn ProgramCertificatesSection(
                                 <td class="py-1 pr-3">{c.program_title}</td>
                                 <td class="py-1 pr-3">{c.language.unwrap_or_else(|| "default".to_owned())}</td>
                                 <td class="py-1 pr-3">{if c.is_active { "yes" } else { "no" }}</td>
-                                <td class="py-1 pr-3">{c.signatories.join(", ")}</td>
+                                <td class="py-1 pr-3">{signatory_names(&console.signatories, &c.signatories)}</td>
                                 <td class="py-1 pr-3 text-right tabular-nums">{c.awarded}</td>
                                 <td class="py-1"><a class="link" href=href>"Edit"</a></td>
                             </tr>

@@ -266,7 +266,7 @@ async fn signatories_by_certificate(
     column: &str,
 ) -> Result<HashMap<String, Vec<String>>, sqlx::Error> {
     let sql = format!(
-        "SELECT cs.{column}, s.name FROM certificate_signatories cs JOIN signatories s ON s.id = cs.signatory_id \
+        "SELECT cs.{column}, cs.signatory_id FROM certificate_signatories cs JOIN signatories s ON s.id = cs.signatory_id \
          WHERE cs.{column} IS NOT NULL ORDER BY cs.{column}, cs.position"
     );
     let rows: Vec<(String, String)> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(&db.pool).await?;
@@ -451,11 +451,11 @@ pub async fn course_certificates(db: &Db, site_id: &str) -> Result<Vec<CourseCer
     .bind(site_id)
     .fetch_all(&db.pool)
     .await?;
-    let mut names = signatories_by_certificate(db, "course_certificate_id").await?;
+    let mut signatories = signatories_by_certificate(db, "course_certificate_id").await?;
     Ok(rows
         .into_iter()
         .map(|r| CourseCertificateRow {
-            signatories: names.remove(&r.id).unwrap_or_default(),
+            signatories: signatories.remove(&r.id).unwrap_or_default(),
             id: r.id,
             course_key: r.course_key,
             certificate_type: r.certificate_type,
@@ -587,11 +587,11 @@ pub async fn program_certificates(db: &Db, site_id: &str) -> Result<Vec<ProgramC
     .bind(site_id)
     .fetch_all(&db.pool)
     .await?;
-    let mut names = signatories_by_certificate(db, "program_certificate_id").await?;
+    let mut signatories = signatories_by_certificate(db, "program_certificate_id").await?;
     Ok(rows
         .into_iter()
         .map(|r| ProgramCertificateRow {
-            signatories: names.remove(&r.id).unwrap_or_default(),
+            signatories: signatories.remove(&r.id).unwrap_or_default(),
             id: r.id,
             program_id: r.program_id,
             program_title: r.program_title,

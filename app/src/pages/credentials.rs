@@ -564,7 +564,9 @@ fn LearnerCredentials(console: CredentialsConsole) -> impl IntoView {
                                         };
                                         view! {
                                             <tr>
-                                                <td class="py-1 pr-3">{what}</td>
+                                                <td class="py-1 pr-3">{what}
+                                                    <span class="block text-xs text-slate-500">{c.attributes.iter().map(|a| format!("{}: {}", a.name, a.value)).collect::<Vec<_>>().join(" · ")}</span>
+                                                </td>
                                                 <td class="py-1 pr-3">{c.status.clone()}</td>
                                                 <td class="py-1 pr-3">{c.modified.get(..10).unwrap_or_default().to_owned()}</td>
                                                 <td class="py-1 pr-3 font-mono text-xs">{c.uuid.clone()}</td>

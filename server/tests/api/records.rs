@@ -350,6 +350,13 @@ async fn service_api_awards_revokes_and_takes_grades(engine: Engine) {
     let program = program_id(&app, "Data Science MicroMasters").await;
     let mine = app.post_form("/api/records/mine", &[], Some(&learner05)).await.json();
     assert_eq!(mine["programs"].as_array().unwrap().len(), 1);
+    // A certificate whose available date is still ahead is not shown yet (Open edX's visibility).
+    let later = "UPDATE course_certificates SET available_at = 9999999999999 WHERE course_key = 'course-v1:DemoX+CS101+2026_T1' AND certificate_type = 'verified'";
+    sqlx::query(later).execute(&app.db.db.pool).await.unwrap();
+    let mine = app.post_form("/api/records/mine", &[], Some(&learner05)).await.json();
+    assert!(mine["programs"].as_array().unwrap().is_empty(), "{mine}");
+    let now = "UPDATE course_certificates SET available_at = NULL WHERE course_key = 'course-v1:DemoX+CS101+2026_T1'";
+    sqlx::query(now).execute(&app.db.db.pool).await.unwrap();
     let revoked =
         json(&app, "DELETE", &format!("/api/v2/credentials/{uuid}/"), &serde_json::json!({}), &staff).await;
     assert_eq!((revoked.status.as_u16(), revoked.json()["status"].as_str()), (200, Some("revoked")));

@@ -155,20 +155,19 @@ impl ServerBackend {
         let programs =
             rs::programs_with_earned_course(db, &site.id, &learner.id, now).await.map_err(internal)?;
         let ids: Vec<String> = programs.iter().map(|p| p.id.clone()).collect();
-        let runs = rs::program_runs(db, &ids).await.map_err(internal)?;
+        let runs = rs::program_run_keys(db, &ids).await.map_err(internal)?;
         let schools = rs::program_schools(db, &ids).await.map_err(internal)?;
-        let credentials = rs::course_credentials(db, &site.id, &learner.id, now).await.map_err(internal)?;
+        let awarded = rs::awarded_runs(db, &site.id, &learner.id, now).await.map_err(internal)?;
         let completed: HashSet<String> =
             rs::completed_programs(db, &site.id, &learner.id).await.map_err(internal)?.into_iter().collect();
-        let awarded_runs: HashSet<&str> =
-            credentials.iter().filter(|c| c.status == "awarded").map(|c| c.course_key.as_str()).collect();
+        let awarded_runs: HashSet<&str> = awarded.iter().map(String::as_str).collect();
         let mut school_of: HashMap<&str, Vec<&str>> = HashMap::new();
         for (program, name) in &schools {
             school_of.entry(program.as_str()).or_default().push(name.as_str());
         }
         let mut runs_of: HashMap<&str, Vec<&str>> = HashMap::new();
-        for run in &runs {
-            runs_of.entry(run.program_id.as_str()).or_default().push(run.course_key.as_str());
+        for (program, run) in &runs {
+            runs_of.entry(program.as_str()).or_default().push(run.as_str());
         }
         let summaries = programs
             .into_iter()

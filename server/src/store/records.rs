@@ -71,6 +71,36 @@ pub async fn program_runs(db: &Db, program_ids: &[String]) -> Result<Vec<Program
     .await
 }
 
+/// The runs of these programs (keys only: what a records list counts).
+pub async fn program_run_keys(db: &Db, program_ids: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
+    in_list(
+        db,
+        "SELECT program_id, course_key FROM program_courses WHERE program_id IN ({})",
+        &[],
+        program_ids,
+    )
+    .await
+}
+
+/// The runs in which the learner holds an awarded course certificate on the site, visible now.
+pub async fn awarded_runs(
+    db: &Db,
+    site_id: &str,
+    user_id: &str,
+    now: i64,
+) -> Result<Vec<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT cc.course_key FROM user_credentials uc JOIN course_certificates cc ON cc.id = uc.course_certificate_id \
+         WHERE uc.user_id = $1 AND uc.status = 'awarded' AND cc.site_id = $2 \
+         AND (cc.available_at IS NULL OR cc.available_at <= $3)",
+    )
+    .bind(user_id)
+    .bind(site_id)
+    .bind(now)
+    .fetch_all(&db.pool)
+    .await
+}
+
 /// The authoring organisations' names of these programs, in order.
 pub async fn program_schools(db: &Db, program_ids: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
     in_list(

@@ -22,12 +22,14 @@ pub async fn programs_with_earned_course(
     user_id: &str,
     now: i64,
 ) -> Result<Vec<ProgramDb>, sqlx::Error> {
+    // The program ids come from one pass over the learner's credentials (a subquery evaluated once),
+    // not from probing the credentials once per program.
     sqlx::query_as(
         "SELECT p.id, p.title, p.program_type, p.status FROM programs p WHERE p.site_id = $1 \
-         AND p.status IN ('active', 'retired') AND EXISTS (SELECT 1 FROM program_courses pc \
-         JOIN course_certificates cc ON cc.course_key = pc.course_key AND cc.site_id = $1 \
-         JOIN user_credentials uc ON uc.course_certificate_id = cc.id \
-         WHERE pc.program_id = p.id AND uc.user_id = $2 AND uc.status = 'awarded' \
+         AND p.status IN ('active', 'retired') AND p.id IN (SELECT pc.program_id FROM user_credentials uc \
+         JOIN course_certificates cc ON cc.id = uc.course_certificate_id \
+         JOIN program_courses pc ON pc.course_key = cc.course_key \
+         WHERE uc.user_id = $2 AND uc.status = 'awarded' AND cc.site_id = $1 \
          AND (cc.available_at IS NULL OR cc.available_at <= $3)) ORDER BY p.title, p.id",
     )
     .bind(site_id)

@@ -591,6 +591,25 @@ impl ServerBackend {
         }
     }
 
+    /// An existing configuration under which credentials were issued keeps what it certifies (its
+    /// run and type, or its program): changing it would move every learner's credential.
+    async fn check_target_kept(&self, id: &str, target: &str) -> Result<(), DomainError> {
+        if id.is_empty() {
+            return Ok(());
+        }
+        let facts = cs::configuration_facts(self.db(), id).await.map_err(internal)?;
+        match facts {
+            Some((current, _, issued)) if current != target && issued > 0 => Err(DomainError::with_message(
+                ErrorCode::CertificateExists,
+                format!(
+                    "{issued} credential(s) were issued under this configuration, so what it certifies cannot \
+                     change; create a new configuration instead."
+                ),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     async fn credential_by_id(&self, uuid: &str) -> Result<Option<CredentialOut>, DomainError> {
         let site = self.site().await?;
         let uuid = uuid.replace('-', "").to_ascii_lowercase();
@@ -1018,6 +1037,7 @@ impl Records for ServerBackend {
             title: row.title.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()),
             ..row
         };
+        self.check_target_kept(&row.id, &format!("{} {}", row.course_key, row.certificate_type)).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let saved = cs::save_course_certificate(&mut tx, &site.id, &row, &signatories).await;
         let id = match saved {
@@ -1058,6 +1078,7 @@ impl Records for ServerBackend {
             return Err(invalid("The language is a locale code of at most 8 characters (en, pt-br)."));
         }
         let row = ProgramCertificateRow { language, ..row };
+        self.check_target_kept(&row.id, &row.program_id).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let id = match cs::save_program_certificate(&mut tx, &site.id, &row, &signatories).await {
             Ok(Some(id)) => id,
@@ -1203,6 +1224,17 @@ impl Records for ServerBackend {
         let site = self.site().await?;
         let found = cs::credentials_where(self.db(), &site.id, "uc.id", &uuid).await.map_err(internal)?;
         let (row, _) = found.into_iter().next().ok_or_else(|| not_found("There is no such credential."))?;
+        if status == "awarded" && row.status != "awarded" {
+            // Awarding again follows the same rule as awarding: not under a switched-off configuration.
+            let configuration =
+                cs::configuration_of(self.db(), &uuid).await.map_err(internal)?.unwrap_or_default();
+            let facts = cs::configuration_facts(self.db(), &configuration).await.map_err(internal)?;
+            if facts.is_some_and(|(_, active, _)| !active) {
+                return Err(invalid(
+                    "Its certificate configuration is switched off; activate the configuration first.",
+                ));
+            }
+        }
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let changed = cs::set_credential_status(&mut tx, &uuid, status)
             .await

@@ -515,6 +515,33 @@ pub async fn ensure_course_certificate(
         .ok_or(sqlx::Error::RowNotFound)
 }
 
+/// What a certificate configuration (course or program, by id) awards today: its target (run and
+/// type, or program), whether it is active, and how many credentials were issued under it.
+pub async fn configuration_facts(db: &Db, id: &str) -> Result<Option<(String, bool, i64)>, sqlx::Error> {
+    let row: Option<(String, Flag, i64)> = sqlx::query_as(
+        "SELECT c.course_key || ' ' || c.certificate_type, c.is_active, \
+         (SELECT COUNT(*) FROM user_credentials u WHERE u.course_certificate_id = c.id) \
+         FROM course_certificates c WHERE c.id = $1 \
+         UNION ALL SELECT p.program_id, p.is_active, \
+         (SELECT COUNT(*) FROM user_credentials u WHERE u.program_certificate_id = p.id) \
+         FROM program_certificates p WHERE p.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(row.map(|(target, active, issued)| (target, active.0, issued)))
+}
+
+/// The configuration a credential was issued under (course or program certificate id).
+pub async fn configuration_of(db: &Db, credential_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(course_certificate_id, program_certificate_id) FROM user_credentials WHERE id = $1",
+    )
+    .bind(credential_id)
+    .fetch_optional(&db.pool)
+    .await
+}
+
 /// Insert (empty id) or update a course certificate configuration with its signatories. `None`:
 /// the id is unknown on this site.
 pub async fn save_course_certificate(

@@ -386,6 +386,37 @@ async fn service_api_awards_revokes_and_takes_grades(engine: Engine) {
     )
     .await;
     assert_eq!(back.json()["status"], "awarded");
+    // A switched-off configuration cannot award again, not even through PATCH.
+    let off = "UPDATE course_certificates SET is_active = $1 WHERE course_key = 'course-v1:DemoX+CS101+2026_T1' AND certificate_type = 'verified'";
+    sqlx::query(off).bind(false).execute(&app.db.db.pool).await.unwrap();
+    let revoke = json(
+        &app,
+        "PATCH",
+        &format!("/api/v2/credentials/{uuid}/"),
+        &serde_json::json!({"status": "revoked"}),
+        &staff,
+    )
+    .await;
+    assert_eq!(revoke.json()["status"], "revoked", "revoking under a switched-off configuration works");
+    let refused = json(
+        &app,
+        "PATCH",
+        &format!("/api/v2/credentials/{uuid}/"),
+        &serde_json::json!({"status": "awarded"}),
+        &staff,
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    sqlx::query(off).bind(true).execute(&app.db.db.pool).await.unwrap();
+    let back = json(
+        &app,
+        "PATCH",
+        &format!("/api/v2/credentials/{uuid}/"),
+        &serde_json::json!({"status": "awarded"}),
+        &staff,
+    )
+    .await;
+    assert_eq!(back.json()["status"], "awarded");
     // Bad requests name what is wrong and change nothing.
     let before = count(&app, "SELECT COUNT(*) FROM user_credentials").await;
     for (body, needle) in [
@@ -520,6 +551,40 @@ async fn console_administers_certificates(engine: Engine) {
         )
         .await;
     assert_eq!(made.status, 200, "{}", made.body);
+    // Signatory images are judged by content, with the limit in the refusal.
+    // A configuration with credentials issued under it keeps what it certifies.
+    let verified: String = sqlx::query_scalar("SELECT id FROM course_certificates WHERE course_key = 'course-v1:DemoX+CS101+2026_T1' AND certificate_type = 'verified'")
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    let moved = app
+        .post_form(
+            "/api/console/course_certificate",
+            &[
+                ("id", &verified),
+                ("course_key", "course-v1:OpenX+BIO150+2026"),
+                ("certificate_type", "verified"),
+                ("active", "on"),
+            ],
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(moved.status, 409, "{}", moved.body);
+    assert!(moved.error_message().contains("create a new configuration"), "{}", moved.body);
+    let retitled = app
+        .post_form(
+            "/api/console/course_certificate",
+            &[
+                ("id", &verified),
+                ("course_key", CS101),
+                ("certificate_type", "verified"),
+                ("title", "CS101 Verified"),
+                ("active", "on"),
+            ],
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(retitled.status, 200, "{}", retitled.body);
     // Signatory images are judged by content, with the limit in the refusal.
     let png = [&b"\x89PNG\r\n\x1a\n"[..], &[0u8; 64]].concat();
     for (bytes, ok) in

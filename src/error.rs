@@ -74,6 +74,9 @@ pub enum ErrorCode {
     CertificateExists,
     ImageInvalid,
     RateLimited,
+    AgreementOutdated,
+    ActivationBlocked,
+    SelfChangeRefused,
     Internal,
 }
 
@@ -126,6 +129,9 @@ impl ErrorCode {
             Self::CertificateExists => "CERTIFICATE_EXISTS",
             Self::ImageInvalid => "IMAGE_INVALID",
             Self::RateLimited => "RATE_LIMITED",
+            Self::AgreementOutdated => "AGREEMENT_OUTDATED",
+            Self::ActivationBlocked => "ACTIVATION_BLOCKED",
+            Self::SelfChangeRefused => "SELF_CHANGE_REFUSED",
             Self::Internal => "INTERNAL",
         }
     }
@@ -173,6 +179,9 @@ impl ErrorCode {
             Self::CertificateExists => ErrorKind::Conflict,
             Self::ImageInvalid => ErrorKind::Invalid,
             Self::RateLimited => ErrorKind::Throttled,
+            Self::AgreementOutdated => ErrorKind::Conflict,
+            Self::ActivationBlocked => ErrorKind::Forbidden,
+            Self::SelfChangeRefused => ErrorKind::Conflict,
             Self::Internal => ErrorKind::Internal,
         }
     }
@@ -237,6 +246,9 @@ impl ErrorCode {
             Self::CertificateExists => "That certificate configuration exists already.",
             Self::ImageInvalid => "The image must be a PNG, JPEG or SVG file of at most 250 KB.",
             Self::RateLimited => "Too many requests from your address. Wait a minute and try again.",
+            Self::AgreementOutdated => "That agreement has a newer version: read it and sign that.",
+            Self::ActivationBlocked => "This account cannot be activated yet.",
+            Self::SelfChangeRefused => "You cannot make this change to your own account.",
             Self::Internal => "Something went wrong on our side.",
         }
     }
@@ -350,6 +362,9 @@ mod tests {
             ErrorCode::CertificateExists,
             ErrorCode::ImageInvalid,
             ErrorCode::RateLimited,
+            ErrorCode::AgreementOutdated,
+            ErrorCode::ActivationBlocked,
+            ErrorCode::SelfChangeRefused,
             ErrorCode::Internal,
         ];
         let mut seen = std::collections::HashSet::new();

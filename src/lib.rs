@@ -6,6 +6,7 @@
 //! with exactly the rules the server enforces.
 
 pub mod account;
+pub mod activation;
 pub mod authz;
 pub mod discussion;
 pub mod enrollment;

@@ -72,6 +72,7 @@ test("a learner sends a record to a credit pathway and the send is in the histor
   // Only the published credit pathway is offered (not the industry one).
   await expect(send).toContainText("State University Credit Pathway");
   await expect(send).not.toContainText("Industry Partners");
+  await send.getByRole("checkbox", { name: /I understand the organisation receives/ }).check();
   await send.getByRole("button", { name: "Send record" }).click();
   await expect(page.getByTestId("record-history")).toContainText("Sent to State University Credit Pathway");
   // Sending shared the record (the mail carries its link); the learner can end that link.

@@ -59,11 +59,20 @@ pub async fn unshare_record(program: String) -> Result<(), ApiError> {
     Ok(gate.backend().unshare_record(&me, &program).await?)
 }
 
-/// Send the record to a credit pathway (mails the pathway organisation the links).
+/// Send the record to a credit pathway (mails the pathway organisation the links). `confirm` must be
+/// ticked: a sent mail cannot be taken back.
 #[server(prefix = "/api", endpoint = "records/send")]
-pub async fn send_record(program: String, pathway: String) -> Result<(), ApiError> {
+pub async fn send_record(program: String, pathway: String, confirm: Option<String>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
+    if !checked(confirm.as_ref()) {
+        return Err(registrar::DomainError::with_message(
+            registrar::ErrorCode::InputInvalid,
+            "Tick the box to confirm: the organisation receives your record, and a sent mail cannot be taken back.",
+        )
+        .on_field("confirm")
+        .into());
+    }
     Ok(gate.backend().send_to_pathway(&me, &program, &pathway).await?)
 }
 

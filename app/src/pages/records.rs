@@ -315,6 +315,10 @@ fn SendSection(
                                 }
                             }).collect_view()}
                         </fieldset>
+                        <label class="flex items-start gap-2 text-sm">
+                            <input type="checkbox" name="confirm" required=true class="mt-1" />
+                            "I understand the organisation receives my name, email and this record, and that the mail cannot be taken back."
+                        </label>
                         <div><button type="submit" class="btn-primary">"Send record"</button></div>
                     </ActionForm>
                 }.into_any()

@@ -272,16 +272,34 @@ async fn sending_to_a_pathway_mails_the_organisation(engine: Engine) {
     let industry = pathway_id(&app, "Industry Partners").await;
     // Industry pathways take no records; refused and nothing sent.
     let refused = app
-        .post_form("/api/records/send", &[("program", &program), ("pathway", &industry)], Some(&learner))
+        .post_form(
+            "/api/records/send",
+            &[("program", &program), ("pathway", &industry), ("confirm", "on")],
+            Some(&learner),
+        )
         .await;
     assert_eq!(refused.status, 404, "{}", refused.body);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'talent@employers.example'").await,
         0
     );
+    // Sending needs the learner's confirmation: without it, nothing is sent.
+    let unconfirmed = app
+        .post_form("/api/records/send", &[("program", &program), ("pathway", &credit)], Some(&learner))
+        .await;
+    assert_eq!(unconfirmed.status, 422, "{}", unconfirmed.body);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'credit@state-university.example'")
+            .await,
+        0
+    );
     for _ in 0..2 {
         let sent = app
-            .post_form("/api/records/send", &[("program", &program), ("pathway", &credit)], Some(&learner))
+            .post_form(
+                "/api/records/send",
+                &[("program", &program), ("pathway", &credit), ("confirm", "on")],
+                Some(&learner),
+            )
             .await;
         assert_eq!(sent.status, 200, "{}", sent.body);
     }
@@ -314,12 +332,20 @@ async fn sending_to_a_pathway_mails_the_organisation(engine: Engine) {
     // Sends mail a third party: fifteen a minute per learner, then refused with nothing sent.
     for _ in 0..13 {
         let sent = app
-            .post_form("/api/records/send", &[("program", &program), ("pathway", &credit)], Some(&learner))
+            .post_form(
+                "/api/records/send",
+                &[("program", &program), ("pathway", &credit), ("confirm", "on")],
+                Some(&learner),
+            )
             .await;
         assert_eq!(sent.status, 200, "{}", sent.body);
     }
     let sixteenth = app
-        .post_form("/api/records/send", &[("program", &program), ("pathway", &credit)], Some(&learner))
+        .post_form(
+            "/api/records/send",
+            &[("program", &program), ("pathway", &credit), ("confirm", "on")],
+            Some(&learner),
+        )
         .await;
     assert_eq!((sixteenth.status.as_u16(), sixteenth.error_code()), (429, "RATE_LIMITED".to_owned()));
     assert_eq!(

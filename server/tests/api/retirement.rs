@@ -99,7 +99,11 @@ async fn learner_everywhere(app: &TestApp) -> String {
     assert_eq!(app.post_form("/api/records/shared", &[("id", &share_id)], None).await.status, 200);
     let pathway = crate::api::records::pathway_id(app, "State University Credit Pathway").await;
     let sent = app
-        .post_form("/api/records/send", &[("program", &program), ("pathway", &pathway)], Some(&cookie))
+        .post_form(
+            "/api/records/send",
+            &[("program", &program), ("pathway", &pathway), ("confirm", "on")],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(sent.status, 200, "{}", sent.body);
     cookie

@@ -1111,12 +1111,17 @@ impl Records for ServerBackend {
         if !["published", "unpublished", "retired"].contains(&row.status.as_str()) {
             return Err(invalid("The status is one of published, unpublished, retired."));
         }
-        for program in &row.programs {
-            if !cs::program_exists(self.db(), &site.id, program).await.map_err(internal)? {
-                return Err(not_found(&format!("There is no program {program} on this site.")));
+        let mut programs: Vec<String> = Vec::new();
+        for program in row.programs.iter().map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) {
+            if !programs.contains(&program) {
+                programs.push(program);
             }
         }
-        let row = PathwayRow { name, org_name, email, ..row };
+        let known = cs::existing_programs(self.db(), &site.id, &programs).await.map_err(internal)?;
+        if let Some(unknown) = programs.iter().find(|p| !known.contains(p)) {
+            return Err(not_found(&format!("There is no program {unknown} on this site.")));
+        }
+        let row = PathwayRow { name, org_name, email, programs, ..row };
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let id = cs::save_pathway(&mut tx, &site.id, &row)
             .await

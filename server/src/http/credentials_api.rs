@@ -7,7 +7,7 @@
 //! `GlobalStaff`; reading credentials asks for `Me` (a learner sees only their own); the shared CSV
 //! and signatory images ask for `Public` (the unguessable link is the credential).
 
-use super::status::status_of;
+use super::status::{failure, invalid, query_pairs as pairs};
 use super::AppState;
 use app::error::ApiError;
 use app::gate::Gate;
@@ -20,15 +20,6 @@ use axum::{Extension, Json};
 use http::{header, HeaderMap, StatusCode};
 use registrar::{DomainError, ErrorCode};
 use serde::Deserialize;
-
-fn failure(error: impl Into<ApiError>) -> Response {
-    let error = error.into();
-    (status_of(error.kind()), Json(error)).into_response()
-}
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    DomainError::with_message(ErrorCode::InputInvalid, message).into()
-}
 
 fn gate(state: &AppState, principal: RequestPrincipal, client: ClientMeta) -> Gate {
     Gate::new(state.backend.clone(), principal, client)
@@ -168,11 +159,6 @@ pub async fn upload_signatory(
         ))
         .into_response(),
     }
-}
-
-/// Query pairs.
-fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
 }
 
 /// `GET /api/v2/credentials/?username=&status=&type=program|course-run&program_uuid=`: staff list

@@ -5,7 +5,7 @@
 //! capability the use case demands, exactly as a server function does; failures answer with the same
 //! JSON `ApiError` and status as server functions.
 
-use super::status::status_of;
+use super::status::failure;
 use super::AppState;
 use app::error::ApiError;
 use app::gate::Gate;
@@ -18,12 +18,6 @@ use http::header;
 use registrar::ids::CourseKey;
 use registrar::{DomainError, ErrorCode};
 use serde::Deserialize;
-
-/// The error response every handler here answers with.
-fn failure(error: impl Into<ApiError>) -> Response {
-    let error = error.into();
-    (status_of(error.kind()), Json(error)).into_response()
-}
 
 /// A CSV attachment named `filename`.
 fn attachment(filename: &str, body: Vec<u8>) -> Response {

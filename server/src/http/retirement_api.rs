@@ -5,7 +5,7 @@
 //! Every handler goes through the Gate: the service endpoints ask for `RetirementWorker`, the
 //! learner's for `Me`, the token endpoint for `Public` (the client secret is the credential).
 
-use super::status::status_of;
+use super::status::{failure, invalid, query_pairs as pairs};
 use super::AppState;
 use app::error::ApiError;
 use app::gate::{Gate, RetirementWorker};
@@ -15,17 +15,8 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use http::{header, HeaderMap, StatusCode};
-use registrar::{DomainError, ErrorCode};
+use registrar::ErrorCode;
 use serde::Deserialize;
-
-fn failure(error: impl Into<ApiError>) -> Response {
-    let error = error.into();
-    (status_of(error.kind()), Json(error)).into_response()
-}
-
-fn invalid(message: impl Into<String>) -> ApiError {
-    DomainError::with_message(ErrorCode::InputInvalid, message).into()
-}
 
 fn worker(
     state: &AppState,
@@ -35,11 +26,6 @@ fn worker(
     let gate = Gate::new(state.backend.clone(), principal, client);
     let worker = gate.retirement_worker()?;
     Ok((gate, worker))
-}
-
-/// Query pairs, keeping repeated keys (`states=A&states=B`).
-fn pairs(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
 }
 
 fn one(pairs: &[(String, String)], key: &str) -> Option<String> {

@@ -25,6 +25,24 @@ pub const fn status_of(kind: ErrorKind) -> StatusCode {
     }
 }
 
+/// The answer a REST handler gives when it fails: the error as JSON with its kind's status.
+pub fn failure(error: impl Into<ApiError>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let error = error.into();
+    (status_of(error.kind()), axum::Json(error)).into_response()
+}
+
+/// Bad input to a REST handler, with its message.
+pub fn invalid(message: impl Into<String>) -> ApiError {
+    registrar::DomainError::with_message(registrar::ErrorCode::InputInvalid, message).into()
+}
+
+/// A query string's pairs, keeping repeated keys (`states=A&states=B`).
+#[must_use]
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes()).into_owned().collect()
+}
+
 /// Largest error body we read back to classify.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 

@@ -343,6 +343,20 @@ pub async fn program_exists(db: &Db, site_id: &str, id: &str) -> Result<bool, sq
     Ok(n > 0)
 }
 
+/// Which of `ids` are programs of the site (one query).
+pub async fn existing_programs(db: &Db, site_id: &str, ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql =
+        format!("SELECT id FROM programs WHERE site_id = $1 AND id IN ({})", list_placeholders(2, ids.len()));
+    let mut q = sqlx::query_scalar::<_, String>(AssertSqlSafe(sql)).bind(site_id);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(&db.pool).await
+}
+
 /// Insert (empty id) or update a program and replace its organisations and course runs. The caller
 /// checked that the orgs and courses exist. Returns the id, or `None` for an unknown id.
 pub async fn save_program(

@@ -700,6 +700,23 @@ async fn console_administers_certificates(engine: Engine) {
         )
         .await;
     assert_eq!(pathway.status, 200, "{}", pathway.body);
+    let pathways_before = count(&app, "SELECT COUNT(*) FROM pathways").await;
+    let unknown = app
+        .post_form(
+            "/api/console/pathway",
+            &[
+                ("name", "Ghost U"),
+                ("org_name", "Ghost U"),
+                ("pathway_type", "credit"),
+                ("status", "published"),
+                ("programs[0]", "nope"),
+            ],
+            Some(&staff),
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert!(unknown.error_message().contains("There is no program nope"), "{}", unknown.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM pathways").await, pathways_before);
     let linked =
         count(&app, &format!("SELECT COUNT(*) FROM pathway_programs WHERE program_id = '{evil}'")).await;
     assert_eq!(linked, 1);

@@ -8,6 +8,7 @@
 pub mod account;
 pub mod activation;
 pub mod authz;
+pub mod console;
 pub mod discussion;
 pub mod enrollment;
 pub mod error;

@@ -18,6 +18,29 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Read a scope as the console and the commands write it: `global`, an org key, or a course key
+    /// (`course-v1:Org+Number+Run`).
+    pub fn parse_text(input: &str) -> Result<Self, DomainError> {
+        let text = input.trim();
+        if text.is_empty() || text.eq_ignore_ascii_case("global") {
+            Ok(Self::Global)
+        } else if text.starts_with("course-v1:") {
+            Ok(Self::Course(CourseKey::parse(text)?))
+        } else {
+            Ok(Self::Org(OrgKey::parse(text)?))
+        }
+    }
+
+    /// The scope as [`Self::parse_text`] reads it.
+    #[must_use]
+    pub fn to_text(&self) -> String {
+        match self {
+            Self::Global => "global".to_owned(),
+            Self::Org(org) => org.to_string(),
+            Self::Course(course) => course.to_string(),
+        }
+    }
+
     #[must_use]
     pub fn kind(&self) -> ScopeKind {
         match self {
@@ -270,6 +293,16 @@ pub struct Grant {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn scopes_read_as_written() {
+        for text in ["global", "MITx", "course-v1:MITx+6.00x+2026"] {
+            assert_eq!(Scope::parse_text(text).unwrap().to_text(), text);
+        }
+        assert_eq!(Scope::parse_text("  ").unwrap(), Scope::Global);
+        assert!(Scope::parse_text("course-v1:broken").is_err());
+        assert!(Scope::parse_text("no spaces allowed").is_err());
+    }
 
     #[test]
     fn stored_strings_round_trip() {

@@ -5,6 +5,7 @@
 //! only the paths in [`PUBLIC_ENDPOINTS`] answer anonymous callers.
 
 pub mod account;
+pub mod admin;
 pub mod console;
 pub mod courses;
 pub mod libraries;
@@ -24,7 +25,14 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/account/confirm-link",
     "/api/account/confirm-deletion",
     "/api/records/shared",
+    "/api/account/reset-link",
+    "/api/account/reset-password",
 ];
+
+/// The `/api` paths an invited account that is not active yet may reach: reading and signing its
+/// agreements, and signing out.
+pub const AWAITING_ENDPOINTS: &[&str] =
+    &["/api/account/agreements", "/api/account/sign_agreement", "/api/session/logout"];
 
 /// An optional last day (`YYYY-MM-DD`) as the moment access ends: the midnight after it.
 #[cfg(feature = "ssr")]

@@ -8,6 +8,7 @@
 use crate::error::ApiError;
 use crate::ports::{Backend, ClientMeta, RequestPrincipal, SharedBackend};
 use registrar::authz::{decide, Action, Principal};
+use registrar::console::{self, ConsoleRole, Permission};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::library::{decide_library, may_create_library, LibraryAction, LibraryKey};
 use registrar::{DomainError, ErrorCode};
@@ -42,12 +43,25 @@ impl Me {
     }
 }
 
-/// Capability: global staff (or superuser).
+/// Capability: global staff (or superuser), with the console permissions their groups give them.
 pub struct GlobalStaff {
     principal: Principal,
+    held: Vec<Permission>,
 }
 
 impl GlobalStaff {
+    /// Whether they may also use `permission` (superusers may use every one).
+    #[must_use]
+    pub fn may(&self, permission: Permission) -> bool {
+        console::may(console_role(&self.principal), &self.held, permission)
+    }
+
+    /// The console permissions held through groups (superusers: none needed).
+    #[must_use]
+    pub fn held(&self) -> &[Permission] {
+        &self.held
+    }
+
     /// Who acts, for the audit log.
     #[must_use]
     pub fn actor(&self) -> &str {
@@ -57,6 +71,95 @@ impl GlobalStaff {
     #[must_use]
     pub fn principal(&self) -> &Principal {
         &self.principal
+    }
+}
+
+/// Who acts in a console use case: staff through the Gate, or a management command.
+pub enum ConsoleActor<'a> {
+    Staff(&'a GlobalStaff),
+    System(&'a System),
+}
+
+impl ConsoleActor<'_> {
+    /// The label for the audit log.
+    #[must_use]
+    pub fn label(&self) -> &str {
+        match self {
+            Self::Staff(s) => s.actor(),
+            Self::System(s) => s.actor(),
+        }
+    }
+
+    /// The acting account's id (none for a system principal).
+    #[must_use]
+    pub fn user_id(&self) -> Option<&str> {
+        match self {
+            Self::Staff(s) => Some(s.principal.user_id.0.as_str()),
+            Self::System(_) => None,
+        }
+    }
+
+    /// Superuser powers: superusers, and management commands (run by the operator).
+    #[must_use]
+    pub fn is_superuser(&self) -> bool {
+        match self {
+            Self::Staff(s) => s.principal.is_superuser,
+            Self::System(_) => true,
+        }
+    }
+
+    /// Whether the actor also holds `permission` (management commands hold every one).
+    #[must_use]
+    pub fn may(&self, permission: Permission) -> bool {
+        match self {
+            Self::Staff(s) => s.may(permission),
+            Self::System(_) => true,
+        }
+    }
+}
+
+impl<'a> From<&'a GlobalStaff> for ConsoleActor<'a> {
+    fn from(staff: &'a GlobalStaff) -> Self {
+        Self::Staff(staff)
+    }
+}
+
+impl<'a> From<&'a System> for ConsoleActor<'a> {
+    fn from(system: &'a System) -> Self {
+        Self::System(system)
+    }
+}
+
+/// Capability: an account that may sign agreements: an active user, or an invited one signed in to
+/// sign the agreements it must sign before it becomes active.
+pub struct Signer {
+    user_id: registrar::ids::UserId,
+    username: String,
+    active: bool,
+    session_id: Option<String>,
+}
+
+impl Signer {
+    #[must_use]
+    pub fn user_id(&self) -> &registrar::ids::UserId {
+        &self.user_id
+    }
+
+    #[must_use]
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+
+    /// The hashed id of the session the request came with.
+    #[must_use]
+    pub fn session_id(&self) -> Option<&str> {
+        self.session_id.as_deref()
+    }
+
+    /// Whether the account is active already (an invited one is not).
+    #[must_use]
+    pub fn is_active(&self) -> bool {
+        self.active
     }
 }
 
@@ -259,11 +362,48 @@ impl Gate {
         Ok(Me { principal: principal.clone(), session_id: self.request.session_id.clone() })
     }
 
-    /// Capability for global staff.
+    /// Capability for global staff outside the console (every course, the service APIs).
     pub fn global_staff(&self) -> Result<GlobalStaff, ApiError> {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
         self.require(principal, &Action::ListAllCourses)?;
-        Ok(GlobalStaff { principal: principal.clone() })
+        Ok(GlobalStaff { principal: principal.clone(), held: Vec::new() })
+    }
+
+    /// Capability for one console permission: superusers, or global staff whose groups give it. The
+    /// refusal names the permission.
+    pub async fn console(&self, permission: Permission) -> Result<GlobalStaff, ApiError> {
+        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        self.require(principal, &Action::UseAdminConsole)?;
+        let held = if principal.is_superuser {
+            Vec::new()
+        } else {
+            self.backend.console_permissions(&principal.user_id).await?
+        };
+        if console::may(console_role(principal), &held, permission) {
+            Ok(GlobalStaff { principal: principal.clone(), held })
+        } else {
+            Err(console::refusal(permission).into())
+        }
+    }
+
+    /// Capability to read and sign agreements: an active user, or an invited account that signed in
+    /// to sign them.
+    pub fn signer(&self) -> Result<Signer, ApiError> {
+        if let Some(p) = self.principal() {
+            return Ok(Signer {
+                user_id: p.user_id.clone(),
+                username: p.username.clone(),
+                active: true,
+                session_id: self.request.session_id.clone(),
+            });
+        }
+        let awaiting = self.request.awaiting.as_ref().ok_or(ErrorCode::AuthRequired)?;
+        Ok(Signer {
+            user_id: awaiting.user_id.clone(),
+            username: awaiting.username.clone(),
+            active: false,
+            session_id: self.request.session_id.clone(),
+        })
     }
 
     /// Capability for staff access to a course (course, org or global staff).
@@ -409,5 +549,14 @@ impl Gate {
         } else {
             Err(ErrorCode::Forbidden.into())
         }
+    }
+}
+
+/// The facts the console's permission rules need.
+fn console_role(principal: &Principal) -> ConsoleRole {
+    ConsoleRole {
+        is_active: principal.is_active,
+        is_staff: principal.is_staff,
+        is_superuser: principal.is_superuser,
     }
 }

@@ -2,6 +2,7 @@
 //!
 //! Plain serde structs shared by the server and the browser; no behaviour beyond formatting helpers.
 
+pub mod console;
 pub mod records;
 
 use serde::{Deserialize, Serialize};
@@ -16,6 +17,11 @@ pub struct CurrentUser {
     pub is_superuser: bool,
     /// Courses whose instructor dashboard the user may open, with display names.
     pub dashboards: Vec<CourseLink>,
+    /// Console sections the user may open (`users`, `audit`, …; `registrar::console::Section`).
+    pub console: Vec<String>,
+    /// Whether a required agreement's current version is not signed yet (a new version was
+    /// published).
+    pub agreements_due: bool,
 }
 
 /// A link to a course: its key and display name.

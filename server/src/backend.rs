@@ -16,6 +16,7 @@ use app::model::{
 };
 use app::ports::{Backend, ClientMeta, CourseQuery, NewSession};
 use registrar::account::{validate_full_name, validate_password, Email, Username, ValidRegistration};
+use registrar::activation::AccountState;
 use registrar::authz::{decide, Action, Principal};
 use registrar::enrollment::{plan_enroll, plan_unenroll, Category, Facts};
 use registrar::identifiers::{parse_identifiers, Identifier};
@@ -43,6 +44,9 @@ pub struct AuthPolicy {
     /// Accounts one address may register per registration window.
     pub registrations: i64,
     pub registration_window_ms: i64,
+    /// How new accounts start (the default is the "open" policy: set up at once, active once every
+    /// required agreement is signed).
+    pub activation: registrar::activation::ActivationPolicy,
 }
 
 impl Default for AuthPolicy {
@@ -56,6 +60,11 @@ impl Default for AuthPolicy {
             ip_window_ms: 10 * 60_000,
             registrations: 20,
             registration_window_ms: 3_600_000,
+            activation: registrar::activation::ActivationPolicy {
+                new_users_active: false,
+                auto_setup: true,
+                first_user_superuser: false,
+            },
         }
     }
 }
@@ -123,6 +132,11 @@ impl ServerBackend {
     }
 
     #[must_use]
+    pub(crate) fn policy(&self) -> &AuthPolicy {
+        &self.policy
+    }
+
+    #[must_use]
     pub fn db(&self) -> &Db {
         &self.db
     }
@@ -146,7 +160,7 @@ impl ServerBackend {
         .await
         .map_err(internal)?;
         users::record_login(&mut *conn, user_id).await.map_err(internal)?;
-        Ok(NewSession { token })
+        Ok(NewSession { token, awaiting: false })
     }
 
     async fn open_session(&self, user_id: &str, client: &ClientMeta) -> Result<NewSession, DomainError> {
@@ -624,6 +638,27 @@ impl Backend for ServerBackend {
         let Some(user) = user.filter(|_| ok) else {
             return Err(ErrorCode::AuthBadCredentials.into());
         };
+        if !user.is_active.0 && user.state == AccountState::Invited.as_str() {
+            // Set up, not active yet: signed in only to sign the agreements it must sign.
+            for key in &account_keys {
+                throttle::clear(&self.db, key).await.map_err(internal)?;
+            }
+            let mut session = self.open_session(&user.id, client).await?;
+            session.awaiting = true;
+            return Ok(session);
+        }
+        if !user.is_active.0 && user.state == AccountState::Deactivated.as_str() {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthInactive,
+                "This account has been deactivated. Contact your administrator to have it set up again.",
+            ));
+        }
+        if !user.is_active.0 && user.state == AccountState::New.as_str() {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthInactive,
+                "This account has not been set up yet: an administrator must invite it before you can sign in.",
+            ));
+        }
         if !user.is_active.0 {
             // The password was right, so saying why is safe: a queued deletion says how to cancel.
             if let Some(status) = crate::store::retirement::for_user(&self.db.pool, &user.id)
@@ -668,15 +703,17 @@ impl Backend for ServerBackend {
         }
         self.check_not_retired(registration.username.as_str(), registration.email.as_str()).await?;
         let hash = password::hash(password).await.map_err(internal)?;
+        let start = self.account_start(registration.email.as_str()).await?;
         let mut tx = self.db.pool.begin().await.map_err(internal)?;
         let new = users::NewUser {
             username: registration.username.as_str(),
             email: registration.email.as_str(),
             full_name: &registration.full_name,
             password_hash: Some(&hash),
-            is_active: true,
+            is_active: start.state == AccountState::Active,
             is_staff: false,
-            is_superuser: false,
+            is_superuser: start.superuser,
+            state: start.state,
         };
         let id = users::insert(&mut *tx, &new).await.map_err(|e| match e {
             users::WriteError::UsernameTaken => {
@@ -712,7 +749,20 @@ impl Backend for ServerBackend {
         )
         .await
         .map_err(internal)?;
-        let session = self.open_session_in(&mut tx, &id, client).await?;
+        self.settle_new_account(&mut tx, &id, registration.username.as_str(), &start).await?;
+        if start.state == AccountState::New {
+            tx.commit().await.map_err(internal)?;
+            return Err(DomainError::with_message(
+                ErrorCode::ActivationBlocked,
+                format!(
+                    "Your account {} was created. An administrator must set it up before you can sign in; \
+                     you will get an email when they do.",
+                    registration.username.as_str()
+                ),
+            ));
+        }
+        let mut session = self.open_session_in(&mut tx, &id, client).await?;
+        session.awaiting = start.state == AccountState::Invited;
         tx.commit().await.map_err(internal)?;
         Ok(session)
     }
@@ -734,6 +784,8 @@ impl Backend for ServerBackend {
             .into_iter()
             .map(|(key, name)| CourseLink { key, name })
             .collect();
+        let console = self.console_sections_of(&user).await?;
+        let agreements_due = self.agreements_due(&user.id).await?;
         Ok(CurrentUser {
             username: user.username,
             full_name: user.full_name,
@@ -741,6 +793,8 @@ impl Backend for ServerBackend {
             is_staff: user.is_staff.0,
             is_superuser: user.is_superuser.0,
             dashboards,
+            console,
+            agreements_due,
         })
     }
 
@@ -1215,6 +1269,7 @@ impl Backend for ServerBackend {
                     is_active: true,
                     is_staff: req.is_staff,
                     is_superuser: req.is_superuser,
+                    state: AccountState::Active,
                 };
                 let id = users::insert(&mut *tx, &new).await.map_err(|e| match e {
                     users::WriteError::UsernameTaken => DomainError::new(ErrorCode::UsernameTaken),

@@ -182,7 +182,7 @@ async fn measure_records(
     let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
     let gate = Gate::new(
         shared,
-        RequestPrincipal { principal: Some(principal), session_id: None },
+        RequestPrincipal { principal: Some(principal), ..Default::default() },
         ClientMeta::default(),
     );
     let me = gate.me().map_err(|e| e.to_string())?;
@@ -474,7 +474,7 @@ async fn measure_sharing(
     let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
     let grantee_gate = Gate::new(
         shared,
-        RequestPrincipal { principal: Some(principal), session_id: None },
+        RequestPrincipal { principal: Some(principal), ..Default::default() },
         ClientMeta::default(),
     );
     let check = || async { grantee_gate.library_editor(&target).await.map(drop).map_err(|e| e.to_string()) };
@@ -706,7 +706,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
     let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
     let gate = Gate::new(
         shared,
-        RequestPrincipal { principal: Some(principal), session_id: None },
+        RequestPrincipal { principal: Some(principal), ..Default::default() },
         ClientMeta::default(),
     );
     let worker = JobWorker::new(backend);

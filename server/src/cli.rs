@@ -287,6 +287,16 @@ pub struct ServeArgs {
     /// Load the demo data on start (idempotent) and print the demo sign-ins.
     #[arg(long, env = "REGISTRAR_SEED_DEMO", default_value_t = false)]
     pub seed_demo: bool,
+    /// New accounts are active at once, without signing agreements (development only).
+    #[arg(long, env = "REGISTRAR_NEW_USERS_ACTIVE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub new_users_active: bool,
+    /// New accounts are set up at once: they become active when they have signed every required
+    /// agreement. Off: an admin must invite an account (or its email) first.
+    #[arg(long, env = "REGISTRAR_AUTO_SETUP_NEW_USERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub auto_setup_new_users: bool,
+    /// The first account on an empty site becomes an active superuser.
+    #[arg(long, env = "REGISTRAR_FIRST_USER_SUPERUSER", default_value_t = false, action = clap::ArgAction::Set)]
+    pub first_user_superuser: bool,
     /// SMTP server for outgoing mail (`smtp://host:25`, `smtps://user:pass@host`). Without it, mail
     /// waits in the outbox.
     #[arg(long, env = "REGISTRAR_SMTP_URL")]
@@ -604,6 +614,11 @@ async fn serve(url: &str, args: ServeArgs, retirement: &RetirementArgs) -> Resul
     let policy = AuthPolicy {
         session_ttl_ms: i64::from(args.session_days.max(1)) * 86_400_000,
         cookie_secure: secure,
+        activation: registrar::activation::ActivationPolicy {
+            new_users_active: args.new_users_active,
+            auto_setup: args.auto_setup_new_users,
+            first_user_superuser: args.first_user_superuser,
+        },
         ..AuthPolicy::default()
     };
     let backend =

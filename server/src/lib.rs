@@ -9,6 +9,7 @@ pub mod auth;
 pub mod backend;
 pub mod bench;
 pub mod cli;
+pub mod console;
 pub mod credentials;
 pub mod http;
 pub mod mail;

@@ -162,7 +162,7 @@ impl ServerBackend {
     }
 
     /// The key that signs links, shared by every server through the database.
-    async fn link_key(&self) -> Result<Vec<u8>, DomainError> {
+    pub(crate) async fn link_key(&self) -> Result<Vec<u8>, DomainError> {
         let name = "link_signing_key";
         if let Some((value,)) =
             sqlx::query_as::<_, (String,)>("SELECT value FROM server_secrets WHERE name = $1")
@@ -191,14 +191,14 @@ impl ServerBackend {
     }
 
     /// A link token naming `id` for `purpose` until `until`, signed with `key` (see [`Self::link_key`]).
-    fn sign(key: &[u8], purpose: &str, id: &str, until: i64) -> Result<String, DomainError> {
+    pub(crate) fn sign(key: &[u8], purpose: &str, id: &str, until: i64) -> Result<String, DomainError> {
         let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(internal)?;
         mac.update(format!("{purpose}:{id}:{until}").as_bytes());
         Ok(format!("{id}.{until}.{}", hex::encode(mac.finalize().into_bytes())))
     }
 
     /// The id a signed link names, if the signature is ours and the link has not expired.
-    async fn verify_link(&self, purpose: &str, token: &str) -> Result<String, DomainError> {
+    pub(crate) async fn verify_link(&self, purpose: &str, token: &str) -> Result<String, DomainError> {
         let invalid = || DomainError::new(ErrorCode::LinkInvalid);
         let mut parts = token.trim().splitn(3, '.');
         let (Some(id), Some(until), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {

@@ -39,7 +39,11 @@ pub async fn login(identifier: String, password: String, next: Option<String>) -
     let gate = Gate::for_request()?;
     let session = gate.backend().sign_in(&gate.public(), &identifier, &password, gate.client()).await?;
     set_cookie(&gate.backend().session_cookie(Some(&session.token)));
-    leptos_axum::redirect(&safe_next(next.as_deref()));
+    if session.awaiting {
+        leptos_axum::redirect("/account/agreements");
+    } else {
+        leptos_axum::redirect(&safe_next(next.as_deref()));
+    }
     Ok(())
 }
 
@@ -58,7 +62,7 @@ pub async fn register(
     let valid = form.validate()?;
     let session = gate.backend().register(&gate.public(), valid, &form.password, gate.client()).await?;
     set_cookie(&gate.backend().session_cookie(Some(&session.token)));
-    leptos_axum::redirect("/account");
+    leptos_axum::redirect(if session.awaiting { "/account/agreements" } else { "/account" });
     Ok(())
 }
 
@@ -66,8 +70,11 @@ pub async fn register(
 #[server(prefix = "/api", endpoint = "session/logout")]
 pub async fn logout() -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let me = gate.me()?;
-    gate.backend().sign_out(&me).await?;
+    match gate.me() {
+        Ok(me) => gate.backend().sign_out(&me).await?,
+        // An invited account that signed in to sign its agreements signs out too.
+        Err(_) => gate.backend().end_signer_session(&gate.signer()?).await?,
+    }
     set_cookie(&gate.backend().session_cookie(None));
     leptos_axum::redirect("/login?signed_out=1");
     Ok(())

@@ -9,12 +9,14 @@ use crate::auth::secret;
 use crate::backend::{internal, SESSION_COOKIE};
 use crate::store::{sessions, tokens};
 use app::error::ApiError;
-use app::ports::{ClientMeta, RequestPrincipal};
+use app::ports::{AwaitingAccount, ClientMeta, RequestPrincipal};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::{header, HeaderMap, StatusCode};
+use registrar::activation::AccountState;
+use registrar::ids::UserId;
 use registrar::ErrorCode;
 use std::net::SocketAddr;
 
@@ -76,12 +78,17 @@ async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrinc
         Credential::Bearer(token) => (tokens::resolve(&state.db, &secret::digest(&token)).await?, None),
         Credential::None => (None, None),
     };
+    // An invited account signs in to sign its agreements: no principal, only those endpoints.
+    let awaiting = user
+        .as_ref()
+        .filter(|u| !u.is_active.0 && u.state == AccountState::Invited.as_str() && session_id.is_some())
+        .map(|u| AwaitingAccount { user_id: UserId(u.id.clone()), username: u.username.clone() });
     let principal = match user.filter(|u| u.is_active.0) {
         Some(user) => Some(crate::store::users::principal(&state.db, user).await?),
         None => None,
     };
-    let session_id = session_id.filter(|_| principal.is_some());
-    Ok(RequestPrincipal { principal, session_id })
+    let session_id = session_id.filter(|_| principal.is_some() || awaiting.is_some());
+    Ok(RequestPrincipal { principal, session_id, awaiting })
 }
 
 /// Whether anonymous callers may reach this path.
@@ -100,7 +107,9 @@ pub async fn resolve(State(state): State<AppState>, mut request: Request, next: 
             return (StatusCode::INTERNAL_SERVER_ERROR, Json(error)).into_response();
         }
     };
-    if resolved.principal.is_none() && !is_public(request.uri().path()) {
+    let path = request.uri().path();
+    let awaiting_may = resolved.awaiting.is_some() && app::api::AWAITING_ENDPOINTS.contains(&path);
+    if resolved.principal.is_none() && !is_public(path) && !awaiting_may {
         let error = ApiError::from(ErrorCode::AuthRequired);
         return (StatusCode::UNAUTHORIZED, Json(error)).into_response();
     }

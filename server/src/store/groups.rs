@@ -90,6 +90,7 @@ pub async fn rename(
 pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
     for sql in [
         "DELETE FROM library_grants WHERE group_id = $1",
+        "DELETE FROM group_permissions WHERE group_id = $1",
         "DELETE FROM group_members WHERE group_id = $1",
         "DELETE FROM user_groups WHERE id = $1",
     ] {

@@ -6,6 +6,7 @@
 //! this module's callers (they log it and show an operation id).
 
 pub mod audit;
+pub mod console;
 pub mod courses;
 pub mod credentials;
 pub mod enrollments;

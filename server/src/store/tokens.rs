@@ -31,7 +31,7 @@ pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<UserRow>, sqlx:
     let now = now_ms();
     let user: Option<UserRow> = sqlx::query_as(
         "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, u.is_active, u.is_staff, \
-         u.is_superuser, u.date_joined, u.last_login \
+         u.is_superuser, u.date_joined, u.last_login, u.state \
          FROM api_tokens t JOIN users u ON u.id = t.user_id \
          WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )

@@ -16,10 +16,13 @@ pub struct UserRow {
     pub is_superuser: Flag,
     pub date_joined: i64,
     pub last_login: Option<i64>,
+    /// `new`, `invited`, `active` or `deactivated` (`registrar::activation::AccountState`).
+    pub state: String,
 }
 
-const COLUMNS: &str = "id, username, email, full_name, password_hash, is_active, is_staff, is_superuser, \
-                       date_joined, last_login";
+pub(crate) const COLUMNS: &str =
+    "id, username, email, full_name, password_hash, is_active, is_staff, is_superuser, \
+                       date_joined, last_login, state";
 
 /// What a new account needs.
 #[derive(Debug, Clone)]
@@ -31,6 +34,7 @@ pub struct NewUser<'a> {
     pub is_active: bool,
     pub is_staff: bool,
     pub is_superuser: bool,
+    pub state: registrar::activation::AccountState,
 }
 
 /// Why an insert or update was refused by a uniqueness rule.
@@ -68,7 +72,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     let id = new_id();
     sqlx::query(
         "INSERT INTO users (id, username, username_key, email, email_key, full_name, password_hash, \
-         is_active, is_staff, is_superuser, date_joined) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+         is_active, is_staff, is_superuser, date_joined, state) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
     )
     .bind(&id)
     .bind(user.username)
@@ -81,6 +86,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(user.is_staff)
     .bind(user.is_superuser)
     .bind(now_ms())
+    .bind(user.state.as_str())
     .execute(ex)
     .await
     .map_err(classify)?;

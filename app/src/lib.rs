@@ -64,6 +64,16 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/courses/:key/team") view=pages::course_team::CourseTeamPage ssr=SsrMode::Async />
                     <Route path=path!("/libraries") view=pages::libraries::LibrariesPage ssr=SsrMode::Async />
                     <Route path=path!("/libraries/:key") view=pages::library::LibraryPageView ssr=SsrMode::Async />
+                    <Route path=path!("/account/agreements") view=pages::activation::AgreementsToSignPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/reset-password") view=pages::activation::ResetPasswordPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=pages::users::UsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/bulk") view=pages::users::BulkPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users/:username") view=pages::users::UserPageView ssr=SsrMode::Async />
+                    <Route path=path!("/admin/agreements") view=pages::console::AgreementsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/invitations") view=pages::console::InvitationsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/roles") view=pages::console::RolesPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=pages::console::AuditPageView ssr=SsrMode::Async />
+                    <Route path=path!("/admin/jobs") view=pages::console::JobsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/groups") view=pages::admin::GroupsPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/groups/:id") view=pages::admin::GroupPageView ssr=SsrMode::Async />
                     <Route path=path!("/admin/access") view=pages::admin::AccessPage ssr=SsrMode::Async />

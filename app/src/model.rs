@@ -258,6 +258,8 @@ pub struct GroupPage {
     pub group: GroupSummary,
     pub members: Vec<GroupMember>,
     pub grants: Vec<GroupGrant>,
+    /// The console permissions the group gives its members (codenames, `view_users`, …).
+    pub permissions: Vec<String>,
 }
 
 /// An org-wide grant as the console lists it.
@@ -300,6 +302,8 @@ pub struct ManageUser {
     pub password: Option<String>,
     /// Make the password unusable (sign-in only through other means).
     pub unusable_password: bool,
+    /// When given, the account's groups become exactly these (by name; each must exist).
+    pub groups: Option<Vec<String>>,
 }
 
 /// What `manage-user` did, line by line.

@@ -1,7 +1,9 @@
 //! One module per page.
 
 pub mod account;
+pub mod activation;
 pub mod admin;
+pub mod console;
 pub mod course;
 pub mod course_team;
 pub mod courses;
@@ -14,3 +16,4 @@ pub mod not_found;
 pub mod records;
 pub mod register;
 pub mod retirements;
+pub mod users;

@@ -630,6 +630,7 @@ pub trait Console: Send + Sync {
         actor: &ConsoleActor<'_>,
         action: &str,
         usernames: &[String],
+        reason: &str,
         run: bool,
     ) -> Result<BulkOutcome, DomainError>;
 

@@ -1194,9 +1194,20 @@ impl Backend for ServerBackend {
             Some(pw) => Some(password::hash(pw).await.map_err(internal)?),
             None => None,
         };
+        let mut group_ids = Vec::new();
+        for name in req.groups.iter().flatten() {
+            let group =
+                store::groups::find_by_name(&self.db, name).await.map_err(internal)?.ok_or_else(|| {
+                    DomainError::with_message(
+                        ErrorCode::NotFound,
+                        format!("There is no group '{}'; nothing was changed.", name.trim()),
+                    )
+                })?;
+            group_ids.push((group.id, group.name));
+        }
         let existing = users::find_by_username(&self.db, username.as_str()).await.map_err(internal)?;
         let mut tx = self.db.pool.begin().await.map_err(internal)?;
-        let (id, report, before, after) = match existing {
+        let (id, mut report, before, after) = match existing {
             Some(user) => {
                 if user.email.to_lowercase() != email.folded() {
                     return Err(DomainError::with_message(
@@ -1290,6 +1301,26 @@ impl Backend for ServerBackend {
                 (id, ManageUserReport { created: true, changes }, None, after)
             }
         };
+        if req.groups.is_some() {
+            let wanted: Vec<String> = group_ids.iter().map(|(id, _)| id.clone()).collect();
+            let current: Vec<(String, String)> = sqlx::query_as(
+                "SELECT g.id, g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = $1",
+            )
+            .bind(&id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(internal)?;
+            for (group_id, name) in current.iter().filter(|(g, _)| !wanted.contains(g)) {
+                store::groups::remove_member(&mut tx, group_id, &id).await.map_err(internal)?;
+                report.changes.push(format!("left group {name}"));
+            }
+            for (group_id, name) in group_ids.iter().filter(|(g, _)| !current.iter().any(|(c, _)| c == g)) {
+                store::groups::add_members(&mut tx, group_id, std::slice::from_ref(&id))
+                    .await
+                    .map_err(internal)?;
+                report.changes.push(format!("joined group {name}"));
+            }
+        }
         if report.created || !report.changes.is_empty() {
             store::audit::append(
                 &mut tx,

@@ -11,7 +11,7 @@ use app::model::ManageUser;
 use app::ports::SharedBackend;
 use clap::{Args, Parser, Subcommand};
 use leptos::config::LeptosOptions;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -57,6 +57,16 @@ pub enum Command {
     CancelRetirement(CancelRetirementArgs),
     /// Create an OAuth2 client (client credentials grant) acting as a user; prints the id and secret once.
     CreateOauthClient(CreateOauthClientArgs),
+    /// Give a role at a scope to one or more accounts (by username or email).
+    GrantRole(RoleArgs),
+    /// Take a role at a scope away from one or more accounts.
+    RevokeRole(RoleArgs),
+    /// Invite emails (optionally with a role and a last day); each gets a mail with the sign-up link.
+    Invite(InviteArgs),
+    /// Deactivate accounts: sessions and tokens end, flags, roles and groups go, sign-in is refused.
+    DeactivateUser(DeactivateArgs),
+    /// Write the audit log (filtered) as CSV to a file or standard output.
+    ExportAudit(ExportAuditArgs),
     /// Create a site or change its configuration (fields not given keep their value) and print it.
     CreateOrUpdateSite(Box<SiteArgs>),
 }
@@ -330,6 +340,86 @@ pub struct ManageUserArgs {
     /// Read a new password from standard input (one line; only the line break is removed).
     #[arg(long)]
     pub password_stdin: bool,
+    /// Put the user in exactly these groups (repeat it; each group must exist). Without it, groups stay.
+    #[arg(long = "group", value_name = "NAME")]
+    pub groups: Vec<String>,
+    /// Leave every group.
+    #[arg(long, conflicts_with = "groups")]
+    pub no_groups: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RoleArgs {
+    /// The role: instructor, staff, limited_staff, beta_testers, data_researcher, course_creator_group,
+    /// org_course_creator_group, support, Administrator, Moderator, "Group Moderator", "Community TA".
+    #[arg(long)]
+    pub role: String,
+    /// Where: global, an org key (DemoX) or a course key (course-v1:DemoX+CS101+2026_T1).
+    #[arg(long, default_value = "global")]
+    pub scope: String,
+    /// The last day the role holds (YYYY-MM-DD; grant-role only).
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// Print what would change and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Usernames or emails.
+    #[arg(required = true)]
+    pub users: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct InviteArgs {
+    /// An optional role the account gets when it registers.
+    #[arg(long)]
+    pub role: Option<String>,
+    /// Where the role applies: global, an org key or a course key.
+    #[arg(long, default_value = "global")]
+    pub scope: String,
+    /// The invitation's last day (YYYY-MM-DD).
+    #[arg(long)]
+    pub expires: Option<String>,
+    /// The emails to invite.
+    #[arg(required = true)]
+    pub emails: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct DeactivateArgs {
+    /// Why (kept in the audit log).
+    #[arg(long, default_value = "")]
+    pub reason: String,
+    /// Print what would change for each account and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Usernames.
+    #[arg(required = true)]
+    pub usernames: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportAuditArgs {
+    /// Only what this account did (username or email, or system:<name>).
+    #[arg(long, default_value = "")]
+    pub actor: String,
+    /// Only entries about this target (username or email, type:id, or an id).
+    #[arg(long, default_value = "")]
+    pub target: String,
+    /// Only this action (user.deactivate, role.grant, …).
+    #[arg(long, default_value = "")]
+    pub action: String,
+    /// Only this scope.
+    #[arg(long, default_value = "")]
+    pub scope: String,
+    /// From this day (YYYY-MM-DD, UTC).
+    #[arg(long, default_value = "")]
+    pub from: String,
+    /// To this day, included.
+    #[arg(long, default_value = "")]
+    pub to: String,
+    /// Write here instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Args)]
@@ -475,6 +565,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::ManageUser(args)) => manage_user(&cli.database_url, args).await,
+        Some(Command::GrantRole(args)) => change_roles(&cli.database_url, args, true).await,
+        Some(Command::RevokeRole(args)) => change_roles(&cli.database_url, args, false).await,
+        Some(Command::Invite(args)) => invite(&cli.database_url, args).await,
+        Some(Command::DeactivateUser(args)) => deactivate_users(&cli.database_url, args).await,
+        Some(Command::ExportAudit(args)) => export_audit(&cli.database_url, args).await,
         Some(Command::CreateToken(args)) => create_token(&cli.database_url, args).await,
         Some(Command::Bench(args)) => {
             let numbers = crate::bench::run(args.postgres.as_deref()).await?;
@@ -508,6 +603,7 @@ async fn manage_user(url: &str, args: ManageUserArgs) -> Result<(), String> {
         is_superuser: args.superuser,
         password,
         unusable_password: args.unusable_password,
+        groups: (args.no_groups || !args.groups.is_empty()).then_some(args.groups),
     };
     let report = gate.backend().manage_user(&admin, request).await.map_err(|e| e.message)?;
     if report.created {
@@ -519,6 +615,150 @@ async fn manage_user(url: &str, args: ManageUserArgs) -> Result<(), String> {
     }
     for change in report.changes {
         println!("  {change}");
+    }
+    Ok(())
+}
+
+/// `grant-role` / `revoke-role`: each account in turn, a line each; fails (exit 2) if any was
+/// refused, after doing the others.
+async fn change_roles(url: &str, args: RoleArgs, grant: bool) -> Result<(), String> {
+    use app::ports::Console as _;
+    let db = open_db(url).await?;
+    let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+    let (_, system) = Gate::system(system_backend(db), if grant { "grant-role" } else { "revoke-role" });
+    let actor = app::gate::ConsoleActor::from(&system);
+    let expires_at =
+        registrar::roles::parse_end_date(args.expires.as_deref().unwrap_or_default(), crate::store::now_ms())
+            .map_err(|e| e.message)?;
+    let mut refused = 0;
+    for user in &args.users {
+        if args.dry_run {
+            let known = crate::store::users::find_by_login(backend.db(), user)
+                .await
+                .map_err(|e| format!("cannot read the users: {e}"))?;
+            match known {
+                Some(u) => println!(
+                    "{}: would {} {} at {}",
+                    u.username,
+                    if grant { "give" } else { "take away" },
+                    args.role,
+                    args.scope
+                ),
+                None => {
+                    refused += 1;
+                    println!("{user}: there is no such account");
+                }
+            }
+            continue;
+        }
+        let result = if grant {
+            backend.grant_role(&actor, user, &args.role, &args.scope, expires_at).await
+        } else {
+            backend.revoke_role(&actor, user, &args.role, &args.scope).await
+        };
+        match result {
+            Ok(()) => println!(
+                "{user}: {} {} at {}",
+                if grant { "given" } else { "took away" },
+                args.role,
+                args.scope
+            ),
+            Err(e) => {
+                refused += 1;
+                println!("{user}: {}", e.message);
+            }
+        }
+    }
+    if args.dry_run {
+        println!("Dry run: nothing changed.");
+    }
+    if refused > 0 {
+        return Err(format!("{refused} of {} account(s) refused", args.users.len()));
+    }
+    Ok(())
+}
+
+async fn invite(url: &str, args: InviteArgs) -> Result<(), String> {
+    use app::ports::Console as _;
+    let db = open_db(url).await?;
+    let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+    let (_, system) = Gate::system(system_backend(db), "invite");
+    let actor = app::gate::ConsoleActor::from(&system);
+    let mut refused = 0;
+    for email in &args.emails {
+        let request = app::model::console::InvitationRequest {
+            email: email.clone(),
+            role: args.role.clone().unwrap_or_default(),
+            scope: args.scope.clone(),
+            expires: args.expires.clone().unwrap_or_default(),
+        };
+        match backend.invite(&actor, request).await {
+            Ok(id) => println!("{email}: invited (invitation {id})"),
+            Err(e) => {
+                refused += 1;
+                println!("{email}: {}", e.message);
+            }
+        }
+    }
+    if refused > 0 {
+        return Err(format!("{refused} of {} invitation(s) refused", args.emails.len()));
+    }
+    Ok(())
+}
+
+async fn deactivate_users(url: &str, args: DeactivateArgs) -> Result<(), String> {
+    use app::ports::Console as _;
+    let db = open_db(url).await?;
+    let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+    let (_, system) = Gate::system(system_backend(db), "deactivate-user");
+    let actor = app::gate::ConsoleActor::from(&system);
+    let outcome = backend
+        .bulk_users(&actor, "deactivate", &args.usernames, &args.reason, !args.dry_run)
+        .await
+        .map_err(|e| e.message)?;
+    for line in &outcome.lines {
+        match &line.refused {
+            Some(why) => println!("{}: left alone: {why}", line.username),
+            None if args.dry_run => println!("{}: would {}", line.username, line.change.to_lowercase()),
+            None => println!("{}: deactivated", line.username),
+        }
+    }
+    let left = outcome.lines.len() - outcome.changing();
+    if args.dry_run {
+        println!("Dry run: nothing changed ({} would be deactivated).", outcome.changing());
+    }
+    if left > 0 {
+        return Err(format!("{left} of {} account(s) left alone", outcome.lines.len()));
+    }
+    Ok(())
+}
+
+async fn export_audit(url: &str, args: ExportAuditArgs) -> Result<(), String> {
+    use app::ports::Console as _;
+    let db = open_db(url).await?;
+    let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+    let (_, system) = Gate::system(system_backend(db), "export-audit");
+    let query = app::model::console::AuditQuery {
+        actor: args.actor,
+        target: args.target,
+        action: args.action,
+        scope: args.scope,
+        from: args.from,
+        to: args.to,
+        before: None,
+    };
+    let file =
+        backend.audit_csv(&app::gate::ConsoleActor::from(&system), &query).await.map_err(|e| e.message)?;
+    let rows = file.bytes.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
+    match args.output {
+        Some(path) => {
+            std::fs::write(&path, &file.bytes)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            eprintln!("Wrote {rows} audit entries to {}.", path.display());
+        }
+        None => {
+            std::io::stdout().write_all(&file.bytes).map_err(|e| format!("cannot write the CSV: {e}"))?;
+        }
     }
     Ok(())
 }

@@ -130,17 +130,6 @@ fn invitation_line(i: cs::InvitationRow, now: i64) -> InvitationLine {
     }
 }
 
-/// Percent-encode a query parameter's value (an email address in a link).
-fn query_escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'@' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 fn scope_text(scope: &str, org: Option<&str>, course: Option<&str>) -> String {
     match scope {
         "course" => course.unwrap_or_default().to_owned(),
@@ -1009,8 +998,10 @@ impl Console for ServerBackend {
         actor: &ConsoleActor<'_>,
         action: &str,
         usernames: &[String],
+        reason: &str,
         run: bool,
     ) -> Result<BulkOutcome, DomainError> {
+        let reason = if reason.trim().is_empty() { "bulk action" } else { reason.trim() };
         need(actor, Section::Users, Verb::Change)?;
         if !BULK_ACTIONS.iter().any(|(a, _)| *a == action) {
             return Err(DomainError::with_message(
@@ -1066,7 +1057,7 @@ impl Console for ServerBackend {
                 Ok(change) => {
                     if run {
                         match action {
-                            "deactivate" => self.deactivate_in(&mut tx, actor, &user, "bulk action").await?,
+                            "deactivate" => self.deactivate_in(&mut tx, actor, &user, reason).await?,
                             "reactivate" => {
                                 self.reactivate_in(&mut tx, actor, &user, false).await?;
                             }
@@ -1080,7 +1071,7 @@ impl Console for ServerBackend {
                                     ("user", &user.id),
                                     None,
                                     Some(json!({ "sessions_ended": ended })),
-                                    Some("bulk action"),
+                                    Some(reason),
                                 )
                                 .await?;
                             }
@@ -1098,7 +1089,7 @@ impl Console for ServerBackend {
                                     ("user", &user.id),
                                     Some(json!({ "is_staff": true })),
                                     Some(json!({ "is_staff": false })),
-                                    Some("bulk action"),
+                                    Some(reason),
                                 )
                                 .await?;
                             }
@@ -1412,7 +1403,11 @@ impl Console for ServerBackend {
             }
             self.reactivate_in(&mut tx, actor, &user, false).await?;
         } else {
-            let link = format!("{}/register?email={}", self.site_url(), query_escape(email.as_str()));
+            let link = format!(
+                "{}/register?email={}",
+                self.site_url(),
+                app::model::console::query_escape(email.as_str())
+            );
             let until =
                 expires_at.map(|t| format!(" It is valid until {}.", format_date(t - 1))).unwrap_or_default();
             let body = format!(

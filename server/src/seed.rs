@@ -17,7 +17,16 @@ pub struct DemoSignIn {
 /// The demo sign-ins (also in the README).
 pub const DEMO_SIGN_INS: &[DemoSignIn] = &[
     DemoSignIn { username: "admin", password: "registrar-admin", what: "superuser: everything" },
-    DemoSignIn { username: "staff", password: "registrar-staff", what: "global staff: every course" },
+    DemoSignIn {
+        username: "staff",
+        password: "registrar-staff",
+        what: "global staff: every course; the whole console through the group Platform admins",
+    },
+    DemoSignIn {
+        username: "helpdesk",
+        password: "registrar-staff",
+        what: "global staff in the group Help desk: users, invitations, audit log and outbox only",
+    },
     DemoSignIn {
         username: "instructor",
         password: "registrar-instructor",
@@ -110,6 +119,13 @@ fn demo_users() -> Vec<DemoUser> {
         DemoUser {
             username: "staff".into(),
             full_name: "Sam Staff".into(),
+            password: "registrar-staff",
+            staff: true,
+            superuser: false,
+        },
+        DemoUser {
+            username: "helpdesk".into(),
+            full_name: "Hal Helpdesk".into(),
             password: "registrar-staff",
             staff: true,
             superuser: false,
@@ -390,10 +406,76 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
     let seeder = enrollments::Actor { id: None, label: "system:seed-demo" };
     enrollments::apply(&mut tx, "course-v1:DemoX+CS101+2026_T1", &invited, seeder, None).await?;
     seed_sharing(&mut tx, &|username: &str| id_of(username).map(str::to_owned)).await?;
+    seed_console(&mut tx, &ids, &|username: &str| id_of(username).map(str::to_owned)).await?;
     tx.commit().await?;
     seed_retirements(db).await?;
     seed_credentials(db, id_of("learner")?).await?;
     Ok(SeedSummary { users_created: created })
+}
+
+/// The console's groups (Platform admins: every permission; Help desk: users, invitations, the
+/// audit log and the outbox) and a required "Terms of use" that every demo account has signed. Once.
+async fn seed_console(
+    tx: &mut sqlx::AnyConnection,
+    everyone: &[String],
+    id_of: &dyn Fn(&str) -> Result<String, SeedError>,
+) -> Result<(), SeedError> {
+    use registrar::console::{Permission, Section, Verb};
+    let help_desk: Vec<String> = [
+        (Section::Users, Verb::View),
+        (Section::Users, Verb::Change),
+        (Section::Invitations, Verb::View),
+        (Section::Invitations, Verb::Add),
+        (Section::Audit, Verb::View),
+        (Section::Outbox, Verb::View),
+        (Section::Outbox, Verb::Change),
+    ]
+    .into_iter()
+    .map(|(s, v)| Permission::new(s, v).codename())
+    .collect();
+    let all: Vec<String> = Permission::all().into_iter().map(Permission::codename).collect();
+    for (name, description, member, permissions) in [
+        ("Platform admins", "Run the platform: every console permission", "staff", all),
+        ("Help desk", "Answer learners: accounts, invitations, audit log, mail", "helpdesk", help_desk),
+    ] {
+        if groups::find_by_name_in(tx, name).await?.is_some() {
+            continue;
+        }
+        groups::create(tx, name, description, &id_of("admin")?).await?;
+        let id = groups::find_by_name_in(tx, name)
+            .await?
+            .ok_or_else(|| SeedError::Invalid(format!("no group {name}")))?;
+        groups::add_members(tx, &id, &[id_of(member)?]).await?;
+        crate::store::console::set_group_permissions(tx, &id, &permissions).await?;
+    }
+    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agreements").fetch_one(&mut *tx).await?;
+    if exists == 0 {
+        let (id, now) = (crate::store::new_id(), crate::store::now_ms());
+        let body = "1. Be kind to other learners and staff.\n2. Do your own work; cite what you use.\n\
+                    3. We keep your account data to run your courses; you can download or delete it from My account.";
+        sqlx::query(
+            "INSERT INTO agreements (id, title, version, required, created_at, published_at) VALUES ($1, $2, 1, $3, $4, $4)",
+        )
+        .bind(&id)
+        .bind("Terms of use")
+        .bind(true)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO agreement_versions (agreement_id, version, title, body, published_at) VALUES ($1, 1, $2, $3, $4)",
+        )
+        .bind(&id)
+        .bind("Terms of use")
+        .bind(body)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        for user in everyone {
+            crate::store::console::sign(tx, user, &id, 1, "").await?;
+        }
+    }
+    Ok(())
 }
 
 /// Two deletions, once, of two accounts of their own: `former.learner`'s is complete (a tombstone and

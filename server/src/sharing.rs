@@ -1124,7 +1124,8 @@ impl Sharing for ServerBackend {
                 expires_at: g.expires_at,
             })
             .collect();
-        Ok(GroupPage { group: group_summary(group), members, grants })
+        let permissions = crate::store::console::group_permissions(self.db(), id).await.map_err(internal)?;
+        Ok(GroupPage { group: group_summary(group), members, grants, permissions })
     }
 
     async fn rename_group(

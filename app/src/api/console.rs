@@ -6,12 +6,14 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::gate::{now_ms, Gate};
+#[cfg(feature = "ssr")]
+use registrar::console::{Permission, Section, Verb};
 
 /// Every group, with member counts.
 #[server(prefix = "/api", endpoint = "console/groups")]
 pub async fn list_groups() -> Result<Vec<GroupSummary>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Groups, Verb::View)).await?;
     Ok(gate.backend().groups(&staff).await?)
 }
 
@@ -19,7 +21,7 @@ pub async fn list_groups() -> Result<Vec<GroupSummary>, ApiError> {
 #[server(prefix = "/api", endpoint = "console/group_create")]
 pub async fn create_group(name: String, description: Option<String>) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Groups, Verb::Add)).await?;
     let id = gate.backend().create_group(&staff, &name, description.as_deref().unwrap_or_default()).await?;
     leptos_axum::redirect(&format!("/admin/groups/{id}"));
     Ok(id)
@@ -29,7 +31,7 @@ pub async fn create_group(name: String, description: Option<String>) -> Result<S
 #[server(prefix = "/api", endpoint = "console/group")]
 pub async fn get_group(id: String) -> Result<GroupPage, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Groups, Verb::View)).await?;
     Ok(gate.backend().group_page(&staff, &id).await?)
 }
 
@@ -37,7 +39,7 @@ pub async fn get_group(id: String) -> Result<GroupPage, ApiError> {
 #[server(prefix = "/api", endpoint = "console/group_rename")]
 pub async fn rename_group(id: String, name: String, description: Option<String>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
     Ok(gate.backend().rename_group(&staff, &id, &name, description.as_deref().unwrap_or_default()).await?)
 }
 
@@ -45,7 +47,7 @@ pub async fn rename_group(id: String, name: String, description: Option<String>)
 #[server(prefix = "/api", endpoint = "console/group_delete")]
 pub async fn delete_group(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Groups, Verb::Delete)).await?;
     gate.backend().delete_group(&staff, &id).await?;
     leptos_axum::redirect("/admin/groups");
     Ok(())
@@ -55,7 +57,7 @@ pub async fn delete_group(id: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "console/group_add_member")]
 pub async fn add_group_member(id: String, identifier: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
     Ok(gate.backend().add_group_member(&staff, &id, &identifier).await?)
 }
 
@@ -63,7 +65,7 @@ pub async fn add_group_member(id: String, identifier: String) -> Result<(), ApiE
 #[server(prefix = "/api", endpoint = "console/group_remove_member")]
 pub async fn remove_group_member(id: String, username: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
     Ok(gate.backend().remove_group_member(&staff, &id, &username).await?)
 }
 
@@ -71,7 +73,7 @@ pub async fn remove_group_member(id: String, username: String) -> Result<(), Api
 #[server(prefix = "/api", endpoint = "console/explain")]
 pub async fn explain_access(identifier: String, target: String) -> Result<AccessExplanation, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Roles, Verb::View)).await?;
     Ok(gate.backend().explain_access(&staff, &identifier, &target).await?)
 }
 
@@ -79,7 +81,7 @@ pub async fn explain_access(identifier: String, target: String) -> Result<Access
 #[server(prefix = "/api", endpoint = "console/org_grants")]
 pub async fn list_org_grants(org: Option<String>) -> Result<Vec<OrgGrant>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Roles, Verb::View)).await?;
     Ok(gate.backend().org_grants(&staff, org.as_deref().unwrap_or_default()).await?)
 }
 
@@ -94,7 +96,7 @@ pub async fn grant_org(
     expires: Option<String>,
 ) -> Result<TeamChange, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Roles, Verb::Add)).await?;
     let expires_at = registrar::roles::parse_end_date(expires.as_deref().unwrap_or_default(), now_ms())?;
     let request = org_request(org, kind, &holder, role, expires_at)?;
     Ok(gate.backend().grant_org(&staff, &request).await?)
@@ -109,7 +111,7 @@ pub async fn revoke_org(
     role: String,
 ) -> Result<TeamChange, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.global_staff()?;
+    let staff = gate.console(Permission::new(Section::Roles, Verb::Delete)).await?;
     let request = org_request(org, kind, &holder, role, None)?;
     Ok(gate.backend().revoke_org(&staff, &request).await?)
 }

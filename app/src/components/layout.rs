@@ -88,13 +88,15 @@ fn Nav(me: Option<CurrentUser>) -> impl IntoView {
     let logout = Session::get().logout;
     let staff = me.is_staff || me.is_superuser;
     let dashboards = me.dashboards.clone();
+    let console_home = crate::pages::admin::console_home(&me.console);
+    let agreements_due = me.agreements_due;
     view! {
         <nav aria-label="Main" class="flex flex-1 flex-wrap items-center gap-4 text-sm">
             <A href="/account" attr:class="nav-link">"My account"</A>
             <A href="/records" attr:class="nav-link">"My records"</A>
             {staff.then(|| view! { <A href="/courses" attr:class="nav-link">"Courses"</A> })}
             <A href="/libraries" attr:class="nav-link">"Libraries"</A>
-            {staff.then(|| view! { <A href="/admin/groups" attr:class="nav-link">"Admin console"</A> })}
+            {console_home.map(|href| view! { <A href=href attr:class="nav-link">"Admin console"</A> })}
             {(!dashboards.is_empty()).then(|| view! {
                 <details class="relative">
                     <summary class="nav-link cursor-pointer">"Instructor dashboards"</summary>
@@ -108,6 +110,11 @@ fn Nav(me: Option<CurrentUser>) -> impl IntoView {
             })}
         </nav>
         <div class="ml-auto flex items-center gap-3 text-sm">
+            {agreements_due.then(|| view! {
+                <a href="/account/agreements" class="badge bg-amber-50 text-amber-900" data-testid="agreements-due">
+                    "Updated terms to sign"
+                </a>
+            })}
             <span class="text-slate-600" data-testid="signed-in-as">
                 "Signed in as " <strong class="text-slate-900">{me.username.clone()}</strong>
             </span>

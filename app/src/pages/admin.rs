@@ -1,4 +1,4 @@
-//! The admin console's sharing sections (global staff): groups (`/admin/groups`, `/admin/groups/:id`)
+//! The console's navigation, and its sharing sections: groups (`/admin/groups`, `/admin/groups/:id`)
 //! and access (`/admin/access`: "explain access" for any user and course or library, and org-wide
 //! grants). Every form posts without JavaScript too.
 
@@ -13,22 +13,48 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// The console's section links.
+/// The console's pages: (section that must be viewable, address, label).
+pub const CONSOLE_LINKS: [(&str, &str, &str); 12] = [
+    ("users", "/admin/users", "Users"),
+    ("groups", "/admin/groups", "Groups"),
+    ("roles", "/admin/roles", "Roles"),
+    ("roles", "/admin/access", "Access"),
+    ("agreements", "/admin/agreements", "Agreements"),
+    ("invitations", "/admin/invitations", "Invitations"),
+    ("audit", "/admin/audit", "Audit log"),
+    ("outbox", "/admin/outbox", "Outbox"),
+    ("jobs", "/admin/jobs", "Jobs"),
+    ("retirements", "/admin/retirements", "Retirements"),
+    ("credentials", "/admin/credentials", "Credentials"),
+    ("credentials", "/admin/records", "Learner records"),
+];
+
+/// The first console page someone may open (the header's "Admin console" link).
+#[must_use]
+pub fn console_home(sections: &[String]) -> Option<&'static str> {
+    CONSOLE_LINKS.iter().find(|(s, _, _)| sections.iter().any(|x| x == s)).map(|(_, href, _)| *href)
+}
+
+/// The console's section links: only those the signed-in user may open.
 #[component]
 pub fn ConsoleNav(current: &'static str) -> impl IntoView {
-    let link = move |href: &'static str, label: &'static str| {
-        let here = href == current;
-        view! { <a href=href class="nav-link" aria-current=here.then_some("page")>{label}</a> }
-    };
+    let session = crate::components::layout::Session::get();
     view! {
         <p class="text-sm text-slate-500">"Admin console"</p>
-        <nav aria-label="Admin console" class="mt-1 flex gap-4 border-b border-slate-200 pb-2 text-sm">
-            {link("/admin/groups", "Groups")}
-            {link("/admin/access", "Access")}
-            {link("/admin/retirements", "Retirements")}
-            {link("/admin/outbox", "Outbox")}
-            {link("/admin/credentials", "Credentials")}
-            {link("/admin/records", "Learner records")}
+        <nav aria-label="Admin console" class="mt-1 flex flex-wrap gap-x-4 gap-y-1 border-b border-slate-200 pb-2 text-sm">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let sections = session.me.await.ok().flatten().map(|m| m.console).unwrap_or_default();
+                    CONSOLE_LINKS
+                        .iter()
+                        .filter(|(s, _, _)| sections.iter().any(|x| x == s))
+                        .map(|(_, href, label)| {
+                            let here = *href == current;
+                            view! { <a href=*href class="nav-link" aria-current=here.then_some("page")>{*label}</a> }
+                        })
+                        .collect_view()
+                })}
+            </Transition>
         </nav>
     }
 }
@@ -214,6 +240,7 @@ fn Group(page: GroupPage, actions: GroupActions) -> impl IntoView {
                         }.into_any()
                     }}
                 </section>
+                <GroupPermissions id=g.id.clone() held=page.permissions.clone() />
                 <section class="card mt-6" aria-labelledby="rename-heading">
                     <h2 id="rename-heading" class="font-semibold">"Rename"</h2>
                     <ActionForm action=rename attr:class="mt-2 grid gap-2">
@@ -405,6 +432,62 @@ fn OrgGrants(rows: Vec<OrgGrant>, org: String, actions: AccessActions) -> impl I
                 <EndDateField id="og-until".to_owned() />
                 <button type="submit" class="btn-primary">"Give access"</button>
             </ActionForm>
+        </section>
+    }
+}
+
+/// The console permissions a group gives, as a grid of section × verb (changed by superusers only).
+#[component]
+fn GroupPermissions(id: String, held: Vec<String>) -> impl IntoView {
+    let save = ServerAction::<crate::api::admin::SetGroupPermissions>::new();
+    let error = Signal::derive(move || save.value().get().and_then(Result::err));
+    let session = crate::components::layout::Session::get();
+    let held = StoredValue::new(held);
+    let id = StoredValue::new(id);
+    view! {
+        <section class="card mt-6" aria-labelledby="permissions-heading" data-testid="group-permissions">
+            <h2 id="permissions-heading" class="font-semibold">"Console permissions"</h2>
+            <p class="mt-1 text-xs text-slate-600">"What staff members of this group may do in the admin console. Only superusers change this."</p>
+            <div class="mt-2"><ActionErrors error /></div>
+            {move || save.value().get().and_then(Result::ok).map(|()| view! { <p role="status" class="mb-2 rounded-md bg-green-50 p-2 text-sm text-green-800">"Saved."</p> })}
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    let superuser = session.me.await.ok().flatten().is_some_and(|m| m.is_superuser);
+                    let mut index = 0_usize;
+                    view! {
+                        <ActionForm action=save>
+                            <input type="hidden" name="id" value=id.get_value() />
+                            <table class="mt-2 text-sm">
+                                <thead><tr><th scope="col" class="pr-3 text-left">"Section"</th>
+                                    {registrar::console::Verb::ALL.iter().map(|v| view! { <th scope="col" class="px-2">{v.as_str()}</th> }).collect_view()}
+                                </tr></thead>
+                                <tbody>
+                                    {registrar::console::Section::ALL.iter().map(|section| view! {
+                                        <tr>
+                                            <th scope="row" class="pr-3 text-left font-normal">{section.label()}</th>
+                                            {registrar::console::Verb::ALL.iter().map(|verb| {
+                                                let permission = registrar::console::Permission::new(*section, *verb);
+                                                let offered = section.verbs().contains(verb);
+                                                let codename = permission.codename();
+                                                let checked = held.with_value(|h| h.contains(&codename));
+                                                index += 1;
+                                                let name = format!("permissions[{index}]");
+                                                let label = format!("{} {}", verb.as_str(), section.label());
+                                                view! {
+                                                    <td class="px-2 text-center">
+                                                        {offered.then(|| view! { <input type="checkbox" name=name value=codename checked=checked disabled=!superuser aria-label=label /> })}
+                                                    </td>
+                                                }
+                                            }).collect_view()}
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {superuser.then(|| view! { <button type="submit" class="btn-secondary mt-3">"Save permissions"</button> })}
+                        </ActionForm>
+                    }
+                })}
+            </Transition>
         </section>
     }
 }

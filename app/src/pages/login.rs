@@ -16,6 +16,7 @@ pub fn LoginPage() -> impl IntoView {
     let next = move || query.read().get("next").unwrap_or_default();
     let signed_out = move || query.read().get("signed_out").is_some();
     let cancelled = move || query.read().get("deletion_cancelled").is_some();
+    let password_set = move || query.read().get("password_set").is_some();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     view! {
         <Title text="Sign in" />
@@ -26,6 +27,9 @@ pub fn LoginPage() -> impl IntoView {
             })}
             {move || cancelled().then(|| view! {
                 <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"The deletion is cancelled and your account is active again. Sign in with your usual password."</p>
+            })}
+            {move || password_set().then(|| view! {
+                <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"Your password is set. Sign in with it."</p>
             })}
             <div class="mt-4">
                 <ErrorBanner error />

@@ -328,7 +328,9 @@ fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
 pub fn OutboxPage() -> impl IntoView {
     let query = use_query_map();
     let to = move || query.read().get("to").unwrap_or_default();
-    let data = Resource::new(to, list_outbox);
+    let retry = ServerAction::<crate::api::admin::RetryMail>::new();
+    let data = Resource::new(move || (to(), retry.version().get()), |(to, _)| list_outbox(to));
+    let error = Signal::derive(move || retry.value().get().and_then(Result::err));
     view! {
         <Title text="Outbox" />
         <ConsoleNav current="/admin/outbox" />
@@ -341,10 +343,12 @@ pub fn OutboxPage() -> impl IntoView {
             </div>
             <button type="submit" class="btn-secondary">"Show"</button>
         </form>
+        <div class="mt-3"><ActionErrors error /></div>
+        {move || retry.value().get().and_then(Result::ok).map(|()| view! { <p role="status" class="rounded-md bg-green-50 p-3 text-sm text-green-800">"The message will be sent again shortly."</p> })}
         <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(mails) => view! { <MailList mails /> }.into_any(),
+                    Ok(mails) => view! { <MailList mails retry /> }.into_any(),
                     Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
                 }
             })}
@@ -353,7 +357,7 @@ pub fn OutboxPage() -> impl IntoView {
 }
 
 #[component]
-fn MailList(mails: Vec<OutboxMail>) -> impl IntoView {
+fn MailList(mails: Vec<OutboxMail>, retry: ServerAction<crate::api::admin::RetryMail>) -> impl IntoView {
     if mails.is_empty() {
         return view! { <p class="mt-4 text-slate-600">"No mail."</p> }.into_any();
     }
@@ -375,6 +379,12 @@ fn MailList(mails: Vec<OutboxMail>) -> impl IntoView {
                             </summary>
                             <pre class="mt-2 whitespace-pre-wrap rounded bg-slate-50 p-3 text-xs" data-testid="mail-body">{m.body_text.clone()}</pre>
                             {m.last_error.clone().map(|e| view! { <p class="mt-1 text-xs text-red-700">{format!("Attempt {}: {e}", m.attempts)}</p> })}
+                            {(m.state != "sent").then(|| view! {
+                                <ActionForm action=retry attr:class="mt-2">
+                                    <input type="hidden" name="id" value=m.id.clone() />
+                                    <button type="submit" class="btn-secondary">"Send again now"</button>
+                                </ActionForm>
+                            })}
                         </details>
                     </li>
                 }

@@ -18,6 +18,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use http::{header, HeaderMap, StatusCode};
+use registrar::console::{Permission, Section, Verb};
 use registrar::{DomainError, ErrorCode};
 use serde::Deserialize;
 
@@ -31,7 +32,7 @@ fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiErro
 }
 
 /// A file answer: CSVs are attachments; images are shown inline, and an SVG can never run script.
-fn download(file: Download) -> Response {
+pub(crate) fn download(file: Download) -> Response {
     let disposition = if file.content_type.starts_with("text/csv") {
         format!("attachment; filename=\"{}\"", file.file_name)
     } else {
@@ -115,7 +116,7 @@ pub async fn upload_signatory(
         .is_some_and(|v| v.contains("application/json"));
     let gate = gate(&state, principal, client);
     let result: Result<String, ApiError> = async {
-        let staff = gate.global_staff()?;
+        let staff = gate.console(Permission::new(Section::Credentials, Verb::Add)).await?;
         let unreadable = |_| {
             ApiError::from(DomainError::with_message(
                 ErrorCode::ImageInvalid,

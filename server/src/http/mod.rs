@@ -1,6 +1,7 @@
 //! HTTP: the axum router, the Leptos routes and server functions, and the middleware every request
 //! passes (origin check, principal resolution with deny-by-default on `/api`, error statuses).
 
+pub mod console_api;
 pub mod credentials_api;
 pub mod files;
 pub mod origin;
@@ -60,6 +61,7 @@ pub const REST_ROUTES: &[(&str, Method, Access)] = &[
     ("/media/signatories/someone", Method::GET, Access::Public),
     ("/api/records/0123456789abcdef0123456789abcdef/record.csv", Method::GET, Access::SignedIn),
     ("/api/console/signatories", Method::POST, Access::Staff),
+    ("/api/console/audit.csv", Method::GET, Access::Staff),
     ("/api/v2/credentials/", Method::GET, Access::SignedIn),
     ("/api/v2/credentials/", Method::POST, Access::Staff),
     ("/api/v2/credentials/0123456789abcdef0123456789abcdef/", Method::GET, Access::SignedIn),
@@ -138,6 +140,7 @@ pub fn router(state: AppState) -> Router {
         .route("/media/signatories/{id}", get(credentials_api::signatory_image))
         .route("/api/records/{program}/record.csv", get(credentials_api::my_csv))
         .route("/api/console/signatories", axum::routing::post(credentials_api::upload_signatory))
+        .route("/api/console/audit.csv", get(console_api::audit_csv))
         .route(
             "/api/v2/credentials/",
             get(credentials_api::list_credentials).post(credentials_api::post_credential),

@@ -1,0 +1,434 @@
+//! The console's users section: `/admin/users` (search by the start of a username, email or name,
+//! filters, paging, tick accounts for a bulk action, create an account), `/admin/users/bulk` (the
+//! bulk action's preview: every account and what would change, then confirm), and
+//! `/admin/users/:username` (profile, flags, activation, password link, sessions, tokens, roles,
+//! groups, enrollments, signatures, records, deletion state and the account's audit trail). Every
+//! form posts without JavaScript too.
+
+use crate::api::admin::{
+    bulk_users, get_user, search_users, BulkUsers, CreateUser, DeactivateUser, EndUserSessions,
+    ReactivateUser, SendPasswordReset, SetUserFlags, UpdateUser,
+};
+use crate::components::error_view::PageError;
+use crate::components::sharing::ActionErrors;
+use crate::model::console::{
+    bulk_label, state_label, BulkOutcome, UserDetail, UserList, UserListRow, BULK_ACTIONS, USER_FILTERS,
+};
+use crate::model::format_date;
+use crate::pages::admin::ConsoleNav;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn state_badge(row: &UserListRow) -> (&'static str, &'static str) {
+    let label = state_label(&row.state, row.is_active);
+    let class = match (row.state.as_str(), row.is_active) {
+        ("active", true) => "badge bg-green-50 text-green-800",
+        ("deactivated", _) => "badge bg-red-50 text-red-800",
+        ("invited" | "new", _) => "badge bg-amber-50 text-amber-900",
+        _ => "badge bg-slate-100 text-slate-700",
+    };
+    (label, class)
+}
+
+fn date_or_never(at: Option<i64>) -> String {
+    at.map_or_else(|| "never".to_owned(), format_date)
+}
+
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let filter = move || query.read().get("filter").unwrap_or_default();
+    let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1);
+    let create = ServerAction::<CreateUser>::new();
+    let list = Resource::new(
+        move || (q(), filter(), page(), create.version().get()),
+        |(q, filter, page, _)| search_users(Some(q), Some(filter), Some(page)),
+    );
+    let error = Signal::derive(move || create.value().get().and_then(Result::err));
+    view! {
+        <Title text="Users" />
+        <ConsoleNav current="/admin/users" />
+        <h1 class="mt-4 text-2xl font-semibold">"Users"</h1>
+        <form method="get" action="/admin/users" class="mt-4 flex flex-wrap items-end gap-3" role="search">
+            <div>
+                <label for="users-q" class="block text-sm font-medium text-slate-700">"Username, email or name starts with"</label>
+                <input id="users-q" name="q" type="search" class="input mt-1 w-80" value=q />
+            </div>
+            <div>
+                <label for="users-filter" class="block text-sm font-medium text-slate-700">"Show"</label>
+                <select id="users-filter" name="filter" class="input mt-1">
+                    {move || {
+                        let current = filter();
+                        USER_FILTERS.iter().map(|(value, label)| {
+                            let selected = *value == current;
+                            view! { <option value=*value selected=selected>{*label}</option> }
+                        }).collect_view()
+                    }}
+                </select>
+            </div>
+            <button type="submit" class="btn-secondary">"Search"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match list.await {
+                    Ok(list) => view! { <UserTable list q=q() filter=filter() /> }.into_any(),
+                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+        <section class="card mt-8 max-w-2xl" aria-labelledby="create-heading">
+            <h2 id="create-heading" class="font-semibold">"Create an account"</h2>
+            <p class="mt-1 text-sm text-slate-600">"The account is active and has no password until its owner chooses one with the link we mail."</p>
+            <div class="mt-3"><ActionErrors error /></div>
+            <ActionForm action=create attr:class="grid gap-3 sm:grid-cols-2">
+                <div>
+                    <label for="new-username" class="block text-sm font-medium text-slate-700">"Username"</label>
+                    <input id="new-username" name="username" class="input mt-1" required=true minlength="2" maxlength="30" pattern="[A-Za-z0-9_\\-]+" title="Letters, digits, _ and -" />
+                </div>
+                <div>
+                    <label for="new-email" class="block text-sm font-medium text-slate-700">"Email"</label>
+                    <input id="new-email" name="email" type="email" class="input mt-1" required=true />
+                </div>
+                <div class="sm:col-span-2">
+                    <label for="new-name" class="block text-sm font-medium text-slate-700">"Full name"</label>
+                    <input id="new-name" name="full_name" class="input mt-1" required=true maxlength="255" />
+                </div>
+                <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_staff" />"Staff (may enter the console)"</label>
+                <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_superuser" />"Superuser (superusers only)"</label>
+                <label class="flex items-center gap-2 text-sm sm:col-span-2"><input type="checkbox" name="send_reset" checked=true />"Mail a link to choose a password"</label>
+                <div><button type="submit" class="btn-primary">"Create account"</button></div>
+            </ActionForm>
+        </section>
+    }
+}
+
+#[component]
+fn UserTable(list: UserList, q: String, filter: String) -> impl IntoView {
+    if list.rows.is_empty() {
+        return view! { <p class="mt-6 text-slate-600" data-testid="users-empty">"No account matches."</p> }
+            .into_any();
+    }
+    let count = if list.capped {
+        format!("More than {} accounts", list.total)
+    } else {
+        format!("{} accounts", list.total)
+    };
+    let last_page = u32::try_from((list.total + i64::from(list.per_page) - 1) / i64::from(list.per_page))
+        .unwrap_or(1)
+        .max(1);
+    let link = move |page: u32| {
+        format!("/admin/users?q={}&filter={}&page={page}", crate::model::console::query_escape(&q), filter)
+    };
+    let prev = (list.page > 1).then(|| link(list.page - 1));
+    let next = (list.page < last_page || list.capped).then(|| link(list.page + 1));
+    view! {
+        <form method="get" action="/admin/users/bulk" class="mt-4">
+            <p class="text-sm text-slate-600" data-testid="users-count">{count}{format!(" · page {}", list.page)}</p>
+            <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white">
+                <table class="min-w-full text-sm" data-testid="users">
+                    <thead class="bg-slate-50 text-left text-slate-600">
+                        <tr>
+                            <th scope="col" class="px-3 py-2"><span class="sr-only">"Select"</span></th>
+                            <th scope="col" class="px-3 py-2">"Username"</th>
+                            <th scope="col" class="px-3 py-2">"Name"</th>
+                            <th scope="col" class="px-3 py-2">"Email"</th>
+                            <th scope="col" class="px-3 py-2">"Status"</th>
+                            <th scope="col" class="px-3 py-2">"Joined"</th>
+                            <th scope="col" class="px-3 py-2">"Last sign-in"</th>
+                        </tr>
+                    </thead>
+                    <tbody class="divide-y divide-slate-100">
+                        {list.rows.into_iter().map(|row| {
+                            let (label, class) = state_badge(&row);
+                            let href = format!("/admin/users/{}", row.username);
+                            let check_id = format!("pick-{}", row.username);
+                            let check_for = check_id.clone();
+                            view! {
+                                <tr>
+                                    <td class="px-3 py-2">
+                                        <label for=check_for class="sr-only">{format!("Select {}", row.username)}</label>
+                                        <input id=check_id type="checkbox" name="u" value=row.username.clone() />
+                                    </td>
+                                    <td class="px-3 py-2"><a class="link font-medium" href=href>{row.username.clone()}</a></td>
+                                    <td class="px-3 py-2">{row.full_name.clone()}</td>
+                                    <td class="px-3 py-2 text-slate-600">{row.email.clone()}</td>
+                                    <td class="px-3 py-2">
+                                        <span class=class>{label}</span>
+                                        {row.is_superuser.then(|| view! { <span class="badge ml-1 bg-indigo-50 text-indigo-800">"superuser"</span> })}
+                                        {(row.is_staff && !row.is_superuser).then(|| view! { <span class="badge ml-1 bg-indigo-50 text-indigo-800">"staff"</span> })}
+                                    </td>
+                                    <td class="px-3 py-2 text-slate-600">{format_date(row.date_joined)}</td>
+                                    <td class="px-3 py-2 text-slate-600">{date_or_never(row.last_login)}</td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+            <div class="mt-3 flex flex-wrap items-end gap-3">
+                <div>
+                    <label for="bulk-action" class="block text-sm font-medium text-slate-700">"With the ticked accounts"</label>
+                    <select id="bulk-action" name="action" class="input mt-1">
+                        {BULK_ACTIONS.iter().map(|(value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
+                    </select>
+                </div>
+                <button type="submit" class="btn-secondary">"Preview"</button>
+                <nav aria-label="Pages" class="ml-auto flex gap-3 text-sm">
+                    {prev.map(|href| view! { <a class="link" href=href rel="prev">"← Previous"</a> })}
+                    {next.map(|href| view! { <a class="link" href=href rel="next">"Next →"</a> })}
+                </nav>
+            </div>
+        </form>
+    }
+    .into_any()
+}
+
+/// `/admin/users/bulk?action=…&u=…`: what the action would do to each account; nothing changes
+/// until it is confirmed.
+#[component]
+pub fn BulkPage() -> impl IntoView {
+    let query = use_query_map();
+    let action = move || query.read().get("action").unwrap_or_default();
+    let names = move || query.read().get_all("u").unwrap_or_default();
+    let run = ServerAction::<BulkUsers>::new();
+    let preview =
+        Resource::new(move || (action(), names()), |(action, names)| bulk_users(action, Some(names), None));
+    let error = Signal::derive(move || run.value().get().and_then(Result::err));
+    view! {
+        <Title text="Bulk action" />
+        <ConsoleNav current="/admin/users" />
+        <h1 class="mt-4 text-2xl font-semibold">{move || format!("{}: preview", bulk_label(&action()))}</h1>
+        <p class="mt-1 text-sm text-slate-600">"Nothing has changed yet. Check every line, then confirm."</p>
+        <div class="mt-3"><ActionErrors error /></div>
+        {move || run.value().get().and_then(Result::ok).map(|outcome| view! {
+            <div role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800" data-testid="bulk-done">
+                {format!("Done: {} account(s) changed, {} left alone.", outcome.changing(), outcome.lines.len() - outcome.changing())}
+                " " <a class="link" href="/admin/users">"Back to users"</a>
+            </div>
+        })}
+        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match preview.await {
+                    Ok(outcome) => view! { <BulkPreview outcome run /> }.into_any(),
+                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn BulkPreview(outcome: BulkOutcome, run: ServerAction<BulkUsers>) -> impl IntoView {
+    let changing = outcome.changing();
+    let names: Vec<String> =
+        outcome.lines.iter().filter(|l| l.refused.is_none()).map(|l| l.username.clone()).collect();
+    view! {
+        <table class="mt-4 min-w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="bulk-preview">
+            <thead class="bg-slate-50 text-left text-slate-600">
+                <tr><th scope="col" class="px-3 py-2">"Account"</th><th scope="col" class="px-3 py-2">"What happens"</th></tr>
+            </thead>
+            <tbody class="divide-y divide-slate-100">
+                {outcome.lines.into_iter().map(|l| view! {
+                    <tr>
+                        <td class="px-3 py-2 font-medium">{l.username.clone()}</td>
+                        <td class="px-3 py-2">
+                            {match l.refused.clone() {
+                                Some(why) => view! { <span class="text-red-700">{format!("Left alone: {why}")}</span> }.into_any(),
+                                None => view! { <span>{l.change.clone()}</span> }.into_any(),
+                            }}
+                        </td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+        {(changing > 0).then(|| view! {
+            <ActionForm action=run attr:class="mt-4">
+                <input type="hidden" name="action" value=outcome.action.clone() />
+                {names.iter().enumerate().map(|(i, n)| view! { <input type="hidden" name=format!("usernames[{i}]") value=n.clone() /> }).collect_view()}
+                <input type="hidden" name="run" value="on" />
+                <button type="submit" class="btn-danger">{format!("Confirm: {} {} account(s)", bulk_label(&outcome.action).to_lowercase(), changing)}</button>
+                " " <a class="link text-sm" href="/admin/users">"Cancel"</a>
+            </ActionForm>
+        })}
+    }
+}
+
+/// `/admin/users/:username`.
+#[component]
+pub fn UserPageView() -> impl IntoView {
+    let params = use_params_map();
+    let username = move || params.read().get("username").unwrap_or_default();
+    let update = ServerAction::<UpdateUser>::new();
+    let flags = ServerAction::<SetUserFlags>::new();
+    let reset = ServerAction::<SendPasswordReset>::new();
+    let end = ServerAction::<EndUserSessions>::new();
+    let deactivate = ServerAction::<DeactivateUser>::new();
+    let reactivate = ServerAction::<ReactivateUser>::new();
+    let versions = move || {
+        (
+            update.version().get(),
+            flags.version().get(),
+            end.version().get(),
+            deactivate.version().get(),
+            reactivate.version().get(),
+            reset.version().get(),
+        )
+    };
+    let data = Resource::new(move || (username(), versions()), |(u, _)| get_user(u));
+    let actions = UserActions { update, flags, reset, end, deactivate, reactivate };
+    view! {
+        <Title text=move || format!("User {}", username()) />
+        <ConsoleNav current="/admin/users" />
+        <p class="mt-4 text-sm"><a class="link" href="/admin/users">"← Users"</a></p>
+        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(detail) => view! { <UserDetailView detail actions /> }.into_any(),
+                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct UserActions {
+    update: ServerAction<UpdateUser>,
+    flags: ServerAction<SetUserFlags>,
+    reset: ServerAction<SendPasswordReset>,
+    end: ServerAction<EndUserSessions>,
+    deactivate: ServerAction<DeactivateUser>,
+    reactivate: ServerAction<ReactivateUser>,
+}
+
+#[component]
+fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
+    let UserActions { update, flags, reset, end, deactivate, reactivate } = actions;
+    let u = detail.user.clone();
+    let (label, class) = state_badge(&u);
+    let errors = Signal::derive(move || {
+        update
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| flags.value().get().and_then(Result::err))
+            .or_else(|| reset.value().get().and_then(Result::err))
+            .or_else(|| end.value().get().and_then(Result::err))
+            .or_else(|| deactivate.value().get().and_then(Result::err))
+            .or_else(|| reactivate.value().get().and_then(Result::err))
+    });
+    let deactivated = u.state != "active";
+    let session_count = detail.sessions.len();
+    let [n_profile, n_flags, n_reset, n_end, n_activation] = std::array::from_fn(|_| u.username.clone());
+    let records_href = format!("/admin/records?username={}", u.username);
+    let audit_href = format!("/admin/audit?target={}", u.username);
+    let explain_href = format!("/admin/access?identifier={}", u.username);
+    view! {
+        <h1 class="mt-2 text-2xl font-semibold" data-testid="user-heading">{u.username.clone()}" "<span class=class data-testid="user-state">{label}</span></h1>
+        <p class="text-sm text-slate-600">{format!("{} · {} · joined {} · last sign-in {}", u.full_name, u.email, format_date(u.date_joined), date_or_never(u.last_login))}</p>
+        <div class="mt-4"><ActionErrors error=errors /></div>
+        {move || reset.value().get().and_then(Result::ok).map(|()| view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"A link to choose a password is in the outbox."</p> })}
+        {move || end.value().get().and_then(Result::ok).map(|n| view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">{format!("{n} session(s) ended.")}</p> })}
+        {move || reactivate.value().get().and_then(Result::ok).map(|state| view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">{if state == "active" { "The account is active again.".to_owned() } else { "The account is set up: it becomes active once its owner signs the required agreements.".to_owned() }}</p> })}
+        <div class="mt-4 grid gap-6 lg:grid-cols-2">
+            <section class="card" aria-labelledby="profile-heading">
+                <h2 id="profile-heading" class="font-semibold">"Profile"</h2>
+                <ActionForm action=update attr:class="mt-2 grid gap-3">
+                    <input type="hidden" name="username" value=n_profile.clone() />
+                    <div>
+                        <label for="profile-name" class="block text-sm font-medium text-slate-700">"Full name"</label>
+                        <input id="profile-name" name="full_name" class="input mt-1" required=true value=u.full_name.clone() />
+                    </div>
+                    <div>
+                        <label for="profile-email" class="block text-sm font-medium text-slate-700">"Email"</label>
+                        <input id="profile-email" name="email" type="email" class="input mt-1" required=true value=u.email.clone() />
+                    </div>
+                    <div><button type="submit" class="btn-secondary">"Save profile"</button></div>
+                </ActionForm>
+                <ActionForm action=flags attr:class="mt-4 flex flex-wrap items-center gap-4 border-t border-slate-100 pt-3">
+                    <input type="hidden" name="username" value=n_flags.clone() />
+                    <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_staff" checked=u.is_staff />"Staff"</label>
+                    <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_superuser" checked=u.is_superuser />"Superuser"</label>
+                    <button type="submit" class="btn-secondary">"Save flags"</button>
+                </ActionForm>
+            </section>
+            <section class="card" aria-labelledby="access-heading">
+                <h2 id="access-heading" class="font-semibold">"Sign-in and activation"</h2>
+                <div class="mt-2 flex flex-wrap gap-2">
+                    <ActionForm action=reset>
+                        <input type="hidden" name="username" value=n_reset.clone() />
+                        <button type="submit" class="btn-secondary">"Mail a password link"</button>
+                    </ActionForm>
+                    <ActionForm action=end>
+                        <input type="hidden" name="username" value=n_end.clone() />
+                        <button type="submit" class="btn-secondary">{format!("End {} session(s)", session_count)}</button>
+                    </ActionForm>
+                </div>
+                {if deactivated {
+                    view! {
+                        <ActionForm action=reactivate attr:class="mt-4 grid gap-2 border-t border-slate-100 pt-3">
+                            <input type="hidden" name="username" value=n_activation.clone() />
+                            <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="bypass" />"Activate at once, without the required agreements (recorded in the audit log)"</label>
+                            <div><button type="submit" class="btn-primary">"Reactivate"</button></div>
+                        </ActionForm>
+                    }.into_any()
+                } else {
+                    view! {
+                        <ActionForm action=deactivate attr:class="mt-4 grid gap-2 border-t border-slate-100 pt-3">
+                            <input type="hidden" name="username" value=n_activation.clone() />
+                            <div>
+                                <label for="deactivate-reason" class="block text-sm font-medium text-slate-700">"Reason (kept in the audit log)"</label>
+                                <input id="deactivate-reason" name="reason" class="input mt-1" />
+                            </div>
+                            <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="confirm" required=true />"End every session and token and drop every role and group now"</label>
+                            <div><button type="submit" class="btn-danger">"Deactivate"</button></div>
+                        </ActionForm>
+                    }.into_any()
+                }}
+                <p class="mt-3 text-sm text-slate-600">
+                    {match &detail.retirement { Some(state) => format!("Deletion: {state}."), None => "No deletion requested.".to_owned() }}
+                    " " <a class="link" href=records_href>{format!("Records ({} program(s))", detail.record_programs)}</a>
+                    " · " <a class="link" href=explain_href>"Explain access"</a>
+                </p>
+            </section>
+        </div>
+        <div class="mt-6 grid gap-6 lg:grid-cols-2">
+            <Listing title="Roles" testid="user-roles" empty="No roles." rows=detail.grants.iter().map(|g| format!("{} · {}{}", g.role_label, g.scope, g.expires_at.map(|t| format!(" · until {}", format_date(t))).unwrap_or_default())).collect() />
+            <Listing title="Groups" testid="user-groups" empty="In no group." rows=detail.groups.clone() />
+            <Listing title="Agreements signed" testid="user-signatures" empty="None signed." rows=detail.signatures.iter().map(|s| format!("{} (version {}{}) · {}", s.title, s.version, if s.current { "" } else { ", not current" }, format_date(s.signed_at))).chain(detail.unsigned.iter().map(|t| format!("Not signed yet: {t}"))).collect() />
+            <Listing title="Sessions" testid="user-sessions" empty="No live session." rows=detail.sessions.iter().map(|s| format!("since {} · last seen {} · {} · {}", format_date(s.created_at), format_date(s.last_seen_at), s.ip, s.user_agent)).collect() />
+            <Listing title="API tokens" testid="user-tokens" empty="No tokens." rows=detail.tokens.iter().map(|t| format!("{} · created {}{}", t.name, format_date(t.created_at), t.revoked_at.map(|r| format!(" · revoked {}", format_date(r))).unwrap_or_default())).collect() />
+            <Listing title="Enrollments" testid="user-enrollments" empty="No enrollments." rows=detail.enrollments.iter().map(|e| format!("{} ({}) · {}{}", e.course_name, e.course_key, e.mode, if e.is_active { "" } else { " · unenrolled" })).collect() />
+        </div>
+        <section class="card mt-6" aria-labelledby="trail-heading">
+            <h2 id="trail-heading" class="font-semibold">"Audit trail"</h2>
+            <p class="text-xs text-slate-500"><a class="link" href=audit_href>"Search the whole audit log for this account"</a></p>
+            <ul class="mt-2 divide-y divide-slate-100 text-sm" data-testid="user-audit">
+                {detail.audit.into_iter().map(|a| view! {
+                    <li class="py-1"><span class="text-slate-500">{format_date(a.at)}</span>" "<strong>{a.action}</strong>" by "{a.actor}{a.reason.map(|r| format!(" — {r}"))}</li>
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+}
+
+#[component]
+fn Listing(
+    title: &'static str,
+    testid: &'static str,
+    empty: &'static str,
+    rows: Vec<String>,
+) -> impl IntoView {
+    view! {
+        <section class="card" aria-label=title>
+            <h2 class="font-semibold">{title}</h2>
+            {if rows.is_empty() {
+                view! { <p class="mt-1 text-sm text-slate-500">{empty}</p> }.into_any()
+            } else {
+                view! { <ul class="mt-1 list-disc pl-5 text-sm" data-testid=testid>{rows.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul> }.into_any()
+            }}
+        </section>
+    }
+}

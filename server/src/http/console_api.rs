@@ -1,0 +1,42 @@
+//! The admin console's file endpoint: the audit log search as CSV (every matching entry, not one
+//! page), for staff holding `view_audit`.
+
+use super::credentials_api::download;
+use super::status::{failure, query_pairs};
+use super::AppState;
+use app::error::ApiError;
+use app::gate::Gate;
+use app::model::console::AuditQuery;
+use app::ports::{ClientMeta, RequestPrincipal};
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use axum::Extension;
+use registrar::console::{Permission, Section, Verb};
+
+/// `GET /api/console/audit.csv?actor=…&target=…&action=…&scope=…&from=…&to=…`.
+pub async fn audit_csv(
+    State(state): State<AppState>,
+    Extension(principal): Extension<RequestPrincipal>,
+    Extension(client): Extension<ClientMeta>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let gate = Gate::new(state.backend.clone(), principal, client);
+    let result: Result<Response, ApiError> = async {
+        let staff = gate.console(Permission::new(Section::Audit, Verb::View)).await?;
+        let mut q = AuditQuery::default();
+        for (key, value) in query_pairs(query.as_deref()) {
+            match key.as_str() {
+                "actor" => q.actor = value,
+                "target" => q.target = value,
+                "action" => q.action = value,
+                "scope" => q.scope = value,
+                "from" => q.from = value,
+                "to" => q.to = value,
+                _ => {}
+            }
+        }
+        Ok(download(gate.backend().audit_csv(&(&staff).into(), &q).await?))
+    }
+    .await;
+    result.unwrap_or_else(failure)
+}

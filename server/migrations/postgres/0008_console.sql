@@ -70,10 +70,10 @@ CREATE TABLE group_permissions (
     PRIMARY KEY (group_id, permission)
 );
 
--- The audit log's filters: by target id alone, by action, by scope (each newest first).
+-- The audit log's filters: by target id alone and by action, newest first (actor, target type +
+-- id, scope and time have theirs already).
 CREATE INDEX audit_log_target_id ON audit_log (target_id, at);
 CREATE INDEX audit_log_action ON audit_log (action, at);
-CREATE INDEX audit_log_scope ON audit_log (scope, at);
 
 -- The outbox and jobs pages list newest first.
 CREATE INDEX mail_outbox_created ON mail_outbox (created_at);

@@ -285,7 +285,7 @@ async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<
         select_in(conn, &format!("SELECT {columns} FROM audit_log WHERE actor_id IN ({{}})"), &ids).await?;
     redact_rows(conn, by, &update, &names, Some(&needles)).await?;
     let others: Vec<TextRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group', 'api_token', 'grant')"
+        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group', 'api_token', 'grant', 'invitation')"
     )))
     .fetch_all(&mut *conn)
     .await?;
@@ -299,6 +299,13 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     exec_in(conn, "DELETE FROM role_assignments WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "DELETE FROM group_members WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "DELETE FROM library_grants WHERE user_id IN ({})", &[], &ids).await?;
+
+    // Activation: signatures (with the address they were signed from) and invitations to the
+    // learner's address go; the agreements themselves are the platform's.
+    exec_in(conn, "DELETE FROM agreement_signatures WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM user_invitations WHERE user_id IN ({})", &[], &ids).await?;
+    let keys = email_keys(subjects);
+    exec_in(conn, "DELETE FROM user_invitations WHERE email_key IN ({})", &[], &keys).await?;
 
     // Credentials and learner records are the learner's own: deleted, links first (they stop
     // opening), history included; a record sent on someone's behalf forgets who sent it.
@@ -523,10 +530,10 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
         .fetch_optional(&mut *conn)
         .await?;
     let email_key = email_key.map(|(e,)| e).unwrap_or_default();
-    let queries: [(&str, &str, &str); 21] = [
+    let queries: [(&str, &str, &str); 23] = [
         (
             "account",
-            "SELECT username, email, full_name, is_active, is_staff, is_superuser, date_joined, last_login \
+            "SELECT username, email, full_name, state, is_active, is_staff, is_superuser, date_joined, last_login \
              FROM users WHERE id = $1",
             user_id,
         ),
@@ -596,6 +603,18 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
         (
             "retirement",
             "SELECT current_state, created_at, due_at, modified_at FROM retirement_statuses WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "agreements_signed",
+            "SELECT v.title, s.version, s.signed_at, s.ip FROM agreement_signatures s JOIN agreement_versions v \
+             ON v.agreement_id = s.agreement_id AND v.version = s.version WHERE s.user_id = $1 ORDER BY s.signed_at",
+            user_id,
+        ),
+        (
+            "invitations",
+            "SELECT email, role, org, course_key, created_at, expires_at, revoked_at, accepted_at FROM user_invitations \
+             WHERE user_id = $1 OR email_key = (SELECT email_key FROM users WHERE id = $1) ORDER BY created_at",
             user_id,
         ),
         (

@@ -159,7 +159,7 @@ async fn an_instructor_enrolls_a_mixed_list_and_sees_every_row(engine: Engine) {
         ("password", "a fine password"),
         ("password_confirm", "a fine password"),
     ];
-    let cookie = app.post_form("/api/session/register", &form, None).await.session_cookie().unwrap();
+    let cookie = app.register_and_sign(&form).await;
     let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
     assert_eq!(account["enrollments"][0]["key"], CS101);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM enrollment_audit WHERE actor_label = $1 AND transition = 'from allowed to enroll to enrolled'", "system:invitation").await, 1);

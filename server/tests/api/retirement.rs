@@ -15,19 +15,25 @@ const EMAIL: &str = "Zelda.Quux@Example.org";
 const NAME: &str = "Zelda Quintessa Quux";
 const PASSWORD: &str = "  a secret with spaces  ";
 
+/// Register and sign the demo's Terms of use (the account is active afterwards).
 async fn register(app: &TestApp, username: &str, email: &str, name: &str) -> Reply {
-    app.post_form(
-        "/api/session/register",
-        &[
-            ("username", username),
-            ("email", email),
-            ("full_name", name),
-            ("password", PASSWORD),
-            ("password_confirm", PASSWORD),
-        ],
-        None,
-    )
-    .await
+    let reply = app
+        .post_form(
+            "/api/session/register",
+            &[
+                ("username", username),
+                ("email", email),
+                ("full_name", name),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    if let Some(cookie) = reply.session_cookie() {
+        app.sign_agreements(&cookie).await;
+    }
+    reply
 }
 
 /// A learner with traces in every corner: invited to the course team and to the course before they
@@ -50,6 +56,11 @@ async fn learner_everywhere(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(batch.status, 200, "{}", batch.body);
+    // An admin invited the address too (the invitation, its audit entry and mail name them).
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let invitation =
+        app.post_form("/api/console/invite", &[("email", EMAIL), ("role", "")], Some(&admin)).await;
+    assert_eq!(invitation.status, 200, "{}", invitation.body);
     let registered = register(app, USERNAME, EMAIL, NAME).await;
     assert!(registered.status.is_success() || registered.status.is_redirection(), "{}", registered.body);
     // A second batch names them by username after they registered.
@@ -65,7 +76,6 @@ async fn learner_everywhere(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(batch.status, 200, "{}", batch.body);
-    let admin = app.sign_in("admin", "registrar-admin").await;
     let group = app.post_form("/api/console/group_create", &[("name", "Quux fans")], Some(&admin)).await;
     let group_id: String = serde_json::from_str(&group.body).unwrap();
     let added = app
@@ -635,6 +645,7 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
                 is_superuser: false,
                 password: None,
                 unusable_password: true,
+                groups: None,
             },
         )
         .await
@@ -841,6 +852,7 @@ async fn an_account_without_a_password_confirms_through_a_mailed_link(engine: En
                 is_superuser: false,
                 password: None,
                 unusable_password: true,
+                groups: None,
             },
         )
         .await

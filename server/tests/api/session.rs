@@ -178,6 +178,10 @@ async fn registration_validates_and_signs_in(engine: Engine) {
     let ok = app.post_form("/api/session/register", &form, None).await;
     assert!(ok.status.is_success() || ok.status.is_redirection(), "{}", ok.body);
     let cookie = ok.session_cookie().unwrap();
+    // Set up, not active yet: the demo's Terms of use come first.
+    assert_eq!(ok.header("location").as_deref(), Some("/account/agreements"));
+    assert_eq!(app.post_form("/api/account/get", &[], Some(&cookie)).await.status, 401);
+    assert_eq!(app.sign_agreements(&cookie).await, 1);
     assert_eq!(me(&app, Some(&cookie)).await["full_name"], "Grace Hopper");
     // Sign in later by email, in another case.
     app.sign_in("grace@example.ORG", "cobol compiler").await;

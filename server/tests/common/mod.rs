@@ -118,6 +118,11 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// A response header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    }
+
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
     }
@@ -295,6 +300,37 @@ impl TestApp {
             reply.body
         );
         reply.session_cookie().expect("a session cookie")
+    }
+
+    /// Sign every agreement the account behind `cookie` must sign (an invited account becomes
+    /// active with the last), as a person would on `/account/agreements`; returns how many.
+    pub async fn sign_agreements(&self, cookie: &str) -> usize {
+        let mine = self.post_form("/api/account/agreements", &[], Some(cookie)).await;
+        assert!(mine.status.is_success(), "agreements: {} {}", mine.status, mine.body);
+        let to_sign = mine.json()["to_sign"].as_array().cloned().unwrap_or_default();
+        for a in &to_sign {
+            let (id, version) = (a["id"].as_str().unwrap(), a["version"].as_i64().unwrap().to_string());
+            let signed = self
+                .post_form("/api/account/sign_agreement", &[("id", id), ("version", &version)], Some(cookie))
+                .await;
+            assert!(signed.status.is_success(), "sign: {} {}", signed.status, signed.body);
+        }
+        to_sign.len()
+    }
+
+    /// Register (on the demo data a new account is set up and must sign the Terms of use), sign what
+    /// must be signed, and return the session cookie of the now active account.
+    pub async fn register_and_sign(&self, form: &[(&str, &str)]) -> String {
+        let reply = self.post_form("/api/session/register", form, None).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "register: {} {}",
+            reply.status,
+            reply.body
+        );
+        let cookie = reply.session_cookie().expect("a session cookie");
+        self.sign_agreements(&cookie).await;
+        cookie
     }
 
     pub async fn cleanup(self) {

@@ -324,14 +324,15 @@ impl ServerBackend {
     }
 
     /// Queue the reset mail for `user` inside the caller's transaction.
+    /// `key` is [`Self::link_key`], read before the transaction (SQLite has one writer).
     async fn queue_reset_mail(
         &self,
         conn: &mut AnyConnection,
+        key: &[u8],
         user: &users::UserRow,
     ) -> Result<(), DomainError> {
-        let key = self.link_key().await?;
         let until = now_ms() + RESET_LINK_MS;
-        let token = Self::sign(&key, &Self::reset_purpose(user), &user.id, until)?;
+        let token = Self::sign(key, &Self::reset_purpose(user), &user.id, until)?;
         let link = format!("{}/account/reset-password?token={token}", self.site_url());
         let body = format!(
             "Hello {name},\n\nAn administrator asked Registrar to send you a link to choose a password for the \
@@ -772,6 +773,7 @@ impl Console for ServerBackend {
         let email = Email::parse(&account.email).map_err(|e| e.on_field("email"))?;
         let full_name = validate_full_name(&account.full_name).map_err(|e| e.on_field("full_name"))?;
         self.check_not_retired(username.as_str(), email.as_str()).await?;
+        let key = self.link_key().await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         let id = users::insert(
             &mut *tx,
@@ -821,7 +823,7 @@ impl Console for ServerBackend {
         )
         .await?;
         if account.send_reset {
-            self.queue_reset_mail(&mut tx, &user).await?;
+            self.queue_reset_mail(&mut tx, &key, &user).await?;
         }
         tx.commit().await.map_err(internal)?;
         Ok(user.username)
@@ -934,9 +936,10 @@ impl Console for ServerBackend {
                 format!("{} is not active: a reset link would not let them sign in.", user.username),
             ));
         }
+        let key = self.link_key().await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         audit(&mut tx, actor, "user.password_reset_link", ("user", &user.id), None, None, None).await?;
-        self.queue_reset_mail(&mut tx, &user).await?;
+        self.queue_reset_mail(&mut tx, &key, &user).await?;
         tx.commit().await.map_err(internal)
     }
 

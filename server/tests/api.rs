@@ -7,6 +7,7 @@ mod common;
 mod api {
     pub mod batch_jobs;
     pub mod cli;
+    pub mod console;
     pub mod discussion;
     pub mod jobs;
     pub mod libraries;

@@ -310,7 +310,159 @@ async fn create_or_update_site_creates_then_changes_only_what_is_given(engine: E
     db.cleanup().await;
 }
 
+async fn scalar(db: &TestDb, sql: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned())).fetch_one(&db.db.pool).await.unwrap()
+}
+
+/// The console's commands: roles, invitations, deactivation (with a dry run), the audit export and
+/// manage-user's groups; each has --help, says what it did per row, and exits 2 when it refused.
+async fn console_commands_change_what_they_say(engine: Engine) {
+    let db = TestDb::new(engine).await;
+    assert!(registrar(&db.url, &["seed-demo"], None).status.success());
+    for command in ["grant-role", "revoke-role", "invite", "deactivate-user", "export-audit"] {
+        let help = registrar(&db.url, &[command, "--help"], None);
+        assert!(help.status.success(), "{command} --help");
+        assert!(text(&help.stdout).contains("Usage:"), "{command}: {}", text(&help.stdout));
+    }
+    assert!(text(&registrar(&db.url, &["deactivate-user", "--help"], None).stdout).contains("--dry-run"));
+
+    let course = "course-v1:DemoX+CS101+2026_T1";
+    let dry = registrar(
+        &db.url,
+        &[
+            "grant-role",
+            "--role",
+            "beta_testers",
+            "--scope",
+            course,
+            "--dry-run",
+            "learner20",
+            "learner21@example.org",
+        ],
+        None,
+    );
+    assert!(dry.status.success(), "{}", text(&dry.stderr));
+    assert!(text(&dry.stdout).contains("learner21: would give beta_testers"), "{}", text(&dry.stdout));
+    let beta = "SELECT COUNT(*) FROM role_assignments WHERE role = 'beta_testers' AND user_id IN                 (SELECT id FROM users WHERE username_key IN ('learner20', 'learner21'))";
+    assert_eq!(scalar(&db, beta).await, 0, "a dry run changes nothing");
+    let granted = registrar(
+        &db.url,
+        &[
+            "grant-role",
+            "--role",
+            "beta_testers",
+            "--scope",
+            course,
+            "learner20",
+            "learner21@example.org",
+            "ghost",
+        ],
+        None,
+    );
+    assert_eq!(granted.status.code(), Some(2), "one was refused: {}", text(&granted.stdout));
+    assert!(
+        text(&granted.stdout).contains("ghost: There is no account 'ghost'."),
+        "{}",
+        text(&granted.stdout)
+    );
+    assert!(text(&granted.stderr).contains("1 of 3 account(s) refused"), "{}", text(&granted.stderr));
+    assert_eq!(scalar(&db, beta).await, 2, "the others were given the role");
+    let bad_scope =
+        registrar(&db.url, &["grant-role", "--role", "beta_testers", "--scope", "global", "learner22"], None);
+    assert_eq!(bad_scope.status.code(), Some(2));
+    assert!(
+        text(&bad_scope.stdout).contains("cannot be granted at global scope"),
+        "{}",
+        text(&bad_scope.stdout)
+    );
+    let revoked =
+        registrar(&db.url, &["revoke-role", "--role", "beta_testers", "--scope", course, "learner20"], None);
+    assert!(revoked.status.success(), "{}", text(&revoked.stdout));
+    assert_eq!(scalar(&db, beta).await, 1);
+
+    let invited = registrar(
+        &db.url,
+        &["invite", "--role", "staff", "--scope", course, "--expires", "2099-12-31", "new.ta@example.org"],
+        None,
+    );
+    assert!(invited.status.success(), "{}", text(&invited.stdout));
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT COUNT(*) FROM user_invitations WHERE email_key = 'new.ta@example.org' AND role = 'staff'"
+        )
+        .await,
+        1
+    );
+    let again = registrar(&db.url, &["invite", "new.ta@example.org"], None);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(text(&again.stdout).contains("open invitation already"), "{}", text(&again.stdout));
+
+    let dry = registrar(&db.url, &["deactivate-user", "--dry-run", "learner23", "admin"], None);
+    assert!(text(&dry.stdout).contains("learner23: would deactivate"), "{}", text(&dry.stdout));
+    assert!(text(&dry.stdout).contains("Dry run: nothing changed"), "{}", text(&dry.stdout));
+    assert_eq!(scalar(&db, "SELECT COUNT(*) FROM users WHERE state = 'deactivated'").await, 0);
+    let done = registrar(
+        &db.url,
+        &["deactivate-user", "--reason", "contract ended", "learner23", "learner24"],
+        None,
+    );
+    assert!(done.status.success(), "{} {}", text(&done.stdout), text(&done.stderr));
+    assert_eq!(
+        scalar(&db, "SELECT COUNT(*) FROM users WHERE state = 'deactivated' AND NOT is_active").await,
+        2
+    );
+
+    let file = std::env::temp_dir().join(format!("audit-{}.csv", std::process::id()));
+    let export = registrar(
+        &db.url,
+        &["export-audit", "--action", "user.deactivate", "--output", file.to_str().unwrap()],
+        None,
+    );
+    assert!(export.status.success(), "{}", text(&export.stderr));
+    assert!(text(&export.stderr).contains("Wrote 2 audit entries"), "{}", text(&export.stderr));
+    let csv = std::fs::read_to_string(&file).unwrap();
+    std::fs::remove_file(&file).ok();
+    assert_eq!(csv.lines().count(), 3, "{csv}");
+    assert!(csv.contains("system:deactivate-user") && csv.contains("contract ended"), "{csv}");
+    let stdout = registrar(&db.url, &["export-audit", "--target", "learner23"], None);
+    assert!(text(&stdout.stdout).starts_with("id,at,actor,action"), "{}", text(&stdout.stdout));
+    let bad = registrar(&db.url, &["export-audit", "--from", "last week"], None);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("'last week' is not a date"), "{}", text(&bad.stderr));
+
+    // manage-user --group puts the account in exactly those groups; an unknown one changes nothing.
+    let grouped = registrar(
+        &db.url,
+        &[
+            "manage-user",
+            "learner25",
+            "learner25@example.org",
+            "--group",
+            "Help desk",
+            "--group",
+            "Reviewers",
+        ],
+        None,
+    );
+    assert!(grouped.status.success(), "{}", text(&grouped.stderr));
+    assert!(text(&grouped.stdout).contains("joined group Help desk"), "{}", text(&grouped.stdout));
+    let members = "SELECT COUNT(*) FROM group_members WHERE user_id = (SELECT id FROM users WHERE username_key = 'learner25')";
+    assert_eq!(scalar(&db, members).await, 2);
+    let unknown =
+        registrar(&db.url, &["manage-user", "learner25", "learner25@example.org", "--group", "Nope"], None);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("There is no group 'Nope'"), "{}", text(&unknown.stderr));
+    assert_eq!(scalar(&db, members).await, 2);
+    let left =
+        registrar(&db.url, &["manage-user", "learner25", "learner25@example.org", "--no-groups"], None);
+    assert!(text(&left.stdout).contains("left group Reviewers"), "{}", text(&left.stdout));
+    assert_eq!(scalar(&db, members).await, 0);
+    db.cleanup().await;
+}
+
 crate::on_both_engines!(
+    console_commands_change_what_they_say,
     create_or_update_site_creates_then_changes_only_what_is_given,
     manage_user_creates_updates_and_refuses_mismatches,
     seed_demo_is_idempotent_and_prints_the_sign_ins,

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { DEMO, open, signIn, unique } from "./helpers";
+import { DEMO, open, registerAndSign, signIn, unique } from "./helpers";
 
 const PASSWORD = "correct horse battery";
 
@@ -9,13 +9,8 @@ test("a learner deletes their account, is signed out, cannot sign in, and cancel
 }, info) => {
   const username = unique(info, "leaver");
   const email = `${username}@example.org`;
-  await open(page, "/register", info);
-  await page.getByLabel("Username").fill(username);
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Full name").fill("Lena Leaver");
-  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
-  await page.getByLabel("Repeat the password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
+  await registerAndSign(page, info, { username, email, name: "Lena Leaver", password: PASSWORD });
+  await open(page, "/account", info);
   await expect(page.getByTestId("account-username")).toHaveText(username);
 
   // What goes and what stays is said before anything happens.

@@ -1409,7 +1409,7 @@ impl Console for ServerBackend {
             let link = format!(
                 "{}/register?email={}",
                 self.site_url(),
-                app::model::console::query_escape(email.as_str())
+                app::components::error_view::urlencode(email.as_str())
             );
             let until =
                 expires_at.map(|t| format!(" It is valid until {}.", format_date(t - 1))).unwrap_or_default();

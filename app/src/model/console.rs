@@ -317,15 +317,3 @@ pub fn state_label(state: &str, is_active: bool) -> &'static str {
         _ => "Unknown",
     }
 }
-
-/// Percent-encode a query parameter's value (an email address in a link).
-#[must_use]
-pub fn query_escape(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'@' => char::from(b).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}

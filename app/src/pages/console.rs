@@ -10,9 +10,7 @@ use crate::api::admin::{
 };
 use crate::components::error_view::PageError;
 use crate::components::sharing::{ActionErrors, EndDateField};
-use crate::model::console::{
-    query_escape, AgreementView, AuditPage, InvitationLine, JobLine, RoleAssignmentLine,
-};
+use crate::model::console::{AgreementView, AuditPage, InvitationLine, JobLine, RoleAssignmentLine};
 use crate::model::format_date;
 use crate::pages::admin::ConsoleNav;
 use leptos::prelude::*;
@@ -335,7 +333,7 @@ pub fn AuditPageView() -> impl IntoView {
     let filters = move || {
         AUDIT_FIELDS
             .iter()
-            .map(|(name, _, _)| format!("{name}={}", query_escape(&field(name))))
+            .map(|(name, _, _)| format!("{name}={}", crate::components::error_view::urlencode(&field(name))))
             .collect::<Vec<_>>()
             .join("&")
     };

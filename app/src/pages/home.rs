@@ -40,7 +40,13 @@ fn Welcome() -> impl IntoView {
 #[component]
 fn Overview(me: CurrentUser) -> impl IntoView {
     let staff = me.is_staff || me.is_superuser;
+    let activated = leptos_router::hooks::use_query_map().read_untracked().get("activated").is_some();
     view! {
+        {activated.then(|| view! {
+            <p role="status" class="mb-4 rounded-md bg-green-50 p-3 text-sm text-green-800" data-testid="activated">
+                "Thank you: your account is active."
+            </p>
+        })}
         <h1 class="text-2xl font-semibold">"Hello, " {me.full_name.clone()}</h1>
         <div class="mt-6 grid gap-4 sm:grid-cols-2 lg:grid-cols-3">
             <a href="/account" class="card block hover:border-indigo-300">

@@ -119,7 +119,11 @@ fn UserTable(list: UserList, q: String, filter: String) -> impl IntoView {
         .unwrap_or(1)
         .max(1);
     let link = move |page: u32| {
-        format!("/admin/users?q={}&filter={}&page={page}", crate::model::console::query_escape(&q), filter)
+        format!(
+            "/admin/users?q={}&filter={}&page={page}",
+            crate::components::error_view::urlencode(&q),
+            filter
+        )
     };
     let prev = (list.page > 1).then(|| link(list.page - 1));
     let next = (list.page < last_page || list.capped).then(|| link(list.page + 1));

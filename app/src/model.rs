@@ -22,6 +22,8 @@ pub struct CurrentUser {
     /// Whether a required agreement's current version is not signed yet (a new version was
     /// published).
     pub agreements_due: bool,
+    /// Set up but not active yet: signed in only to sign the required agreements.
+    pub awaiting: bool,
 }
 
 /// A link to a course: its key and display name.

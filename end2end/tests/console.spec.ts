@@ -85,7 +85,7 @@ test("an invited email registers and lands active after signing the agreement", 
   await expect(them.getByRole("heading", { name: "Sign in to continue" })).toBeVisible();
   await open(them, "/account/agreements", info);
   await them.getByLabel(/I have read and agree to .Terms of use./).check();
-  await them.getByRole("button", { name: "Sign" }).click();
+  await them.getByRole("button", { name: "Sign", exact: true }).click();
   await expect(them.getByTestId("activated")).toBeVisible();
   await expect(them.getByTestId("signed-in-as")).toContainText(username);
   await theirs.close();

@@ -44,7 +44,7 @@ export async function registerAndSign(
   await page.getByRole("button", { name: "Create account" }).click();
   await expect(page.getByRole("heading", { name: `Agreements for ${who.username}` })).toBeVisible();
   await page.getByLabel(/I have read and agree to .Terms of use./).check();
-  await page.getByRole("button", { name: "Sign" }).click();
+  await page.getByRole("button", { name: "Sign", exact: true }).click();
   await expect(page.getByTestId("activated")).toBeVisible();
   await expect(page.getByTestId("signed-in-as")).toContainText(who.username);
 }

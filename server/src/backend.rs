@@ -795,6 +795,7 @@ impl Backend for ServerBackend {
             dashboards,
             console,
             agreements_due,
+            awaiting: false,
         })
     }
 

@@ -9,6 +9,8 @@
 //!   holding 1,000 library grants (direct, through a group, org-wide), median of 200; the Studio team
 //!   page of a course and the team page of a library with 500 members each (server time, median of 30).
 //! - The process's peak resident memory.
+//! - The console (its own scratch database): a users search page among 1,000,000 accounts and the
+//!   audit log of one account among 10,000,000 entries (server time through the Gate, median of 30).
 
 use crate::backend::{AuthPolicy, ServerBackend};
 use crate::store::{self, courses, now_ms, values_placeholders, Db};
@@ -781,12 +783,19 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
     })
 }
 
-/// Run every engine: SQLite in a scratch file, and PostgreSQL in a scratch database created through
-/// `postgres_admin_url` (dropped afterwards) when one is given.
-pub async fn run(postgres_admin_url: Option<&str>) -> Result<Vec<Numbers>, String> {
+/// Run `measure` on every engine: SQLite in a scratch file, and PostgreSQL in a scratch database
+/// created through `postgres_admin_url` (dropped afterwards) when one is given.
+async fn on_scratch_databases<T, F, Fut>(
+    postgres_admin_url: Option<&str>,
+    measure: F,
+) -> Result<Vec<T>, String>
+where
+    F: Fn(&'static str, String) -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
     let dir = std::env::temp_dir().join(format!("registrar-bench-{}", store::new_id()));
     let file = dir.join("bench.db");
-    let sqlite = measure("SQLite", &format!("sqlite://{}", file.display())).await;
+    let sqlite = measure("SQLite", format!("sqlite://{}", file.display())).await;
     let _ = std::fs::remove_dir_all(&dir);
     let mut out = vec![sqlite?];
     if let Some(admin_url) = postgres_admin_url {
@@ -799,13 +808,24 @@ pub async fn run(postgres_admin_url: Option<&str>) -> Result<Vec<Numbers>, Strin
             .await
             .map_err(|e| e.to_string())?;
         let base = admin_url.rsplit_once('/').map_or(admin_url, |(base, _)| base);
-        let measured = measure("PostgreSQL", &format!("{base}/{name}")).await;
+        let measured = measure("PostgreSQL", format!("{base}/{name}")).await;
         let _ = sqlx::query(AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
             .execute(&admin)
             .await;
         out.push(measured?);
     }
     Ok(out)
+}
+
+/// The Membership, sharing, retirement and records targets on every engine.
+pub async fn run(postgres_admin_url: Option<&str>) -> Result<Vec<Numbers>, String> {
+    on_scratch_databases(postgres_admin_url, |engine, url| async move { measure(engine, &url).await }).await
+}
+
+/// The console's targets on every engine (each on a database of its own: 10M audit entries).
+pub async fn run_console(postgres_admin_url: Option<&str>) -> Result<Vec<ConsoleNumbers>, String> {
+    on_scratch_databases(postgres_admin_url, |engine, url| async move { measure_console(engine, &url).await })
+        .await
 }
 
 /// Print the numbers as the README's table.
@@ -857,6 +877,150 @@ pub fn print(numbers: &[Numbers]) {
             n.program_record.as_secs_f64() * 1000.0,
             n.grades.as_secs_f64(),
             rate
+        );
+    }
+}
+
+/// The console's targets on a scratch database of their own: a users search page with 1,000,000
+/// accounts, and the audit log filtered by target with 10,000,000 entries (server time through the
+/// Gate as a superuser, median of 30).
+pub struct ConsoleNumbers {
+    pub engine: &'static str,
+    /// Creating the 1,000,000 accounts and 10,000,000 audit entries (set-based SQL).
+    pub load: Duration,
+    /// A search by the start of a username.
+    pub users_search: Duration,
+    /// A search by the start of a name.
+    pub users_name_search: Duration,
+    /// The first page of a filter (active accounts), no search term.
+    pub users_filtered: Duration,
+    /// The audit log of one account (by username), newest first.
+    pub audit_by_target: Duration,
+}
+
+const CONSOLE_USERS: i64 = 1_000_000;
+const AUDIT_ROWS: i64 = 10_000_000;
+/// Rows generated per statement while loading.
+const LOAD_CHUNK: i64 = 1_000_000;
+
+/// `start..=end` as rows of a column `i`, in the engine's own way.
+fn series(db: &Db, start: i64, end: i64) -> String {
+    match db.dialect {
+        store::Dialect::Sqlite => format!(
+            "(WITH RECURSIVE n(i) AS (SELECT {start} UNION ALL SELECT i + 1 FROM n WHERE i < {end}) SELECT i FROM n)"
+        ),
+        store::Dialect::Postgres => format!("(SELECT generate_series({start}, {end}) AS i)"),
+    }
+}
+
+async fn load_console_data(db: &Db) -> Result<(), String> {
+    let (yes, no) = match db.dialect {
+        store::Dialect::Sqlite => ("1", "0"),
+        store::Dialect::Postgres => ("TRUE", "FALSE"),
+    };
+    let mut start = 1;
+    while start <= CONSOLE_USERS {
+        let end = (start + LOAD_CHUNK - 1).min(CONSOLE_USERS);
+        let sql = format!(
+            "INSERT INTO users (id, username, username_key, email, email_key, full_name, is_active, is_staff, \
+             is_superuser, date_joined, state) \
+             SELECT 'u' || i, 'member' || i, 'member' || i, 'member' || i || '@bench.example', \
+             'member' || i || '@bench.example', 'Person ' || ((i * 7919) % {CONSOLE_USERS}), \
+             CASE WHEN i % 50 = 0 THEN {no} ELSE {yes} END, CASE WHEN i % 1000 = 0 THEN {yes} ELSE {no} END, {no}, \
+             1700000000000 + i, CASE WHEN i % 50 = 0 THEN 'deactivated' ELSE 'active' END FROM {} AS s",
+            series(db, start, end)
+        );
+        sqlx::query(AssertSqlSafe(sql)).execute(&db.pool).await.map_err(|e| e.to_string())?;
+        start = end + 1;
+    }
+    let mut start = 1;
+    while start <= AUDIT_ROWS {
+        let end = (start + LOAD_CHUNK - 1).min(AUDIT_ROWS);
+        let sql = format!(
+            "INSERT INTO audit_log (at, actor_id, actor_label, action, target_type, target_id, scope, after_json) \
+             SELECT 1700000000000 + i * 10, NULL, 'system:bench', \
+             CASE i % 4 WHEN 0 THEN 'user.update' WHEN 1 THEN 'role.grant' WHEN 2 THEN 'enrollment.enroll' \
+             ELSE 'user.end_sessions' END, 'user', 'u' || (1 + (i * 7) % {CONSOLE_USERS}), NULL, \
+             '{{\"n\": ' || i || '}}' FROM {} AS s",
+            series(db, start, end)
+        );
+        sqlx::query(AssertSqlSafe(sql)).execute(&db.pool).await.map_err(|e| e.to_string())?;
+        start = end + 1;
+    }
+    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+/// Measure the console's targets on a scratch database at `url`.
+pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleNumbers, String> {
+    use app::model::console::{AuditQuery, UserQuery};
+    use registrar::console::{Permission, Section, Verb};
+    let db = Db::open(url).await.map_err(|e| e.to_string())?;
+    let started = Instant::now();
+    load_console_data(&db).await?;
+    let load = started.elapsed();
+    let principal = Principal {
+        user_id: UserId("u1000".into()),
+        username: "member1000".into(),
+        is_active: true,
+        is_staff: true,
+        is_superuser: true,
+        grants: Vec::new(),
+    };
+    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let gate = Gate::new(
+        shared,
+        RequestPrincipal { principal: Some(principal), ..Default::default() },
+        ClientMeta::default(),
+    );
+    let search = |q: &'static str, filter: &'static str, at_least: usize| {
+        let gate = &gate;
+        async move {
+            let staff =
+                gate.console(Permission::new(Section::Users, Verb::View)).await.map_err(|e| e.to_string())?;
+            let query = UserQuery { q: q.into(), filter: filter.into(), page: 1 };
+            let list = gate.backend().search_users(&(&staff).into(), &query).await.map_err(|e| e.message)?;
+            if list.rows.len() < at_least {
+                return Err(format!("the users search '{q}' found {} accounts", list.rows.len()));
+            }
+            Ok(())
+        }
+    };
+    // member4242, member42420…42429, member424200…424299: 111 matches, a page of 50.
+    let users_search = median_of(30, || search("member4242", "", 50)).await?;
+    let users_name_search = median_of(30, || search("person 4242", "", 50)).await?;
+    let users_filtered = median_of(30, || search("", "active", 50)).await?;
+    let audit_by_target = median_of(30, || {
+        let gate = &gate;
+        async move {
+            let staff =
+                gate.console(Permission::new(Section::Audit, Verb::View)).await.map_err(|e| e.to_string())?;
+            let query = AuditQuery { target: "member4242".into(), ..AuditQuery::default() };
+            let page = gate.backend().audit(&(&staff).into(), &query, 50).await.map_err(|e| e.message)?;
+            if page.rows.len() < 5 {
+                return Err(format!("the audit search found {} entries", page.rows.len()));
+            }
+            Ok(())
+        }
+    })
+    .await?;
+    db.pool.close().await;
+    Ok(ConsoleNumbers { engine, load, users_search, users_name_search, users_filtered, audit_by_target })
+}
+
+/// Print the console's numbers as the README's table.
+pub fn print_console(numbers: &[ConsoleNumbers]) {
+    println!("| engine | users search, username prefix (1M accounts) | users search, name prefix | first page of a filter | audit log by target (10M entries) | loading the data |");
+    println!("|---|---|---|---|---|---|");
+    for n in numbers {
+        println!(
+            "| {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.0} s |",
+            n.engine,
+            n.users_search.as_secs_f64() * 1000.0,
+            n.users_name_search.as_secs_f64() * 1000.0,
+            n.users_filtered.as_secs_f64() * 1000.0,
+            n.audit_by_target.as_secs_f64() * 1000.0,
+            n.load.as_secs_f64(),
         );
     }
 }

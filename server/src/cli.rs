@@ -277,6 +277,9 @@ pub struct BenchArgs {
     /// Also measure PostgreSQL, in a scratch database created (and dropped) through this URL.
     #[arg(long, env = "REGISTRAR_BENCH_PG_URL")]
     pub postgres: Option<String>,
+    /// Measure only this part: `core` (membership, sharing, retirement, records) or `console`.
+    #[arg(long, value_parser = ["core", "console"])]
+    pub only: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -572,8 +575,16 @@ async fn run(cli: Cli) -> Result<(), String> {
         Some(Command::ExportAudit(args)) => export_audit(&cli.database_url, args).await,
         Some(Command::CreateToken(args)) => create_token(&cli.database_url, args).await,
         Some(Command::Bench(args)) => {
-            let numbers = crate::bench::run(args.postgres.as_deref()).await?;
-            crate::bench::print(&numbers);
+            let only = args.only.as_deref();
+            if only != Some("console") {
+                let numbers = crate::bench::run(args.postgres.as_deref()).await?;
+                crate::bench::print(&numbers);
+                println!();
+            }
+            if only != Some("core") {
+                let numbers = crate::bench::run_console(args.postgres.as_deref()).await?;
+                crate::bench::print_console(&numbers);
+            }
             Ok(())
         }
     }

@@ -85,7 +85,18 @@ pub async fn logout() -> Result<(), ApiError> {
 pub async fn get_current_user() -> Result<Option<CurrentUser>, ApiError> {
     let gate = Gate::for_request()?;
     if gate.principal().is_none() {
-        return Ok(None);
+        // An invited account signed in to sign its agreements: only who it is, nothing it may use.
+        return Ok(gate.signer().ok().map(|signer| CurrentUser {
+            username: signer.username().to_owned(),
+            full_name: signer.username().to_owned(),
+            email: String::new(),
+            is_staff: false,
+            is_superuser: false,
+            dashboards: Vec::new(),
+            console: Vec::new(),
+            agreements_due: true,
+            awaiting: true,
+        }));
     }
     let me = gate.me()?;
     Ok(Some(gate.backend().current_user(&me).await?))

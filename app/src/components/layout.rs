@@ -86,6 +86,22 @@ fn Nav(me: Option<CurrentUser>) -> impl IntoView {
         .into_any();
     };
     let logout = Session::get().logout;
+    if me.awaiting {
+        return view! {
+            <nav aria-label="Main" class="flex flex-1 flex-wrap items-center gap-4 text-sm">
+                <a href="/account/agreements" class="nav-link">"Finish setting up your account"</a>
+            </nav>
+            <div class="ml-auto flex items-center gap-3 text-sm">
+                <span class="text-slate-600" data-testid="signed-in-as">
+                    "Signed in as " <strong class="text-slate-900">{me.username.clone()}</strong>
+                </span>
+                <ActionForm action=logout>
+                    <button type="submit" class="btn-secondary">"Sign out"</button>
+                </ActionForm>
+            </div>
+        }
+        .into_any();
+    }
     let staff = me.is_staff || me.is_superuser;
     let dashboards = me.dashboards.clone();
     let console_home = crate::pages::admin::console_home(&me.console);

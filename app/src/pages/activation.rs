@@ -4,7 +4,6 @@
 //! password with the link an administrator had mailed). Both work without JavaScript.
 
 use crate::api::admin::{get_my_agreements, reset_link_info, ResetPassword, SignAgreement};
-use crate::api::session::Logout;
 use crate::components::error_view::{ErrorBanner, PageError};
 use crate::components::form::Field;
 use crate::model::console::MyAgreements;
@@ -37,7 +36,6 @@ fn ToSign(
     sign: ServerAction<SignAgreement>,
     error: Signal<Option<crate::error::ApiError>>,
 ) -> impl IntoView {
-    let logout = ServerAction::<Logout>::new();
     let intro = if mine.active {
         "A required agreement has a new version. Read it and sign to go on."
     } else {
@@ -78,11 +76,7 @@ fn ToSign(
                     </ul>
                 </section>
             })}
-            {(!mine.active).then(|| view! {
-                <ActionForm action=logout attr:class="mt-6">
-                    <button type="submit" class="btn-secondary">"Sign out"</button>
-                </ActionForm>
-            })}
+
         </section>
     }
 }

@@ -13,6 +13,13 @@ pub fn HomePage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match session.me.await {
+                    Ok(Some(me)) if me.awaiting => view! {
+                        <section class="card max-w-2xl">
+                            <h1 class="text-2xl font-semibold">"Almost there"</h1>
+                            <p class="mt-2 text-slate-600">"Your account is set up. Sign the required agreements to start using it."</p>
+                            <a href="/account/agreements" class="btn-primary mt-4 inline-block">"Read and sign"</a>
+                        </section>
+                    }.into_any(),
                     Ok(Some(me)) => view! { <Overview me /> }.into_any(),
                     _ => view! { <Welcome /> }.into_any(),
                 }

@@ -52,8 +52,9 @@ pub fn user_filter(filter: &str) -> Option<&'static str> {
     Some(match filter {
         "" => "1 = 1",
         "active" => "is_active AND state = 'active'",
-        "staff" => "is_staff",
-        "superuser" => "is_superuser",
+        // Written with the partial index's own condition so both engines use it.
+        "staff" => "(is_staff OR is_superuser) AND is_staff",
+        "superuser" => "(is_staff OR is_superuser) AND is_superuser",
         "invited" => "state = 'invited'",
         "new" => "state = 'new'",
         "deactivated" => "state = 'deactivated'",
@@ -73,12 +74,15 @@ pub async fn search_users(
     cap: i64,
 ) -> Result<(Vec<super::users::UserRow>, i64), sqlx::Error> {
     let (lo, hi) = prefix_bounds(q);
+    // Each of the three prefixes is a range on its own index; their union is what matches (an OR
+    // of the three would let a planner walk the whole username index instead).
     let search = if lo.is_empty() {
         "($1 = $1 AND $2 = $2)".to_owned()
     } else {
         let d = db.dialect;
         format!(
-            "({} OR {} OR {})",
+            "id IN (SELECT id FROM users WHERE {} UNION SELECT id FROM users WHERE {} \
+             UNION SELECT id FROM users WHERE {})",
             d.starts_with("username_key", 1, 2),
             d.starts_with("email_key", 1, 2),
             d.starts_with("lower(full_name)", 1, 2)

@@ -70,6 +70,9 @@ async fn reset_token(app: &TestApp, to: &str) -> String {
     body[start..].split_whitespace().next().unwrap().to_owned()
 }
 
+/// (endpoint, form, the permission it needs, whether the demo help desk holds it)
+type ConsoleAction = (&'static str, &'static [(&'static str, &'static str)], &'static str, bool);
+
 fn ok(reply: &Reply, what: &str) {
     assert!(
         reply.status.is_success() || reply.status.is_redirection(),
@@ -88,7 +91,7 @@ async fn each_action_for_each_role(engine: Engine) {
     let learner = app.sign_in("learner", "registrar-learner").await;
     let newstaff = bare_staff(&app).await;
     // (endpoint, form, permission, may the help desk)
-    let actions: &[(&str, &[(&str, &str)], &str, bool)] = &[
+    let actions: &[ConsoleAction] = &[
         ("/api/console/users", &[("q", "learner0")], "view_users", true),
         ("/api/console/user", &[("identifier", "learner05")], "view_users", true),
         ("/api/console/user_end_sessions", &[("username", "learner06")], "change_users", true),

@@ -909,7 +909,7 @@ fn series(db: &Db, start: i64, end: i64) -> String {
         store::Dialect::Sqlite => format!(
             "(WITH RECURSIVE n(i) AS (SELECT {start} UNION ALL SELECT i + 1 FROM n WHERE i < {end}) SELECT i FROM n)"
         ),
-        store::Dialect::Postgres => format!("(SELECT generate_series({start}, {end}) AS i)"),
+        store::Dialect::Postgres => format!("(SELECT generate_series(CAST({start} AS BIGINT), CAST({end} AS BIGINT)) AS i)"),
     }
 }
 

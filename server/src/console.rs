@@ -47,6 +47,22 @@ fn need(actor: &ConsoleActor<'_>, section: Section, verb: Verb) -> Result<(), Do
     }
 }
 
+/// Accounts with staff or superuser status are changed by superusers only: otherwise anyone who may
+/// change users could take over a more privileged account (change its email, then mail it a
+/// password link) or lock it out.
+fn check_privileged_target(actor: &ConsoleActor<'_>, user: &users::UserRow) -> Result<(), DomainError> {
+    if (user.is_staff.0 || user.is_superuser.0) && !actor.is_superuser() {
+        return Err(DomainError::with_message(
+            ErrorCode::Forbidden,
+            format!(
+                "{} has staff or superuser status: only a superuser may change that account.",
+                user.username
+            ),
+        ));
+    }
+    Ok(())
+}
+
 fn user_line(u: &users::UserRow) -> UserListRow {
     UserListRow {
         id: u.id.clone(),
@@ -838,6 +854,7 @@ impl Console for ServerBackend {
     ) -> Result<(), DomainError> {
         need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
         let email = Email::parse(email).map_err(|e| e.on_field("email"))?;
         let full_name = validate_full_name(full_name).map_err(|e| e.on_field("full_name"))?;
         if email.as_str() == user.email && full_name == user.full_name {
@@ -879,6 +896,7 @@ impl Console for ServerBackend {
     ) -> Result<(), DomainError> {
         need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
         if is_superuser != user.is_superuser.0 {
             require_superuser(actor.is_superuser(), "grant or remove superuser status")?;
         }
@@ -930,6 +948,7 @@ impl Console for ServerBackend {
     async fn send_password_reset(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<(), DomainError> {
         need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
         if !user.is_active.0 {
             return Err(DomainError::with_message(
                 ErrorCode::UserInactive,
@@ -970,6 +989,7 @@ impl Console for ServerBackend {
     ) -> Result<(), DomainError> {
         need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
         self.check_deactivation(actor, &user).await?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         self.deactivate_in(&mut tx, actor, &user, reason).await?;
@@ -984,6 +1004,7 @@ impl Console for ServerBackend {
     ) -> Result<String, DomainError> {
         need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
         let mut tx = self.db().pool.begin().await.map_err(internal)?;
         // Write first (SQLite takes its write lock here, not at the first read).
         sqlx::query("UPDATE users SET state = state WHERE id = $1")
@@ -1031,7 +1052,10 @@ impl Console for ServerBackend {
                 });
                 continue;
             };
+            let privileged =
+                if action == "end_sessions" { Ok(()) } else { check_privileged_target(actor, &user) };
             let check: Result<String, DomainError> = match action {
+                _ if privileged.is_err() => privileged.map(|()| String::new()),
                 "deactivate" => self.check_deactivation(actor, &user).await.map(|()| {
                     "Deactivate: end sessions, revoke tokens, drop staff/superuser, every grant and group"
                         .to_owned()

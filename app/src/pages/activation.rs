@@ -15,6 +15,8 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn AgreementsToSignPage() -> impl IntoView {
     let sign = ServerAction::<SignAgreement>::new();
+    // The last signature makes the account active: the header must learn it too.
+    crate::components::layout::Session::get().refresh_on(sign.version());
     let data = Resource::new(move || sign.version().get(), |_| get_my_agreements());
     let error = Signal::derive(move || sign.value().get().and_then(Result::err));
     view! {

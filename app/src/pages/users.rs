@@ -85,7 +85,7 @@ pub fn UsersPage() -> impl IntoView {
             <ActionForm action=create attr:class="grid gap-3 sm:grid-cols-2">
                 <div>
                     <label for="new-username" class="block text-sm font-medium text-slate-700">"Username"</label>
-                    <input id="new-username" name="username" class="input mt-1" required=true minlength="2" maxlength="30" pattern="[A-Za-z0-9_\\-]+" title="Letters, digits, _ and -" />
+                    <input id="new-username" name="username" class="input mt-1" required=true minlength="2" maxlength="30" pattern="[A-Za-z0-9_.\\-]+" title="2 to 30 letters, digits, dots, _ or -" />
                 </div>
                 <div>
                     <label for="new-email" class="block text-sm font-medium text-slate-700">"Email"</label>

@@ -156,6 +156,34 @@ async fn privileged_changes_stay_with_superusers(engine: Engine) {
     let admin = app.sign_in("admin", "registrar-admin").await;
     let staff = app.sign_in("staff", "registrar-staff").await; // every permission, not a superuser
     let helpdesk = app.sign_in("helpdesk", "registrar-staff").await;
+    // Someone who may change users still may not take over or lock out a privileged account.
+    let takeover = app
+        .post_form(
+            "/api/console/user_update",
+            &[("username", "admin"), ("full_name", "Ada Admin"), ("email", "evil@example.org")],
+            Some(&helpdesk),
+        )
+        .await;
+    assert_eq!(takeover.status, 403, "{}", takeover.body);
+    assert!(takeover.error_message().contains("only a superuser"), "{}", takeover.body);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE email = $1", "evil@example.org").await, 0);
+    for path in ["/api/console/user_reset", "/api/console/user_deactivate"] {
+        let reply = app.post_form(path, &[("username", "staff"), ("confirm", "on")], Some(&helpdesk)).await;
+        assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+    }
+    let bulk = app
+        .post_form(
+            "/api/console/bulk",
+            &[("action", "deactivate"), ("usernames[0]", "staff"), ("run", "on")],
+            Some(&helpdesk),
+        )
+        .await
+        .json();
+    assert!(bulk["lines"][0]["refused"].as_str().unwrap().contains("only a superuser"), "{bulk}");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM users WHERE is_active AND username_key = $1", "staff").await,
+        1
+    );
     let group: String = sqlx::query_scalar("SELECT id FROM user_groups WHERE name = 'Help desk'")
         .fetch_one(&app.db.db.pool)
         .await

@@ -12,7 +12,8 @@
 //! - The console (its own scratch database): a users search page among 1,000,000 accounts and the
 //!   audit log of one account among 10,000,000 entries (server time through the Gate, median of 30).
 
-use crate::backend::{AuthPolicy, ServerBackend};
+use crate::config::AuthPolicy;
+use crate::services::{self, Core};
 use crate::store::{self, courses, now_ms, values_placeholders, Db};
 use crate::worker::JobWorker;
 use app::gate::Gate;
@@ -181,7 +182,8 @@ async fn measure_records(
         is_superuser: false,
         grants: Vec::new(),
     };
-    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let shared: app::ports::SharedBackend =
+        services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
     let gate = Gate::new(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
@@ -189,7 +191,7 @@ async fn measure_records(
     );
     let me = gate.me().map_err(|e| e.to_string())?;
     let list = median_of(30, || async {
-        let list = gate.backend().my_records(&me).await.map_err(|e| e.message)?;
+        let list = gate.backend().records.my_records(&me).await.map_err(|e| e.message)?;
         if list.programs.len() == PROGRAMS {
             Ok(())
         } else {
@@ -199,7 +201,8 @@ async fn measure_records(
     .await?;
     let program_id = format!("{:032x}", PROGRAMS / 2);
     let record = median_of(30, || async {
-        let record = gate.backend().my_program_record(&me, &program_id).await.map_err(|e| e.message)?;
+        let record =
+            gate.backend().records.my_program_record(&me, &program_id).await.map_err(|e| e.message)?;
         if record.courses.len() == COURSES_PER_PROGRAM {
             Ok(())
         } else {
@@ -245,7 +248,7 @@ async fn gate_push(
     staff: &app::gate::GlobalStaff,
     pushes: Vec<app::model::records::GradeRequest>,
 ) -> Result<Vec<app::model::records::ItemResult>, String> {
-    gate.backend().push_grades(staff, pushes).await.map_err(|e| e.message)
+    gate.backend().records.push_grades(staff, pushes).await.map_err(|e| e.message)
 }
 
 const RETIREES: usize = 10_000;
@@ -338,7 +341,7 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
     }
     tx.commit().await.map_err(e)?;
     sqlx::query("ANALYZE").execute(&db.pool).await.map_err(e)?;
-    let worker = JobWorker::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let worker = JobWorker::new(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
     let started = Instant::now();
     worker.retire_due().await.map_err(|e| e.message)?;
     let took = started.elapsed();
@@ -473,7 +476,8 @@ async fn measure_sharing(
     let target = keys[650].clone();
     let row = users::get(db, &grantee).await.map_err(e)?.ok_or("no grantee")?;
     let principal = users::principal(db, row).await.map_err(e)?;
-    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let shared: app::ports::SharedBackend =
+        services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
     let grantee_gate = Gate::new(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
@@ -484,7 +488,7 @@ async fn measure_sharing(
     let course = CourseKey::parse(TEAM_COURSE).map_err(|e| e.message)?;
     let viewer = gate.course_team_viewer(&course).map_err(|e| e.to_string())?;
     let course_team_page = median_of(30, || async {
-        let team = gate.backend().studio_team(&viewer).await.map_err(|e| e.message)?;
+        let team = gate.backend().team.studio_team(&viewer).await.map_err(|e| e.message)?;
         if team.members.len() == 500 {
             Ok(())
         } else {
@@ -494,7 +498,7 @@ async fn measure_sharing(
     .await?;
     let library = gate.library_viewer(&keys[0]).await.map_err(|e| e.to_string())?;
     let library_team_page = median_of(30, || async {
-        let page = gate.backend().library_page(&library).await.map_err(|e| e.message)?;
+        let page = gate.backend().libraries.library_page(&library).await.map_err(|e| e.message)?;
         if page.members.len() > 500 {
             Ok(())
         } else {
@@ -695,7 +699,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
         .await
         .map_err(|e| e.to_string())?;
 
-    let backend = ServerBackend::new(db.clone(), AuthPolicy::default());
+    let backend = Arc::new(Core::new(db.clone(), AuthPolicy::default()));
     let staff_id_for_sharing = staff_id.clone();
     let principal = Principal {
         user_id: UserId(staff_id),
@@ -705,7 +709,8 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
         is_superuser: false,
         grants: Vec::new(),
     };
-    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let shared: app::ports::SharedBackend =
+        services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
     let gate = Gate::new(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
@@ -724,10 +729,12 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
             reason: "bench".into(),
         };
         let started = Instant::now();
-        let queued = gate.backend().enroll_batch(&enroller, request).await.map_err(|e| e.message)?;
+        let queued =
+            gate.backend().enrollment.enroll_batch(&enroller, request).await.map_err(|e| e.message)?;
         worker.drain().await.map_err(|e| e.to_string())?;
         times.push(started.elapsed());
-        let report = gate.backend().batch_report(&enroller, &queued.id).await.map_err(|e| e.message)?;
+        let report =
+            gate.backend().enrollment.batch_report(&enroller, &queued.id).await.map_err(|e| e.message)?;
         if report.rows.len() != 10_000 || report.progress.is_some() {
             return Err(format!("the batch did not finish: {} rows", report.rows.len()));
         }
@@ -752,7 +759,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
         let backend = gate.backend();
         let enroller = &roster_enroller;
         async move {
-            let page = backend.roster(enroller, query).await.map_err(|e| e.message)?;
+            let page = backend.enrollment.roster(enroller, query).await.map_err(|e| e.message)?;
             if page.items.is_empty() {
                 return Err("the search found nobody".to_owned());
             }
@@ -967,7 +974,8 @@ pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleN
         is_superuser: true,
         grants: Vec::new(),
     };
-    let shared: app::ports::SharedBackend = Arc::new(ServerBackend::new(db.clone(), AuthPolicy::default()));
+    let shared: app::ports::SharedBackend =
+        services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
     let gate = Gate::new(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
@@ -979,7 +987,8 @@ pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleN
             let staff =
                 gate.console(Permission::new(Section::Users, Verb::View)).await.map_err(|e| e.to_string())?;
             let query = UserQuery { q: q.into(), filter: filter.into(), page: 1 };
-            let list = gate.backend().search_users(&(&staff).into(), &query).await.map_err(|e| e.message)?;
+            let list =
+                gate.backend().console.search_users(&(&staff).into(), &query).await.map_err(|e| e.message)?;
             if list.rows.len() < at_least {
                 return Err(format!("the users search '{q}' found {} accounts", list.rows.len()));
             }
@@ -996,7 +1005,8 @@ pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleN
             let staff =
                 gate.console(Permission::new(Section::Audit, Verb::View)).await.map_err(|e| e.to_string())?;
             let query = AuditQuery { target: "member4242".into(), ..AuditQuery::default() };
-            let page = gate.backend().audit(&(&staff).into(), &query, 50).await.map_err(|e| e.message)?;
+            let page =
+                gate.backend().console.audit(&(&staff).into(), &query, 50).await.map_err(|e| e.message)?;
             if page.rows.len() < 5 {
                 return Err(format!("the audit search found {} entries", page.rows.len()));
             }

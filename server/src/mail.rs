@@ -5,7 +5,7 @@
 //! retried with growing pauses and, after the last attempt, kept as `failed` for an admin to see.
 //! Without an SMTP URL nothing is sent and messages wait in the outbox.
 
-use crate::store::{now_ms, outbox, Db};
+use crate::store::{now_ms, outbox, Db, DbError};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::time::Duration;
@@ -80,7 +80,7 @@ impl Mailer {
     }
 
     /// Claim due messages and try to send each once.
-    pub async fn deliver_due(&self, db: &Db) -> Result<Round, sqlx::Error> {
+    pub async fn deliver_due(&self, db: &Db) -> Result<Round, DbError> {
         let mut round = Round::default();
         for mail in outbox::claim_due(db, BATCH, LEASE_MS).await? {
             let outcome = match self.message(&mail) {

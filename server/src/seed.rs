@@ -2,7 +2,7 @@
 //! demo sign-ins printed for people trying the product. Idempotent: running it again changes nothing.
 
 use crate::auth::password;
-use crate::store::{courses, enrollments, groups, roles, team_invitations, users, Db};
+use crate::store::{courses, demo, enrollments, groups, roles, team_invitations, users, Conn, Db, DbError};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::roles::{Grant, Role, Scope};
 use std::fmt;
@@ -92,7 +92,7 @@ impl fmt::Display for SeedSummary {
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
     #[error("database error while seeding: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(#[from] DbError),
     #[error("could not hash a demo password: {0}")]
     Hash(#[from] password::HashError),
     #[error("demo data is inconsistent: {0}")]
@@ -186,7 +186,7 @@ fn demo_users() -> Vec<DemoUser> {
 
 /// Libraries, groups, org-wide grants and a pending Studio invitation, so the sharing pages are full.
 async fn seed_sharing(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut Conn,
     id_of: &dyn Fn(&str) -> Result<String, SeedError>,
 ) -> Result<(), SeedError> {
     use crate::store::libraries::{self, Holder, Target};
@@ -251,7 +251,7 @@ async fn seed_sharing(
         "co.teacher@example.org",
         Role::Staff.as_str(),
         &id_of("instructor")?,
-        crate::store::now_ms() + crate::sharing::INVITATION_TTL_MS,
+        crate::store::now_ms() + crate::services::team::studio::INVITATION_TTL_MS,
         None,
     )
     .await?;
@@ -416,7 +416,7 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
 /// The console's groups (Platform admins: every permission; Help desk: users, invitations, the
 /// audit log and the outbox) and a required "Terms of use" that every demo account has signed. Once.
 async fn seed_console(
-    tx: &mut sqlx::AnyConnection,
+    tx: &mut Conn,
     everyone: &[String],
     id_of: &dyn Fn(&str) -> Result<String, SeedError>,
 ) -> Result<(), SeedError> {
@@ -448,29 +448,12 @@ async fn seed_console(
         groups::add_members(tx, &id, &[id_of(member)?]).await?;
         crate::store::console::set_group_permissions(tx, &id, &permissions).await?;
     }
-    let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM agreements").fetch_one(&mut *tx).await?;
+    let exists = demo::agreement_count(tx).await?;
     if exists == 0 {
         let (id, now) = (crate::store::new_id(), crate::store::now_ms());
         let body = "1. Be kind to other learners and staff.\n2. Do your own work; cite what you use.\n\
                     3. We keep your account data to run your courses; you can download or delete it from My account.";
-        sqlx::query(
-            "INSERT INTO agreements (id, title, version, required, created_at, published_at) VALUES ($1, $2, 1, $3, $4, $4)",
-        )
-        .bind(&id)
-        .bind("Terms of use")
-        .bind(true)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO agreement_versions (agreement_id, version, title, body, published_at) VALUES ($1, 1, $2, $3, $4)",
-        )
-        .bind(&id)
-        .bind("Terms of use")
-        .bind(body)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+        demo::publish_required_agreement(tx, &id, "Terms of use", body, now).await?;
         for user in everyone {
             crate::store::console::sign(tx, user, &id, 1, "").await?;
         }
@@ -481,16 +464,14 @@ async fn seed_console(
 /// Two deletions, once, of two accounts of their own: `former.learner`'s is complete (a tombstone and
 /// its history), `leaving.learner`'s waits in its cool-off. Skipped when any retirement exists.
 async fn seed_retirements(db: &Db) -> Result<(), SeedError> {
-    let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM retirement_statuses").fetch_one(&db.pool).await?;
+    let any = demo::retirement_count(&db.pool).await?;
     if any > 0 {
         return Ok(());
     }
-    let backend = crate::backend::ServerBackend::new(db.clone(), crate::backend::AuthPolicy::default());
-    let shared: app::ports::SharedBackend = std::sync::Arc::new(crate::backend::ServerBackend::new(
-        db.clone(),
-        crate::backend::AuthPolicy::default(),
-    ));
-    let (_, system) = app::gate::Gate::system(shared, "seed-demo");
+    let core =
+        std::sync::Arc::new(crate::services::Core::new(db.clone(), crate::config::AuthPolicy::default()));
+    let backend = crate::services::retirement::RetirementService::new(core.clone());
+    let (_, system) = app::gate::Gate::system(crate::services::backend(core), "seed-demo");
     let invalid = |e: registrar::DomainError| SeedError::Invalid(e.message);
     backend.ensure_states(&system).await.map_err(invalid)?;
     for (username, full_name) in [("former.learner", "Fern Former"), ("leaving.learner", "Lee Leaving")] {
@@ -510,11 +491,7 @@ async fn seed_retirements(db: &Db) -> Result<(), SeedError> {
     }
     let done = backend.retire_user_command(&system, "former.learner").await.map_err(invalid)?;
     backend.retire_user_command(&system, "leaving.learner").await.map_err(invalid)?;
-    sqlx::query("UPDATE retirement_statuses SET due_at = $1, next_try_at = $1 WHERE id = $2")
-        .bind(crate::store::now_ms())
-        .bind(&done.id)
-        .execute(&db.pool)
-        .await?;
+    demo::end_cool_off_now(&db.pool, &done.id).await?;
     backend.retirement_tick("seed-demo").await.map_err(invalid)?;
     Ok(())
 }
@@ -527,11 +504,12 @@ const DEMO_SIGNATURE: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=
 /// three pathways (one a learner may send to), and `learner`'s certificates and grades, so "My
 /// records" is full on first run. Skipped when any program exists.
 async fn seed_credentials(db: &Db, learner: &str) -> Result<(), SeedError> {
-    use crate::store::credentials::{self as cs, CertificateRef, GradeDb};
+    use crate::store::credential_awards::{self as ca, CertificateRef, GradeDb};
+    use crate::store::credentials as cs;
     use app::model::records::{
         CourseCertificateRow, PathwayRow, ProgramCertificateRow, ProgramRow, SignatoryRow,
     };
-    let any: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programs").fetch_one(&db.pool).await?;
+    let any = demo::program_count(&db.pool).await?;
     if any > 0 {
         return Ok(());
     }
@@ -678,10 +656,10 @@ async fn seed_credentials(db: &Db, learner: &str) -> Result<(), SeedError> {
         "course-v1:OpenX+BIO150+2026",
     ] {
         let id = course_certificate.get(key).ok_or_else(invalid)?;
-        cs::upsert_user_credential(&mut tx, learner, CertificateRef::Course(id), "awarded", None).await?;
+        ca::upsert_user_credential(&mut tx, learner, CertificateRef::Course(id), "awarded", None).await?;
     }
     let humanities_certificate = program_certificate.get(1).ok_or_else(invalid)?;
-    cs::upsert_user_credential(
+    ca::upsert_user_credential(
         &mut tx,
         learner,
         CertificateRef::Program(humanities_certificate),
@@ -706,7 +684,7 @@ async fn seed_credentials(db: &Db, learner: &str) -> Result<(), SeedError> {
         source_updated_at: Some(crate::store::now_ms()),
     })
     .collect();
-    cs::upsert_grades(&mut tx, &grades).await?;
+    ca::upsert_grades(&mut tx, &grades).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -3,29 +3,40 @@
 //! Every app server runs one; leases let a second server, or a restarted one, take over a job or a
 //! retirement batch whose worker stopped.
 
-use crate::backend::{ServerBackend, BATCH_JOB_KIND, JOB_LEASE_MS};
-use crate::store::jobs;
+use crate::services::enrollment::batch::{BATCH_JOB_KIND, JOB_LEASE_MS};
+use crate::services::enrollment::EnrollmentService;
+use crate::services::retirement::RetirementService;
+use crate::services::Core;
+use crate::store::{jobs, DbError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs queued jobs.
 pub struct JobWorker {
-    backend: ServerBackend,
+    core: Arc<Core>,
+    enrollment: EnrollmentService,
+    retirement: RetirementService,
     name: String,
 }
 
 impl JobWorker {
     #[must_use]
-    pub fn new(backend: ServerBackend) -> Self {
-        Self { backend, name: format!("worker-{}", crate::store::new_id()) }
+    pub fn new(core: Arc<Core>) -> Self {
+        Self {
+            enrollment: EnrollmentService::new(core.clone()),
+            retirement: RetirementService::new(core.clone()),
+            core,
+            name: format!("worker-{}", crate::store::new_id()),
+        }
     }
 
     /// Claim and run one job; `Ok(false)` when none was waiting.
-    pub async fn run_once(&self) -> Result<bool, sqlx::Error> {
-        let Some(job) = jobs::claim(self.backend.db(), &self.name, JOB_LEASE_MS).await? else {
+    pub async fn run_once(&self) -> Result<bool, DbError> {
+        let Some(job) = jobs::claim(self.core.db(), &self.name, JOB_LEASE_MS).await? else {
             return Ok(false);
         };
         let outcome = match job.kind.as_str() {
-            BATCH_JOB_KIND => self.backend.run_batch_job(&job, &self.name).await,
+            BATCH_JOB_KIND => self.enrollment.run_batch_job(&job, &self.name).await,
             other => Err(registrar::DomainError::with_message(
                 registrar::ErrorCode::Internal,
                 format!("no worker runs jobs of kind '{other}'"),
@@ -36,14 +47,14 @@ impl JobWorker {
             Ok(false) => tracing::warn!(job = %job.id, "job was taken over by another worker"),
             Err(error) => {
                 tracing::error!(job = %job.id, kind = %job.kind, %error, "job failed");
-                jobs::fail(self.backend.db(), &job.id, &self.name, &error.message).await?;
+                jobs::fail(self.core.db(), &job.id, &self.name, &error.message).await?;
             }
         }
         Ok(true)
     }
 
     /// Run jobs until none is waiting (tests and one-off commands).
-    pub async fn drain(&self) -> Result<usize, sqlx::Error> {
+    pub async fn drain(&self) -> Result<usize, DbError> {
         let mut ran = 0;
         while self.run_once().await? {
             ran += 1;
@@ -52,8 +63,8 @@ impl JobWorker {
     }
 
     /// Record and remove ended grants; returns how many.
-    pub async fn sweep_expired(&self) -> Result<usize, sqlx::Error> {
-        let ended = crate::store::expiry::sweep(self.backend.db()).await?;
+    pub async fn sweep_expired(&self) -> Result<usize, DbError> {
+        let ended = crate::store::expiry::sweep(self.core.db()).await?;
         if ended > 0 {
             tracing::info!(ended, "recorded ended grants");
         }
@@ -65,7 +76,7 @@ impl JobWorker {
     pub async fn retire_due(&self) -> Result<usize, registrar::DomainError> {
         let mut total = 0;
         loop {
-            let moved = self.backend.retirement_tick(&self.name).await?;
+            let moved = self.retirement.retirement_tick(&self.name).await?;
             total += moved;
             if moved == 0 {
                 return Ok(total);

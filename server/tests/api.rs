@@ -16,6 +16,7 @@ mod api {
     pub mod membership;
     pub mod records;
     pub mod retirement;
+    pub mod rooms;
     pub mod roster;
     pub mod session;
     pub mod studio_team;

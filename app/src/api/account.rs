@@ -12,5 +12,5 @@ use crate::gate::Gate;
 pub async fn get_account() -> Result<AccountView, ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    Ok(gate.backend().account(&me).await?)
+    Ok(gate.backend().accounts.account(&me).await?)
 }

@@ -39,7 +39,7 @@ pub async fn search_users(
     let staff = staff(&gate, Section::Users, Verb::View).await?;
     let query =
         UserQuery { q: q.unwrap_or_default(), filter: filter.unwrap_or_default(), page: page.unwrap_or(1) };
-    Ok(gate.backend().search_users(&(&staff).into(), &query).await?)
+    Ok(gate.backend().console.search_users(&(&staff).into(), &query).await?)
 }
 
 /// One account, everything about it.
@@ -47,7 +47,7 @@ pub async fn search_users(
 pub async fn get_user(identifier: String) -> Result<UserDetail, ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Users, Verb::View).await?;
-    Ok(gate.backend().user_detail(&(&staff).into(), &identifier).await?)
+    Ok(gate.backend().console.user_detail(&(&staff).into(), &identifier).await?)
 }
 
 /// Create an account; browsers go to its page.
@@ -70,7 +70,7 @@ pub async fn create_user(
         is_superuser: ticked(is_superuser.as_deref()),
         send_reset: ticked(send_reset.as_deref()),
     };
-    let username = gate.backend().create_account(&(&staff).into(), account).await?;
+    let username = gate.backend().console.create_account(&(&staff).into(), account).await?;
     leptos_axum::redirect(&format!("/admin/users/{username}"));
     Ok(username)
 }
@@ -80,7 +80,7 @@ pub async fn create_user(
 pub async fn update_user(username: String, full_name: String, email: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Users, Verb::Change).await?;
-    Ok(gate.backend().update_profile(&(&staff).into(), &username, &full_name, &email).await?)
+    Ok(gate.backend().console.update_profile(&(&staff).into(), &username, &full_name, &email).await?)
 }
 
 /// Set the staff and superuser flags (unticked boxes clear them).
@@ -93,7 +93,7 @@ pub async fn set_user_flags(
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Users, Verb::Change).await?;
     let (is_staff, is_superuser) = (ticked(is_staff.as_deref()), ticked(is_superuser.as_deref()));
-    Ok(gate.backend().set_flags(&(&staff).into(), &username, is_staff, is_superuser).await?)
+    Ok(gate.backend().console.set_flags(&(&staff).into(), &username, is_staff, is_superuser).await?)
 }
 
 /// Mail the account a link to choose a password.
@@ -101,7 +101,7 @@ pub async fn set_user_flags(
 pub async fn send_password_reset(username: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Users, Verb::Change).await?;
-    Ok(gate.backend().send_password_reset(&(&staff).into(), &username).await?)
+    Ok(gate.backend().console.send_password_reset(&(&staff).into(), &username).await?)
 }
 
 /// End every session of an account; returns how many ended.
@@ -109,7 +109,7 @@ pub async fn send_password_reset(username: String) -> Result<(), ApiError> {
 pub async fn end_user_sessions(username: String) -> Result<u64, ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Users, Verb::Change).await?;
-    Ok(gate.backend().end_sessions(&(&staff).into(), &username).await?)
+    Ok(gate.backend().console.end_sessions(&(&staff).into(), &username).await?)
 }
 
 /// Deactivate an account (the form's confirmation box must be ticked: sessions, tokens and grants
@@ -130,7 +130,11 @@ pub async fn deactivate_user(
         .on_field("confirm")
         .into());
     }
-    Ok(gate.backend().deactivate(&(&staff).into(), &username, reason.as_deref().unwrap_or_default()).await?)
+    Ok(gate
+        .backend()
+        .console
+        .deactivate(&(&staff).into(), &username, reason.as_deref().unwrap_or_default())
+        .await?)
 }
 
 /// Set an account up again; returns its new state (`invited` until it signs, or `active`).
@@ -138,7 +142,7 @@ pub async fn deactivate_user(
 pub async fn reactivate_user(username: String, bypass: Option<String>) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Users, Verb::Change).await?;
-    Ok(gate.backend().reactivate(&(&staff).into(), &username, ticked(bypass.as_deref())).await?)
+    Ok(gate.backend().console.reactivate(&(&staff).into(), &username, ticked(bypass.as_deref())).await?)
 }
 
 /// Preview a bulk action (nothing changes), or run it when `run` is ticked.
@@ -151,7 +155,11 @@ pub async fn bulk_users(
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Users, Verb::Change).await?;
     let names = usernames.unwrap_or_default();
-    Ok(gate.backend().bulk_users(&(&staff).into(), &action, &names, "", ticked(run.as_deref())).await?)
+    Ok(gate
+        .backend()
+        .console
+        .bulk_users(&(&staff).into(), &action, &names, "", ticked(run.as_deref()))
+        .await?)
 }
 
 /// Every agreement at its current version.
@@ -159,7 +167,7 @@ pub async fn bulk_users(
 pub async fn list_agreements() -> Result<Vec<AgreementView>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Agreements, Verb::View).await?;
-    Ok(gate.backend().agreements(&(&staff).into()).await?)
+    Ok(gate.backend().console.agreements(&(&staff).into()).await?)
 }
 
 /// Publish a new agreement (no `id`) or a new version of one.
@@ -176,6 +184,7 @@ pub async fn publish_agreement(
     let staff = staff(&gate, Section::Agreements, verb).await?;
     Ok(gate
         .backend()
+        .console
         .publish_agreement(&(&staff).into(), &id, &title, &body, ticked(required.as_deref()))
         .await?)
 }
@@ -185,7 +194,7 @@ pub async fn publish_agreement(
 pub async fn get_my_agreements() -> Result<MyAgreements, ApiError> {
     let gate = Gate::for_request()?;
     let signer = gate.signer()?;
-    Ok(gate.backend().my_agreements(&signer).await?)
+    Ok(gate.backend().console.my_agreements(&signer).await?)
 }
 
 /// Sign one version of an agreement; an invited account that has signed them all goes home, active.
@@ -193,7 +202,7 @@ pub async fn get_my_agreements() -> Result<MyAgreements, ApiError> {
 pub async fn sign_agreement(id: String, version: i64) -> Result<SignResult, ApiError> {
     let gate = Gate::for_request()?;
     let signer = gate.signer()?;
-    let result = gate.backend().sign_agreement(&signer, &id, version, gate.client()).await?;
+    let result = gate.backend().console.sign_agreement(&signer, &id, version, gate.client()).await?;
     if result.activated {
         leptos_axum::redirect("/?activated=1");
     }
@@ -205,7 +214,7 @@ pub async fn sign_agreement(id: String, version: i64) -> Result<SignResult, ApiE
 pub async fn list_invitations() -> Result<Vec<InvitationLine>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Invitations, Verb::View).await?;
-    Ok(gate.backend().invitations(&(&staff).into()).await?)
+    Ok(gate.backend().console.invitations(&(&staff).into()).await?)
 }
 
 /// Invite an email, optionally with a role (`scope`: `global`, an org or a course key) and a last
@@ -225,7 +234,7 @@ pub async fn invite(
         scope: scope.unwrap_or_default(),
         expires: expires.unwrap_or_default(),
     };
-    Ok(gate.backend().invite(&(&staff).into(), request).await?)
+    Ok(gate.backend().console.invite(&(&staff).into(), request).await?)
 }
 
 /// Revoke an open invitation.
@@ -233,7 +242,7 @@ pub async fn invite(
 pub async fn revoke_invitation(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Invitations, Verb::Delete).await?;
-    Ok(gate.backend().revoke_invitation(&(&staff).into(), &id).await?)
+    Ok(gate.backend().console.revoke_invitation(&(&staff).into(), &id).await?)
 }
 
 /// Role assignments across scopes, searched by holder, role or scope.
@@ -241,7 +250,11 @@ pub async fn revoke_invitation(id: String) -> Result<(), ApiError> {
 pub async fn list_role_assignments(search: Option<String>) -> Result<Vec<RoleAssignmentLine>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Roles, Verb::View).await?;
-    Ok(gate.backend().role_assignments(&(&staff).into(), search.as_deref().unwrap_or_default()).await?)
+    Ok(gate
+        .backend()
+        .console
+        .role_assignments(&(&staff).into(), search.as_deref().unwrap_or_default())
+        .await?)
 }
 
 /// Give a role at a scope to an account found by email or username.
@@ -256,7 +269,7 @@ pub async fn grant_role(
     let staff = staff(&gate, Section::Roles, Verb::Add).await?;
     let expires_at = crate::api::end_date(expires)?;
     let scope = scope.unwrap_or_default();
-    Ok(gate.backend().grant_role(&(&staff).into(), &identifier, &role, &scope, expires_at).await?)
+    Ok(gate.backend().console.grant_role(&(&staff).into(), &identifier, &role, &scope, expires_at).await?)
 }
 
 /// Take a role at a scope away.
@@ -265,7 +278,7 @@ pub async fn revoke_role(identifier: String, role: String, scope: Option<String>
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Roles, Verb::Delete).await?;
     let scope = scope.unwrap_or_default();
-    Ok(gate.backend().revoke_role(&(&staff).into(), &identifier, &role, &scope).await?)
+    Ok(gate.backend().console.revoke_role(&(&staff).into(), &identifier, &role, &scope).await?)
 }
 
 /// Set the console permissions a group gives (superusers only); `permissions[i]` checkboxes.
@@ -274,7 +287,7 @@ pub async fn set_group_permissions(id: String, permissions: Option<Vec<String>>)
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Groups, Verb::Change).await?;
     let codenames = permissions.unwrap_or_default();
-    Ok(gate.backend().set_group_permissions(&(&staff).into(), &id, &codenames).await?)
+    Ok(gate.backend().console.set_group_permissions(&(&staff).into(), &id, &codenames).await?)
 }
 
 /// Search the audit log, newest first, 50 at a time (`before` continues).
@@ -299,7 +312,7 @@ pub async fn search_audit(
         to: to.unwrap_or_default(),
         before,
     };
-    Ok(gate.backend().audit(&(&staff).into(), &query, 50).await?)
+    Ok(gate.backend().console.audit(&(&staff).into(), &query, 50).await?)
 }
 
 /// Background jobs, newest first.
@@ -307,7 +320,7 @@ pub async fn search_audit(
 pub async fn list_jobs(state: Option<String>) -> Result<Vec<JobLine>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Jobs, Verb::View).await?;
-    Ok(gate.backend().jobs(&(&staff).into(), state.as_deref().unwrap_or_default()).await?)
+    Ok(gate.backend().console.jobs(&(&staff).into(), state.as_deref().unwrap_or_default()).await?)
 }
 
 /// Queue a failed job again.
@@ -315,7 +328,7 @@ pub async fn list_jobs(state: Option<String>) -> Result<Vec<JobLine>, ApiError> 
 pub async fn retry_job(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Jobs, Verb::Change).await?;
-    Ok(gate.backend().retry_job(&(&staff).into(), &id).await?)
+    Ok(gate.backend().console.retry_job(&(&staff).into(), &id).await?)
 }
 
 /// Send a failed message again now.
@@ -323,14 +336,14 @@ pub async fn retry_job(id: String) -> Result<(), ApiError> {
 pub async fn retry_mail(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = staff(&gate, Section::Outbox, Verb::Change).await?;
-    Ok(gate.backend().retry_mail(&(&staff).into(), &id).await?)
+    Ok(gate.backend().console.retry_mail(&(&staff).into(), &id).await?)
 }
 
 /// Whose password a reset link chooses (the link is checked; nothing changes).
 #[server(prefix = "/api", endpoint = "account/reset-link")]
 pub async fn reset_link_info(token: String) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
-    Ok(gate.backend().reset_link_info(&gate.public(), &token).await?)
+    Ok(gate.backend().console.reset_link_info(&gate.public(), &token).await?)
 }
 
 /// Choose a new password with a mailed link; every session ends, then sign in with it.
@@ -341,7 +354,7 @@ pub async fn reset_password(
     password_confirm: String,
 ) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    gate.backend().reset_password(&gate.public(), &token, &password, &password_confirm).await?;
+    gate.backend().console.reset_password(&gate.public(), &token, &password, &password_confirm).await?;
     leptos_axum::redirect("/login?password_set=1");
     Ok(())
 }

@@ -14,7 +14,7 @@ use registrar::console::{Permission, Section, Verb};
 pub async fn list_groups() -> Result<Vec<GroupSummary>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Groups, Verb::View)).await?;
-    Ok(gate.backend().groups(&staff).await?)
+    Ok(gate.backend().libraries.groups(&staff).await?)
 }
 
 /// Create a group; browsers go to its page.
@@ -22,7 +22,11 @@ pub async fn list_groups() -> Result<Vec<GroupSummary>, ApiError> {
 pub async fn create_group(name: String, description: Option<String>) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Groups, Verb::Add)).await?;
-    let id = gate.backend().create_group(&staff, &name, description.as_deref().unwrap_or_default()).await?;
+    let id = gate
+        .backend()
+        .libraries
+        .create_group(&staff, &name, description.as_deref().unwrap_or_default())
+        .await?;
     leptos_axum::redirect(&format!("/admin/groups/{id}"));
     Ok(id)
 }
@@ -32,7 +36,7 @@ pub async fn create_group(name: String, description: Option<String>) -> Result<S
 pub async fn get_group(id: String) -> Result<GroupPage, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Groups, Verb::View)).await?;
-    Ok(gate.backend().group_page(&staff, &id).await?)
+    Ok(gate.backend().libraries.group_page(&staff, &id).await?)
 }
 
 /// Rename and describe a group.
@@ -40,7 +44,11 @@ pub async fn get_group(id: String) -> Result<GroupPage, ApiError> {
 pub async fn rename_group(id: String, name: String, description: Option<String>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
-    Ok(gate.backend().rename_group(&staff, &id, &name, description.as_deref().unwrap_or_default()).await?)
+    Ok(gate
+        .backend()
+        .libraries
+        .rename_group(&staff, &id, &name, description.as_deref().unwrap_or_default())
+        .await?)
 }
 
 /// Delete a group with its memberships and grants; browsers go back to the list.
@@ -48,7 +56,7 @@ pub async fn rename_group(id: String, name: String, description: Option<String>)
 pub async fn delete_group(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Groups, Verb::Delete)).await?;
-    gate.backend().delete_group(&staff, &id).await?;
+    gate.backend().libraries.delete_group(&staff, &id).await?;
     leptos_axum::redirect("/admin/groups");
     Ok(())
 }
@@ -58,7 +66,7 @@ pub async fn delete_group(id: String) -> Result<(), ApiError> {
 pub async fn add_group_member(id: String, identifier: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
-    Ok(gate.backend().add_group_member(&staff, &id, &identifier).await?)
+    Ok(gate.backend().libraries.add_group_member(&staff, &id, &identifier).await?)
 }
 
 /// Remove a member.
@@ -66,7 +74,7 @@ pub async fn add_group_member(id: String, identifier: String) -> Result<(), ApiE
 pub async fn remove_group_member(id: String, username: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
-    Ok(gate.backend().remove_group_member(&staff, &id, &username).await?)
+    Ok(gate.backend().libraries.remove_group_member(&staff, &id, &username).await?)
 }
 
 /// Every source of a user's access to a course (`course-v1:…`) or library (`lib:…`).
@@ -74,7 +82,7 @@ pub async fn remove_group_member(id: String, username: String) -> Result<(), Api
 pub async fn explain_access(identifier: String, target: String) -> Result<AccessExplanation, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Roles, Verb::View)).await?;
-    Ok(gate.backend().explain_access(&staff, &identifier, &target).await?)
+    Ok(gate.backend().libraries.explain_access(&staff, &identifier, &target).await?)
 }
 
 /// Org-wide grants, for one org (or every org when empty).
@@ -82,7 +90,7 @@ pub async fn explain_access(identifier: String, target: String) -> Result<Access
 pub async fn list_org_grants(org: Option<String>) -> Result<Vec<OrgGrant>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Roles, Verb::View)).await?;
-    Ok(gate.backend().org_grants(&staff, org.as_deref().unwrap_or_default()).await?)
+    Ok(gate.backend().libraries.org_grants(&staff, org.as_deref().unwrap_or_default()).await?)
 }
 
 /// Give an org-wide grant: `kind=course` with a course role (`instructor`, `staff`, `data_researcher`)
@@ -99,7 +107,7 @@ pub async fn grant_org(
     let staff = gate.console(Permission::new(Section::Roles, Verb::Add)).await?;
     let expires_at = registrar::roles::parse_end_date(expires.as_deref().unwrap_or_default(), now_ms())?;
     let request = org_request(org, kind, &holder, role, expires_at)?;
-    Ok(gate.backend().grant_org(&staff, &request).await?)
+    Ok(gate.backend().libraries.grant_org(&staff, &request).await?)
 }
 
 /// Take an org-wide grant away.
@@ -113,7 +121,7 @@ pub async fn revoke_org(
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Roles, Verb::Delete)).await?;
     let request = org_request(org, kind, &holder, role, None)?;
-    Ok(gate.backend().revoke_org(&staff, &request).await?)
+    Ok(gate.backend().libraries.revoke_org(&staff, &request).await?)
 }
 
 #[cfg(feature = "ssr")]

@@ -16,7 +16,7 @@ pub async fn list_courses(search: String, page: u32) -> Result<Page<CourseSummar
     let gate = Gate::for_request()?;
     let staff = gate.global_staff()?;
     let query = crate::ports::CourseQuery { search, page: page.max(1), per_page: COURSES_PER_PAGE };
-    Ok(gate.backend().list_courses(&staff, query).await?)
+    Ok(gate.backend().enrollment.list_courses(&staff, query).await?)
 }
 
 /// One course's overview, for anyone with staff access to it.
@@ -25,5 +25,5 @@ pub async fn get_course_overview(course: String) -> Result<CourseOverview, ApiEr
     let gate = Gate::for_request()?;
     let key = registrar::ids::CourseKey::parse(&course)?;
     let staff = gate.course_staff(&key)?;
-    Ok(gate.backend().course_overview(&staff).await?)
+    Ok(gate.backend().enrollment.course_overview(&staff).await?)
 }

@@ -21,7 +21,7 @@ use super::end_date;
 pub async fn list_libraries(search: Option<String>) -> Result<LibraryList, ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    Ok(gate.backend().libraries(&me, search.as_deref().unwrap_or_default()).await?)
+    Ok(gate.backend().libraries.libraries(&me, search.as_deref().unwrap_or_default()).await?)
 }
 
 /// Create a library in `org` with an ID (`slug`) that never changes; the creator becomes its Admin.
@@ -37,6 +37,7 @@ pub async fn create_library(
     let creator = gate.library_creator(&org)?;
     let key = gate
         .backend()
+        .libraries
         .create_library(&creator, &slug, &title, description.as_deref().unwrap_or_default())
         .await?;
     leptos_axum::redirect(&format!("/libraries/{key}"));
@@ -49,7 +50,7 @@ pub async fn create_library(
 pub async fn get_library(key: String) -> Result<LibraryPage, ApiError> {
     let gate = Gate::for_request()?;
     let viewer = gate.library_viewer(&library_key(&key)?).await?;
-    Ok(gate.backend().library_page(&viewer).await?)
+    Ok(gate.backend().libraries.library_page(&viewer).await?)
 }
 
 /// Change the title and description (Authors and Admins).
@@ -57,7 +58,11 @@ pub async fn get_library(key: String) -> Result<LibraryPage, ApiError> {
 pub async fn update_library(key: String, title: String, description: Option<String>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let editor = gate.library_editor(&library_key(&key)?).await?;
-    Ok(gate.backend().update_library(&editor, &title, description.as_deref().unwrap_or_default()).await?)
+    Ok(gate
+        .backend()
+        .libraries
+        .update_library(&editor, &title, description.as_deref().unwrap_or_default())
+        .await?)
 }
 
 /// Set `allow_public_read` and `allow_public_learning` (checkboxes: on when present). Admins only.
@@ -75,7 +80,7 @@ pub async fn set_library_switches(
         allow_public_read: allow_public_read.is_some(),
         allow_public_learning: allow_public_learning.is_some(),
     };
-    Ok(gate.backend().set_library_switches(&admin, switches).await?)
+    Ok(gate.backend().libraries.set_library_switches(&admin, switches).await?)
 }
 
 /// Give a user (`kind=user`, username or email) or a group (`kind=group`, its name) a level
@@ -92,7 +97,7 @@ pub async fn library_grant(
     let admin = gate.library_admin(&library_key(&key)?).await?;
     let holder = crate::model::Holder::parse(kind.as_deref().unwrap_or_default(), &name)?;
     let level = registrar::library::AccessLevel::parse(&level)?;
-    Ok(gate.backend().library_grant(&admin, &holder, level, end_date(expires)?).await?)
+    Ok(gate.backend().libraries.library_grant(&admin, &holder, level, end_date(expires)?).await?)
 }
 
 /// Change a user's or group's level (and when it ends). Admins only.
@@ -108,7 +113,7 @@ pub async fn library_set_level(
     let admin = gate.library_admin(&library_key(&key)?).await?;
     let holder = crate::model::Holder::parse(kind.as_deref().unwrap_or_default(), &name)?;
     let level = registrar::library::AccessLevel::parse(&level)?;
-    Ok(gate.backend().library_set_level(&admin, &holder, level, end_date(expires)?).await?)
+    Ok(gate.backend().libraries.library_set_level(&admin, &holder, level, end_date(expires)?).await?)
 }
 
 /// Take a user's or group's access away. Admins only.
@@ -117,7 +122,7 @@ pub async fn library_revoke(key: String, kind: Option<String>, name: String) -> 
     let gate = Gate::for_request()?;
     let admin = gate.library_admin(&library_key(&key)?).await?;
     let holder = crate::model::Holder::parse(kind.as_deref().unwrap_or_default(), &name)?;
-    Ok(gate.backend().library_revoke(&admin, &holder).await?)
+    Ok(gate.backend().libraries.library_revoke(&admin, &holder).await?)
 }
 
 /// Every grant that gives a user access to the library, and what each allows. Admins only.
@@ -125,5 +130,5 @@ pub async fn library_revoke(key: String, kind: Option<String>, name: String) -> 
 pub async fn explain_library_access(key: String, identifier: String) -> Result<AccessExplanation, ApiError> {
     let gate = Gate::for_request()?;
     let admin = gate.library_admin(&library_key(&key)?).await?;
-    Ok(gate.backend().explain_library_access(&admin, &identifier).await?)
+    Ok(gate.backend().libraries.explain_library_access(&admin, &identifier).await?)
 }

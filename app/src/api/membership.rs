@@ -35,7 +35,7 @@ pub async fn enroll_batch(
         notify: notify.is_some(),
         reason: reason.unwrap_or_default(),
     };
-    let report = gate.backend().enroll_batch(&enroller, request).await?;
+    let report = gate.backend().enrollment.enroll_batch(&enroller, request).await?;
     // Browsers (with or without JavaScript) go to the page that shows the report; API clients get
     // the report itself in the response body.
     leptos_axum::redirect(&format!("/courses/{}?tab=membership&batch={}", report.course, report.id));
@@ -73,7 +73,7 @@ pub async fn beta_batch(
         notify: notify.is_some(),
         reason: String::new(),
     };
-    let report = gate.backend().beta_batch(&admin, request).await?;
+    let report = gate.backend().enrollment.beta_batch(&admin, request).await?;
     leptos_axum::redirect(&format!("/courses/{}?tab=membership&batch={}", report.course, report.id));
     Ok(report)
 }
@@ -84,7 +84,7 @@ pub async fn get_batch_report(course: String, id: String) -> Result<BatchReport,
     let gate = Gate::for_request()?;
     let key = registrar::ids::CourseKey::parse(&course)?;
     let enroller = gate.course_enroller(&key)?;
-    Ok(gate.backend().batch_report(&enroller, &id).await?)
+    Ok(gate.backend().enrollment.batch_report(&enroller, &id).await?)
 }
 
 /// Everyone holding a team role in the course (Admins only).
@@ -92,7 +92,7 @@ pub async fn get_batch_report(course: String, id: String) -> Result<BatchReport,
 pub async fn list_team(course: String) -> Result<Vec<TeamMember>, ApiError> {
     let gate = Gate::for_request()?;
     let admin = gate.course_admin(&registrar::ids::CourseKey::parse(&course)?)?;
-    Ok(gate.backend().course_team(&admin).await?)
+    Ok(gate.backend().team.course_team(&admin).await?)
 }
 
 /// Give a course role to the account with this username or email: a team role (`staff`, `instructor`,
@@ -106,10 +106,10 @@ pub async fn add_team_member(course: String, identifier: String, role: String) -
     let role = registrar::team::parse_course_role(&role).map_err(|e| e.on_field("role"))?;
     if registrar::discussion::DISCUSSION_ROLES.contains(&role) {
         let manager = gate.discussion_manager(&key)?;
-        Ok(gate.backend().add_discussion_role(&manager, &identifier, role).await?)
+        Ok(gate.backend().team.add_discussion_role(&manager, &identifier, role).await?)
     } else {
         let admin = gate.course_admin(&key)?;
-        Ok(gate.backend().add_team_member(&admin, &identifier, role).await?)
+        Ok(gate.backend().team.add_team_member(&admin, &identifier, role).await?)
     }
 }
 
@@ -121,10 +121,10 @@ pub async fn remove_team_member(course: String, username: String, role: String) 
     let role = registrar::team::parse_course_role(&role)?;
     if registrar::discussion::DISCUSSION_ROLES.contains(&role) {
         let manager = gate.discussion_manager(&key)?;
-        Ok(gate.backend().remove_discussion_role(&manager, &username, role).await?)
+        Ok(gate.backend().team.remove_discussion_role(&manager, &username, role).await?)
     } else {
         let admin = gate.course_admin(&key)?;
-        Ok(gate.backend().remove_team_member(&admin, &username, role).await?)
+        Ok(gate.backend().team.remove_team_member(&admin, &username, role).await?)
     }
 }
 
@@ -133,7 +133,7 @@ pub async fn remove_team_member(course: String, username: String, role: String) 
 pub async fn list_discussion_team(course: String) -> Result<Vec<TeamMember>, ApiError> {
     let gate = Gate::for_request()?;
     let manager = gate.discussion_manager(&registrar::ids::CourseKey::parse(&course)?)?;
-    Ok(gate.backend().discussion_team(&manager).await?)
+    Ok(gate.backend().team.discussion_team(&manager).await?)
 }
 
 /// One page (50 rows) of the course's enrollments and unused invitations. `search` matches the start of
@@ -155,5 +155,5 @@ pub async fn list_enrollments(
         status: crate::model::RosterStatus::parse(status.as_deref().unwrap_or_default())?,
         page: page.unwrap_or(1),
     };
-    Ok(gate.backend().roster(&enroller, query).await?)
+    Ok(gate.backend().enrollment.roster(&enroller, query).await?)
 }

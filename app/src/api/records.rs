@@ -29,7 +29,7 @@ fn text(value: Option<String>) -> Option<String> {
 pub async fn get_my_records() -> Result<RecordsList, ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    Ok(gate.backend().my_records(&me).await?)
+    Ok(gate.backend().records.my_records(&me).await?)
 }
 
 /// The signed-in learner's record of one program.
@@ -37,7 +37,7 @@ pub async fn get_my_records() -> Result<RecordsList, ApiError> {
 pub async fn get_my_program_record(program: String) -> Result<ProgramRecord, ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    Ok(gate.backend().my_program_record(&me, &program).await?)
+    Ok(gate.backend().records.my_program_record(&me, &program).await?)
 }
 
 /// Create the public link of a record, or change its end date and whether it shows the email.
@@ -50,7 +50,7 @@ pub async fn share_record(
     let gate = Gate::for_request()?;
     let me = gate.me()?;
     let expires_at = super::end_date(expires)?;
-    Ok(gate.backend().share_record(&me, &program, expires_at, checked(show_email.as_ref())).await?)
+    Ok(gate.backend().records.share_record(&me, &program, expires_at, checked(show_email.as_ref())).await?)
 }
 
 /// End the public link (sharing again makes a new one).
@@ -58,7 +58,7 @@ pub async fn share_record(
 pub async fn unshare_record(program: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    Ok(gate.backend().unshare_record(&me, &program).await?)
+    Ok(gate.backend().records.unshare_record(&me, &program).await?)
 }
 
 /// Send the record to a credit pathway (mails the pathway organisation the links). `confirm` must be
@@ -75,14 +75,14 @@ pub async fn send_record(program: String, pathway: String, confirm: Option<Strin
         .on_field("confirm")
         .into());
     }
-    Ok(gate.backend().send_to_pathway(&me, &program, &pathway).await?)
+    Ok(gate.backend().records.send_to_pathway(&me, &program, &pathway).await?)
 }
 
 /// The public page of a shared record (no sign-in: the link is the credential).
 #[server(prefix = "/api", endpoint = "records/shared")]
 pub async fn get_shared_record(id: String) -> Result<ProgramRecord, ApiError> {
     let gate = Gate::for_request()?;
-    Ok(gate.backend().public_record(&gate.public(), &id, gate.client()).await?)
+    Ok(gate.backend().records.public_record(&gate.public(), &id, gate.client()).await?)
 }
 
 /// A learner's records, read only (staff).
@@ -90,7 +90,7 @@ pub async fn get_shared_record(id: String) -> Result<ProgramRecord, ApiError> {
 pub async fn get_learner_records(username: String) -> Result<RecordsList, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
-    Ok(gate.backend().learner_records(&staff, &username).await?)
+    Ok(gate.backend().records.learner_records(&staff, &username).await?)
 }
 
 /// A learner's record of one program, read only (staff).
@@ -101,7 +101,7 @@ pub async fn get_learner_program_record(
 ) -> Result<ProgramRecord, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
-    Ok(gate.backend().learner_program_record(&staff, &username, &program).await?)
+    Ok(gate.backend().records.learner_program_record(&staff, &username, &program).await?)
 }
 
 /// A learner's credentials (staff).
@@ -109,7 +109,7 @@ pub async fn get_learner_program_record(
 pub async fn get_learner_credentials(username: String) -> Result<Vec<CredentialOut>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
-    Ok(gate.backend().credentials_of(&staff, &username).await?)
+    Ok(gate.backend().records.credentials_of(&staff, &username).await?)
 }
 
 /// Award a course or program certificate to a learner from the console.
@@ -143,7 +143,7 @@ pub async fn award_credential(username: String, certificate: String) -> Result<C
         attributes: Vec::new(),
         date_override: None,
     };
-    Ok(gate.backend().issue_credential(&staff, request).await?.0)
+    Ok(gate.backend().records.issue_credential(&staff, request).await?.0)
 }
 
 /// Award again or revoke a learner's credential (revoking keeps it, no longer shown).
@@ -151,7 +151,7 @@ pub async fn award_credential(username: String, certificate: String) -> Result<C
 pub async fn set_credential_status(uuid: String, status: String) -> Result<CredentialOut, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Credentials, Verb::Change)).await?;
-    Ok(gate.backend().set_credential_status(&staff, &uuid, &status).await?)
+    Ok(gate.backend().records.set_credential_status(&staff, &uuid, &status).await?)
 }
 
 /// Everything the console's credentials page lists.
@@ -159,7 +159,7 @@ pub async fn set_credential_status(uuid: String, status: String) -> Result<Crede
 pub async fn get_credentials_console() -> Result<CredentialsConsole, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
-    Ok(gate.backend().credentials_console(&staff).await?)
+    Ok(gate.backend().records.credentials_console(&staff).await?)
 }
 
 /// Change this site's configuration.
@@ -209,7 +209,7 @@ pub async fn update_site(
         enable_linkedin_sharing: checked(enable_linkedin_sharing.as_ref()),
         enable_twitter_sharing: checked(enable_twitter_sharing.as_ref()),
     };
-    Ok(gate.backend().update_site(&staff, site).await?)
+    Ok(gate.backend().records.update_site(&staff, site).await?)
 }
 
 /// Create (no id) or change a program: organisations (keys, comma-separated) and course runs (one
@@ -245,7 +245,7 @@ pub async fn save_program(
         courses: courses.split(['\n', ',']).map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()).collect(),
         total_hours_of_effort,
     };
-    Ok(gate.backend().save_program(&staff, row).await?)
+    Ok(gate.backend().records.save_program(&staff, row).await?)
 }
 
 /// Create (no id) or change a course certificate configuration.
@@ -282,7 +282,7 @@ pub async fn save_course_certificate(
         signatories: signatories.unwrap_or_default(),
         awarded: 0,
     };
-    Ok(gate.backend().save_course_certificate(&staff, row).await?)
+    Ok(gate.backend().records.save_course_certificate(&staff, row).await?)
 }
 
 /// Create (no id) or change a program certificate configuration (at least one signatory).
@@ -311,7 +311,7 @@ pub async fn save_program_certificate(
         signatories: signatories.unwrap_or_default(),
         awarded: 0,
     };
-    Ok(gate.backend().save_program_certificate(&staff, row).await?)
+    Ok(gate.backend().records.save_program_certificate(&staff, row).await?)
 }
 
 /// Create (no id) or change a pathway and the programs it takes.
@@ -338,5 +338,5 @@ pub async fn save_pathway(
         status,
         programs: programs.unwrap_or_default(),
     };
-    Ok(gate.backend().save_pathway(&staff, row).await?)
+    Ok(gate.backend().records.save_pathway(&staff, row).await?)
 }

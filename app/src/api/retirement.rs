@@ -14,7 +14,7 @@ use registrar::console::{Permission, Section, Verb};
 
 #[cfg(feature = "ssr")]
 fn clear_session_cookie(gate: &Gate) {
-    let value = gate.backend().session_cookie(None);
+    let value = gate.backend().accounts.session_cookie(None);
     if let (Some(options), Ok(value)) =
         (use_context::<leptos_axum::ResponseOptions>(), http::HeaderValue::from_str(&value))
     {
@@ -27,7 +27,7 @@ fn clear_session_cookie(gate: &Gate) {
 pub async fn get_deletion_info() -> Result<DeletionInfo, ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    Ok(gate.backend().deletion_info(&me).await?)
+    Ok(gate.backend().retirement.deletion_info(&me).await?)
 }
 
 /// Confirm with the password: queued for deletion, signed out everywhere, a cancel link mailed.
@@ -35,7 +35,7 @@ pub async fn get_deletion_info() -> Result<DeletionInfo, ApiError> {
 pub async fn delete_account(password: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    let queued = gate.backend().request_deletion(&me, &password, gate.client()).await?;
+    let queued = gate.backend().retirement.request_deletion(&me, &password, gate.client()).await?;
     clear_session_cookie(&gate);
     leptos_axum::redirect(&format!(
         "/account/deletion-requested?due={}",
@@ -49,21 +49,21 @@ pub async fn delete_account(password: String) -> Result<(), ApiError> {
 pub async fn mail_deletion_link() -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    Ok(gate.backend().request_deletion_link(&me).await?)
+    Ok(gate.backend().retirement.request_deletion_link(&me).await?)
 }
 
 /// What a mailed confirmation link would delete (public: the signed token is the credential).
 #[server(prefix = "/api", endpoint = "account/confirm-link")]
 pub async fn get_confirm_link(token: String) -> Result<DeletionInfo, ApiError> {
     let gate = Gate::for_request()?;
-    Ok(gate.backend().confirm_link_info(&gate.public(), &token).await?)
+    Ok(gate.backend().retirement.confirm_link_info(&gate.public(), &token).await?)
 }
 
 /// Confirm the deletion through the mailed link: queued, signed out, due date shown.
 #[server(prefix = "/api", endpoint = "account/confirm-deletion")]
 pub async fn confirm_deletion(token: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let queued = gate.backend().confirm_deletion_by_link(&gate.public(), &token).await?;
+    let queued = gate.backend().retirement.confirm_deletion_by_link(&gate.public(), &token).await?;
     clear_session_cookie(&gate);
     leptos_axum::redirect(&format!(
         "/account/deletion-requested?due={}",
@@ -76,14 +76,14 @@ pub async fn confirm_deletion(token: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "account/deletion-link")]
 pub async fn get_cancel_link(token: String) -> Result<CancelDeletionPage, ApiError> {
     let gate = Gate::for_request()?;
-    Ok(gate.backend().cancel_link_info(&gate.public(), &token).await?)
+    Ok(gate.backend().retirement.cancel_link_info(&gate.public(), &token).await?)
 }
 
 /// Cancel the deletion through the mailed link; the account can sign in again.
 #[server(prefix = "/api", endpoint = "account/cancel-deletion")]
 pub async fn cancel_deletion(token: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    gate.backend().cancel_by_link(&gate.public(), &token).await?;
+    gate.backend().retirement.cancel_by_link(&gate.public(), &token).await?;
     leptos_axum::redirect("/login?deletion_cancelled=1");
     Ok(())
 }
@@ -93,7 +93,7 @@ pub async fn cancel_deletion(token: String) -> Result<(), ApiError> {
 pub async fn get_retirement_dashboard() -> Result<RetirementDashboard, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Retirements, Verb::View)).await?;
-    Ok(gate.backend().retirement_dashboard(&staff).await?)
+    Ok(gate.backend().retirement.retirement_dashboard(&staff).await?)
 }
 
 /// Retirements by original or retired username or email, optionally in one state.
@@ -104,7 +104,7 @@ pub async fn list_retirements(
 ) -> Result<Vec<RetirementSummary>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Retirements, Verb::View)).await?;
-    Ok(gate.backend().retirements(&staff, &search, state).await?)
+    Ok(gate.backend().retirement.retirements(&staff, &search, state).await?)
 }
 
 /// One retirement with its history.
@@ -112,7 +112,7 @@ pub async fn list_retirements(
 pub async fn get_retirement(id: String) -> Result<RetirementDetail, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Retirements, Verb::View)).await?;
-    Ok(gate.backend().retirement_detail(&staff, &id).await?)
+    Ok(gate.backend().retirement.retirement_detail(&staff, &id).await?)
 }
 
 /// Resume a failed or stuck retirement from a resting state, with a reason.
@@ -120,7 +120,7 @@ pub async fn get_retirement(id: String) -> Result<RetirementDetail, ApiError> {
 pub async fn resume_retirement(id: String, to: String, reason: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Retirements, Verb::Change)).await?;
-    Ok(gate.backend().retirement_resume(&staff, &id, &to, &reason).await?)
+    Ok(gate.backend().retirement.retirement_resume(&staff, &id, &to, &reason).await?)
 }
 
 /// Stop a retirement for good, with a reason.
@@ -128,7 +128,7 @@ pub async fn resume_retirement(id: String, to: String, reason: String) -> Result
 pub async fn abort_retirement(id: String, reason: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Retirements, Verb::Change)).await?;
-    Ok(gate.backend().retirement_abort(&staff, &id, &reason).await?)
+    Ok(gate.backend().retirement.retirement_abort(&staff, &id, &reason).await?)
 }
 
 /// Cancel a retirement in its cool-off, with a reason.
@@ -136,7 +136,7 @@ pub async fn abort_retirement(id: String, reason: String) -> Result<(), ApiError
 pub async fn cancel_retirement(id: String, reason: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Retirements, Verb::Change)).await?;
-    Ok(gate.backend().retirement_cancel(&staff, &id, &reason).await?)
+    Ok(gate.backend().retirement.retirement_cancel(&staff, &id, &reason).await?)
 }
 
 /// Queue an account for deletion on the learner's behalf (they get the mail with the cancel link).
@@ -144,7 +144,7 @@ pub async fn cancel_retirement(id: String, reason: String) -> Result<(), ApiErro
 pub async fn request_retirement(identifier: String, reason: String) -> Result<RetirementSummary, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Retirements, Verb::Add)).await?;
-    Ok(gate.backend().retirement_request_for(&staff, &identifier, &reason).await?)
+    Ok(gate.backend().retirement.retirement_request_for(&staff, &identifier, &reason).await?)
 }
 
 /// The console's outbox: the newest 100 messages, optionally only those to one address.
@@ -152,5 +152,5 @@ pub async fn request_retirement(identifier: String, reason: String) -> Result<Re
 pub async fn list_outbox(to: String) -> Result<Vec<OutboxMail>, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console(Permission::new(Section::Outbox, Verb::View)).await?;
-    Ok(gate.backend().outbox(&staff, &to).await?)
+    Ok(gate.backend().retirement.outbox(&staff, &to).await?)
 }

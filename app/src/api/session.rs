@@ -37,8 +37,9 @@ fn set_cookie(value: &str) {
 #[server(prefix = "/api", endpoint = "session/login")]
 pub async fn login(identifier: String, password: String, next: Option<String>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let session = gate.backend().sign_in(&gate.public(), &identifier, &password, gate.client()).await?;
-    set_cookie(&gate.backend().session_cookie(Some(&session.token)));
+    let session =
+        gate.backend().accounts.sign_in(&gate.public(), &identifier, &password, gate.client()).await?;
+    set_cookie(&gate.backend().accounts.session_cookie(Some(&session.token)));
     if session.awaiting {
         leptos_axum::redirect("/account/agreements");
     } else {
@@ -60,8 +61,9 @@ pub async fn register(
     let form =
         registrar::account::RegistrationForm { username, email, full_name, password, password_confirm };
     let valid = form.validate()?;
-    let session = gate.backend().register(&gate.public(), valid, &form.password, gate.client()).await?;
-    set_cookie(&gate.backend().session_cookie(Some(&session.token)));
+    let session =
+        gate.backend().accounts.register(&gate.public(), valid, &form.password, gate.client()).await?;
+    set_cookie(&gate.backend().accounts.session_cookie(Some(&session.token)));
     leptos_axum::redirect(if session.awaiting { "/account/agreements" } else { "/account" });
     Ok(())
 }
@@ -71,11 +73,11 @@ pub async fn register(
 pub async fn logout() -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     match gate.me() {
-        Ok(me) => gate.backend().sign_out(&me).await?,
+        Ok(me) => gate.backend().accounts.sign_out(&me).await?,
         // An invited account that signed in to sign its agreements signs out too.
-        Err(_) => gate.backend().end_signer_session(&gate.signer()?).await?,
+        Err(_) => gate.backend().console.end_signer_session(&gate.signer()?).await?,
     }
-    set_cookie(&gate.backend().session_cookie(None));
+    set_cookie(&gate.backend().accounts.session_cookie(None));
     leptos_axum::redirect("/login?signed_out=1");
     Ok(())
 }
@@ -99,7 +101,7 @@ pub async fn get_current_user() -> Result<Option<CurrentUser>, ApiError> {
         }));
     }
     let me = gate.me()?;
-    Ok(Some(gate.backend().current_user(&me).await?))
+    Ok(Some(gate.backend().accounts.current_user(&me).await?))
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use super::end_date;
 pub async fn get_studio_team(course: String) -> Result<StudioTeam, ApiError> {
     let gate = Gate::for_request()?;
     let viewer = gate.course_team_viewer(&course_key(&course)?)?;
-    Ok(gate.backend().studio_team(&viewer).await?)
+    Ok(gate.backend().team.studio_team(&viewer).await?)
 }
 
 /// Add a member as `instructor` (Admin) or `staff` by email or username, optionally until `expires`
@@ -36,7 +36,7 @@ pub async fn studio_add(
     let gate = Gate::for_request()?;
     let admin = gate.course_admin(&course_key(&course)?)?;
     let role = registrar::team::parse_studio_role(&role)?;
-    Ok(gate.backend().studio_add(&admin, &identifier, role, end_date(expires)?).await?)
+    Ok(gate.backend().team.studio_add(&admin, &identifier, role, end_date(expires)?).await?)
 }
 
 /// Switch a member to `instructor` (Admin) or `staff`, and set or clear when it ends.
@@ -50,7 +50,7 @@ pub async fn studio_set_role(
     let gate = Gate::for_request()?;
     let admin = gate.course_admin(&course_key(&course)?)?;
     let role = registrar::team::parse_studio_role(&role)?;
-    Ok(gate.backend().studio_set_role(&admin, &username, role, end_date(expires)?).await?)
+    Ok(gate.backend().team.studio_set_role(&admin, &username, role, end_date(expires)?).await?)
 }
 
 /// Take a member off the team. Course Admins remove anyone but themselves and the last Admin; Staff
@@ -61,10 +61,10 @@ pub async fn studio_remove(course: String, username: String) -> Result<TeamChang
     let key = course_key(&course)?;
     let viewer = gate.course_team_viewer(&key)?;
     if viewer.principal().username.eq_ignore_ascii_case(username.trim()) {
-        return Ok(gate.backend().studio_leave(&viewer).await?);
+        return Ok(gate.backend().team.studio_leave(&viewer).await?);
     }
     let admin = gate.course_admin(&key)?;
-    Ok(gate.backend().studio_remove(&admin, &username).await?)
+    Ok(gate.backend().team.studio_remove(&admin, &username).await?)
 }
 
 /// Withdraw a pending invitation (course Admins).
@@ -72,7 +72,7 @@ pub async fn studio_remove(course: String, username: String) -> Result<TeamChang
 pub async fn studio_revoke_invitation(course: String, id: String) -> Result<TeamChange, ApiError> {
     let gate = Gate::for_request()?;
     let admin = gate.course_admin(&course_key(&course)?)?;
-    Ok(gate.backend().studio_revoke_invitation(&admin, &id).await?)
+    Ok(gate.backend().team.studio_revoke_invitation(&admin, &id).await?)
 }
 
 /// Every grant that gives a user access to the course, and what each allows (course Admins).
@@ -83,5 +83,5 @@ pub async fn explain_course_access(
 ) -> Result<AccessExplanation, ApiError> {
     let gate = Gate::for_request()?;
     let admin = gate.course_admin(&course_key(&course)?)?;
-    Ok(gate.backend().explain_course_access(&admin, &identifier).await?)
+    Ok(gate.backend().team.explain_course_access(&admin, &identifier).await?)
 }

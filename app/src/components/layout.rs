@@ -104,7 +104,7 @@ fn Nav(me: Option<CurrentUser>) -> impl IntoView {
     }
     let staff = me.is_staff || me.is_superuser;
     let dashboards = me.dashboards.clone();
-    let console_home = crate::pages::admin::console_home(&me.console);
+    let console_home = crate::components::console_links::console_home(&me.console);
     let agreements_due = me.agreements_due;
     view! {
         <nav aria-label="Main" class="flex flex-1 flex-wrap items-center gap-4 text-sm">

@@ -1,4 +1,4 @@
-//! The console's navigation, and its sharing sections: groups (`/admin/groups`, `/admin/groups/:id`)
+//! The console's sharing sections: groups (`/admin/groups`, `/admin/groups/:id`)
 //! and access (`/admin/access`: "explain access" for any user and course or library, and org-wide
 //! grants). Every form posts without JavaScript too.
 
@@ -6,58 +6,13 @@ use crate::api::console::{
     explain_access, get_group, list_groups, list_org_grants, AddGroupMember, CreateGroup, DeleteGroup,
     GrantOrg, RemoveGroupMember, RenameGroup, RevokeOrg,
 };
+use crate::components::console_nav::ConsoleNav;
 use crate::components::error_view::PageError;
 use crate::components::sharing::{ends_text, ActionErrors, ChangeNotice, EndDateField, ExplanationView};
 use crate::model::{format_date, GroupPage, GroupSummary, OrgGrant};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-
-/// The console's pages: (section that must be viewable, address, label).
-pub const CONSOLE_LINKS: [(&str, &str, &str); 12] = [
-    ("users", "/admin/users", "Users"),
-    ("groups", "/admin/groups", "Groups"),
-    ("roles", "/admin/roles", "Roles"),
-    ("roles", "/admin/access", "Access"),
-    ("agreements", "/admin/agreements", "Agreements"),
-    ("invitations", "/admin/invitations", "Invitations"),
-    ("audit", "/admin/audit", "Audit log"),
-    ("outbox", "/admin/outbox", "Outbox"),
-    ("jobs", "/admin/jobs", "Jobs"),
-    ("retirements", "/admin/retirements", "Retirements"),
-    ("credentials", "/admin/credentials", "Credentials"),
-    ("credentials", "/admin/records", "Learner records"),
-];
-
-/// The first console page someone may open (the header's "Admin console" link).
-#[must_use]
-pub fn console_home(sections: &[String]) -> Option<&'static str> {
-    CONSOLE_LINKS.iter().find(|(s, _, _)| sections.iter().any(|x| x == s)).map(|(_, href, _)| *href)
-}
-
-/// The console's section links: only those the signed-in user may open.
-#[component]
-pub fn ConsoleNav(current: &'static str) -> impl IntoView {
-    let session = crate::components::layout::Session::get();
-    view! {
-        <p class="text-sm text-slate-500">"Admin console"</p>
-        <nav aria-label="Admin console" class="mt-1 flex flex-wrap gap-x-4 gap-y-1 border-b border-slate-200 pb-2 text-sm">
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    let sections = session.me.await.ok().flatten().map(|m| m.console).unwrap_or_default();
-                    CONSOLE_LINKS
-                        .iter()
-                        .filter(|(s, _, _)| sections.iter().any(|x| x == s))
-                        .map(|(_, href, label)| {
-                            let here = *href == current;
-                            view! { <a href=*href class="nav-link" aria-current=here.then_some("page")>{*label}</a> }
-                        })
-                        .collect_view()
-                })}
-            </Transition>
-        </nav>
-    }
-}
 
 #[component]
 pub fn GroupsPage() -> impl IntoView {

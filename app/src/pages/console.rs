@@ -8,11 +8,11 @@ use crate::api::admin::{
     list_agreements, list_invitations, list_jobs, list_role_assignments, search_audit, GrantRole, Invite,
     PublishAgreement, RetryJob, RevokeInvitation, RevokeRole,
 };
+use crate::components::console_nav::ConsoleNav;
 use crate::components::error_view::PageError;
 use crate::components::sharing::{ActionErrors, EndDateField};
 use crate::model::console::{AgreementView, AuditPage, InvitationLine, JobLine, RoleAssignmentLine};
 use crate::model::format_date;
-use crate::pages::admin::ConsoleNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

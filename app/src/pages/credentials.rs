@@ -7,11 +7,11 @@ use crate::api::records::{
     get_credentials_console, get_learner_credentials, AwardCredential, SaveCourseCertificate, SavePathway,
     SaveProgram, SaveProgramCertificate, SetCredentialStatus, UpdateSite,
 };
+use crate::components::console_nav::ConsoleNav;
 use crate::components::error_view::PageError;
 use crate::components::sharing::ActionErrors;
 use crate::model::format_date;
 use crate::model::records::{CredentialsConsole, ProgramRow, SignatoryRow, SiteConfig};
-use crate::pages::admin::ConsoleNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -7,11 +7,11 @@ use crate::api::records::{
     get_learner_program_record, get_learner_records, get_my_program_record, get_my_records,
     get_shared_record, SendRecord, ShareRecord, UnshareRecord,
 };
+use crate::components::console_nav::ConsoleNav;
 use crate::components::error_view::PageError;
 use crate::components::sharing::{ends_text, ActionErrors};
 use crate::model::format_date;
 use crate::model::records::{ProgramRecord, RecordView, RecordsList, ShareInfo};
-use crate::pages::admin::ConsoleNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -8,10 +8,10 @@ use crate::api::retirement::{
     get_retirement, get_retirement_dashboard, list_outbox, list_retirements, AbortRetirement,
     CancelRetirement, RequestRetirement, ResumeRetirement,
 };
+use crate::components::console_nav::ConsoleNav;
 use crate::components::error_view::PageError;
 use crate::components::sharing::ActionErrors;
 use crate::model::{format_date, OutboxMail, RetirementDashboard, RetirementDetail, RetirementSummary};
-use crate::pages::admin::ConsoleNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -9,13 +9,13 @@ use crate::api::admin::{
     bulk_users, get_user, search_users, BulkUsers, CreateUser, DeactivateUser, EndUserSessions,
     ReactivateUser, SendPasswordReset, SetUserFlags, UpdateUser,
 };
+use crate::components::console_nav::ConsoleNav;
 use crate::components::error_view::PageError;
 use crate::components::sharing::ActionErrors;
 use crate::model::console::{
     bulk_label, state_label, BulkOutcome, UserDetail, UserList, UserListRow, BULK_ACTIONS, USER_FILTERS,
 };
 use crate::model::format_date;
-use crate::pages::admin::ConsoleNav;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};

@@ -35,7 +35,7 @@ pub async fn audit_csv(
                 _ => {}
             }
         }
-        Ok(download(gate.backend().audit_csv(&(&staff).into(), &q).await?))
+        Ok(download(gate.backend().console.audit_csv(&(&staff).into(), &q).await?))
     }
     .await;
     result.unwrap_or_else(failure)

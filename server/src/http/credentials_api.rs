@@ -65,7 +65,7 @@ pub async fn shared_csv(
     Path(id): Path<String>,
 ) -> Response {
     let gate = gate(&state, principal, client);
-    match gate.backend().public_record_csv(&gate.public(), &id, gate.client()).await {
+    match gate.backend().records.public_record_csv(&gate.public(), &id, gate.client()).await {
         Ok(file) => download(file),
         Err(e) => failure(e),
     }
@@ -81,7 +81,7 @@ pub async fn my_csv(
     let gate = gate(&state, principal, client);
     let result: Result<Download, ApiError> = async {
         let me = gate.me()?;
-        Ok(gate.backend().my_record_csv(&me, &program).await?)
+        Ok(gate.backend().records.my_record_csv(&me, &program).await?)
     }
     .await;
     result.map_or_else(failure, download)
@@ -95,7 +95,7 @@ pub async fn signatory_image(
     Path(id): Path<String>,
 ) -> Response {
     let gate = gate(&state, principal, client);
-    match gate.backend().signatory_image(&gate.public(), &id).await {
+    match gate.backend().records.signatory_image(&gate.public(), &id).await {
         Ok(file) => download(file),
         Err(e) => failure(e),
     }
@@ -145,7 +145,7 @@ pub async fn upload_signatory(
                 _ => {}
             }
         }
-        Ok(gate.backend().create_signatory(&staff, row, image).await?)
+        Ok(gate.backend().records.create_signatory(&staff, row, image).await?)
     }
     .await;
     match result {
@@ -179,13 +179,13 @@ pub async fn list_credentials(
         let rows = match get("username") {
             Some(username) if !username.eq_ignore_ascii_case(&p.username) => {
                 let staff = gate.global_staff()?;
-                gate.backend().credentials_of(&staff, &username).await?
+                gate.backend().records.credentials_of(&staff, &username).await?
             }
-            Some(_) => gate.backend().my_credentials(&me).await?,
+            Some(_) => gate.backend().records.my_credentials(&me).await?,
             None if p.is_staff || p.is_superuser => {
                 return Err(invalid("Name a learner: ?username=…"));
             }
-            None => gate.backend().my_credentials(&me).await?,
+            None => gate.backend().records.my_credentials(&me).await?,
         };
         let status = get("status");
         let kind = get("type");
@@ -219,7 +219,7 @@ pub async fn post_credential(
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
         let request: CredentialRequest = json_body(&body)?;
-        let (out, created) = gate.backend().issue_credential(&staff, request).await?;
+        let (out, created) = gate.backend().records.issue_credential(&staff, request).await?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
         Ok((status, Json(out)).into_response())
     }
@@ -237,7 +237,7 @@ pub async fn get_credential(
     let gate = gate(&state, principal, client);
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
-        Ok(Json(gate.backend().credential(&me, &uuid).await?).into_response())
+        Ok(Json(gate.backend().records.credential(&me, &uuid).await?).into_response())
     }
     .await;
     result.unwrap_or_else(failure)
@@ -260,7 +260,8 @@ pub async fn patch_credential(
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
         let body: StatusBody = json_body(&body)?;
-        Ok(Json(gate.backend().set_credential_status(&staff, &uuid, &body.status).await?).into_response())
+        Ok(Json(gate.backend().records.set_credential_status(&staff, &uuid, &body.status).await?)
+            .into_response())
     }
     .await;
     result.unwrap_or_else(failure)
@@ -276,7 +277,8 @@ pub async fn delete_credential(
     let gate = gate(&state, principal, client);
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
-        Ok(Json(gate.backend().set_credential_status(&staff, &uuid, "revoked").await?).into_response())
+        Ok(Json(gate.backend().records.set_credential_status(&staff, &uuid, "revoked").await?)
+            .into_response())
     }
     .await;
     result.unwrap_or_else(failure)
@@ -319,7 +321,7 @@ pub async fn post_grades(
         }
         let positions: Vec<usize> = grades.iter().map(|(i, _)| *i).collect();
         let results =
-            gate.backend().push_grades(&staff, grades.into_iter().map(|(_, g)| g).collect()).await?;
+            gate.backend().records.push_grades(&staff, grades.into_iter().map(|(_, g)| g).collect()).await?;
         let mut all: Vec<app::model::records::ItemResult> = results
             .into_iter()
             .zip(positions)

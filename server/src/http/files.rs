@@ -44,8 +44,8 @@ pub fn csv_document<R: IntoIterator<Item = Vec<String>>>(
         }
         out.flush().map_err(csv::Error::from)
     });
-    written.map_err(crate::backend::internal)?;
-    out.into_inner().map_err(crate::backend::internal)
+    written.map_err(crate::services::internal)?;
+    out.into_inner().map_err(crate::services::internal)
 }
 
 /// A course key as a file-name fragment.
@@ -82,7 +82,7 @@ pub async fn roster_csv(
             status: RosterStatus::parse(&params.status)?,
             page: 1,
         };
-        let rows = gate.backend().roster_export(&enroller, query).await?;
+        let rows = gate.backend().enrollment.roster_export(&enroller, query).await?;
         let body = csv_document(
             &["username", "full_name", "email", "mode", "status", "auto_enroll", "since"],
             rows.into_iter().map(roster_record),
@@ -122,7 +122,7 @@ pub async fn batch_report_csv(
     let result: Result<Response, ApiError> = async {
         let course = CourseKey::parse(&params.course)?;
         let enroller = gate.course_enroller(&course)?;
-        let report = gate.backend().batch_report(&enroller, &params.id).await?;
+        let report = gate.backend().enrollment.batch_report(&enroller, &params.id).await?;
         let body = report_csv(&report)?;
         Ok(attachment(&format!("batch-{}-{}.csv", file_stem(&course), params.id), body))
     }
@@ -270,7 +270,7 @@ pub async fn upload(
             notify: form.notify,
             reason: form.reason,
         };
-        Ok(gate.backend().enroll_batch(&enroller, request).await?)
+        Ok(gate.backend().enrollment.enroll_batch(&enroller, request).await?)
     }
     .await;
     let page = |query: String| {

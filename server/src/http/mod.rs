@@ -9,7 +9,7 @@ pub mod principal;
 pub mod retirement_api;
 pub mod status;
 
-use crate::backend::ServerBackend;
+use crate::services::Core;
 use crate::store::Db;
 use app::ports::SharedBackend;
 use app::{shell, App};
@@ -93,12 +93,12 @@ impl AppState {
     #[must_use]
     pub fn new(
         leptos_options: LeptosOptions,
-        backend: ServerBackend,
+        core: Arc<Core>,
         origin: origin::OriginPolicy,
         trust_proxy: bool,
     ) -> Self {
-        let db = backend.db().clone();
-        let backend: SharedBackend = Arc::new(backend);
+        let db = core.db().clone();
+        let backend: SharedBackend = crate::services::backend(core);
         Self { leptos_options, db, backend, origin, trust_proxy }
     }
 }
@@ -168,8 +168,8 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn health(State(state): State<AppState>) -> impl IntoResponse {
-    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db.pool).await {
-        Ok(_) => (StatusCode::OK, "ok"),
+    match crate::store::health::ping(&state.db.pool).await {
+        Ok(()) => (StatusCode::OK, "ok"),
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")

@@ -6,8 +6,9 @@
 
 use super::AppState;
 use crate::auth::secret;
-use crate::backend::{internal, SESSION_COOKIE};
-use crate::store::{sessions, tokens};
+use crate::services::accounts::SESSION_COOKIE;
+use crate::services::internal;
+use crate::store::{sessions, tokens, DbError};
 use app::error::ApiError;
 use app::ports::{AwaitingAccount, ClientMeta, RequestPrincipal};
 use axum::extract::{ConnectInfo, Request, State};
@@ -69,7 +70,7 @@ fn client_meta(state: &AppState, request: &Request) -> ClientMeta {
     }
 }
 
-async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrincipal, sqlx::Error> {
+async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrincipal, DbError> {
     let (user, session_id) = match credential {
         Credential::Session(secret) => {
             let id = secret::digest(&secret);

@@ -75,7 +75,11 @@ pub async fn queue(
             }
             None => None,
         };
-        let rows = gate.backend().service_queue(&worker, QueueQuery { cool_off_days, states, limit }).await?;
+        let rows = gate
+            .backend()
+            .retirement
+            .service_queue(&worker, QueueQuery { cool_off_days, states, limit })
+            .await?;
         Ok(Json(rows).into_response())
     }
     .await;
@@ -103,8 +107,11 @@ pub async fn by_status_and_date(
             return Err(invalid("start_date must be on or before end_date."));
         }
         let state_name = one(&pairs, "state").ok_or_else(|| invalid("Missing required parameter: state"))?;
-        let rows =
-            gate.backend().service_by_status_and_date(&worker, &state_name, start, end + 86_400_000).await?;
+        let rows = gate
+            .backend()
+            .retirement
+            .service_by_status_and_date(&worker, &state_name, start, end + 86_400_000)
+            .await?;
         Ok(Json(rows).into_response())
     }
     .await;
@@ -120,7 +127,7 @@ pub async fn status(
 ) -> Response {
     let result: Result<Response, ApiError> = async {
         let (gate, worker) = worker(&state, principal, client)?;
-        Ok(Json(gate.backend().service_status(&worker, &username).await?).into_response())
+        Ok(Json(gate.backend().retirement.service_status(&worker, &username).await?).into_response())
     }
     .await;
     result.unwrap_or_else(failure)
@@ -147,6 +154,7 @@ pub async fn update_status(
         let (gate, worker) = worker(&state, principal, client)?;
         let update: UpdateBody = body(&headers, &bytes)?;
         gate.backend()
+            .retirement
             .service_update_state(
                 &worker,
                 &update.username,
@@ -178,7 +186,7 @@ async fn run_stage(
     let result: Result<Response, ApiError> = async {
         let (gate, worker) = worker(&state, principal, client)?;
         let request: UsernameBody = body(headers, bytes)?;
-        gate.backend().service_run_stage(&worker, &request.username, stage).await?;
+        gate.backend().retirement.service_run_stage(&worker, &request.username, stage).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
     }
     .await;
@@ -237,7 +245,7 @@ pub async fn cleanup(
     let result: Result<Response, ApiError> = async {
         let (gate, worker) = worker(&state, principal, client)?;
         let request: CleanupBody = body(&headers, &bytes)?;
-        gate.backend().service_cleanup(&worker, &request.usernames).await?;
+        gate.backend().retirement.service_cleanup(&worker, &request.usernames).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
     }
     .await;
@@ -266,7 +274,7 @@ pub async fn cancel(
             serde_json::Value::Null => String::new(),
             other => other.to_string(),
         };
-        gate.backend().service_cancel(&worker, &id).await?;
+        gate.backend().retirement.service_cancel(&worker, &id).await?;
         Ok(Json(serde_json::json!({"success": true})).into_response())
     }
     .await;
@@ -291,8 +299,8 @@ pub async fn deactivate_logout(
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
         let request: PasswordBody = body(&headers, &bytes)?;
-        gate.backend().request_deletion(&me, &request.password, gate.client()).await?;
-        let cookie = gate.backend().session_cookie(None);
+        gate.backend().retirement.request_deletion(&me, &request.password, gate.client()).await?;
+        let cookie = gate.backend().accounts.session_cookie(None);
         Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
     }
     .await;
@@ -308,7 +316,7 @@ pub async fn export(
     let gate = Gate::new(state.backend.clone(), principal, client);
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
-        let json = gate.backend().export_my_data(&me).await?;
+        let json = gate.backend().retirement.export_my_data(&me).await?;
         let name = format!("registrar-data-{}.json", me.principal().username);
         Ok((
             [
@@ -369,6 +377,7 @@ pub async fn access_token(
     let public = gate.public();
     match gate
         .backend()
+        .retirement
         .client_credentials_token(&public, &request.client_id, &request.client_secret, gate.client())
         .await
     {

@@ -132,6 +132,65 @@ pub async fn agreements<'e, E: Executor<'e, Database = Any>>(
     .await
 }
 
+/// Create an agreement at version 1, published at `now` (its text goes in with
+/// [`insert_agreement_version`]).
+pub async fn insert_agreement(
+    conn: &mut AnyConnection,
+    id: &str,
+    title: &str,
+    required: bool,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO agreements (id, title, version, required, created_at, published_at) VALUES ($1, $2, 1, $3, $4, $4)")
+        .bind(id)
+        .bind(title)
+        .bind(required)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Move an agreement to its next version with this title and requirement, published at `now`;
+/// returns the new version, or `None` when there is no such agreement.
+pub async fn bump_agreement(
+    conn: &mut AnyConnection,
+    id: &str,
+    title: &str,
+    required: bool,
+    now: i64,
+) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE agreements SET version = version + 1, title = $2, required = $3, published_at = $4 WHERE id = $1 RETURNING version",
+    )
+    .bind(id)
+    .bind(title)
+    .bind(required)
+    .bind(now)
+    .fetch_optional(&mut *conn)
+    .await
+}
+
+/// Store the text of one version of an agreement.
+pub async fn insert_agreement_version(
+    conn: &mut AnyConnection,
+    agreement_id: &str,
+    version: i64,
+    title: &str,
+    body: &str,
+    published_at: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO agreement_versions (agreement_id, version, title, body, published_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(agreement_id)
+        .bind(version)
+        .bind(title)
+        .bind(body)
+        .bind(published_at)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// How many accounts signed each agreement's current version: (agreement id, count).
 pub async fn current_signature_counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(

@@ -8,27 +8,44 @@
 pub mod audit;
 pub mod console;
 pub mod courses;
+pub mod credential_awards;
 pub mod credentials;
+pub mod demo;
 pub mod enrollments;
 pub mod expiry;
 pub mod groups;
+pub mod health;
 pub mod jobs;
 pub mod libraries;
+pub mod oauth_clients;
+pub mod orgs;
 pub mod outbox;
 pub mod personal_data;
 pub mod records;
 pub mod retirement;
 pub mod roles;
+pub mod secrets;
 pub mod sessions;
 pub mod team_invitations;
 pub mod throttle;
 pub mod tokens;
+pub mod user_admin;
 pub mod users;
 
 use sqlx::any::{AnyPoolOptions, AnyTypeInfo};
 use sqlx::{Any, AnyPool, Decode, Type};
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A connection inside a transaction, as the use cases pass it to the stores (they never name the
+/// driver themselves).
+pub type Conn = sqlx::AnyConnection;
+
+/// An open transaction (`Db::begin`); dropped without `commit`, it rolls back.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// A failure of the database, as the stores report it (callers log it and show an operation id).
+pub type DbError = sqlx::Error;
 
 /// Rows per multi-row statement: few round trips, and well under both engines' parameter limits
 /// (SQLite 32,766; PostgreSQL 65,535) at ten columns a row.

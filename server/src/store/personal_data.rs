@@ -658,6 +658,20 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
     Ok(Value::Object(out))
 }
 
+/// The groups a user is a member of, as `(group id, group name)`, inside the caller's transaction
+/// (`manage-user` syncing a user's groups).
+pub async fn group_memberships(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Vec<(String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT g.id, g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

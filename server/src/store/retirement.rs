@@ -1,7 +1,9 @@
 //! Retirement tables: the state list, requests, statuses (with their lease) and their events.
 //!
-//! The stages that retire a learner's data elsewhere live in `store::retire`; this module only keeps
-//! the retirement's own bookkeeping.
+//! The stages that retire a learner's data elsewhere live in `store::personal_data`; this module only
+//! keeps the retirement's own bookkeeping, plus the few reads and writes of `users` (and the count of
+//! requests in the audit log) that the retirement use cases need: deactivating and reactivating the
+//! account, current identities for the service API, and when retired names were retired.
 
 use super::{list_placeholders, new_id, now_ms, Db, Dialect, Flag};
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
@@ -634,4 +636,126 @@ pub async fn per_day(db: &Db, since: i64) -> Result<Vec<(i64, i64)>, sqlx::Error
     .bind(since)
     .fetch_all(&db.pool)
     .await
+}
+
+/// Who asked for a user's retirement (`learner` or `admin`), if a request is on record.
+pub async fn request_source(db: &Db, user_id: &str) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT source FROM retirement_requests WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&db.pool)
+        .await
+}
+
+/// Forget a user's retirement request (a cancel in the cool-off), inside the caller's transaction.
+pub async fn delete_request(conn: &mut AnyConnection, user_id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM retirement_requests WHERE user_id = $1").bind(user_id).execute(conn).await?;
+    Ok(())
+}
+
+/// How many deletion requests for `user_id` the audit log holds since `since` (the first one made
+/// after a mailed confirmation link spends it).
+pub async fn requests_since(db: &Db, user_id: &str, since: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE target_type = 'user' AND target_id = $1 \
+         AND action = 'retirement.request' AND at >= $2",
+    )
+    .bind(user_id)
+    .bind(since)
+    .fetch_one(&db.pool)
+    .await
+}
+
+/// Count the attempt after which the worker gave up on a learner (now ERRORED), with its error
+/// text, inside the caller's transaction.
+pub async fn record_final_failure(
+    conn: &mut AnyConnection,
+    id: &str,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE retirement_statuses SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
+        .bind(error)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Deactivate the account of a learner whose deletion is queued, inside the caller's transaction.
+pub async fn deactivate_user(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    user_id: &str,
+) -> Result<(), sqlx::Error> {
+    let no = if dialect == Dialect::Postgres { "FALSE" } else { "0" };
+    sqlx::query(AssertSqlSafe(format!("UPDATE users SET is_active = {no} WHERE id = $1")))
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Activate again the account of a learner whose deletion was cancelled, inside the caller's
+/// transaction.
+pub async fn reactivate_user(
+    conn: &mut AnyConnection,
+    dialect: Dialect,
+    user_id: &str,
+) -> Result<(), sqlx::Error> {
+    let yes = if dialect == Dialect::Postgres { "TRUE" } else { "1" };
+    sqlx::query(AssertSqlSafe(format!("UPDATE users SET is_active = {yes} WHERE id = $1")))
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// A user's current identity, as the service API shows it beside their retirement.
+#[derive(Debug, Clone, FromRow)]
+pub struct IdentityRow {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub full_name: String,
+}
+
+/// The current identities of these users, in one query per 500 ids; users that no longer exist are
+/// left out.
+pub async fn identities(db: &Db, user_ids: &[String]) -> Result<Vec<IdentityRow>, sqlx::Error> {
+    let mut out = Vec::with_capacity(user_ids.len());
+    for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT id, username, email, full_name FROM users WHERE id IN ({})",
+            list_placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query_as::<_, IdentityRow>(AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id);
+        }
+        out.extend(q.fetch_all(&db.pool).await?);
+    }
+    Ok(out)
+}
+
+/// The key of `users` a retired identity is looked up by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IdentityKey {
+    Username,
+    Email,
+}
+
+/// When each retired account whose username (or email) is one of `values`, in any case, was retired.
+pub async fn retired_at(db: &Db, key: IdentityKey, values: &[String]) -> Result<Vec<i64>, sqlx::Error> {
+    let column = match key {
+        IdentityKey::Username => "username_key",
+        IdentityKey::Email => "email_key",
+    };
+    let sql = format!(
+        "SELECT retired_at FROM users WHERE retired_at IS NOT NULL AND {column} IN ({})",
+        list_placeholders(1, values.len())
+    );
+    let mut q = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(sql));
+    for v in values {
+        q = q.bind(v.to_lowercase());
+    }
+    Ok(q.fetch_all(&db.pool).await?.into_iter().map(|(at,)| at).collect())
 }

@@ -414,3 +414,63 @@ pub async fn revoke_course_role_many(
     }
     Ok(())
 }
+
+/// A role assignment as the console's roles page lists it, with its holder.
+#[derive(Debug, Clone, FromRow)]
+pub struct AssignmentSearchRow {
+    pub id: String,
+    pub username: String,
+    pub email: String,
+    pub role: String,
+    pub scope: String,
+    pub org: Option<String>,
+    pub course_key: Option<String>,
+    pub expires_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// The newest 500 role assignments whose holder's username or email, role, or scope (course, org or
+/// `global`) contains the pattern `like` (from [`super::like_contains`]; `%%` matches all).
+pub async fn search_assignments(db: &Db, like: &str) -> Result<Vec<AssignmentSearchRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT r.id, u.username, u.email, r.role, r.scope, r.org, r.course_key, r.expires_at, r.created_at \
+         FROM role_assignments r JOIN users u ON u.id = r.user_id \
+         WHERE ($1 = '%%' OR u.username_key LIKE $1 ESCAPE '\\' OR u.email_key LIKE $1 ESCAPE '\\' \
+            OR LOWER(r.role) LIKE $1 ESCAPE '\\' OR LOWER(COALESCE(r.course_key, r.org, 'global')) LIKE $1 ESCAPE '\\') \
+         ORDER BY r.created_at DESC LIMIT 500",
+    )
+    .bind(like)
+    .fetch_all(&db.pool)
+    .await
+}
+
+/// Remove a role at any scope (global, org or course); returns whether the user held it.
+pub async fn revoke_at_scope(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    grant: &Grant,
+) -> Result<bool, sqlx::Error> {
+    let (kind, org, course) = scope_columns(&grant.scope);
+    let done = sqlx::query(
+        "DELETE FROM role_assignments WHERE user_id = $1 AND scope = $2 AND role = $3 \
+         AND COALESCE(org, '') = COALESCE($4, '') AND COALESCE(course_key, '') = COALESCE($5, '')",
+    )
+    .bind(user_id)
+    .bind(kind)
+    .bind(grant.role.as_str())
+    .bind(org)
+    .bind(course)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// How many orgs have the key `org` (0 or 1): whether an org-scope grant names a known org.
+pub async fn count_orgs(db: &Db, org: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE key = $1").bind(org).fetch_one(&db.pool).await
+}
+
+/// How many courses have the key `course` (0 or 1): whether a course-scope grant names a known course.
+pub async fn count_courses(db: &Db, course: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM courses WHERE key = $1").bind(course).fetch_one(&db.pool).await
+}

@@ -1,7 +1,7 @@
-//! The users table: accounts, credentials, flags and sign-in bookkeeping.
+//! The users table: accounts, credentials, flags, account states and sign-in bookkeeping.
 
 use super::{new_id, now_ms, Db, Flag};
-use sqlx::{Any, AssertSqlSafe, Executor, FromRow};
+use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, FromRow};
 
 /// A user row as the server needs it. The password hash never leaves the server.
 #[derive(Debug, Clone, FromRow)]
@@ -190,4 +190,157 @@ pub async fn global_staff(db: &Db, limit: i64) -> Result<(Vec<UserRow>, i64), sq
         .fetch_one(&db.pool)
         .await?;
     Ok((rows, count))
+}
+
+/// How many accounts there are (the activation policy's "first account" test).
+pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await
+}
+
+/// How many active superusers there are other than `except` (the last one may not be demoted).
+pub async fn count_other_active_superusers(db: &Db, except: &str) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_superuser AND is_active AND id <> $1")
+        .bind(except)
+        .fetch_one(&db.pool)
+        .await
+}
+
+/// The users whose case-folded usernames are `keys` (at most a bulk action's 1,000), in no order.
+pub async fn find_by_username_keys(db: &Db, keys: &[String]) -> Result<Vec<UserRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {} FROM users WHERE username_key IN ({})",
+        COLUMNS,
+        super::list_placeholders(1, keys.len())
+    );
+    let mut q = sqlx::query_as::<_, UserRow>(AssertSqlSafe(sql));
+    for k in keys {
+        q = q.bind(k);
+    }
+    q.fetch_all(&db.pool).await
+}
+
+/// An account's state (`new`, `invited`, `active`, `deactivated`), inside the caller's transaction.
+pub async fn state_of(conn: &mut AnyConnection, id: &str) -> Result<String, sqlx::Error> {
+    sqlx::query_scalar("SELECT state FROM users WHERE id = $1").bind(id).fetch_one(&mut *conn).await
+}
+
+/// A no-op write on one account's row, first in a transaction: SQLite takes its write lock here,
+/// not at the first read, so a transaction that reads before it writes cannot fail to upgrade.
+pub async fn touch(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET state = state WHERE id = $1").bind(id).execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// A no-op write that matches no row, first in a transaction: takes SQLite's write lock before a
+/// batch that reads and writes many accounts.
+pub async fn take_write_lock(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET state = state WHERE id = ''").execute(&mut *conn).await?;
+    Ok(())
+}
+
+/// Change an account's email (with its case-folded key) and full name. Any uniqueness refusal is
+/// reported as [`WriteError::EmailTaken`] (the email is the only unique column written).
+pub async fn set_email_and_name(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    email_key: &str,
+    full_name: &str,
+) -> Result<(), WriteError> {
+    sqlx::query("UPDATE users SET email = $2, email_key = $3, full_name = $4 WHERE id = $1")
+        .bind(id)
+        .bind(email)
+        .bind(email_key)
+        .bind(full_name)
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| match e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => WriteError::EmailTaken,
+            e => WriteError::Db(e),
+        })?;
+    Ok(())
+}
+
+/// Set an account's staff and superuser flags.
+pub async fn set_staff_and_superuser(
+    conn: &mut AnyConnection,
+    id: &str,
+    is_staff: bool,
+    is_superuser: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET is_staff = $2, is_superuser = $3 WHERE id = $1")
+        .bind(id)
+        .bind(is_staff)
+        .bind(is_superuser)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Take staff status away from an account.
+pub async fn clear_staff(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET is_staff = $2 WHERE id = $1")
+        .bind(id)
+        .bind(false)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Set a new password hash if the current one is still `old_hash` (`""` for none); `false` when it
+/// changed meanwhile (nothing written).
+pub async fn set_password_if_unchanged(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: &str,
+    old_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND COALESCE(password_hash, '') = $3")
+            .bind(id)
+            .bind(hash)
+            .bind(old_hash)
+            .execute(&mut *conn)
+            .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Mark an account deactivated: not active, no staff or superuser status.
+pub async fn deactivate(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET state = 'deactivated', is_active = $2, is_staff = $2, is_superuser = $2 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(false)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Set an account's state and whether it is active.
+pub async fn set_state(
+    conn: &mut AnyConnection,
+    id: &str,
+    state: &str,
+    is_active: bool,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET state = $2, is_active = $3 WHERE id = $1")
+        .bind(id)
+        .bind(state)
+        .bind(is_active)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Move an invited account to `state` and make it active; an account no longer invited is left
+/// alone.
+pub async fn activate_invited(conn: &mut AnyConnection, id: &str, state: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE users SET state = $2, is_active = $3 WHERE id = $1 AND state = 'invited'")
+        .bind(id)
+        .bind(state)
+        .bind(true)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

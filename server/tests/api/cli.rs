@@ -47,13 +47,13 @@ async fn manage_user_creates_updates_and_refuses_mismatches(engine: Engine) {
     assert!(text(&promoted.stdout).contains("is_superuser: false -> true"), "{}", text(&promoted.stdout));
 
     // A new password ends every session opened with the old one.
-    let backend: app::ports::SharedBackend = std::sync::Arc::new(server::backend::ServerBackend::new(
+    let backend = server::services::backend(std::sync::Arc::new(server::services::Core::new(
         db.db.clone(),
-        server::backend::AuthPolicy::default(),
-    ));
+        server::config::AuthPolicy::default(),
+    )));
     let client = app::ports::ClientMeta::default();
     let gate = app::gate::Gate::new(backend, app::ports::RequestPrincipal::default(), client.clone());
-    gate.backend().sign_in(&gate.public(), "ops", "a long enough secret", &client).await.unwrap();
+    gate.backend().accounts.sign_in(&gate.public(), "ops", "a long enough secret", &client).await.unwrap();
     let reset = registrar(
         &db.url,
         &["manage-user", "ops", "ops@example.org", "--staff", "--superuser", "--password-stdin"],

@@ -7,7 +7,7 @@ use crate::common::{Engine, Reply, TestApp};
 use app::gate::Gate;
 use axum::body::Body;
 use http::{header, Request};
-use server::backend::AuthPolicy;
+use server::config::AuthPolicy;
 
 const CS101: &str = "course-v1:DemoX+CS101+2026_T1";
 
@@ -269,9 +269,8 @@ async fn deactivation_ends_access_at_once(engine: Engine) {
     let app = TestApp::seeded(engine).await;
     let admin = app.sign_in("admin", "registrar-admin").await;
     let ta = app.sign_in("ta", "registrar-learner").await;
-    let (_, system) = Gate::system(std::sync::Arc::new(app.backend()), "test");
-    let token =
-        app::ports::Backend::issue_token(&app.backend(), &system, "ta", "script", None).await.unwrap();
+    let (_, system) = Gate::system(app.backend(), "test");
+    let token = app.backend().accounts.issue_token(&system, "ta", "script", None).await.unwrap();
     let bearer = |path: &str| {
         Request::post(path)
             .header(header::HOST, "127.0.0.1:3000")

@@ -94,9 +94,8 @@ async fn learner_everywhere(app: &TestApp) -> String {
         )
         .await;
     assert_eq!(granted.status, 200, "{}", granted.body);
-    let backend = app.backend();
-    let (_, system) = Gate::system(std::sync::Arc::new(app.backend()), "test");
-    app::ports::Backend::issue_token(&backend, &system, USERNAME, "my laptop", None).await.unwrap();
+    let (_, system) = Gate::system(app.backend(), "test");
+    app.backend().accounts.issue_token(&system, USERNAME, "my laptop", None).await.unwrap();
     let cookie = app.sign_in(USERNAME, PASSWORD).await;
     // Credentials, a grade, a shared record that was viewed, and a record sent to a pathway.
     let program = crate::api::records::program_id(app, "Data Science MicroMasters").await;
@@ -631,10 +630,11 @@ async fn get_with(app: &TestApp, path: &str, token: &str) -> Reply {
 
 async fn an_external_driver_retires_a_learner_through_the_service_api(engine: Engine) {
     let app = TestApp::seeded(engine).await;
-    let backend = app.backend();
-    let shared: app::ports::SharedBackend = std::sync::Arc::new(app.backend());
+    let backend = server::services::retirement::RetirementService::new(app.core());
+    let shared = app.backend();
     let (gate, system) = Gate::system(shared, "test");
     gate.backend()
+        .accounts
         .manage_user(
             &system,
             app::model::ManageUser {
@@ -839,9 +839,9 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
 
 async fn an_account_without_a_password_confirms_through_a_mailed_link(engine: Engine) {
     let app = TestApp::seeded(engine).await;
-    let shared: app::ports::SharedBackend = std::sync::Arc::new(app.backend());
-    let (gate, system) = Gate::system(shared, "test");
+    let (gate, system) = Gate::system(app.backend(), "test");
     gate.backend()
+        .accounts
         .manage_user(
             &system,
             app::model::ManageUser {
@@ -857,7 +857,7 @@ async fn an_account_without_a_password_confirms_through_a_mailed_link(engine: En
         )
         .await
         .unwrap();
-    let token = gate.backend().issue_token(&system, "sso_only", "sso", None).await.unwrap();
+    let token = gate.backend().accounts.issue_token(&system, "sso_only", "sso", None).await.unwrap();
     let post = |path: &str, body: String| {
         Request::post(path)
             .header(header::HOST, "127.0.0.1:3000")

@@ -2,7 +2,7 @@
 
 use crate::common::{Engine, TestApp};
 use axum::body::Body;
-use server::backend::AuthPolicy;
+use server::config::AuthPolicy;
 
 async fn me(app: &TestApp, cookie: Option<&str>) -> serde_json::Value {
     let reply = app.post_form("/api/session/me", &[], cookie).await;
@@ -281,10 +281,12 @@ async fn cross_site_posts_are_refused_and_change_nothing(engine: Engine) {
 
 async fn bearer_tokens_resolve_to_their_user(engine: Engine) {
     let app = TestApp::seeded(engine).await;
-    let backend: app::ports::SharedBackend =
-        std::sync::Arc::new(server::backend::ServerBackend::new(app.db.db.clone(), AuthPolicy::default()));
+    let backend = server::services::backend(std::sync::Arc::new(server::services::Core::new(
+        app.db.db.clone(),
+        AuthPolicy::default(),
+    )));
     let (gate, admin) = app::gate::Gate::system(backend, "test");
-    let token = gate.backend().issue_token(&admin, "staff", "reporting", None).await.unwrap();
+    let token = gate.backend().accounts.issue_token(&admin, "staff", "reporting", None).await.unwrap();
     let call = |token: String| {
         TestApp::form_request("/api/courses/list", None)
             .header("authorization", format!("Bearer {token}"))

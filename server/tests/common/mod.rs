@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::Router;
 use http::{header, Request, StatusCode};
 use http_body_util::BodyExt;
-use server::backend::AuthPolicy;
+use server::config::AuthPolicy;
 use server::http::{origin::OriginPolicy, router, AppState};
 use server::store::Db;
 use tower::ServiceExt;
@@ -161,8 +161,8 @@ impl Reply {
 }
 
 /// Retirement as the tests run it: no cleanup delay, the service user `retirement_service`.
-pub fn test_retirement() -> server::retirement::RetirementSettings {
-    server::retirement::RetirementSettings {
+pub fn test_retirement() -> server::config::RetirementSettings {
+    server::config::RetirementSettings {
         cleanup_days: 0,
         service_username: "retirement_service".to_owned(),
         ..Default::default()
@@ -177,12 +177,12 @@ impl TestApp {
     pub async fn with_policy(engine: Engine, policy: AuthPolicy) -> Self {
         let db = TestDb::new(engine).await;
         let addr = "127.0.0.1:3000".parse().unwrap();
-        let backend = server::backend::ServerBackend::new(db.db.clone(), policy)
+        let core = server::services::Core::new(db.db.clone(), policy)
             .with_site_url("http://registrar.test")
             .with_retirement(test_retirement());
         let state = AppState::new(
             server::cli::leptos_options(addr, "target/site"),
-            backend,
+            std::sync::Arc::new(core),
             OriginPolicy::default(),
             false,
         );
@@ -278,14 +278,21 @@ impl TestApp {
 
     /// A background-job worker over this app's database.
     pub fn worker(&self) -> server::worker::JobWorker {
-        server::worker::JobWorker::new(self.backend())
+        server::worker::JobWorker::new(self.core())
     }
 
-    /// A backend over this app's database, configured like the app's.
-    pub fn backend(&self) -> server::backend::ServerBackend {
-        server::backend::ServerBackend::new(self.db.db.clone(), AuthPolicy::default())
-            .with_site_url("http://registrar.test")
-            .with_retirement(test_retirement())
+    /// What the use cases run with over this app's database, configured like the app's.
+    pub fn core(&self) -> std::sync::Arc<server::services::Core> {
+        std::sync::Arc::new(
+            server::services::Core::new(self.db.db.clone(), AuthPolicy::default())
+                .with_site_url("http://registrar.test")
+                .with_retirement(test_retirement()),
+        )
+    }
+
+    /// The use cases over this app's database, configured like the app's.
+    pub fn backend(&self) -> app::ports::SharedBackend {
+        server::services::backend(self.core())
     }
 
     /// Sign in and return the session cookie.

@@ -2,305 +2,26 @@
 //!
 //! The server's middleware resolves the principal once per request; [`Gate::for_request`] picks it up
 //! with the backend from context. Each method asks `registrar::authz::decide` and, when allowed, hands
-//! out a capability. Capabilities have private fields and can only be minted here; every `Backend`
-//! use case demands one. The management commands use [`Gate::system`], a named system principal.
+//! out a capability. Capabilities (`capabilities`) can only be minted here; every port method demands
+//! one. It must not run a use case itself or read the database except through `ports::facts`. The management commands use [`Gate::system`], a named system principal.
+
+pub mod capabilities;
+
+pub use capabilities::*;
 
 use crate::error::ApiError;
 use crate::ports::{Backend, ClientMeta, RequestPrincipal, SharedBackend};
 use registrar::authz::{decide, Action, Principal};
-use registrar::console::{self, ConsoleRole, Permission};
+use registrar::console::{self, Permission};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::library::{decide_library, may_create_library, LibraryAction, LibraryKey};
 use registrar::{DomainError, ErrorCode};
-use std::sync::Arc;
 
 /// The Gate for one request.
 pub struct Gate {
     request: RequestPrincipal,
     client: ClientMeta,
     backend: SharedBackend,
-}
-
-/// Capability for endpoints on the public list (sign-in, registration).
-pub struct Public(());
-
-/// Capability: a signed-in, active user acting on their own account.
-pub struct Me {
-    principal: Principal,
-    session_id: Option<String>,
-}
-
-impl Me {
-    #[must_use]
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-
-    /// The hashed id of the session this request came with, if it came with one.
-    #[must_use]
-    pub fn session_id(&self) -> Option<&str> {
-        self.session_id.as_deref()
-    }
-}
-
-/// Capability: global staff (or superuser), with the console permissions their groups give them.
-pub struct GlobalStaff {
-    principal: Principal,
-    held: Vec<Permission>,
-}
-
-impl GlobalStaff {
-    /// Whether they may also use `permission` (superusers may use every one).
-    #[must_use]
-    pub fn may(&self, permission: Permission) -> bool {
-        console::may(console_role(&self.principal), &self.held, permission)
-    }
-
-    /// The console permissions held through groups (superusers: none needed).
-    #[must_use]
-    pub fn held(&self) -> &[Permission] {
-        &self.held
-    }
-
-    /// Who acts, for the audit log.
-    #[must_use]
-    pub fn actor(&self) -> &str {
-        &self.principal.username
-    }
-
-    #[must_use]
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-}
-
-/// Who acts in a console use case: staff through the Gate, or a management command.
-pub enum ConsoleActor<'a> {
-    Staff(&'a GlobalStaff),
-    System(&'a System),
-}
-
-impl ConsoleActor<'_> {
-    /// The label for the audit log.
-    #[must_use]
-    pub fn label(&self) -> &str {
-        match self {
-            Self::Staff(s) => s.actor(),
-            Self::System(s) => s.actor(),
-        }
-    }
-
-    /// The acting account's id (none for a system principal).
-    #[must_use]
-    pub fn user_id(&self) -> Option<&str> {
-        match self {
-            Self::Staff(s) => Some(s.principal.user_id.0.as_str()),
-            Self::System(_) => None,
-        }
-    }
-
-    /// Superuser powers: superusers, and management commands (run by the operator).
-    #[must_use]
-    pub fn is_superuser(&self) -> bool {
-        match self {
-            Self::Staff(s) => s.principal.is_superuser,
-            Self::System(_) => true,
-        }
-    }
-
-    /// Whether the actor also holds `permission` (management commands hold every one).
-    #[must_use]
-    pub fn may(&self, permission: Permission) -> bool {
-        match self {
-            Self::Staff(s) => s.may(permission),
-            Self::System(_) => true,
-        }
-    }
-}
-
-impl<'a> From<&'a GlobalStaff> for ConsoleActor<'a> {
-    fn from(staff: &'a GlobalStaff) -> Self {
-        Self::Staff(staff)
-    }
-}
-
-impl<'a> From<&'a System> for ConsoleActor<'a> {
-    fn from(system: &'a System) -> Self {
-        Self::System(system)
-    }
-}
-
-/// Capability: an account that may sign agreements: an active user, or an invited one signed in to
-/// sign the agreements it must sign before it becomes active.
-pub struct Signer {
-    user_id: registrar::ids::UserId,
-    username: String,
-    active: bool,
-    session_id: Option<String>,
-}
-
-impl Signer {
-    #[must_use]
-    pub fn user_id(&self) -> &registrar::ids::UserId {
-        &self.user_id
-    }
-
-    #[must_use]
-    pub fn username(&self) -> &str {
-        &self.username
-    }
-
-    /// The hashed id of the session the request came with.
-    #[must_use]
-    pub fn session_id(&self) -> Option<&str> {
-        self.session_id.as_deref()
-    }
-
-    /// Whether the account is active already (an invited one is not).
-    #[must_use]
-    pub fn is_active(&self) -> bool {
-        self.active
-    }
-}
-
-/// Capability: a named system principal (a management command or a job), never a web request.
-pub struct System {
-    actor: String,
-}
-
-impl System {
-    /// `system:<name>`, for the audit log.
-    #[must_use]
-    pub fn actor(&self) -> &str {
-        &self.actor
-    }
-}
-
-/// Capability: the retirement service user (or a superuser) driving retirements through the
-/// service API.
-pub struct RetirementWorker {
-    principal: Principal,
-}
-
-impl RetirementWorker {
-    /// Who acts, for the retirement events.
-    #[must_use]
-    pub fn actor(&self) -> &str {
-        &self.principal.username
-    }
-
-    #[must_use]
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-}
-
-/// A capability scoped to one course: the principal it was granted to and the course.
-macro_rules! course_capability {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        pub struct $name {
-            principal: Principal,
-            course: CourseKey,
-        }
-
-        impl $name {
-            #[must_use]
-            pub fn course(&self) -> &CourseKey {
-                &self.course
-            }
-
-            #[must_use]
-            pub fn principal(&self) -> &Principal {
-                &self.principal
-            }
-        }
-    };
-}
-
-course_capability!(
-    /// Capability: may open one course's instructor dashboard (staff, Data Researchers, Discussion
-    /// Admins); what the dashboard then offers depends on the other capabilities.
-    CourseStaff
-);
-
-course_capability!(
-    /// Capability: may see and manage one course's discussion roles (course Admin or Discussion Admin;
-    /// which roles exactly is `registrar::discussion::check_manage`).
-    DiscussionManager
-);
-
-course_capability!(
-    /// Capability: Admin of one course (course or org instructor, or global staff): manages its team.
-    CourseAdmin
-);
-
-course_capability!(
-    /// Capability: may see one course's Studio team page (Admins and Staff) and leave its team.
-    CourseTeamViewer
-);
-
-course_capability!(
-    /// Capability: may enroll and unenroll learners in one course (course, org or global staff).
-    CourseEnroller
-);
-
-/// A capability scoped to one library: the principal, the library and its switches.
-macro_rules! library_capability {
-    ($(#[$doc:meta])* $name:ident) => {
-        $(#[$doc])*
-        pub struct $name {
-            principal: Principal,
-            library: LibraryKey,
-        }
-
-        impl $name {
-            #[must_use]
-            pub fn library(&self) -> &LibraryKey {
-                &self.library
-            }
-
-            #[must_use]
-            pub fn principal(&self) -> &Principal {
-                &self.principal
-            }
-        }
-    };
-}
-
-library_capability!(
-    /// Capability: may view one library and its team (any grant, global staff, or public read for
-    /// course creators).
-    LibraryViewer
-);
-
-library_capability!(
-    /// Capability: may edit one library's content, title and description (Author or Admin).
-    LibraryEditor
-);
-
-library_capability!(
-    /// Capability: may manage one library's team and public switches (Admin, or global staff).
-    LibraryAdmin
-);
-
-/// Capability: may create libraries in one org (global staff, course creators, that org's content
-/// creators).
-pub struct LibraryCreator {
-    principal: Principal,
-    org: OrgKey,
-}
-
-impl LibraryCreator {
-    #[must_use]
-    pub fn principal(&self) -> &Principal {
-        &self.principal
-    }
-
-    #[must_use]
-    pub fn org(&self) -> &OrgKey {
-        &self.org
-    }
 }
 
 /// The current time in epoch milliseconds (grants that end compare with it).
@@ -334,7 +55,7 @@ impl Gate {
 
     /// The backend, for calling a use case with a capability.
     #[must_use]
-    pub fn backend(&self) -> &dyn Backend {
+    pub fn backend(&self) -> &Backend {
         self.backend.as_ref()
     }
 
@@ -377,7 +98,7 @@ impl Gate {
         let held = if principal.is_superuser {
             Vec::new()
         } else {
-            self.backend.console_permissions(&principal.user_id).await?
+            self.backend.facts.console_permissions(&GateAsks(()), &principal.user_id).await?
         };
         if console::may(console_role(principal), &held, permission) {
             Ok(GlobalStaff { principal: principal.clone(), held })
@@ -474,8 +195,12 @@ impl Gate {
                 format!("There is no library {key}."),
             ))
         };
-        let (switches, grants) =
-            self.backend.library_facts(&principal.user_id, key).await?.ok_or_else(not_found)?;
+        let (switches, grants) = self
+            .backend
+            .facts
+            .library_facts(&GateAsks(()), &principal.user_id, key)
+            .await?
+            .ok_or_else(not_found)?;
         let now = now_ms();
         let may = |a| decide_library(Some(principal), &grants, key, switches, a, now);
         if !may(LibraryAction::View) {
@@ -512,7 +237,7 @@ impl Gate {
     /// Capability for the retirement service API: the configured service user or a superuser.
     pub fn retirement_worker(&self) -> Result<RetirementWorker, ApiError> {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
-        let service = self.backend.retirement_service_username();
+        let service = self.backend.facts.retirement_service_username(&GateAsks(()));
         if registrar::retirement::may_drive_retirement(
             principal.is_superuser,
             principal.is_staff,
@@ -527,7 +252,7 @@ impl Gate {
 
     /// The named system principal used by management commands and jobs. Grep-able on purpose.
     #[must_use]
-    pub fn system(backend: Arc<dyn Backend>, name: &str) -> (Self, System) {
+    pub fn system(backend: SharedBackend, name: &str) -> (Self, System) {
         let gate = Self { request: RequestPrincipal::default(), client: ClientMeta::default(), backend };
         (gate, System { actor: format!("system:{name}") })
     }
@@ -549,14 +274,5 @@ impl Gate {
         } else {
             Err(ErrorCode::Forbidden.into())
         }
-    }
-}
-
-/// The facts the console's permission rules need.
-fn console_role(principal: &Principal) -> ConsoleRole {
-    ConsoleRole {
-        is_active: principal.is_active,
-        is_staff: principal.is_staff,
-        is_superuser: principal.is_superuser,
     }
 }

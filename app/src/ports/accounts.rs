@@ -1,0 +1,67 @@
+//! Port: accounts and sessions (sign-in, registration, the account page) and the accounts that
+//! management commands make. Signatures only; the server implements them.
+
+use super::{ClientMeta, NewSession};
+use crate::gate::capabilities::{Me, Public, System};
+use crate::model::{AccountView, CurrentUser, ManageUser, ManageUserReport};
+use registrar::account::ValidRegistration;
+use registrar::DomainError;
+
+/// Signing in and out, registering, the signed-in user's own views.
+#[async_trait::async_trait]
+pub trait Accounts: Send + Sync {
+    /// Check credentials and open a session. Throttled; the error never says which part was wrong.
+    async fn sign_in(
+        &self,
+        public: &Public,
+        identifier: &str,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError>;
+
+    /// Create an account and open its first session.
+    async fn register(
+        &self,
+        public: &Public,
+        registration: ValidRegistration,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError>;
+
+    /// End the session the request came with.
+    async fn sign_out(&self, me: &Me) -> Result<(), DomainError>;
+
+    /// The header and navigation view of the signed-in user.
+    async fn current_user(&self, me: &Me) -> Result<CurrentUser, DomainError>;
+
+    /// The account page.
+    async fn account(&self, me: &Me) -> Result<AccountView, DomainError>;
+
+    /// The `Set-Cookie` value that stores a session token, or clears it when `None`.
+    fn session_cookie(&self, token: Option<&str>) -> String;
+}
+
+/// Accounts and tokens made by management commands.
+#[async_trait::async_trait]
+pub trait ManageAccounts: Send + Sync {
+    /// Create or update an account (`registrar manage-user`).
+    async fn manage_user(
+        &self,
+        system: &System,
+        request: ManageUser,
+    ) -> Result<ManageUserReport, DomainError>;
+
+    /// Issue a bearer token for a user; returns the secret, shown once.
+    async fn issue_token(
+        &self,
+        system: &System,
+        username: &str,
+        name: &str,
+        expires_at: Option<i64>,
+    ) -> Result<String, DomainError>;
+}
+
+/// Everything the accounts area offers.
+pub trait AccountsArea: Accounts + ManageAccounts {}
+
+impl<T: Accounts + ManageAccounts> AccountsArea for T {}

@@ -1,0 +1,325 @@
+//! Accounts and sessions: sign-in (throttled), registration (following the activation policy),
+//! sign-out, the header's and the account page's views (`app::ports::accounts::Accounts`).
+//!
+//! Owns opening sessions and counting failed sign-ins. It must not change roles, agreements or
+//! retirement state itself: registration asks the console and team areas through `Core`.
+
+use crate::auth::{password, secret};
+use crate::services::{internal, Core};
+use crate::store::{self, courses, enrollments, sessions, throttle, users};
+use app::gate::{Me, Public};
+use app::model::{AccountView, CourseLink, CurrentUser};
+use app::ports::accounts::Accounts;
+use app::ports::{ClientMeta, NewSession};
+use registrar::account::ValidRegistration;
+use registrar::activation::AccountState;
+use registrar::{DomainError, ErrorCode};
+use std::sync::Arc;
+pub mod manage;
+
+/// The name of the session cookie.
+pub const SESSION_COOKIE: &str = "registrar_session";
+
+pub(crate) fn account_key(id_or_identifier: &str) -> String {
+    format!("account:{}", id_or_identifier.trim().to_lowercase())
+}
+
+/// Sign-in, registration and the signed-in user's own views.
+pub struct AccountService {
+    core: Arc<Core>,
+}
+
+impl AccountService {
+    #[must_use]
+    pub fn new(core: Arc<Core>) -> Self {
+        Self { core }
+    }
+}
+
+impl AccountService {
+    /// Open a session inside the caller's transaction; the caller commits.
+    pub(crate) async fn open_session_in(
+        &self,
+        conn: &mut store::Conn,
+        user_id: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
+        let token = secret::new_secret();
+        sessions::create(
+            &mut *conn,
+            &secret::digest(&token),
+            user_id,
+            self.core.policy.session_ttl_ms,
+            &client.ip,
+            &client.user_agent,
+        )
+        .await
+        .map_err(internal)?;
+        users::record_login(&mut *conn, user_id).await.map_err(internal)?;
+        Ok(NewSession { token, awaiting: false })
+    }
+
+    pub(crate) async fn open_session(
+        &self,
+        user_id: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let session = self.open_session_in(&mut tx, user_id, client).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(session)
+    }
+}
+
+impl Core {
+    /// Count this attempt on every key and refuse once any is over its limit.
+    pub(crate) async fn count_failed_attempt(
+        &self,
+        ip_key: &str,
+        account_keys: &[String],
+    ) -> Result<(), DomainError> {
+        let p = &self.policy;
+        let from_ip = throttle::hit(&self.db, ip_key, p.ip_window_ms).await.map_err(internal)?;
+        let mut locked = false;
+        for key in account_keys {
+            locked |= throttle::hit(&self.db, key, p.account_window_ms).await.map_err(internal)?
+                > p.account_failures;
+        }
+        if locked {
+            Err(ErrorCode::AuthLocked.into())
+        } else if from_ip > p.ip_failures {
+            Err(ErrorCode::AuthThrottled.into())
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Accounts for AccountService {
+    async fn sign_in(
+        &self,
+        _public: &Public,
+        identifier: &str,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
+        if identifier.trim().is_empty() {
+            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your username or email.")
+                .on_field("identifier"));
+        }
+        if password.is_empty() {
+            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your password.")
+                .on_field("password"));
+        }
+        let ip_key = format!("ip:{}", client.ip);
+        let user = users::find_by_login(&self.core.db, identifier).await.map_err(internal)?;
+        // Lock on both the typed identifier and the account, so unknown names lock like real ones.
+        let mut account_keys = vec![account_key(identifier)];
+        if let Some(u) = &user {
+            account_keys.push(account_key(&u.id));
+        }
+        self.core.count_failed_attempt(&ip_key, &account_keys).await?;
+        let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
+            .await
+            .map_err(internal)?;
+        let Some(user) = user.filter(|_| ok) else {
+            return Err(ErrorCode::AuthBadCredentials.into());
+        };
+        if !user.is_active.0 && user.state == AccountState::Invited.as_str() {
+            // Set up, not active yet: signed in only to sign the agreements it must sign.
+            for key in &account_keys {
+                throttle::clear(&self.core.db, key).await.map_err(internal)?;
+            }
+            let mut session = self.open_session(&user.id, client).await?;
+            session.awaiting = true;
+            return Ok(session);
+        }
+        if !user.is_active.0 && user.state == AccountState::Deactivated.as_str() {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthInactive,
+                "This account has been deactivated. Contact your administrator to have it set up again.",
+            ));
+        }
+        if !user.is_active.0 && user.state == AccountState::New.as_str() {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthInactive,
+                "This account has not been set up yet: an administrator must invite it before you can sign in.",
+            ));
+        }
+        if !user.is_active.0 {
+            // The password was right, so saying why is safe: a queued deletion says how to cancel.
+            if let Some(status) = crate::store::retirement::for_user(&self.core.db.pool, &user.id)
+                .await
+                .map_err(internal)?
+                .filter(|s| s.current_state == registrar::retirement::PENDING)
+            {
+                return Err(DomainError::with_message(
+                    ErrorCode::AuthInactive,
+                    format!(
+                        "This account is queued for deletion on {}. To keep it, use the link in the email we sent \
+                         when the deletion was requested.",
+                        app::model::format_date(status.due_at)
+                    ),
+                ));
+            }
+            return Err(ErrorCode::AuthInactive.into());
+        }
+        // A success wipes the account's count and takes this attempt back from the address's.
+        for key in &account_keys {
+            throttle::clear(&self.core.db, key).await.map_err(internal)?;
+        }
+        throttle::forgive(&self.core.db, &ip_key).await.map_err(internal)?;
+        self.open_session(&user.id, client).await
+    }
+
+    async fn register(
+        &self,
+        _public: &Public,
+        registration: ValidRegistration,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
+        let key = format!("register:{}", client.ip);
+        if throttle::hit(&self.core.db, &key, self.core.policy.registration_window_ms)
+            .await
+            .map_err(internal)?
+            > self.core.policy.registrations
+        {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthThrottled,
+                "Too many accounts were created from your network recently. Try again later.",
+            ));
+        }
+        self.core.check_not_retired(registration.username.as_str(), registration.email.as_str()).await?;
+        let hash = password::hash(password).await.map_err(internal)?;
+        let start = self.core.account_start(registration.email.as_str()).await?;
+        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let new = users::NewUser {
+            username: registration.username.as_str(),
+            email: registration.email.as_str(),
+            full_name: &registration.full_name,
+            password_hash: Some(&hash),
+            is_active: start.state == AccountState::Active,
+            is_staff: false,
+            is_superuser: start.superuser,
+            state: start.state,
+        };
+        let id = users::insert(&mut *tx, &new).await.map_err(|e| match e {
+            users::WriteError::UsernameTaken => {
+                DomainError::new(ErrorCode::UsernameTaken).on_field("username")
+            }
+            users::WriteError::EmailTaken => DomainError::new(ErrorCode::EmailTaken).on_field("email"),
+            users::WriteError::Db(e) => internal(e),
+        })?;
+        store::audit::append(
+            &mut tx,
+            &store::audit::Entry {
+                actor_id: Some(&id),
+                actor_label: registration.username.as_str(),
+                action: "user.register",
+                target_type: "user",
+                target_id: &id,
+                after: Some(serde_json::json!({
+                    "username": registration.username.as_str(),
+                    "email": registration.email.as_str(),
+                    "full_name": registration.full_name,
+                })),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await.map_err(internal)?;
+        crate::services::team::studio::redeem_team_invitations(
+            &mut tx,
+            &id,
+            registration.username.as_str(),
+            registration.email.as_str(),
+        )
+        .await
+        .map_err(internal)?;
+        self.core.settle_new_account(&mut tx, &id, registration.username.as_str(), &start).await?;
+        if start.state == AccountState::New {
+            tx.commit().await.map_err(internal)?;
+            return Err(DomainError::with_message(
+                ErrorCode::ActivationBlocked,
+                format!(
+                    "Your account {} was created. An administrator must set it up before you can sign in; \
+                     you will get an email when they do.",
+                    registration.username.as_str()
+                ),
+            ));
+        }
+        let mut session = self.open_session_in(&mut tx, &id, client).await?;
+        session.awaiting = start.state == AccountState::Invited;
+        tx.commit().await.map_err(internal)?;
+        Ok(session)
+    }
+
+    async fn sign_out(&self, me: &Me) -> Result<(), DomainError> {
+        if let Some(session) = me.session_id() {
+            sessions::delete(&self.core.db, session).await.map_err(internal)?;
+        }
+        Ok(())
+    }
+
+    async fn current_user(&self, me: &Me) -> Result<CurrentUser, DomainError> {
+        let p = me.principal();
+        let user = users::get(&self.core.db, &p.user_id.0)
+            .await
+            .map_err(internal)?
+            .ok_or(ErrorCode::AuthRequired)?;
+        let dashboards = courses::dashboards_of(&self.core.db, &user.id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(key, name)| CourseLink { key, name })
+            .collect();
+        let console = self.core.console_sections_of(&user).await?;
+        let agreements_due = self.core.agreements_due(&user.id).await?;
+        Ok(CurrentUser {
+            username: user.username,
+            full_name: user.full_name,
+            email: user.email,
+            is_staff: user.is_staff.0,
+            is_superuser: user.is_superuser.0,
+            dashboards,
+            console,
+            agreements_due,
+            awaiting: false,
+        })
+    }
+
+    async fn account(&self, me: &Me) -> Result<AccountView, DomainError> {
+        let id = &me.principal().user_id.0;
+        let user = users::get(&self.core.db, id).await.map_err(internal)?.ok_or(ErrorCode::AuthRequired)?;
+        let enrollments = courses::enrollments_of(&self.core.db, id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|(key, name)| CourseLink { key, name })
+            .collect();
+        let active_sessions = sessions::count_live(&self.core.db, id).await.map_err(internal)?;
+        Ok(AccountView {
+            username: user.username,
+            email: user.email,
+            full_name: user.full_name,
+            date_joined: user.date_joined,
+            last_login: user.last_login,
+            enrollments,
+            active_sessions,
+        })
+    }
+
+    fn session_cookie(&self, token: Option<&str>) -> String {
+        let secure = if self.core.policy.cookie_secure { "; Secure" } else { "" };
+        match token {
+            Some(token) => format!(
+                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                self.core.policy.session_ttl_ms / 1000
+            ),
+            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+        }
+    }
+}

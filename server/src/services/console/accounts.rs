@@ -1,0 +1,437 @@
+//! The console's users section (`app::ports::console::ConsoleUsers`): search, one account's page,
+//! creating accounts, profile and flags, ending sessions, mailed password links.
+
+use super::agreements::{domain_agreements, domain_signatures, signature_line};
+use super::audit::audit_line;
+use super::roles::scope_text;
+use super::*;
+use crate::services::{internal, Core};
+use crate::store::{self, console as cs, now_ms, sessions, user_admin, users};
+use app::gate::{ConsoleActor, Public};
+use app::model::console::{
+    EnrollmentLine, GrantLine, NewAccount, SessionLine, TokenLine, UserDetail, UserList, UserQuery,
+    CONSOLE_PAGE_SIZE,
+};
+use app::model::format_date;
+use app::ports::console::ConsoleUsers;
+use registrar::account::{validate_full_name, validate_password, Email, Username};
+use registrar::activation::{self, AccountState};
+use registrar::console::{require_superuser, Section, Verb};
+use registrar::roles::Role;
+use registrar::{DomainError, ErrorCode};
+use serde_json::json;
+
+impl ConsoleService {
+    /// The password-reset link's purpose for an account: tied to its current password, so the link
+    /// dies once a password is chosen with it.
+    pub(crate) fn reset_purpose(user: &users::UserRow) -> String {
+        let stamp = crate::auth::secret::digest(user.password_hash.as_deref().unwrap_or("none"));
+        format!("password-reset:{}", stamp.get(..16).unwrap_or(&stamp))
+    }
+
+    /// The account a reset link names, if the link is ours, current and unused.
+    pub(crate) async fn reset_target(&self, token: &str) -> Result<users::UserRow, DomainError> {
+        let id = token.split('.').next().unwrap_or_default();
+        let user = users::get(self.core.db(), id).await.map_err(internal)?.ok_or(ErrorCode::LinkInvalid)?;
+        self.core.verify_link(&Self::reset_purpose(&user), token).await?;
+        if !user.is_active.0 {
+            return Err(DomainError::new(ErrorCode::LinkInvalid));
+        }
+        Ok(user)
+    }
+
+    /// Queue the reset mail for `user` inside the caller's transaction.
+    /// `key` is [`Self::link_key`], read before the transaction (SQLite has one writer).
+    pub(crate) async fn queue_reset_mail(
+        &self,
+        conn: &mut store::Conn,
+        key: &[u8],
+        user: &users::UserRow,
+    ) -> Result<(), DomainError> {
+        let until = now_ms() + RESET_LINK_MS;
+        let token = Core::sign(key, &Self::reset_purpose(user), &user.id, until)?;
+        let link = format!("{}/account/reset-password?token={token}", self.core.site_url());
+        let body = format!(
+            "Hello {name},\n\nAn administrator asked Registrar to send you a link to choose a password for the \
+             account {username}. It works once, until {until}:\n\n{link}\n\nIf you did not expect this, you \
+             can ignore it: your password stays as it is.\n",
+            name = user.full_name,
+            username = user.username,
+            until = format_date(until),
+        );
+        store::outbox::enqueue(
+            &mut *conn,
+            &store::outbox::NewMail {
+                user_id: Some(&user.id),
+                to: &user.email,
+                subject: "Choose your Registrar password",
+                body_text: &body,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ConsoleUsers for ConsoleService {
+    async fn search_users(
+        &self,
+        actor: &ConsoleActor<'_>,
+        query: &UserQuery,
+    ) -> Result<UserList, DomainError> {
+        need(actor, Section::Users, Verb::View)?;
+        let filter = cs::user_filter(query.filter.trim()).ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("'{}' is not a users filter.", query.filter.trim()),
+            )
+            .on_field("filter")
+        })?;
+        let page = query.page.max(1);
+        let per_page = CONSOLE_PAGE_SIZE;
+        let offset = i64::from(page - 1) * i64::from(per_page);
+        let (rows, total) = cs::search_users(
+            self.core.db(),
+            &query.q,
+            filter,
+            i64::from(per_page),
+            offset,
+            UserList::COUNT_CAP,
+        )
+        .await
+        .map_err(internal)?;
+        Ok(UserList {
+            rows: rows.iter().map(user_line).collect(),
+            total: total.min(UserList::COUNT_CAP),
+            capped: total > UserList::COUNT_CAP,
+            page,
+            per_page,
+        })
+    }
+
+    async fn user_detail(
+        &self,
+        actor: &ConsoleActor<'_>,
+        identifier: &str,
+    ) -> Result<UserDetail, DomainError> {
+        need(actor, Section::Users, Verb::View)?;
+        let user = self.account_named(identifier).await?;
+        let pool = &self.core.db().pool;
+        let id = user.id.as_str();
+        let enrollments = user_admin::enrollments(pool, id).await.map_err(internal)?;
+        let grants = user_admin::role_assignments(pool, id).await.map_err(internal)?;
+        let groups = user_admin::group_names(pool, id).await.map_err(internal)?;
+        let session_rows = user_admin::live_sessions(pool, id).await.map_err(internal)?;
+        let token_rows = user_admin::tokens(pool, id).await.map_err(internal)?;
+        let agreements = cs::agreements(pool).await.map_err(internal)?;
+        let signatures = cs::signatures_of(pool, id).await.map_err(internal)?;
+        let (domain_a, domain_s) = (domain_agreements(&agreements), domain_signatures(&signatures));
+        let unsigned = activation::unsigned_required(&domain_a, &domain_s)
+            .into_iter()
+            .map(|a| a.title.clone())
+            .collect();
+        let retirement = user_admin::retirement_state(pool, id).await.map_err(internal)?;
+        let record_programs = user_admin::record_program_count(pool, id).await.unwrap_or(0);
+        let audit = cs::audit(
+            self.core.db(),
+            &cs::AuditFilter {
+                target_type: Some("user".into()),
+                target_id: Some(user.id.clone()),
+                ..Default::default()
+            },
+            50,
+        )
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(audit_line)
+        .collect();
+        Ok(UserDetail {
+            user: user_line(&user),
+            enrollments: enrollments
+                .into_iter()
+                .map(|e| EnrollmentLine {
+                    course_key: e.course_key,
+                    course_name: e.display_name,
+                    mode: e.mode,
+                    is_active: e.is_active.0,
+                })
+                .collect(),
+            grants: grants
+                .into_iter()
+                .map(|g| GrantLine {
+                    id: g.id,
+                    role_label: Role::parse(&g.role)
+                        .map_or_else(|_| g.role.clone(), |r| r.label().to_owned()),
+                    role: g.role,
+                    scope: scope_text(&g.scope, g.org.as_deref(), g.course_key.as_deref()),
+                    expires_at: g.expires_at,
+                })
+                .collect(),
+            groups,
+            sessions: session_rows
+                .into_iter()
+                .map(|s| SessionLine {
+                    created_at: s.created_at,
+                    last_seen_at: s.last_seen_at,
+                    ip: s.ip,
+                    user_agent: s.user_agent,
+                })
+                .collect(),
+            tokens: token_rows
+                .into_iter()
+                .map(|t| TokenLine {
+                    name: t.name,
+                    created_at: t.created_at,
+                    last_used_at: t.last_used_at,
+                    expires_at: t.expires_at,
+                    revoked_at: t.revoked_at,
+                })
+                .collect(),
+            signatures: signatures.iter().map(signature_line).collect(),
+            unsigned,
+            retirement,
+            record_programs,
+            audit,
+        })
+    }
+
+    async fn create_account(
+        &self,
+        actor: &ConsoleActor<'_>,
+        account: NewAccount,
+    ) -> Result<String, DomainError> {
+        // As in Django: adding needs change too, so "add" alone cannot make privileged accounts.
+        need(actor, Section::Users, Verb::Add)?;
+        need(actor, Section::Users, Verb::Change)?;
+        if account.is_superuser {
+            require_superuser(actor.is_superuser(), "create a superuser")?;
+        }
+        let username = Username::parse(&account.username).map_err(|e| e.on_field("username"))?;
+        let email = Email::parse(&account.email).map_err(|e| e.on_field("email"))?;
+        let full_name = validate_full_name(&account.full_name).map_err(|e| e.on_field("full_name"))?;
+        self.core.check_not_retired(username.as_str(), email.as_str()).await?;
+        let key = self.core.link_key().await?;
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let id = users::insert(
+            &mut *tx,
+            &users::NewUser {
+                username: username.as_str(),
+                email: email.as_str(),
+                full_name: &full_name,
+                password_hash: None,
+                is_active: true,
+                is_staff: account.is_staff,
+                is_superuser: account.is_superuser,
+                state: AccountState::Active,
+            },
+        )
+        .await
+        .map_err(|e| match e {
+            users::WriteError::UsernameTaken => {
+                DomainError::new(ErrorCode::UsernameTaken).on_field("username")
+            }
+            users::WriteError::EmailTaken => DomainError::new(ErrorCode::EmailTaken).on_field("email"),
+            users::WriteError::Db(e) => internal(e),
+        })?;
+        let user = users::UserRow {
+            id: id.clone(),
+            username: username.as_str().to_owned(),
+            email: email.as_str().to_owned(),
+            full_name: full_name.clone(),
+            password_hash: None,
+            is_active: store::Flag(true),
+            is_staff: store::Flag(account.is_staff),
+            is_superuser: store::Flag(account.is_superuser),
+            date_joined: now_ms(),
+            last_login: None,
+            state: AccountState::Active.as_str().to_owned(),
+        };
+        audit(
+            &mut tx,
+            actor,
+            "user.create",
+            ("user", &id),
+            None,
+            Some(json!({
+                "username": user.username, "email": user.email, "full_name": user.full_name,
+                "is_staff": account.is_staff, "is_superuser": account.is_superuser,
+            })),
+            None,
+        )
+        .await?;
+        if account.send_reset {
+            self.queue_reset_mail(&mut tx, &key, &user).await?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(user.username)
+    }
+
+    async fn update_profile(
+        &self,
+        actor: &ConsoleActor<'_>,
+        username: &str,
+        full_name: &str,
+        email: &str,
+    ) -> Result<(), DomainError> {
+        need(actor, Section::Users, Verb::Change)?;
+        let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
+        let email = Email::parse(email).map_err(|e| e.on_field("email"))?;
+        let full_name = validate_full_name(full_name).map_err(|e| e.on_field("full_name"))?;
+        if email.as_str() == user.email && full_name == user.full_name {
+            return Ok(());
+        }
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        users::set_email_and_name(&mut tx, &user.id, email.as_str(), &email.folded(), &full_name)
+            .await
+            .map_err(|e| match e {
+                users::WriteError::Db(e) => internal(e),
+                users::WriteError::EmailTaken | users::WriteError::UsernameTaken => {
+                    DomainError::new(ErrorCode::EmailTaken).on_field("email")
+                }
+            })?;
+        audit(
+            &mut tx,
+            actor,
+            "user.update",
+            ("user", &user.id),
+            Some(json!({ "email": user.email, "full_name": user.full_name })),
+            Some(json!({ "email": email.as_str(), "full_name": full_name })),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn set_flags(
+        &self,
+        actor: &ConsoleActor<'_>,
+        username: &str,
+        is_staff: bool,
+        is_superuser: bool,
+    ) -> Result<(), DomainError> {
+        need(actor, Section::Users, Verb::Change)?;
+        let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
+        if is_superuser != user.is_superuser.0 {
+            require_superuser(actor.is_superuser(), "grant or remove superuser status")?;
+        }
+        activation::check_self_change(
+            actor.user_id().unwrap_or_default(),
+            &user.id,
+            false,
+            user.is_superuser.0 && !is_superuser,
+        )?;
+        if (is_staff || is_superuser) && !user.is_active.0 {
+            return Err(DomainError::with_message(
+                ErrorCode::UserInactive,
+                format!(
+                    "{} is not active; reactivate the account before giving it staff or superuser status.",
+                    user.username
+                ),
+            ));
+        }
+        if user.is_superuser.0 && !is_superuser && self.other_superusers(&user.id).await? == 0 {
+            return Err(DomainError::with_message(
+                ErrorCode::SelfChangeRefused,
+                format!("{} is the last active superuser.", user.username),
+            ));
+        }
+        if is_staff == user.is_staff.0 && is_superuser == user.is_superuser.0 {
+            return Ok(());
+        }
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        users::set_staff_and_superuser(&mut tx, &user.id, is_staff, is_superuser).await.map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "user.flags",
+            ("user", &user.id),
+            Some(json!({ "is_staff": user.is_staff.0, "is_superuser": user.is_superuser.0 })),
+            Some(json!({ "is_staff": is_staff, "is_superuser": is_superuser })),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn send_password_reset(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<(), DomainError> {
+        need(actor, Section::Users, Verb::Change)?;
+        let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
+        if !user.is_active.0 {
+            return Err(DomainError::with_message(
+                ErrorCode::UserInactive,
+                format!("{} is not active: a reset link would not let them sign in.", user.username),
+            ));
+        }
+        let key = self.core.link_key().await?;
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        audit(&mut tx, actor, "user.password_reset_link", ("user", &user.id), None, None, None).await?;
+        self.queue_reset_mail(&mut tx, &key, &user).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn end_sessions(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<u64, DomainError> {
+        need(actor, Section::Users, Verb::Change)?;
+        let user = self.account_named(username).await?;
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let ended = sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "user.end_sessions",
+            ("user", &user.id),
+            None,
+            Some(json!({ "sessions_ended": ended })),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(ended)
+    }
+
+    async fn reset_link_info(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
+        Ok(self.reset_target(token).await?.username)
+    }
+
+    async fn reset_password(
+        &self,
+        _public: &Public,
+        token: &str,
+        password: &str,
+        confirm: &str,
+    ) -> Result<(), DomainError> {
+        let user = self.reset_target(token).await?;
+        if password != confirm {
+            return Err(DomainError::new(ErrorCode::PasswordMismatch).on_field("password_confirm"));
+        }
+        validate_password(password, &user.username, &user.email).map_err(|e| e.on_field("password"))?;
+        let hash = crate::auth::password::hash(password).await.map_err(internal)?;
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        // The link is tied to the old password: if it changed meanwhile, this link is used up.
+        let old_hash = user.password_hash.clone().unwrap_or_default();
+        if !users::set_password_if_unchanged(&mut tx, &user.id, &hash, &old_hash).await.map_err(internal)? {
+            return Err(DomainError::new(ErrorCode::LinkInvalid));
+        }
+        sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        store::audit::append(
+            &mut tx,
+            &store::audit::Entry {
+                actor_id: Some(&user.id),
+                actor_label: &user.username,
+                action: "user.password_reset",
+                target_type: "user",
+                target_id: &user.id,
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)?;
+        tx.commit().await.map_err(internal)
+    }
+}

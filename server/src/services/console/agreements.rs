@@ -1,0 +1,288 @@
+//! Agreements (`app::ports::console::Agreements`): publishing versions, signing them, and how a new
+//! account starts (the activation policy) and becomes active with its last required signature.
+
+use super::*;
+use crate::services::{internal, Core};
+use crate::store::{self, console as cs, new_id, now_ms, sessions, users};
+use app::gate::{ConsoleActor, Signer};
+use app::model::console::{AgreementView, MyAgreements, SignResult, SignatureLine};
+use app::ports::console::Agreements;
+use app::ports::ClientMeta;
+use registrar::activation::{self, AccountState, Agreement, SignOutcome, Signature};
+use registrar::console::{Section, Verb};
+use registrar::roles::{Grant, Role, Scope};
+use registrar::{DomainError, ErrorCode};
+use serde_json::json;
+
+pub(crate) fn domain_agreements(rows: &[cs::AgreementRow]) -> Vec<Agreement> {
+    rows.iter()
+        .map(|a| Agreement {
+            id: a.id.clone(),
+            title: a.title.clone(),
+            version: a.version,
+            required: a.required.0,
+        })
+        .collect()
+}
+
+pub(crate) fn domain_signatures(rows: &[cs::SignatureRow]) -> Vec<Signature> {
+    rows.iter().map(|s| Signature { agreement_id: s.agreement_id.clone(), version: s.version }).collect()
+}
+
+pub(crate) fn signature_line(s: &cs::SignatureRow) -> SignatureLine {
+    SignatureLine {
+        agreement_id: s.agreement_id.clone(),
+        title: s.title.clone(),
+        version: s.version,
+        signed_at: s.signed_at,
+        current: s.version == s.current_version,
+    }
+}
+
+impl Core {
+    /// How an account registering with `email` starts: an open, unexpired invitation sets it up;
+    /// otherwise the activation policy decides (the first account may become a superuser). An
+    /// account that is set up and has no agreement to sign is active at once.
+    pub(crate) async fn account_start(&self, email: &str) -> Result<AccountStart, DomainError> {
+        let now = now_ms();
+        let invitation = cs::open_invitation(&self.db().pool, email)
+            .await
+            .map_err(internal)?
+            .filter(|i| i.expires_at.is_none_or(|end| now < end));
+        let first = if self.policy().activation.first_user_superuser {
+            users::count(self.db()).await.map_err(internal)? == 0
+        } else {
+            false
+        };
+        let (mut state, superuser) =
+            activation::initial_state(self.policy().activation, first, invitation.is_some());
+        if state == AccountState::Invited {
+            let agreements = cs::agreements(&self.db().pool).await.map_err(internal)?;
+            let agreements = domain_agreements(&agreements);
+            if activation::unsigned_required(&agreements, &[]).is_empty() {
+                state = AccountState::Active;
+            }
+        }
+        Ok(AccountStart { state, superuser, invitation })
+    }
+
+    /// Inside the registration transaction: use the invitation (and give its role), audit the start.
+    pub(crate) async fn settle_new_account(
+        &self,
+        conn: &mut store::Conn,
+        user_id: &str,
+        username: &str,
+        start: &AccountStart,
+    ) -> Result<(), DomainError> {
+        if let Some(invitation) = &start.invitation {
+            if cs::accept_invitation(conn, &invitation.id, user_id).await.map_err(internal)? {
+                if let Some(role) = &invitation.role {
+                    let scope =
+                        invitation.course_key.as_deref().or(invitation.org.as_deref()).unwrap_or("global");
+                    if let Ok(grant) = Role::parse(role)
+                        .and_then(|r| Ok(Grant { role: r, scope: Scope::parse_text(scope)? }))
+                    {
+                        store::roles::grant(conn, user_id, &grant, None).await.map_err(internal)?;
+                    }
+                }
+            }
+        }
+        let actor = "system:activation";
+        store::audit::append(
+            conn,
+            &store::audit::Entry {
+                actor_label: actor,
+                action: "user.start",
+                target_type: "user",
+                target_id: user_id,
+                after: Some(json!({
+                    "username": username,
+                    "state": start.state.as_str(),
+                    "is_superuser": start.superuser,
+                    "invitation": start.invitation.as_ref().map(|i| i.id.clone()),
+                })),
+                ..Default::default()
+            },
+        )
+        .await
+        .map_err(internal)
+    }
+
+    /// Whether the user must sign a required agreement's current version (for the page header).
+    pub(crate) async fn agreements_due(&self, user_id: &str) -> Result<bool, DomainError> {
+        cs::has_unsigned_required(self.db(), user_id).await.map_err(internal)
+    }
+}
+
+#[async_trait::async_trait]
+impl Agreements for ConsoleService {
+    async fn agreements(&self, actor: &ConsoleActor<'_>) -> Result<Vec<AgreementView>, DomainError> {
+        need(actor, Section::Agreements, Verb::View)?;
+        let rows = cs::agreements(&self.core.db().pool).await.map_err(internal)?;
+        let counts = cs::current_signature_counts(self.core.db()).await.map_err(internal)?;
+        Ok(rows
+            .into_iter()
+            .map(|a| AgreementView {
+                signed_current: counts.iter().find(|(id, _)| *id == a.id).map_or(0, |(_, n)| *n),
+                id: a.id,
+                title: a.title,
+                body: a.body,
+                version: a.version,
+                required: a.required.0,
+                published_at: a.published_at,
+            })
+            .collect())
+    }
+
+    async fn publish_agreement(
+        &self,
+        actor: &ConsoleActor<'_>,
+        id: &str,
+        title: &str,
+        body: &str,
+        required: bool,
+    ) -> Result<String, DomainError> {
+        let new = id.trim().is_empty();
+        need(actor, Section::Agreements, if new { Verb::Add } else { Verb::Change })?;
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Give the agreement a title of at most 200 characters.",
+            )
+            .on_field("title"));
+        }
+        let body = body.trim();
+        if body.is_empty() || body.len() > 100_000 {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Write the agreement's text (at most 100,000 characters).",
+            )
+            .on_field("body"));
+        }
+        let now = now_ms();
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let (id, version) = if new {
+            let id = new_id();
+            cs::insert_agreement(&mut tx, &id, title, required, now).await.map_err(internal)?;
+            (id, 1_i64)
+        } else {
+            let version =
+                cs::bump_agreement(&mut tx, id.trim(), title, required, now).await.map_err(internal)?;
+            let version = version.ok_or_else(|| {
+                DomainError::with_message(ErrorCode::NotFound, "There is no such agreement.")
+            })?;
+            (id.trim().to_owned(), version)
+        };
+        cs::insert_agreement_version(&mut tx, &id, version, title, body, now).await.map_err(internal)?;
+        audit(
+            &mut tx,
+            actor,
+            "agreement.publish",
+            ("agreement", &id),
+            None,
+            Some(json!({ "title": title, "version": version, "required": required })),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(id)
+    }
+
+    async fn my_agreements(&self, signer: &Signer) -> Result<MyAgreements, DomainError> {
+        let pool = &self.core.db().pool;
+        let rows = cs::agreements(pool).await.map_err(internal)?;
+        let signatures = cs::signatures_of(pool, signer.user_id().0.as_str()).await.map_err(internal)?;
+        let unsigned: Vec<String> =
+            activation::unsigned_required(&domain_agreements(&rows), &domain_signatures(&signatures))
+                .into_iter()
+                .map(|a| a.id.clone())
+                .collect();
+        Ok(MyAgreements {
+            username: signer.username().to_owned(),
+            active: signer.is_active(),
+            to_sign: rows
+                .into_iter()
+                .filter(|a| unsigned.contains(&a.id))
+                .map(|a| AgreementView {
+                    id: a.id,
+                    title: a.title,
+                    body: a.body,
+                    version: a.version,
+                    required: a.required.0,
+                    published_at: a.published_at,
+                    signed_current: 0,
+                })
+                .collect(),
+            signed: signatures.iter().map(signature_line).collect(),
+        })
+    }
+
+    async fn sign_agreement(
+        &self,
+        signer: &Signer,
+        id: &str,
+        version: i64,
+        client: &ClientMeta,
+    ) -> Result<SignResult, DomainError> {
+        let user_id = signer.user_id().0.as_str();
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        users::touch(&mut tx, user_id).await.map_err(internal)?;
+        let agreements = domain_agreements(&cs::agreements(&mut *tx).await.map_err(internal)?);
+        let signatures = domain_signatures(&cs::signatures_of(&mut *tx, user_id).await.map_err(internal)?);
+        let outcome = activation::sign(&agreements, &signatures, id.trim(), version)?;
+        let signed = outcome == SignOutcome::Signed
+            && cs::sign(&mut tx, user_id, id.trim(), version, &client.ip).await.map_err(internal)?;
+        let actor_label = signer.username().to_owned();
+        if signed {
+            store::audit::append(
+                &mut tx,
+                &store::audit::Entry {
+                    actor_id: Some(user_id),
+                    actor_label: &actor_label,
+                    action: "agreement.sign",
+                    target_type: "user",
+                    target_id: user_id,
+                    after: Some(json!({ "agreement": id.trim(), "version": version })),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(internal)?;
+        }
+        let mut all = signatures;
+        all.push(Signature { agreement_id: id.trim().to_owned(), version });
+        let remaining = activation::unsigned_required(&agreements, &all).len();
+        let mut activated = false;
+        if !signer.is_active() && remaining == 0 {
+            let state = users::state_of(&mut tx, user_id).await.map_err(internal)?;
+            let next = activation::activate(AccountState::parse(&state)?, &[], false)?;
+            users::activate_invited(&mut tx, user_id, next.as_str()).await.map_err(internal)?;
+            store::audit::append(
+                &mut tx,
+                &store::audit::Entry {
+                    actor_id: Some(user_id),
+                    actor_label: &actor_label,
+                    action: "user.activate",
+                    target_type: "user",
+                    target_id: user_id,
+                    before: Some(json!({ "state": state })),
+                    after: Some(json!({ "state": next.as_str() })),
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(internal)?;
+            activated = true;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(SignResult { signed, activated, remaining })
+    }
+
+    async fn end_signer_session(&self, signer: &Signer) -> Result<(), DomainError> {
+        if let Some(session) = signer.session_id() {
+            sessions::delete(self.core.db(), session).await.map_err(internal)?;
+        }
+        Ok(())
+    }
+}

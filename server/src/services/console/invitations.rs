@@ -1,0 +1,190 @@
+//! Invitations by email (`app::ports::console::Invitations`): inviting, listing, revoking; an
+//! existing account that is not set up is set up at once.
+
+use super::roles::checked_grant;
+use super::*;
+use crate::services::internal;
+use crate::store::{self, console as cs, new_id, now_ms, users};
+use app::gate::ConsoleActor;
+use app::model::console::{InvitationLine, InvitationRequest};
+use app::model::format_date;
+use app::ports::console::Invitations;
+use registrar::account::Email;
+use registrar::console::{Section, Verb};
+use registrar::roles::Role;
+use registrar::{DomainError, ErrorCode};
+use serde_json::json;
+
+pub(crate) fn invitation_line(i: cs::InvitationRow, now: i64) -> InvitationLine {
+    let status = if i.accepted_at.is_some() {
+        "accepted"
+    } else if i.revoked_at.is_some() {
+        "revoked"
+    } else if i.expires_at.is_some_and(|end| now >= end) {
+        "expired"
+    } else {
+        "open"
+    };
+    let role_label =
+        i.role.as_deref().map(|r| Role::parse(r).map_or_else(|_| r.to_owned(), |r| r.label().to_owned()));
+    let scope = i
+        .role
+        .as_ref()
+        .map(|_| i.course_key.clone().or(i.org.clone()).unwrap_or_else(|| "global".to_owned()));
+    InvitationLine {
+        id: i.id,
+        email: i.email,
+        role_label,
+        scope,
+        created_at: i.created_at,
+        expires_at: i.expires_at,
+        status: status.to_owned(),
+        username: i.username,
+    }
+}
+
+#[async_trait::async_trait]
+impl Invitations for ConsoleService {
+    async fn invitations(&self, actor: &ConsoleActor<'_>) -> Result<Vec<InvitationLine>, DomainError> {
+        need(actor, Section::Invitations, Verb::View)?;
+        let now = now_ms();
+        Ok(cs::invitations(self.core.db(), 500)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|i| invitation_line(i, now))
+            .collect())
+    }
+
+    async fn invite(
+        &self,
+        actor: &ConsoleActor<'_>,
+        request: InvitationRequest,
+    ) -> Result<String, DomainError> {
+        need(actor, Section::Invitations, Verb::Add)?;
+        let email = Email::parse(&request.email).map_err(|e| e.on_field("email"))?;
+        let grant = if request.role.trim().is_empty() {
+            None
+        } else {
+            need(actor, Section::Roles, Verb::Add)?;
+            Some(
+                checked_grant(self.core.db(), &request.role, &request.scope)
+                    .await
+                    .map_err(|e| e.on_field("role"))?,
+            )
+        };
+        let expires_at = registrar::roles::parse_end_date(&request.expires, now_ms())
+            .map_err(|e| e.on_field("expires"))?;
+        let existing = users::find_by_login(self.core.db(), email.as_str()).await.map_err(internal)?;
+        let existing = existing.filter(|u| u.email.to_lowercase() == email.folded());
+        if let Some(user) = existing.as_ref().filter(|u| u.state != "new") {
+            return Err(DomainError::with_message(
+                ErrorCode::InvitationExists,
+                format!(
+                    "{} already has an account ({}, {}); give it roles on the Roles page, or reactivate it on its page.",
+                    email.as_str(),
+                    user.username,
+                    app::model::console::state_label(&user.state, user.is_active.0)
+                ),
+            )
+            .on_field("email"));
+        }
+        let id = new_id();
+        let (role, org, course) = match &grant {
+            Some(g) => {
+                let (_, org, course) = store::roles::scope_columns(&g.scope);
+                (Some(g.role.as_str().to_owned()), org, course)
+            }
+            None => (None, None, None),
+        };
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let stored = cs::insert_invitation(
+            &mut tx,
+            &cs::NewInvitation {
+                id: &id,
+                email: email.as_str(),
+                role: role.as_deref(),
+                org: org.as_deref(),
+                course_key: course.as_deref(),
+                expires_at,
+            },
+        )
+        .await
+        .map_err(internal)?;
+        if !stored {
+            return Err(DomainError::with_message(
+                ErrorCode::InvitationExists,
+                format!("{} has an open invitation already; revoke it to send a new one.", email.as_str()),
+            )
+            .on_field("email"));
+        }
+        audit(
+            &mut tx,
+            actor,
+            "invitation.create",
+            ("invitation", &id),
+            None,
+            Some(json!({ "email": email.as_str(), "role": role, "org": org, "course": course, "expires_at": expires_at })),
+            None,
+        )
+        .await?;
+        // An account with this email that is not set up yet is set up now.
+        if let Some(user) = existing.filter(|u| u.state == "new") {
+            cs::accept_invitation(&mut tx, &id, &user.id).await.map_err(internal)?;
+            if let Some(g) = &grant {
+                store::roles::grant(&mut tx, &user.id, g, actor.user_id()).await.map_err(internal)?;
+            }
+            self.reactivate_in(&mut tx, actor, &user, false).await?;
+        } else {
+            let link = format!(
+                "{}/register?email={}",
+                self.core.site_url(),
+                app::components::error_view::urlencode(email.as_str())
+            );
+            let until =
+                expires_at.map(|t| format!(" It is valid until {}.", format_date(t - 1))).unwrap_or_default();
+            let body = format!(
+                "Hello,\n\nYou are invited to Registrar.{until} Create your account with this email address:\n\n{link}\n"
+            );
+            store::outbox::enqueue(
+                &mut *tx,
+                &store::outbox::NewMail {
+                    to: email.as_str(),
+                    subject: "You are invited to Registrar",
+                    body_text: &body,
+                    ..Default::default()
+                },
+            )
+            .await
+            .map_err(internal)?;
+        }
+        tx.commit().await.map_err(internal)?;
+        Ok(id)
+    }
+
+    async fn revoke_invitation(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError> {
+        need(actor, Section::Invitations, Verb::Delete)?;
+        let invitation = cs::invitation(self.core.db(), id.trim())
+            .await
+            .map_err(internal)?
+            .ok_or_else(|| DomainError::with_message(ErrorCode::NotFound, "There is no such invitation."))?;
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        if !cs::revoke_invitation(&mut tx, &invitation.id).await.map_err(internal)? {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("The invitation of {} was used or revoked already.", invitation.email),
+            ));
+        }
+        audit(
+            &mut tx,
+            actor,
+            "invitation.revoke",
+            ("invitation", &invitation.id),
+            None,
+            Some(json!({ "email": invitation.email })),
+            None,
+        )
+        .await?;
+        tx.commit().await.map_err(internal)
+    }
+}

@@ -1,0 +1,281 @@
+//! Account states from the console (`app::ports::console::AccountStatus`): deactivate (sessions,
+//! tokens, flags, grants and memberships go in one transaction), reactivate, bulk actions with a
+//! preview. It must not let anyone deactivate or demote themselves or the last superuser.
+
+use super::agreements::{domain_agreements, domain_signatures};
+use super::*;
+use crate::services::internal;
+use crate::store::{self, console as cs, sessions, tokens, user_admin, users};
+use app::gate::ConsoleActor;
+use app::model::console::{BulkLine, BulkOutcome, BULK_ACTIONS};
+use app::ports::console::AccountStatus;
+use registrar::activation::{self, AccountState};
+use registrar::console::{Section, Verb};
+use registrar::{DomainError, ErrorCode};
+use serde_json::json;
+
+impl ConsoleService {
+    /// The checks before deactivating `user`: never oneself, never the last superuser.
+    pub(crate) async fn check_deactivation(
+        &self,
+        actor: &ConsoleActor<'_>,
+        user: &users::UserRow,
+    ) -> Result<(), DomainError> {
+        activation::check_self_change(actor.user_id().unwrap_or_default(), &user.id, true, false)?;
+        if user.state == AccountState::Deactivated.as_str() {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("{} is deactivated already.", user.username),
+            ));
+        }
+        if user.is_superuser.0 && self.other_superusers(&user.id).await? == 0 {
+            return Err(DomainError::with_message(
+                ErrorCode::SelfChangeRefused,
+                format!(
+                    "{} is the last active superuser; make someone else a superuser first.",
+                    user.username
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Deactivate inside the caller's transaction (checked already).
+    pub(crate) async fn deactivate_in(
+        &self,
+        conn: &mut store::Conn,
+        actor: &ConsoleActor<'_>,
+        user: &users::UserRow,
+        reason: &str,
+    ) -> Result<(), DomainError> {
+        users::deactivate(&mut *conn, &user.id).await.map_err(internal)?;
+        let ended_sessions = sessions::delete_for_user(&mut *conn, &user.id).await.map_err(internal)?;
+        let revoked_tokens = tokens::revoke_for_user(&mut *conn, &user.id).await.map_err(internal)?;
+        let clients = user_admin::revoke_oauth_clients(&mut *conn, &user.id).await.map_err(internal)?;
+        let dropped =
+            user_admin::drop_grants_and_memberships(&mut *conn, &user.id).await.map_err(internal)?;
+        audit(
+            conn,
+            actor,
+            "user.deactivate",
+            ("user", &user.id),
+            Some(flags_json(user)),
+            Some(json!({
+                "state": "deactivated", "is_active": false, "is_staff": false, "is_superuser": false,
+                "sessions_ended": ended_sessions, "tokens_revoked": revoked_tokens, "oauth_clients_revoked": clients,
+                "grants_and_memberships_dropped": dropped,
+            })),
+            Some(reason).filter(|r| !r.trim().is_empty()),
+        )
+        .await
+    }
+
+    /// Set `user` up again inside the caller's transaction; returns the new state.
+    pub(crate) async fn reactivate_in(
+        &self,
+        conn: &mut store::Conn,
+        actor: &ConsoleActor<'_>,
+        user: &users::UserRow,
+        bypass: bool,
+    ) -> Result<AccountState, DomainError> {
+        let current = AccountState::parse(&user.state)?;
+        if current == AccountState::Active {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("{} is active already.", user.username),
+            ));
+        }
+        let agreements = cs::agreements(&mut *conn).await.map_err(internal)?;
+        let signatures = cs::signatures_of(&mut *conn, &user.id).await.map_err(internal)?;
+        let agreements = domain_agreements(&agreements);
+        let signatures = domain_signatures(&signatures);
+        let unsigned = activation::unsigned_required(&agreements, &signatures);
+        // Set up (invited) first; active at once when nothing is left to sign, or when bypassed.
+        let next =
+            activation::activate(AccountState::Invited, &unsigned, bypass).unwrap_or(AccountState::Invited);
+        users::set_state(&mut *conn, &user.id, next.as_str(), next == AccountState::Active)
+            .await
+            .map_err(internal)?;
+        let unsigned_titles: Vec<&str> = unsigned.iter().map(|a| a.title.as_str()).collect();
+        audit(
+            conn,
+            actor,
+            if bypass { "user.activate_bypassing_agreements" } else { "user.reactivate" },
+            ("user", &user.id),
+            Some(flags_json(user)),
+            Some(json!({ "state": next.as_str(), "unsigned_agreements": unsigned_titles })),
+            None,
+        )
+        .await?;
+        Ok(next)
+    }
+
+    /// The users named in a bulk action, in the order given, with those not found.
+    pub(crate) async fn bulk_targets(
+        &self,
+        usernames: &[String],
+    ) -> Result<Vec<(String, Option<users::UserRow>)>, DomainError> {
+        let mut keys: Vec<String> =
+            usernames.iter().map(|u| u.trim().to_lowercase()).filter(|u| !u.is_empty()).collect();
+        keys.dedup();
+        if keys.is_empty() {
+            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Tick at least one account."));
+        }
+        if keys.len() > 1_000 {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "A bulk action takes at most 1,000 accounts.",
+            ));
+        }
+        let found = users::find_by_username_keys(self.core.db(), &keys).await.map_err(internal)?;
+        Ok(keys
+            .into_iter()
+            .map(|k| {
+                let row = found.iter().find(|u| u.username.to_lowercase() == k).cloned();
+                (k, row)
+            })
+            .collect())
+    }
+}
+
+#[async_trait::async_trait]
+impl AccountStatus for ConsoleService {
+    async fn deactivate(
+        &self,
+        actor: &ConsoleActor<'_>,
+        username: &str,
+        reason: &str,
+    ) -> Result<(), DomainError> {
+        need(actor, Section::Users, Verb::Change)?;
+        let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
+        self.check_deactivation(actor, &user).await?;
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        self.deactivate_in(&mut tx, actor, &user, reason).await?;
+        tx.commit().await.map_err(internal)
+    }
+
+    async fn reactivate(
+        &self,
+        actor: &ConsoleActor<'_>,
+        username: &str,
+        bypass_agreements: bool,
+    ) -> Result<String, DomainError> {
+        need(actor, Section::Users, Verb::Change)?;
+        let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        // Write first (SQLite takes its write lock here, not at the first read).
+        users::touch(&mut tx, &user.id).await.map_err(internal)?;
+        let state = self.reactivate_in(&mut tx, actor, &user, bypass_agreements).await?;
+        tx.commit().await.map_err(internal)?;
+        Ok(state.as_str().to_owned())
+    }
+
+    async fn bulk_users(
+        &self,
+        actor: &ConsoleActor<'_>,
+        action: &str,
+        usernames: &[String],
+        reason: &str,
+        run: bool,
+    ) -> Result<BulkOutcome, DomainError> {
+        let reason = if reason.trim().is_empty() { "bulk action" } else { reason.trim() };
+        need(actor, Section::Users, Verb::Change)?;
+        if !BULK_ACTIONS.iter().any(|(a, _)| *a == action) {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("'{action}' is not a bulk action."),
+            )
+            .on_field("action"));
+        }
+        let targets = self.bulk_targets(usernames).await?;
+        let mut lines = Vec::with_capacity(targets.len());
+        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        if run {
+            users::take_write_lock(&mut tx).await.map_err(internal)?;
+        }
+        for (typed, user) in targets {
+            let Some(user) = user else {
+                lines.push(BulkLine {
+                    username: typed.clone(),
+                    change: String::new(),
+                    refused: Some(format!("There is no account '{typed}'.")),
+                });
+                continue;
+            };
+            let privileged =
+                if action == "end_sessions" { Ok(()) } else { check_privileged_target(actor, &user) };
+            let check: Result<String, DomainError> = match action {
+                _ if privileged.is_err() => privileged.map(|()| String::new()),
+                "deactivate" => self.check_deactivation(actor, &user).await.map(|()| {
+                    "Deactivate: end sessions, revoke tokens, drop staff/superuser, every grant and group"
+                        .to_owned()
+                }),
+                "reactivate" if user.state == "active" => {
+                    Err(DomainError::with_message(ErrorCode::InputInvalid, "Active already."))
+                }
+                "reactivate" => {
+                    Ok("Set up again (active once the required agreements are signed)".to_owned())
+                }
+                "end_sessions" => {
+                    let n = sessions::count_live(self.core.db(), &user.id).await.map_err(internal)?;
+                    Ok(format!("End {n} session{}", if n == 1 { "" } else { "s" }))
+                }
+                _ if !user.is_staff.0 => {
+                    Err(DomainError::with_message(ErrorCode::InputInvalid, "Not staff."))
+                }
+                _ => Ok("Remove staff status".to_owned()),
+            };
+            match check {
+                Err(e) => lines.push(BulkLine {
+                    username: user.username.clone(),
+                    change: String::new(),
+                    refused: Some(e.message),
+                }),
+                Ok(change) => {
+                    if run {
+                        match action {
+                            "deactivate" => self.deactivate_in(&mut tx, actor, &user, reason).await?,
+                            "reactivate" => {
+                                self.reactivate_in(&mut tx, actor, &user, false).await?;
+                            }
+                            "end_sessions" => {
+                                let ended =
+                                    sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+                                audit(
+                                    &mut tx,
+                                    actor,
+                                    "user.end_sessions",
+                                    ("user", &user.id),
+                                    None,
+                                    Some(json!({ "sessions_ended": ended })),
+                                    Some(reason),
+                                )
+                                .await?;
+                            }
+                            _ => {
+                                users::clear_staff(&mut tx, &user.id).await.map_err(internal)?;
+                                audit(
+                                    &mut tx,
+                                    actor,
+                                    "user.flags",
+                                    ("user", &user.id),
+                                    Some(json!({ "is_staff": true })),
+                                    Some(json!({ "is_staff": false })),
+                                    Some(reason),
+                                )
+                                .await?;
+                            }
+                        }
+                    }
+                    lines.push(BulkLine { username: user.username.clone(), change, refused: None });
+                }
+            }
+        }
+        if run {
+            tx.commit().await.map_err(internal)?;
+        }
+        Ok(BulkOutcome { action: action.to_owned(), done: run, lines })
+    }
+}

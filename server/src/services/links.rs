@@ -1,0 +1,56 @@
+//! Signed links mailed to people (confirm or cancel a deletion, choose a password): a key kept in
+//! the database, HMAC-signed tokens with a purpose, an id and an expiry.
+//!
+//! It must not act on a link: the area that mailed it checks it here and then acts.
+
+use crate::services::{internal, Core};
+use crate::store::{now_ms, secrets};
+use app::model::format_date;
+use hmac::{Hmac, Mac};
+use registrar::{DomainError, ErrorCode};
+use sha2::Sha256;
+
+impl Core {
+    /// The key that signs links, shared by every server through the database.
+    pub(crate) async fn link_key(&self) -> Result<Vec<u8>, DomainError> {
+        let name = "link_signing_key";
+        if let Some(value) = secrets::find(self.db(), name).await.map_err(internal)? {
+            return hex::decode(value).map_err(internal);
+        }
+        let fresh = crate::auth::secret::new_secret();
+        let value = hex::encode(crate::auth::secret::digest(&fresh));
+        // Two servers racing: the first insert wins and both read it back.
+        let _ = secrets::insert(self.db(), name, &value).await;
+        let value = secrets::get(self.db(), name).await.map_err(internal)?;
+        hex::decode(value).map_err(internal)
+    }
+
+    /// A link token naming `id` for `purpose` until `until`, signed with `key` (see [`Self::link_key`]).
+    pub(crate) fn sign(key: &[u8], purpose: &str, id: &str, until: i64) -> Result<String, DomainError> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(internal)?;
+        mac.update(format!("{purpose}:{id}:{until}").as_bytes());
+        Ok(format!("{id}.{until}.{}", hex::encode(mac.finalize().into_bytes())))
+    }
+
+    /// The id a signed link names, if the signature is ours and the link has not expired.
+    pub(crate) async fn verify_link(&self, purpose: &str, token: &str) -> Result<String, DomainError> {
+        let invalid = || DomainError::new(ErrorCode::LinkInvalid);
+        let mut parts = token.trim().splitn(3, '.');
+        let (Some(id), Some(until), Some(sig)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(invalid());
+        };
+        let until_ms: i64 = until.parse().map_err(|_| invalid())?;
+        let sig = hex::decode(sig).map_err(|_| invalid())?;
+        let key = self.link_key().await?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(internal)?;
+        mac.update(format!("{purpose}:{id}:{until_ms}").as_bytes());
+        mac.verify_slice(&sig).map_err(|_| invalid())?;
+        if now_ms() >= until_ms {
+            return Err(DomainError::with_message(
+                ErrorCode::LinkInvalid,
+                format!("This link expired on {}.", format_date(until_ms)),
+            ));
+        }
+        Ok(id.to_owned())
+    }
+}

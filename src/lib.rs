@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod activation;
+pub mod audit;
 pub mod authz;
 pub mod console;
 pub mod discussion;
@@ -20,4 +21,5 @@ pub mod retirement;
 pub mod roles;
 pub mod team;
 
+pub use audit::AuditAction;
 pub use error::{DomainError, ErrorCode, ErrorKind};

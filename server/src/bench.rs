@@ -12,6 +12,7 @@
 //! - The console (its own scratch database): a users search page among 1,000,000 accounts and the
 //!   audit log of one account among 10,000,000 entries (server time through the Gate, median of 30).
 
+use registrar::AuditAction;
 use crate::config::AuthPolicy;
 use crate::services::{self, Core};
 use crate::store::{self, courses, now_ms, values_placeholders, Db};
@@ -302,12 +303,11 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
         .iter()
         .map(|(id, _, json)| store::audit::Entry {
             actor_label: "system:bench",
-            action: "role.grant",
             target_type: "user",
             target_id: id,
             scope: Some(BATCH_COURSES[1]),
             after: Some(json.clone()),
-            ..Default::default()
+            ..store::audit::Entry::new(AuditAction::RoleGrant)
         })
         .collect();
     store::audit::append_many(&mut tx, &audit).await.map_err(e)?;

@@ -3,6 +3,7 @@
 //!
 //! It must not change anything: writers live in `team` and `libraries`.
 
+use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::{audit, users, Conn};
 use app::model::{AccessExplanation, HistoryEntry, TeamChange};
@@ -67,23 +68,23 @@ pub(crate) fn history_line(row: audit::HistoryRow) -> HistoryEntry {
     };
     let expires = |v: &serde_json::Value| v.get("expires_at").and_then(serde_json::Value::as_i64);
     let ends = |v: &serde_json::Value| until(expires(v));
-    let summary = match row.action.as_str() {
-        "role.grant" => format!("gave {} to {}{}", role(&after), field(&after, "username"), ends(&after)),
-        "role.revoke" => format!("took {} away from {}", role(&before), field(&before, "username")),
-        "role.change" => {
+    let summary = match AuditAction::parse(&row.action) {
+        Some(AuditAction::RoleGrant) => format!("gave {} to {}{}", role(&after), field(&after, "username"), ends(&after)),
+        Some(AuditAction::RoleRevoke) => format!("took {} away from {}", role(&before), field(&before, "username")),
+        Some(AuditAction::RoleChange) => {
             change_line(&field(&after, "username"), &role(&before), &role(&after), expires(&after))
         }
-        "role.expired" => format!("{} of {} ended", role(&before), field(&before, "holder")),
-        "team.invite" => {
+        Some(AuditAction::RoleExpired) => format!("{} of {} ended", role(&before), field(&before, "holder")),
+        Some(AuditAction::TeamInvite) => {
             format!("invited {} as {}{}", field(&after, "email"), role(&after), ends(&after))
         }
-        "team.invitation_revoked" => format!("withdrew the invitation of {}", field(&before, "email")),
-        "team.invitation_accepted" => {
+        Some(AuditAction::TeamInvitationRevoked) => format!("withdrew the invitation of {}", field(&before, "email")),
+        Some(AuditAction::TeamInvitationAccepted) => {
             format!("{} registered and became {}", field(&after, "username"), role(&after))
         }
-        "library.create" => format!("created the library \"{}\"", field(&after, "title")),
-        "library.update" => format!("renamed the library to \"{}\"", field(&after, "title")),
-        "library.switches" => {
+        Some(AuditAction::LibraryCreate) => format!("created the library \"{}\"", field(&after, "title")),
+        Some(AuditAction::LibraryUpdate) => format!("renamed the library to \"{}\"", field(&after, "title")),
+        Some(AuditAction::LibrarySwitches) => {
             let on = |k: &str| {
                 if after.get(k).and_then(serde_json::Value::as_bool) == Some(true) {
                     "on"
@@ -97,13 +98,13 @@ pub(crate) fn history_line(row: audit::HistoryRow) -> HistoryEntry {
                 on("allow_public_learning")
             )
         }
-        "library.grant" => format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after)),
-        "library.change" => {
+        Some(AuditAction::LibraryGrant) => format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after)),
+        Some(AuditAction::LibraryChange) => {
             change_line(&field(&after, "holder"), &level(&before), &level(&after), expires(&after))
         }
-        "library.revoke" => format!("took {} away from {}", level(&before), field(&before, "holder")),
-        "library.grant_expired" => format!("{} of {} ended", level(&before), field(&before, "holder")),
-        other => other.to_owned(),
+        Some(AuditAction::LibraryRevoke) => format!("took {} away from {}", level(&before), field(&before, "holder")),
+        Some(AuditAction::LibraryGrantExpired) => format!("{} of {} ended", level(&before), field(&before, "holder")),
+        _ => row.action.clone(),
     };
     HistoryEntry { at: row.at, actor: row.actor_label, summary, reason: row.reason }
 }

@@ -1,20 +1,39 @@
 //! The audit log: append-only. This module offers no update and no delete.
 
 use super::{now_ms, values_placeholders, Dialect};
+use registrar::AuditAction;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 /// One audit entry.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Entry<'a> {
     pub actor_id: Option<&'a str>,
     pub actor_label: &'a str,
-    pub action: &'a str,
+    pub action: AuditAction,
     pub target_type: &'a str,
     pub target_id: &'a str,
     pub scope: Option<&'a str>,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
     pub reason: Option<&'a str>,
+}
+
+impl Entry<'_> {
+    /// An entry of `action` with nothing else filled in (no actor, target or scope yet).
+    #[must_use]
+    pub fn new(action: AuditAction) -> Self {
+        Entry {
+            actor_id: None,
+            actor_label: "",
+            action,
+            target_type: "",
+            target_id: "",
+            scope: None,
+            before: None,
+            after: None,
+            reason: None,
+        }
+    }
 }
 
 /// Append an entry, inside the caller's transaction.
@@ -37,7 +56,7 @@ pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Res
                 .bind(now)
                 .bind(e.actor_id)
                 .bind(e.actor_label)
-                .bind(e.action)
+                .bind(e.action.as_str())
                 .bind(e.target_type)
                 .bind(e.target_id)
                 .bind(e.scope)

@@ -1,6 +1,7 @@
 //! Ended grants: access stops the moment a grant ends (every check compares with now); this sweep then
 //! records each ended grant in the audit log and deletes it, in one transaction.
 
+use registrar::AuditAction;
 use super::{audit, list_placeholders, now_ms, Db};
 use sqlx::{AssertSqlSafe, FromRow};
 
@@ -52,12 +53,11 @@ pub async fn sweep(db: &Db) -> Result<usize, sqlx::Error> {
     }
     let entries: Vec<audit::Entry<'_>> = roles
         .iter()
-        .map(|e| (e, "role.expired", "role"))
-        .chain(libraries.iter().map(|e| (e, "library.grant_expired", "access_level")))
+        .map(|e| (e, AuditAction::RoleExpired, "role"))
+        .chain(libraries.iter().map(|e| (e, AuditAction::LibraryGrantExpired, "access_level")))
         .filter(|(e, _, _)| deleted.contains(&e.id))
         .map(|(e, action, field)| audit::Entry {
             actor_label: "system:expiry",
-            action,
             target_type: "grant",
             target_id: &e.id,
             scope: Some(&e.scope),
@@ -65,7 +65,7 @@ pub async fn sweep(db: &Db) -> Result<usize, sqlx::Error> {
                 serde_json::json!({ field: e.what, "holder": e.holder, "expires_at": e.expires_at }),
             ),
             reason: Some("The grant reached its end date."),
-            ..Default::default()
+            ..audit::Entry::new(action)
         })
         .collect();
     audit::append_many(&mut tx, &entries).await?;

@@ -726,21 +726,20 @@ async fn audit_log_filters_and_exports(engine: Engine) {
     let filler: Vec<server::store::audit::Entry> = (0..60)
         .map(|_| server::store::audit::Entry {
             actor_label: "system:test",
-            action: "test.filler",
             target_type: "test",
             target_id: "x",
-            ..Default::default()
+            ..server::store::audit::Entry::new(registrar::AuditAction::MailRetry)
         })
         .collect();
     server::store::audit::append_many(&mut conn, &filler).await.unwrap();
     drop(conn);
-    let first = app.post_form("/api/console/audit", &[("action", "test.filler")], Some(&admin)).await.json();
+    let first = app.post_form("/api/console/audit", &[("action", "mail.retry")], Some(&admin)).await.json();
     assert_eq!(first["rows"].as_array().unwrap().len(), 50);
     let next = first["next"].as_i64().expect("a second page");
     let older = app
         .post_form(
             "/api/console/audit",
-            &[("action", "test.filler"), ("before", &next.to_string())],
+            &[("action", "mail.retry"), ("before", &next.to_string())],
             Some(&admin),
         )
         .await

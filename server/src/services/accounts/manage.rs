@@ -1,6 +1,7 @@
 //! Accounts and bearer tokens made by management commands (`registrar manage-user`,
 //! `create-token`): `app::ports::accounts::ManageAccounts`. Runs for a named system principal only.
 
+use registrar::AuditAction;
 use super::AccountService;
 use crate::auth::{password, secret};
 use crate::services::internal;
@@ -162,12 +163,11 @@ impl ManageAccounts for AccountService {
                 &mut tx,
                 &store::audit::Entry {
                     actor_label: admin.actor(),
-                    action: if report.created { "user.create" } else { "user.update" },
                     target_type: "user",
                     target_id: &id,
                     before,
                     after: Some(after),
-                    ..Default::default()
+                    ..store::audit::Entry::new(if report.created { AuditAction::UserCreate } else { AuditAction::UserUpdate })
                 },
             )
             .await
@@ -203,13 +203,12 @@ impl ManageAccounts for AccountService {
             &mut tx,
             &store::audit::Entry {
                 actor_label: admin.actor(),
-                action: "token.issue",
                 target_type: "api_token",
                 target_id: &id,
                 after: Some(
                     serde_json::json!({"user": user.username, "name": name, "expires_at": expires_at}),
                 ),
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::TokenIssue)
             },
         )
         .await

@@ -4,6 +4,7 @@
 //! Owns opening sessions and counting failed sign-ins. It must not change roles, agreements or
 //! retirement state itself: registration asks the console and team areas through `Core`.
 
+use registrar::AuditAction;
 use crate::auth::{password, secret};
 use crate::services::{internal, Core};
 use crate::store::{self, courses, enrollments, sessions, throttle, users};
@@ -217,7 +218,6 @@ impl Accounts for AccountService {
             &store::audit::Entry {
                 actor_id: Some(&id),
                 actor_label: registration.username.as_str(),
-                action: "user.register",
                 target_type: "user",
                 target_id: &id,
                 after: Some(serde_json::json!({
@@ -225,7 +225,7 @@ impl Accounts for AccountService {
                     "email": registration.email.as_str(),
                     "full_name": registration.full_name,
                 })),
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::UserRegister)
             },
         )
         .await

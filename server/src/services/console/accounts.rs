@@ -1,6 +1,7 @@
 //! The console's users section (`app::ports::console::ConsoleUsers`): search, one account's page,
 //! creating accounts, profile and flags, ending sessions, mailed password links.
 
+use registrar::AuditAction;
 use super::agreements::{domain_agreements, domain_signatures, signature_line};
 use super::audit::audit_line;
 use super::roles::scope_text;
@@ -253,7 +254,7 @@ impl ConsoleUsers for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "user.create",
+            AuditAction::UserCreate,
             ("user", &id),
             None,
             Some(json!({
@@ -297,7 +298,7 @@ impl ConsoleUsers for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "user.update",
+            AuditAction::UserUpdate,
             ("user", &user.id),
             Some(json!({ "email": user.email, "full_name": user.full_name })),
             Some(json!({ "email": email.as_str(), "full_name": full_name })),
@@ -349,7 +350,7 @@ impl ConsoleUsers for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "user.flags",
+            AuditAction::UserFlags,
             ("user", &user.id),
             Some(json!({ "is_staff": user.is_staff.0, "is_superuser": user.is_superuser.0 })),
             Some(json!({ "is_staff": is_staff, "is_superuser": is_superuser })),
@@ -371,7 +372,7 @@ impl ConsoleUsers for ConsoleService {
         }
         let key = self.core.link_key().await?;
         let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        audit(&mut tx, actor, "user.password_reset_link", ("user", &user.id), None, None, None).await?;
+        audit(&mut tx, actor, AuditAction::UserPasswordResetLink, ("user", &user.id), None, None, None).await?;
         self.queue_reset_mail(&mut tx, &key, &user).await?;
         tx.commit().await.map_err(internal)
     }
@@ -384,7 +385,7 @@ impl ConsoleUsers for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "user.end_sessions",
+            AuditAction::UserEndSessions,
             ("user", &user.id),
             None,
             Some(json!({ "sessions_ended": ended })),
@@ -424,10 +425,9 @@ impl ConsoleUsers for ConsoleService {
             &store::audit::Entry {
                 actor_id: Some(&user.id),
                 actor_label: &user.username,
-                action: "user.password_reset",
                 target_type: "user",
                 target_id: &user.id,
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::UserPasswordReset)
             },
         )
         .await

@@ -1,6 +1,7 @@
 //! Agreements (`app::ports::console::Agreements`): publishing versions, signing them, and how a new
 //! account starts (the activation policy) and becomes active with its last required signature.
 
+use registrar::AuditAction;
 use super::*;
 use crate::services::{internal, Core};
 use crate::store::{self, console as cs, new_id, now_ms, sessions, users};
@@ -92,7 +93,6 @@ impl Core {
             conn,
             &store::audit::Entry {
                 actor_label: actor,
-                action: "user.start",
                 target_type: "user",
                 target_id: user_id,
                 after: Some(json!({
@@ -101,7 +101,7 @@ impl Core {
                     "is_superuser": start.superuser,
                     "invitation": start.invitation.as_ref().map(|i| i.id.clone()),
                 })),
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::UserStart)
             },
         )
         .await
@@ -178,7 +178,7 @@ impl Agreements for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "agreement.publish",
+            AuditAction::AgreementPublish,
             ("agreement", &id),
             None,
             Some(json!({ "title": title, "version": version, "required": required })),
@@ -240,11 +240,10 @@ impl Agreements for ConsoleService {
                 &store::audit::Entry {
                     actor_id: Some(user_id),
                     actor_label: &actor_label,
-                    action: "agreement.sign",
                     target_type: "user",
                     target_id: user_id,
                     after: Some(json!({ "agreement": id.trim(), "version": version })),
-                    ..Default::default()
+                    ..store::audit::Entry::new(AuditAction::AgreementSign)
                 },
             )
             .await
@@ -263,12 +262,11 @@ impl Agreements for ConsoleService {
                 &store::audit::Entry {
                     actor_id: Some(user_id),
                     actor_label: &actor_label,
-                    action: "user.activate",
                     target_type: "user",
                     target_id: user_id,
                     before: Some(json!({ "state": state })),
                     after: Some(json!({ "state": next.as_str() })),
-                    ..Default::default()
+                    ..store::audit::Entry::new(AuditAction::UserActivate)
                 },
             )
             .await

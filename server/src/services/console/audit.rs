@@ -1,6 +1,7 @@
 //! The audit log (search, CSV), background jobs and mail retries
 //! (`app::ports::console::AuditLog`). It must not change an audit entry: the log is append-only.
 
+use registrar::AuditAction;
 use super::*;
 use crate::services::internal;
 use crate::store::{console as cs, users};
@@ -188,7 +189,7 @@ impl AuditLog for ConsoleService {
                 "Only a failed job can be retried; this one has not failed.",
             ));
         }
-        audit(&mut tx, actor, "job.retry", ("job", id.trim()), None, None, None).await?;
+        audit(&mut tx, actor, AuditAction::JobRetry, ("job", id.trim()), None, None, None).await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -201,7 +202,7 @@ impl AuditLog for ConsoleService {
                 "This message was sent already (or does not exist).",
             ));
         }
-        audit(&mut tx, actor, "mail.retry", ("mail", id.trim()), None, None, None).await?;
+        audit(&mut tx, actor, AuditAction::MailRetry, ("mail", id.trim()), None, None, None).await?;
         tx.commit().await.map_err(internal)
     }
 }

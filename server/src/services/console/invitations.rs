@@ -1,6 +1,7 @@
 //! Invitations by email (`app::ports::console::Invitations`): inviting, listing, revoking; an
 //! existing account that is not set up is set up at once.
 
+use registrar::AuditAction;
 use super::roles::checked_grant;
 use super::*;
 use crate::services::internal;
@@ -121,7 +122,7 @@ impl Invitations for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "invitation.create",
+            AuditAction::InvitationCreate,
             ("invitation", &id),
             None,
             Some(json!({ "email": email.as_str(), "role": role, "org": org, "course": course, "expires_at": expires_at })),
@@ -178,7 +179,7 @@ impl Invitations for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "invitation.revoke",
+            AuditAction::InvitationRevoke,
             ("invitation", &invitation.id),
             None,
             Some(json!({ "email": invitation.email })),

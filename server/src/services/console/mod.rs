@@ -5,6 +5,7 @@
 //! This module owns what the sections share: the permission check for management commands, the
 //! superuser-only rule for privileged accounts, the audit entry writer, account lookups.
 
+use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::{self, console as cs, users};
 use app::gate::ConsoleActor;
@@ -82,7 +83,7 @@ pub(crate) fn user_line(u: &users::UserRow) -> UserListRow {
 pub(crate) async fn audit(
     conn: &mut store::Conn,
     actor: &ConsoleActor<'_>,
-    action: &str,
+    action: AuditAction,
     target: (&str, &str),
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
@@ -93,13 +94,12 @@ pub(crate) async fn audit(
         &store::audit::Entry {
             actor_id: actor.user_id(),
             actor_label: actor.label(),
-            action,
             target_type: target.0,
             target_id: target.1,
             before,
             after,
             reason,
-            ..Default::default()
+            ..store::audit::Entry::new(action)
         },
     )
     .await

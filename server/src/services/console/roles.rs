@@ -1,6 +1,7 @@
 //! Role assignments at every scope and the console permissions groups give
 //! (`app::ports::console::RoleAssignments`).
 
+use registrar::AuditAction;
 use super::*;
 use crate::services::internal;
 use crate::store::{self, console as cs};
@@ -95,7 +96,7 @@ impl RoleAssignments for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "role.grant",
+            AuditAction::RoleGrant,
             ("user", &user.id),
             None,
             Some(json!({ "role": grant.role.as_str(), "scope": grant.scope.to_text(), "expires_at": expires_at })),
@@ -125,7 +126,7 @@ impl RoleAssignments for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "role.revoke",
+            AuditAction::RoleRevoke,
             ("user", &user.id),
             Some(json!({ "role": grant.role.as_str(), "scope": grant.scope.to_text() })),
             None,
@@ -158,7 +159,7 @@ impl RoleAssignments for ConsoleService {
         audit(
             &mut tx,
             actor,
-            "group.permissions",
+            AuditAction::GroupPermissions,
             ("group", &group.id),
             Some(json!(before)),
             Some(json!(names)),

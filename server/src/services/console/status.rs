@@ -2,6 +2,7 @@
 //! tokens, flags, grants and memberships go in one transaction), reactivate, bulk actions with a
 //! preview. It must not let anyone deactivate or demote themselves or the last superuser.
 
+use registrar::AuditAction;
 use super::agreements::{domain_agreements, domain_signatures};
 use super::*;
 use crate::services::internal;
@@ -57,7 +58,7 @@ impl ConsoleService {
         audit(
             conn,
             actor,
-            "user.deactivate",
+            AuditAction::UserDeactivate,
             ("user", &user.id),
             Some(flags_json(user)),
             Some(json!({
@@ -100,7 +101,7 @@ impl ConsoleService {
         audit(
             conn,
             actor,
-            if bypass { "user.activate_bypassing_agreements" } else { "user.reactivate" },
+            if bypass { AuditAction::UserActivateBypassingAgreements } else { AuditAction::UserReactivate },
             ("user", &user.id),
             Some(flags_json(user)),
             Some(json!({ "state": next.as_str(), "unsigned_agreements": unsigned_titles })),
@@ -246,7 +247,7 @@ impl AccountStatus for ConsoleService {
                                 audit(
                                     &mut tx,
                                     actor,
-                                    "user.end_sessions",
+                                    AuditAction::UserEndSessions,
                                     ("user", &user.id),
                                     None,
                                     Some(json!({ "sessions_ended": ended })),
@@ -259,7 +260,7 @@ impl AccountStatus for ConsoleService {
                                 audit(
                                     &mut tx,
                                     actor,
-                                    "user.flags",
+                                    AuditAction::UserFlags,
                                     ("user", &user.id),
                                     Some(json!({ "is_staff": true })),
                                     Some(json!({ "is_staff": false })),

@@ -4,6 +4,7 @@
 //! Plans come from `registrar::enrollment`; batches longer than `app::api::membership::INLINE_BATCH`
 //! run as jobs (`batch`). It must not change team roles (the team area does).
 
+use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::{self, courses, enrollments, roles};
 use app::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff};
@@ -303,7 +304,7 @@ impl Enrollment for EnrollmentService {
                 store::audit::Entry {
                     actor_id: Some(&actor.user_id.0),
                     actor_label: &actor.username,
-                    action: if add { "role.grant" } else { "role.revoke" },
+                    action: if add { AuditAction::RoleGrant } else { AuditAction::RoleRevoke },
                     target_type: "user",
                     target_id: &a.id,
                     scope: Some(&course_key),

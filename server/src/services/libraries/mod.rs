@@ -5,6 +5,7 @@
 //! Every team change locks the library's team and keeps a permanent Admin
 //! (`registrar::team::check_admins_kept`); every change is audited with the library as its scope.
 
+use registrar::AuditAction;
 use crate::services::access::*;
 use crate::services::{internal, Core};
 use crate::store::{audit, groups, libraries, orgs, users, Conn};
@@ -158,13 +159,12 @@ impl LibraryService {
             &mut tx,
             actor,
             audit::Entry {
-                action: entry.action,
                 target_type: "library_grant",
                 target_id: &entry.holder_id,
                 scope: Some(&scope),
                 before: entry.before,
                 after: entry.after,
-                ..Default::default()
+                ..audit::Entry::new(entry.action)
             },
         )
         .await?;
@@ -174,7 +174,7 @@ impl LibraryService {
 
 /// What a library team change writes to the audit log.
 pub(crate) struct LibraryAudit {
-    action: &'static str,
+    action: AuditAction,
     holder_id: String,
     before: Option<serde_json::Value>,
     after: Option<serde_json::Value>,
@@ -269,12 +269,11 @@ impl Libraries for LibraryService {
             &mut tx,
             actor,
             audit::Entry {
-                action: "library.create",
                 target_type: "library",
                 target_id: &scope,
                 scope: Some(&scope),
                 after: Some(serde_json::json!({"title": title, "admin": actor.username})),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::LibraryCreate)
             },
         )
         .await?;
@@ -347,13 +346,12 @@ impl Libraries for LibraryService {
             &mut tx,
             actor,
             audit::Entry {
-                action: "library.update",
                 target_type: "library",
                 target_id: &key,
                 scope: Some(&key),
                 before: Some(serde_json::json!({"title": before.title, "description": before.description})),
                 after: Some(serde_json::json!({"title": title, "description": description.trim()})),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::LibraryUpdate)
             },
         )
         .await?;
@@ -377,13 +375,12 @@ impl Libraries for LibraryService {
             &mut tx,
             actor,
             audit::Entry {
-                action: "library.switches",
                 target_type: "library",
                 target_id: &key,
                 scope: Some(&key),
                 before: serde_json::to_value(before).ok(),
                 after: serde_json::to_value(switches).ok(),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::LibrarySwitches)
             },
         )
         .await?;
@@ -411,7 +408,7 @@ impl Libraries for LibraryService {
             }
             libraries::grant(tx, &target, &stored, level, Some(&granted_by), expires_at).await.map_err(internal)?;
             Ok(LibraryAudit {
-                action: "library.grant",
+                action: AuditAction::LibraryGrant,
                 holder_id: holder_id(&stored),
                 before: None,
                 after: Some(serde_json::json!({"holder": name, "access_level": level.as_str(), "expires_at": expires_at})),
@@ -446,7 +443,7 @@ impl Libraries for LibraryService {
             unchanged = current == level.as_str() && ends == expires_at;
             libraries::set_level(tx, &target, &stored, level, expires_at).await.map_err(internal)?;
             Ok(LibraryAudit {
-                action: "library.change",
+                action: AuditAction::LibraryChange,
                 holder_id: holder_id(&stored),
                 before: Some(serde_json::json!({"access_level": current})),
                 after: Some(serde_json::json!({"holder": name, "access_level": level.as_str(), "expires_at": expires_at})),
@@ -473,7 +470,7 @@ impl Libraries for LibraryService {
             };
             libraries::revoke(tx, &target, &stored).await.map_err(internal)?;
             Ok(LibraryAudit {
-                action: "library.revoke",
+                action: AuditAction::LibraryRevoke,
                 holder_id: holder_id(&stored),
                 before: Some(serde_json::json!({"holder": name, "access_level": current})),
                 after: None,

@@ -3,6 +3,7 @@
 //!
 //! Every change is audited; it must not give console permissions (the console's role assignments do).
 
+use registrar::AuditAction;
 use super::LibraryService;
 use super::{holder_id, library_member};
 use crate::services::access::*;
@@ -43,7 +44,7 @@ impl Groups for LibraryService {
                 format!("A group named '{name}' already exists."),
             ));
         };
-        self.audit_group(&mut tx, staff, "group.create", &id, None, Some(serde_json::json!({"name": name})))
+        self.audit_group(&mut tx, staff, AuditAction::GroupCreate, &id, None, Some(serde_json::json!({"name": name})))
             .await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
@@ -97,7 +98,7 @@ impl Groups for LibraryService {
             ));
         }
         let (was, now) = (serde_json::json!({"name": before.name}), serde_json::json!({"name": name}));
-        self.audit_group(&mut tx, staff, "group.rename", id, Some(was), Some(now)).await?;
+        self.audit_group(&mut tx, staff, AuditAction::GroupRename, id, Some(was), Some(now)).await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -106,7 +107,7 @@ impl Groups for LibraryService {
         let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
         groups::delete(&mut tx, id).await.map_err(internal)?;
         let was = serde_json::json!({"name": group.name, "members": group.members});
-        self.audit_group(&mut tx, staff, "group.delete", id, Some(was), None).await?;
+        self.audit_group(&mut tx, staff, AuditAction::GroupDelete, id, Some(was), None).await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -127,7 +128,7 @@ impl Groups for LibraryService {
             ));
         }
         let now = serde_json::json!({"member": user.username});
-        self.audit_group(&mut tx, staff, "group.add_member", id, None, Some(now)).await?;
+        self.audit_group(&mut tx, staff, AuditAction::GroupAddMember, id, None, Some(now)).await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -147,7 +148,7 @@ impl Groups for LibraryService {
             ));
         }
         let was = serde_json::json!({"member": user.username});
-        self.audit_group(&mut tx, staff, "group.remove_member", id, Some(was), None).await?;
+        self.audit_group(&mut tx, staff, AuditAction::GroupRemoveMember, id, Some(was), None).await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -249,7 +250,7 @@ impl LibraryService {
         &self,
         tx: &mut Conn,
         staff: &GlobalStaff,
-        action: &str,
+        action: AuditAction,
         id: &str,
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
@@ -260,13 +261,12 @@ impl LibraryService {
             tx,
             actor,
             audit::Entry {
-                action,
                 target_type: "group",
                 target_id: id,
                 scope: Some(&scope),
                 before,
                 after,
-                ..Default::default()
+                ..audit::Entry::new(action)
             },
         )
         .await
@@ -324,18 +324,17 @@ impl LibraryService {
                 }
                 let json = serde_json::json!({"role": role.as_str(), "username": user.username, "expires_at": request.expires_at});
                 let (action, before, after) =
-                    if grant { ("role.grant", None, Some(json)) } else { ("role.revoke", Some(json), None) };
+                    if grant { (AuditAction::RoleGrant, None, Some(json)) } else { (AuditAction::RoleRevoke, Some(json), None) };
                 record(
                     &mut tx,
                     actor,
                     audit::Entry {
-                        action,
                         target_type: "user",
                         target_id: &user.id,
                         scope: Some(&scope),
                         before,
                         after,
-                        ..Default::default()
+                        ..audit::Entry::new(action)
                     },
                 )
                 .await?;
@@ -376,21 +375,20 @@ impl LibraryService {
                 }
                 let json = serde_json::json!({"holder": name, "access_level": level.as_str(), "expires_at": request.expires_at});
                 let (action, before, after) = if grant {
-                    ("library.grant", None, Some(json))
+                    (AuditAction::LibraryGrant, None, Some(json))
                 } else {
-                    ("library.revoke", Some(json), None)
+                    (AuditAction::LibraryRevoke, Some(json), None)
                 };
                 record(
                     &mut tx,
                     actor,
                     audit::Entry {
-                        action,
                         target_type: "library_grant",
                         target_id: &holder_id(&stored),
                         scope: Some(&scope),
                         before,
                         after,
-                        ..Default::default()
+                        ..audit::Entry::new(action)
                     },
                 )
                 .await?;

@@ -1,6 +1,7 @@
 //! The console's credentials page (`app::ports::records::CredentialsAdmin`): the site, signatories,
 //! programs, course and program certificate configurations, pathways.
 
+use registrar::AuditAction;
 use super::*;
 use crate::services::internal;
 use crate::store::audit;
@@ -108,7 +109,7 @@ impl CredentialsAdmin for RecordService {
         let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
         cs::upsert_site(&mut tx, &config).await.map_err(internal)?;
         let after = serde_json::to_value(&config).map_err(internal)?;
-        self.audit(&mut tx, staff, "site.update", "site", &current.id, after).await?;
+        self.audit(&mut tx, staff, AuditAction::SiteUpdate, "site", &current.id, after).await?;
         tx.commit().await.map_err(internal)
     }
 
@@ -120,12 +121,11 @@ impl CredentialsAdmin for RecordService {
             &mut tx,
             &audit::Entry {
                 actor_label: system.actor(),
-                action: if created { "site.create" } else { "site.update" },
                 target_type: "site",
                 target_id: &config.domain,
                 scope: Some("credentials"),
                 after: Some(serde_json::to_value(&config).map_err(internal)?),
-                ..audit::Entry::default()
+                ..audit::Entry::new(if created { AuditAction::SiteCreate } else { AuditAction::SiteUpdate })
             },
         )
         .await
@@ -153,7 +153,7 @@ impl CredentialsAdmin for RecordService {
         let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
         let id = cs::insert_signatory(&mut tx, &row, image_type, &image).await.map_err(internal)?;
         let after = serde_json::json!({"name": row.name, "title": row.title, "image_type": image_type, "bytes": image.len()});
-        self.audit(&mut tx, staff, "signatory.create", "signatory", &id, after).await?;
+        self.audit(&mut tx, staff, AuditAction::SignatoryCreate, "signatory", &id, after).await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }
@@ -205,7 +205,7 @@ impl CredentialsAdmin for RecordService {
             .map_err(internal)?
             .ok_or_else(|| not_found("There is no such program on this site."))?;
         let after = serde_json::to_value(&program).map_err(internal)?;
-        self.audit(&mut tx, staff, "program.save", "program", &id, after).await?;
+        self.audit(&mut tx, staff, AuditAction::ProgramSave, "program", &id, after).await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }
@@ -249,7 +249,7 @@ impl CredentialsAdmin for RecordService {
             Err(e) => return Err(internal(e)),
         };
         let after = serde_json::to_value(&row).map_err(internal)?;
-        self.audit(&mut tx, staff, "course_certificate.save", "course_certificate", &id, after).await?;
+        self.audit(&mut tx, staff, AuditAction::CourseCertificateSave, "course_certificate", &id, after).await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }
@@ -286,7 +286,7 @@ impl CredentialsAdmin for RecordService {
             Err(e) => return Err(internal(e)),
         };
         let after = serde_json::to_value(&row).map_err(internal)?;
-        self.audit(&mut tx, staff, "program_certificate.save", "program_certificate", &id, after).await?;
+        self.audit(&mut tx, staff, AuditAction::ProgramCertificateSave, "program_certificate", &id, after).await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }
@@ -322,7 +322,7 @@ impl CredentialsAdmin for RecordService {
             .map_err(internal)?
             .ok_or_else(|| not_found("There is no such pathway on this site."))?;
         let after = serde_json::to_value(&row).map_err(internal)?;
-        self.audit(&mut tx, staff, "pathway.save", "pathway", &id, after).await?;
+        self.audit(&mut tx, staff, AuditAction::PathwaySave, "pathway", &id, after).await?;
         tx.commit().await.map_err(internal)?;
         Ok(id)
     }

@@ -4,6 +4,7 @@
 //! This module owns what they share: the site, finding learners, credential rows as the API shows
 //! them, audit entries. Record rules (best grade, visibility, share tokens) are `registrar::records`.
 
+use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::credential_awards::{self as ca, CredentialDb};
 use crate::store::credentials::{self as cs, SiteRow};
@@ -149,7 +150,7 @@ impl RecordService {
         &self,
         conn: &mut Conn,
         staff: &GlobalStaff,
-        action: &str,
+        action: AuditAction,
         target_type: &str,
         target_id: &str,
         after: serde_json::Value,
@@ -159,12 +160,11 @@ impl RecordService {
             &audit::Entry {
                 actor_id: Some(&staff.principal().user_id.0),
                 actor_label: staff.actor(),
-                action,
                 target_type,
                 target_id,
                 scope: Some("credentials"),
                 after: Some(after),
-                ..audit::Entry::default()
+                ..audit::Entry::new(action)
             },
         )
         .await

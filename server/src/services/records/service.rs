@@ -1,6 +1,7 @@
 //! Credentials as the service API and learners read and change them
 //! (`app::ports::records::CredentialsApi`): award, revoke, status, grade pushes judged one by one.
 
+use registrar::AuditAction;
 use super::*;
 use crate::services::internal;
 use crate::store::credential_awards::{self as ca, CertificateRef, GradeDb};
@@ -146,7 +147,7 @@ impl CredentialsApi for RecordService {
             // About the learner (their audit trail; redacted with them when they are retired).
             let after =
                 serde_json::json!({"credential": id, "status": status, "certificate": request.credential});
-            self.audit(&mut tx, staff, "credential.issue", "user", &learner.id, after).await?;
+            self.audit(&mut tx, staff, AuditAction::CredentialIssue, "user", &learner.id, after).await?;
         }
         tx.commit().await.map_err(internal)?;
         let out = self.credential_by_id(&id).await?.ok_or_else(|| DomainError::internal("credential"))?;
@@ -184,7 +185,7 @@ impl CredentialsApi for RecordService {
             .map_err(internal)?
             .ok_or_else(|| not_found("There is no such credential."))?;
         if changed {
-            let action = if status == "revoked" { "credential.revoke" } else { "credential.award" };
+            let action = if status == "revoked" { AuditAction::CredentialRevoke } else { AuditAction::CredentialAward };
             let after = serde_json::json!({"credential": uuid, "status": status});
             self.audit(&mut tx, staff, action, "user", &row.user_id, after).await?;
         }

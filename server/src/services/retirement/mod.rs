@@ -5,6 +5,7 @@
 //! This module owns what they share: queueing a deletion, cancelling it during the cool-off,
 //! moving a retirement between states (checked by `registrar::retirement::check_transition`).
 
+use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::enrollments::Actor;
 use crate::store::personal_data::Subject;
@@ -159,12 +160,11 @@ impl RetirementService {
             &store::audit::Entry {
                 actor_id,
                 actor_label: actor,
-                action: "retirement.request",
                 target_type: "user",
                 target_id: &user.id,
                 after: Some(serde_json::json!({"state": PENDING, "due_at": due})),
                 reason,
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::RetirementRequest)
             },
         )
         .await
@@ -203,12 +203,11 @@ impl RetirementService {
             &store::audit::Entry {
                 actor_id: actor.id,
                 actor_label: actor.label,
-                action: "retirement.cancel",
                 target_type: "user",
                 target_id: &status.user_id,
                 before: Some(serde_json::json!({"state": PENDING})),
                 reason: Some(reason),
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::RetirementCancel)
             },
         )
         .await
@@ -231,22 +230,19 @@ impl RetirementService {
         rs::move_to(&mut tx, status, to, message, actor.label).await.map_err(internal)?;
         if kind != TransitionKind::Advance {
             rs::reset_attempts(&mut tx, &status.id).await.map_err(internal)?;
+            let action =
+                if kind == TransitionKind::Abort { AuditAction::RetirementAbort } else { AuditAction::RetirementResume };
             store::audit::append(
                 &mut tx,
                 &store::audit::Entry {
                     actor_id: actor.id,
                     actor_label: actor.label,
-                    action: if kind == TransitionKind::Abort {
-                        "retirement.abort"
-                    } else {
-                        "retirement.resume"
-                    },
                     target_type: "user",
                     target_id: &status.user_id,
                     before: Some(serde_json::json!({"state": status.current_state})),
                     after: Some(serde_json::json!({"state": to})),
                     reason: Some(message),
-                    ..Default::default()
+                    ..store::audit::Entry::new(action)
                 },
             )
             .await

@@ -2,6 +2,7 @@
 //! retries), cleanup of finished ones, and the management commands (populate states, retire or
 //! cancel a user, create an OAuth client).
 
+use registrar::AuditAction;
 use super::*;
 use crate::config::RetirementSettings;
 use crate::services::internal;
@@ -302,11 +303,10 @@ impl RetirementService {
             &mut tx,
             &store::audit::Entry {
                 actor_label: system.actor(),
-                action: "oauth_client.create",
                 target_type: "user",
                 target_id: &user.id,
                 after: Some(serde_json::json!({"name": name, "client_id": client_id})),
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::OauthClientCreate)
             },
         )
         .await

@@ -5,6 +5,7 @@
 //! `registrar::team` and `registrar::discussion`. It must not enroll or unenroll learners beyond
 //! enrolling a new team member.
 
+use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::{self, courses, enrollments, roles, users};
 use app::gate::{CourseAdmin, DiscussionManager};
@@ -130,14 +131,13 @@ impl TeamService {
             &store::audit::Entry {
                 actor_id: Some(&actor.user_id.0),
                 actor_label: &actor.username,
-                action: "role.grant",
                 target_type: "user",
                 target_id: &user.id,
                 scope: Some(&course),
                 after: Some(
                     serde_json::json!({"role": role.as_str(), "username": user.username, "expires_at": expires_at}),
                 ),
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::RoleGrant)
             },
         )
         .await
@@ -186,12 +186,11 @@ impl TeamService {
             &store::audit::Entry {
                 actor_id: Some(&actor.user_id.0),
                 actor_label: &actor.username,
-                action: "role.revoke",
                 target_type: "user",
                 target_id: &user.id,
                 scope: Some(&course),
                 before: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
-                ..Default::default()
+                ..store::audit::Entry::new(AuditAction::RoleRevoke)
             },
         )
         .await

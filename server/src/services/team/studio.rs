@@ -5,6 +5,7 @@
 //! Every change locks the team, counts its permanent Admins before and after and asks
 //! `registrar::team::check_admins_kept`; every change is audited with the course as its scope.
 
+use registrar::AuditAction;
 use super::TeamService;
 use crate::services::access::*;
 use crate::services::{internal, Core};
@@ -65,12 +66,11 @@ pub async fn redeem_team_invitations(
             &audit::Entry {
                 actor_id: Some(user_id),
                 actor_label: username,
-                action: "team.invitation_accepted",
                 target_type: "user",
                 target_id: user_id,
                 scope: Some(&invitation.course_key),
                 after: Some(serde_json::json!({"role": role.as_str(), "username": username, "email": email})),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::TeamInvitationAccepted)
             },
         )
         .await?;
@@ -158,12 +158,11 @@ impl TeamService {
             .map(|role| audit::Entry {
                 actor_id: Some(&actor.user_id.0),
                 actor_label: &actor.username,
-                action: "role.revoke",
                 target_type: "user",
                 target_id: &user.id,
                 scope: Some(course),
                 before: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::RoleRevoke)
             })
             .collect();
         audit::append_many(conn, &entries).await.map_err(internal)?;
@@ -305,12 +304,11 @@ impl StudioTeamPage for TeamService {
             ));
         };
         record(&mut tx, actor, audit::Entry {
-                action: "team.invite",
                 target_type: "team_invitation",
                 target_id: &id,
                 scope: Some(&course),
                 after: Some(serde_json::json!({"email": email.as_str(), "role": role.as_str(), "expires_at": expires_at})),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::TeamInvite)
 })
 .await?;
         tx.commit().await.map_err(internal)?;
@@ -361,13 +359,12 @@ impl StudioTeamPage for TeamService {
         let after = self.permanent_admins(&mut tx, &course).await?;
         check_admins_kept(before, after, "A course")?;
         record(&mut tx, actor, audit::Entry {
-                action: "role.change",
                 target_type: "user",
                 target_id: &user.id,
                 scope: Some(&course),
                 before: Some(serde_json::json!({"role": held.as_str(), "expires_at": held_until})),
                 after: Some(serde_json::json!({"role": role.as_str(), "username": user.username, "expires_at": expires_at})),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::RoleChange)
 })
 .await?;
         tx.commit().await.map_err(internal)?;
@@ -443,12 +440,11 @@ impl StudioTeamPage for TeamService {
             &mut tx,
             actor,
             audit::Entry {
-                action: "team.invitation_revoked",
                 target_type: "team_invitation",
                 target_id: id,
                 scope: Some(&course),
                 before: Some(serde_json::json!({"email": invitation.email, "role": invitation.role})),
-                ..Default::default()
+                ..audit::Entry::new(AuditAction::TeamInvitationRevoked)
             },
         )
         .await?;

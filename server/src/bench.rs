@@ -12,7 +12,6 @@
 //! - The console (its own scratch database): a users search page among 1,000,000 accounts and the
 //!   audit log of one account among 10,000,000 entries (server time through the Gate, median of 30).
 
-use registrar::AuditAction;
 use crate::config::AuthPolicy;
 use crate::services::{self, Core};
 use crate::store::{self, courses, now_ms, values_placeholders, Db};
@@ -22,6 +21,7 @@ use app::model::{BatchAction, BatchRequest, RosterQuery, RosterStatus};
 use app::ports::{ClientMeta, RequestPrincipal};
 use registrar::authz::Principal;
 use registrar::ids::{CourseKey, UserId};
+use registrar::AuditAction;
 use sqlx::AssertSqlSafe;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -185,7 +185,7 @@ async fn measure_records(
     };
     let shared: app::ports::SharedBackend =
         services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
-    let gate = Gate::new(
+    let gate = Gate::unchecked(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
         ClientMeta::default(),
@@ -254,13 +254,17 @@ async fn gate_push(
 
 const RETIREES: usize = 10_000;
 
+/// A failure as the bench reports it.
+fn err_text(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
 /// 10,000 learners queued for deletion, each with two enrollments, a course role, a library grant
 /// and an audit entry naming them; the time the built-in worker takes to retire them all.
 async fn measure_retirement(db: &Db) -> Result<Duration, String> {
-    let e = |e: sqlx::Error| e.to_string();
     let users = insert_users(db, "retiree", RETIREES).await?;
     let now = now_ms();
-    let mut tx = db.pool.begin().await.map_err(e)?;
+    let mut tx = db.pool.begin().await.map_err(err_text)?;
     enroll_all(db, &mut tx, BATCH_COURSES[0], &users).await?;
     enroll_all(db, &mut tx, BULK_COURSE, &users).await?;
     store::roles::grant_course_role_many(
@@ -272,9 +276,9 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
         None,
     )
     .await
-    .map_err(e)?;
+    .map_err(err_text)?;
     let library = registrar::library::LibraryKey::parse("lib:BenchX:retire").map_err(|e| e.message)?;
-    store::libraries::create(&mut tx, &library, "Retire", "", &users[0]).await.map_err(e)?;
+    store::libraries::create(&mut tx, &library, "Retire", "", &users[0]).await.map_err(err_text)?;
     // The creator (users[0]) is the library's Admin already.
     for chunk in users[1..].chunks(store::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -285,7 +289,7 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
         for id in chunk {
             q = q.bind(store::new_id()).bind(library.to_string()).bind(id).bind("read").bind(now);
         }
-        q.execute(&mut *tx).await.map_err(e)?;
+        q.execute(&mut *tx).await.map_err(err_text)?;
     }
     let names = registrar::retirement::RetiredNames::open_edx_defaults();
     let entries: Vec<(String, String, serde_json::Value)> = users
@@ -310,7 +314,7 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
             ..store::audit::Entry::new(AuditAction::RoleGrant)
         })
         .collect();
-    store::audit::append_many(&mut tx, &audit).await.map_err(e)?;
+    store::audit::append_many(&mut tx, &audit).await.map_err(err_text)?;
     for (chunk_no, chunk) in entries.chunks(store::ROWS_PER_STATEMENT).enumerate() {
         let sql = format!(
             "INSERT INTO retirement_statuses (id, user_id, original_username, original_email, original_name, \
@@ -337,10 +341,10 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
                 .bind(0_i64)
                 .bind(0_i64);
         }
-        q.execute(&mut *tx).await.map_err(e)?;
+        q.execute(&mut *tx).await.map_err(err_text)?;
     }
-    tx.commit().await.map_err(e)?;
-    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(e)?;
+    tx.commit().await.map_err(err_text)?;
+    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(err_text)?;
     let worker = JobWorker::new(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
     let started = Instant::now();
     worker.retire_due().await.map_err(|e| e.message)?;
@@ -349,7 +353,7 @@ async fn measure_retirement(db: &Db) -> Result<Duration, String> {
         sqlx::query_scalar("SELECT COUNT(*) FROM retirement_statuses WHERE current_state = 'COMPLETE'")
             .fetch_one(&db.pool)
             .await
-            .map_err(e)?;
+            .map_err(err_text)?;
     if complete != i64::try_from(RETIREES).unwrap_or(0) {
         return Err(format!("only {complete} of {RETIREES} learners were retired"));
     }
@@ -366,14 +370,13 @@ async fn measure_sharing(
 ) -> Result<(Duration, Duration, Duration), String> {
     use crate::store::{groups, libraries, roles, users};
     use registrar::library::{AccessLevel, LibraryKey};
-    let e = |e: sqlx::Error| e.to_string();
     let grantee = insert_users(db, "grantee", 1).await?.remove(0);
     let members = insert_users(db, "member", 500).await?;
     let org = registrar::ids::OrgKey::parse(ORG).map_err(|e| e.message)?;
-    let mut tx = db.pool.begin().await.map_err(e)?;
+    let mut tx = db.pool.begin().await.map_err(err_text)?;
     let other_orgs: Vec<String> = (0..299).map(|i| format!("BenchOrg{i}")).collect();
     for o in &other_orgs {
-        courses::upsert_org(&mut *tx, o, "Bench org").await.map_err(e)?;
+        courses::upsert_org(&mut *tx, o, "Bench org").await.map_err(err_text)?;
     }
     let spec = courses::CourseSpec {
         key: TEAM_COURSE,
@@ -384,17 +387,19 @@ async fn measure_sharing(
         enrollment_start: None,
         enrollment_end: None,
     };
-    courses::upsert_course(&mut *tx, &spec).await.map_err(e)?;
+    courses::upsert_course(&mut *tx, &spec).await.map_err(err_text)?;
     let keys: Vec<LibraryKey> = (0..700)
         .map(|i| LibraryKey::new(org.clone(), &format!("lib{i}")))
         .collect::<Result<_, _>>()
         .map_err(|e| e.message)?;
     for key in &keys {
-        libraries::create(&mut tx, key, "Bench library", "", staff_id).await.map_err(e)?;
+        libraries::create(&mut tx, key, "Bench library", "", staff_id).await.map_err(err_text)?;
     }
-    let group =
-        groups::create(&mut tx, "Bench group", "", staff_id).await.map_err(e)?.ok_or("group exists")?;
-    groups::add_members(&mut tx, &group, std::slice::from_ref(&grantee)).await.map_err(e)?;
+    let group = groups::create(&mut tx, "Bench group", "", staff_id)
+        .await
+        .map_err(err_text)?
+        .ok_or("group exists")?;
+    groups::add_members(&mut tx, &group, std::slice::from_ref(&grantee)).await.map_err(err_text)?;
     // 1,000 grants: 400 direct, 300 through the group, 300 org-wide (one of them on BenchX itself).
     let user = libraries::Holder::User(grantee.clone());
     for key in &keys[..400] {
@@ -407,7 +412,7 @@ async fn measure_sharing(
             None,
         )
         .await
-        .map_err(e)?;
+        .map_err(err_text)?;
     }
     for key in &keys[400..] {
         let holder = libraries::Holder::Group(group.clone());
@@ -420,7 +425,7 @@ async fn measure_sharing(
             None,
         )
         .await
-        .map_err(e)?;
+        .map_err(err_text)?;
     }
     for o in other_orgs.iter().map(String::as_str).chain([ORG]) {
         libraries::grant(
@@ -432,7 +437,7 @@ async fn measure_sharing(
             None,
         )
         .await
-        .map_err(e)?;
+        .map_err(err_text)?;
     }
     // 500 members on one library's team and on one course's team.
     for m in &members {
@@ -446,7 +451,7 @@ async fn measure_sharing(
             None,
         )
         .await
-        .map_err(e)?;
+        .map_err(err_text)?;
     }
     roles::grant_course_role_many(
         &mut tx,
@@ -457,7 +462,7 @@ async fn measure_sharing(
         None,
     )
     .await
-    .map_err(e)?;
+    .map_err(err_text)?;
     roles::grant_course_role_many(
         &mut tx,
         TEAM_COURSE,
@@ -467,18 +472,18 @@ async fn measure_sharing(
         None,
     )
     .await
-    .map_err(e)?;
-    tx.commit().await.map_err(e)?;
-    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(e)?;
+    .map_err(err_text)?;
+    tx.commit().await.map_err(err_text)?;
+    sqlx::query("ANALYZE").execute(&db.pool).await.map_err(err_text)?;
 
     // The request's principal is resolved once by the middleware; the check is the Gate's: the grants
     // that apply to this library (direct, group, org-wide) and the decision.
     let target = keys[650].clone();
-    let row = users::get(db, &grantee).await.map_err(e)?.ok_or("no grantee")?;
-    let principal = users::principal(db, row).await.map_err(e)?;
+    let row = users::get(db, &grantee).await.map_err(err_text)?.ok_or("no grantee")?;
+    let principal = users::principal(db, row).await.map_err(err_text)?;
     let shared: app::ports::SharedBackend =
         services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
-    let grantee_gate = Gate::new(
+    let grantee_gate = Gate::unchecked(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
         ClientMeta::default(),
@@ -711,7 +716,7 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
     };
     let shared: app::ports::SharedBackend =
         services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
-    let gate = Gate::new(
+    let gate = Gate::unchecked(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
         ClientMeta::default(),
@@ -976,7 +981,7 @@ pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleN
     };
     let shared: app::ports::SharedBackend =
         services::backend(Arc::new(Core::new(db.clone(), AuthPolicy::default())));
-    let gate = Gate::new(
+    let gate = Gate::unchecked(
         shared,
         RequestPrincipal { principal: Some(principal), ..Default::default() },
         ClientMeta::default(),

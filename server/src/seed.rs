@@ -264,7 +264,7 @@ fn course(key: &str) -> Result<CourseKey, SeedError> {
 
 /// Load the demo data; idempotent. `show_progress` draws a bar on a terminal.
 pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, SeedError> {
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.pool.begin().await.map_err(DbError::from)?;
     for (key, name) in ORGS {
         courses::upsert_org(&mut *tx, key, name).await?;
     }
@@ -285,7 +285,7 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
         )
         .await?;
     }
-    tx.commit().await?;
+    tx.commit().await.map_err(DbError::from)?;
 
     let people = demo_users();
     let bar = if show_progress {
@@ -340,7 +340,7 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
             .map(String::as_str)
             .ok_or_else(|| SeedError::Invalid(format!("no demo user {username}")))
     };
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.pool.begin().await.map_err(DbError::from)?;
     let course_grants = [
         ("instructor", Role::Instructor, "course-v1:DemoX+CS101+2026_T1"),
         ("instructor", Role::Instructor, "course-v1:DemoX+DS201+2026_T1"),
@@ -407,7 +407,7 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
     enrollments::apply(&mut tx, "course-v1:DemoX+CS101+2026_T1", &invited, seeder, None).await?;
     seed_sharing(&mut tx, &|username: &str| id_of(username).map(str::to_owned)).await?;
     seed_console(&mut tx, &ids, &|username: &str| id_of(username).map(str::to_owned)).await?;
-    tx.commit().await?;
+    tx.commit().await.map_err(DbError::from)?;
     seed_retirements(db).await?;
     seed_credentials(db, id_of("learner")?).await?;
     Ok(SeedSummary { users_created: created })
@@ -514,7 +514,7 @@ async fn seed_credentials(db: &Db, learner: &str) -> Result<(), SeedError> {
         return Ok(());
     }
     let site = cs::current_site(db, "localhost").await?;
-    let mut tx = db.pool.begin().await?;
+    let mut tx = db.pool.begin().await.map_err(DbError::from)?;
     let mut config = site.config();
     config.platform_name = "Registrar Demo".to_owned();
     config.records_help_url =
@@ -685,6 +685,6 @@ async fn seed_credentials(db: &Db, learner: &str) -> Result<(), SeedError> {
     })
     .collect();
     ca::upsert_grades(&mut tx, &grades).await?;
-    tx.commit().await?;
+    tx.commit().await.map_err(DbError::from)?;
     Ok(())
 }

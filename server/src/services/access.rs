@@ -3,13 +3,13 @@
 //!
 //! It must not change anything: writers live in `team` and `libraries`.
 
-use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::{audit, users, Conn};
 use app::model::{AccessExplanation, HistoryEntry, TeamChange};
 use registrar::authz::Principal;
 use registrar::library::AccessLevel;
 use registrar::roles::Role;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
 /// How many history lines a team page shows.
@@ -69,8 +69,12 @@ pub(crate) fn history_line(row: audit::HistoryRow) -> HistoryEntry {
     let expires = |v: &serde_json::Value| v.get("expires_at").and_then(serde_json::Value::as_i64);
     let ends = |v: &serde_json::Value| until(expires(v));
     let summary = match AuditAction::parse(&row.action) {
-        Some(AuditAction::RoleGrant) => format!("gave {} to {}{}", role(&after), field(&after, "username"), ends(&after)),
-        Some(AuditAction::RoleRevoke) => format!("took {} away from {}", role(&before), field(&before, "username")),
+        Some(AuditAction::RoleGrant) => {
+            format!("gave {} to {}{}", role(&after), field(&after, "username"), ends(&after))
+        }
+        Some(AuditAction::RoleRevoke) => {
+            format!("took {} away from {}", role(&before), field(&before, "username"))
+        }
         Some(AuditAction::RoleChange) => {
             change_line(&field(&after, "username"), &role(&before), &role(&after), expires(&after))
         }
@@ -78,7 +82,9 @@ pub(crate) fn history_line(row: audit::HistoryRow) -> HistoryEntry {
         Some(AuditAction::TeamInvite) => {
             format!("invited {} as {}{}", field(&after, "email"), role(&after), ends(&after))
         }
-        Some(AuditAction::TeamInvitationRevoked) => format!("withdrew the invitation of {}", field(&before, "email")),
+        Some(AuditAction::TeamInvitationRevoked) => {
+            format!("withdrew the invitation of {}", field(&before, "email"))
+        }
         Some(AuditAction::TeamInvitationAccepted) => {
             format!("{} registered and became {}", field(&after, "username"), role(&after))
         }
@@ -98,12 +104,18 @@ pub(crate) fn history_line(row: audit::HistoryRow) -> HistoryEntry {
                 on("allow_public_learning")
             )
         }
-        Some(AuditAction::LibraryGrant) => format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after)),
+        Some(AuditAction::LibraryGrant) => {
+            format!("gave {} to {}{}", level(&after), field(&after, "holder"), ends(&after))
+        }
         Some(AuditAction::LibraryChange) => {
             change_line(&field(&after, "holder"), &level(&before), &level(&after), expires(&after))
         }
-        Some(AuditAction::LibraryRevoke) => format!("took {} away from {}", level(&before), field(&before, "holder")),
-        Some(AuditAction::LibraryGrantExpired) => format!("{} of {} ended", level(&before), field(&before, "holder")),
+        Some(AuditAction::LibraryRevoke) => {
+            format!("took {} away from {}", level(&before), field(&before, "holder"))
+        }
+        Some(AuditAction::LibraryGrantExpired) => {
+            format!("{} of {} ended", level(&before), field(&before, "holder"))
+        }
         _ => row.action.clone(),
     };
     HistoryEntry { at: row.at, actor: row.actor_label, summary, reason: row.reason }
@@ -121,17 +133,12 @@ pub(crate) async fn record(
 
 impl Core {
     pub(crate) async fn history(&self, scope: &str) -> Result<Vec<HistoryEntry>, DomainError> {
-        Ok(audit::for_scope(self.db(), scope, HISTORY_LINES)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(history_line)
-            .collect())
+        Ok(audit::for_scope(self.db(), scope, HISTORY_LINES).await?.into_iter().map(history_line).collect())
     }
 
     /// The account with this username or email, in any state, or `USER_NOT_FOUND` naming it.
     pub(crate) async fn account(&self, identifier: &str) -> Result<users::UserRow, DomainError> {
-        users::find_by_login(self.db(), identifier).await.map_err(internal)?.ok_or_else(|| {
+        users::find_by_login(self.db(), identifier).await?.ok_or_else(|| {
             input(
                 ErrorCode::UserNotFound,
                 "identifier",

@@ -2,7 +2,7 @@
 //! grants that apply to it, the console permissions a user's groups give, the retirement service
 //! user. It must not decide: the Gate does.
 
-use crate::services::{internal, Core};
+use crate::services::Core;
 use crate::store::libraries;
 use app::gate::GateAsks;
 use app::ports::facts::GateFacts;
@@ -32,10 +32,10 @@ impl GateFacts for FactService {
         user: &UserId,
         key: &LibraryKey,
     ) -> Result<Option<(LibrarySwitches, Vec<LibraryGrant>)>, DomainError> {
-        let Some(library) = libraries::get(self.core.db(), &key.to_string()).await.map_err(internal)? else {
+        let Some(library) = libraries::get(self.core.db(), &key.to_string()).await? else {
             return Ok(None);
         };
-        let grants = libraries::grants_on(&self.core.db().pool, &user.0, key).await.map_err(internal)?;
+        let grants = libraries::grants_on(&self.core.db().pool, &user.0, key).await?;
         Ok(Some((library.switches(), grants)))
     }
 

@@ -14,14 +14,14 @@ impl Core {
     /// The key that signs links, shared by every server through the database.
     pub(crate) async fn link_key(&self) -> Result<Vec<u8>, DomainError> {
         let name = "link_signing_key";
-        if let Some(value) = secrets::find(self.db(), name).await.map_err(internal)? {
+        if let Some(value) = secrets::find(self.db(), name).await? {
             return hex::decode(value).map_err(internal);
         }
         let fresh = crate::auth::secret::new_secret();
         let value = hex::encode(crate::auth::secret::digest(&fresh));
         // Two servers racing: the first insert wins and both read it back.
         let _ = secrets::insert(self.db(), name, &value).await;
-        let value = secrets::get(self.db(), name).await.map_err(internal)?;
+        let value = secrets::get(self.db(), name).await?;
         hex::decode(value).map_err(internal)
     }
 

@@ -20,6 +20,7 @@ pub mod links;
 pub mod records;
 pub mod retirement;
 pub mod team;
+pub mod work;
 
 use crate::config::{AuthPolicy, RetirementSettings};
 use crate::store::Db;

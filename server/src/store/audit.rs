@@ -37,12 +37,12 @@ impl Entry<'_> {
 }
 
 /// Append an entry, inside the caller's transaction.
-pub async fn append(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<(), sqlx::Error> {
+pub async fn append(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<(), super::DbError> {
     append_many(conn, std::slice::from_ref(entry)).await
 }
 
 /// Append many entries in multi-row statements, inside the caller's transaction.
-pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Result<(), sqlx::Error> {
+pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Result<(), super::DbError> {
     let now = now_ms();
     for chunk in entries.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -82,13 +82,13 @@ pub struct HistoryRow {
 }
 
 /// The newest `limit` entries about one scope (a course or library key), newest first.
-pub async fn for_scope(db: &super::Db, scope: &str, limit: i64) -> Result<Vec<HistoryRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn for_scope(db: &super::Db, scope: &str, limit: i64) -> Result<Vec<HistoryRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT at, actor_label, action, target_id, before_json, after_json, reason FROM audit_log \
          WHERE scope = $1 ORDER BY at DESC, id DESC LIMIT $2",
     )
     .bind(scope)
     .bind(limit)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }

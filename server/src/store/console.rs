@@ -6,22 +6,22 @@ use super::{now_ms, prefix_bounds, Db, Flag};
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, FromRow};
 
 /// The console permissions a user holds through their groups (codenames).
-pub async fn permissions_of(db: &Db, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn permissions_of(db: &Db, user_id: &str) -> Result<Vec<String>, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT DISTINCT gp.permission FROM group_permissions gp \
          JOIN group_members gm ON gm.group_id = gp.group_id WHERE gm.user_id = $1",
     )
     .bind(user_id)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// The permissions one group gives (codenames, sorted).
-pub async fn group_permissions(db: &Db, group_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT permission FROM group_permissions WHERE group_id = $1 ORDER BY permission")
+pub async fn group_permissions(db: &Db, group_id: &str) -> Result<Vec<String>, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT permission FROM group_permissions WHERE group_id = $1 ORDER BY permission")
         .bind(group_id)
         .fetch_all(&db.pool)
-        .await
+        .await?)
 }
 
 /// Replace the permissions a group gives.
@@ -29,7 +29,7 @@ pub async fn set_group_permissions(
     conn: &mut AnyConnection,
     group_id: &str,
     codenames: &[String],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("DELETE FROM group_permissions WHERE group_id = $1")
         .bind(group_id)
         .execute(&mut *conn)
@@ -72,7 +72,7 @@ pub async fn search_users(
     limit: i64,
     offset: i64,
     cap: i64,
-) -> Result<(Vec<super::users::UserRow>, i64), sqlx::Error> {
+) -> Result<(Vec<super::users::UserRow>, i64), super::DbError> {
     let (lo, hi) = prefix_bounds(q);
     // Each of the three prefixes is a range on its own index; their union is what matches (an OR
     // of the three would let a planner walk the whole username index instead).
@@ -123,13 +123,13 @@ pub struct AgreementRow {
 /// Every agreement at its current version, by title.
 pub async fn agreements<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-) -> Result<Vec<AgreementRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<AgreementRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT a.id, a.title, v.body, a.version, a.required, a.published_at FROM agreements a \
          JOIN agreement_versions v ON v.agreement_id = a.id AND v.version = a.version ORDER BY a.title, a.id",
     )
     .fetch_all(ex)
-    .await
+    .await?)
 }
 
 /// Create an agreement at version 1, published at `now` (its text goes in with
@@ -140,7 +140,7 @@ pub async fn insert_agreement(
     title: &str,
     required: bool,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("INSERT INTO agreements (id, title, version, required, created_at, published_at) VALUES ($1, $2, 1, $3, $4, $4)")
         .bind(id)
         .bind(title)
@@ -159,8 +159,8 @@ pub async fn bump_agreement(
     title: &str,
     required: bool,
     now: i64,
-) -> Result<Option<i64>, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<Option<i64>, super::DbError> {
+    Ok(sqlx::query_scalar(
         "UPDATE agreements SET version = version + 1, title = $2, required = $3, published_at = $4 WHERE id = $1 RETURNING version",
     )
     .bind(id)
@@ -168,7 +168,7 @@ pub async fn bump_agreement(
     .bind(required)
     .bind(now)
     .fetch_optional(&mut *conn)
-    .await
+    .await?)
 }
 
 /// Store the text of one version of an agreement.
@@ -179,7 +179,7 @@ pub async fn insert_agreement_version(
     title: &str,
     body: &str,
     published_at: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("INSERT INTO agreement_versions (agreement_id, version, title, body, published_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(agreement_id)
         .bind(version)
@@ -192,13 +192,13 @@ pub async fn insert_agreement_version(
 }
 
 /// How many accounts signed each agreement's current version: (agreement id, count).
-pub async fn current_signature_counts(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn current_signature_counts(db: &Db) -> Result<Vec<(String, i64)>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT a.id, COUNT(s.user_id) FROM agreements a LEFT JOIN agreement_signatures s \
          ON s.agreement_id = a.id AND s.version = a.version GROUP BY a.id",
     )
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// A signature with the title of the version signed and the agreement's current version.
@@ -215,8 +215,8 @@ pub struct SignatureRow {
 pub async fn signatures_of<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<SignatureRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<SignatureRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT s.agreement_id, v.title, s.version, s.signed_at, a.version AS current_version \
          FROM agreement_signatures s \
          JOIN agreement_versions v ON v.agreement_id = s.agreement_id AND v.version = s.version \
@@ -224,19 +224,19 @@ pub async fn signatures_of<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(user_id)
     .fetch_all(ex)
-    .await
+    .await?)
 }
 
 /// Whether a required agreement's current version is unsigned by the user.
-pub async fn has_unsigned_required(db: &Db, user_id: &str) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>(
+pub async fn has_unsigned_required(db: &Db, user_id: &str) -> Result<bool, super::DbError> {
+    Ok(sqlx::query_scalar::<_, i64>(
         "SELECT COUNT(*) FROM agreements a WHERE a.required AND a.id NOT IN \
          (SELECT s.agreement_id FROM agreement_signatures s WHERE s.user_id = $1 AND s.version = a.version)",
     )
     .bind(user_id)
     .fetch_one(&db.pool)
     .await
-    .map(|n| n > 0)
+    .map(|n| n > 0)?)
 }
 
 /// Record a signature (a second one of the same version changes nothing); returns whether it is new.
@@ -246,7 +246,7 @@ pub async fn sign(
     agreement_id: &str,
     version: i64,
     ip: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "INSERT INTO agreement_signatures (user_id, agreement_id, version, signed_at, ip) \
          VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -280,38 +280,38 @@ const INVITATION_COLUMNS: &str = "i.id, i.email, i.role, i.org, i.course_key, i.
                                   i.revoked_at, i.accepted_at, u.username";
 
 /// Invitations, newest first.
-pub async fn invitations(db: &Db, limit: i64) -> Result<Vec<InvitationRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+pub async fn invitations(db: &Db, limit: i64) -> Result<Vec<InvitationRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {INVITATION_COLUMNS} FROM user_invitations i LEFT JOIN users u ON u.id = i.user_id \
          ORDER BY i.created_at DESC LIMIT $1"
     )))
     .bind(limit)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// The open (not used, not revoked) invitation of an email, if any; expired ones included.
 pub async fn open_invitation<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     email: &str,
-) -> Result<Option<InvitationRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+) -> Result<Option<InvitationRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {INVITATION_COLUMNS} FROM user_invitations i LEFT JOIN users u ON u.id = i.user_id \
          WHERE i.email_key = $1 AND i.revoked_at IS NULL AND i.accepted_at IS NULL"
     )))
     .bind(email.trim().to_lowercase())
     .fetch_optional(ex)
-    .await
+    .await?)
 }
 
 /// One invitation by id.
-pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+pub async fn invitation(db: &Db, id: &str) -> Result<Option<InvitationRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {INVITATION_COLUMNS} FROM user_invitations i LEFT JOIN users u ON u.id = i.user_id WHERE i.id = $1"
     )))
     .bind(id)
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 /// What an invitation says.
@@ -326,7 +326,10 @@ pub struct NewInvitation<'a> {
 }
 
 /// Store an invitation; `false` when the email already has an open one (nothing written).
-pub async fn insert_invitation(conn: &mut AnyConnection, i: &NewInvitation<'_>) -> Result<bool, sqlx::Error> {
+pub async fn insert_invitation(
+    conn: &mut AnyConnection,
+    i: &NewInvitation<'_>,
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "INSERT INTO user_invitations (id, email, email_key, role, org, course_key, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT DO NOTHING",
@@ -349,7 +352,7 @@ pub async fn accept_invitation(
     conn: &mut AnyConnection,
     id: &str,
     user_id: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "UPDATE user_invitations SET accepted_at = $2, user_id = $3 \
          WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
@@ -363,7 +366,7 @@ pub async fn accept_invitation(
 }
 
 /// Revoke an open invitation; `false` if it was not open.
-pub async fn revoke_invitation(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn revoke_invitation(conn: &mut AnyConnection, id: &str) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "UPDATE user_invitations SET revoked_at = $2 WHERE id = $1 AND accepted_at IS NULL AND revoked_at IS NULL",
     )
@@ -405,7 +408,7 @@ pub struct AuditFilter {
 }
 
 /// The newest `limit` entries a filter finds (by time, then id, newest first).
-pub async fn audit(db: &Db, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
+pub async fn audit(db: &Db, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, super::DbError> {
     let mut conditions = Vec::new();
     let mut binds: Vec<String> = Vec::new();
     let mut bind_text = |column: &str, value: &Option<String>, conditions: &mut Vec<String>| {
@@ -441,7 +444,7 @@ pub async fn audit(db: &Db, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>
     for v in numbers {
         q = q.bind(v);
     }
-    q.bind(limit).fetch_all(&db.pool).await
+    Ok(q.bind(limit).fetch_all(&db.pool).await?)
 }
 
 /// A job as the jobs page lists it.
@@ -461,8 +464,8 @@ pub struct JobListRow {
 }
 
 /// The newest jobs, optionally in one state.
-pub async fn jobs(db: &Db, state: &str, limit: i64) -> Result<Vec<JobListRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn jobs(db: &Db, state: &str, limit: i64) -> Result<Vec<JobListRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT j.id, j.kind, j.state, j.progress_done, j.progress_total, j.attempts, j.max_attempts, j.error, \
          u.username, j.created_at, j.updated_at FROM jobs j LEFT JOIN users u ON u.id = j.created_by \
          WHERE ($1 = '' OR j.state = $1) ORDER BY j.created_at DESC LIMIT $2",
@@ -470,11 +473,11 @@ pub async fn jobs(db: &Db, state: &str, limit: i64) -> Result<Vec<JobListRow>, s
     .bind(state)
     .bind(limit)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Queue a failed job again with a fresh set of attempts; `false` if it had not failed.
-pub async fn requeue_failed_job(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn requeue_failed_job(conn: &mut AnyConnection, id: &str) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "UPDATE jobs SET state = 'queued', attempts = 0, error = NULL, lease_until = NULL, leased_by = NULL, \
          updated_at = $2 WHERE id = $1 AND state = 'failed'",
@@ -487,7 +490,7 @@ pub async fn requeue_failed_job(conn: &mut AnyConnection, id: &str) -> Result<bo
 }
 
 /// Make a failed or pending message due now; `false` if it was sent already (or is unknown).
-pub async fn retry_mail(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn retry_mail(conn: &mut AnyConnection, id: &str) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "UPDATE mail_outbox SET state = 'pending', next_try_at = $2, attempts = 0 WHERE id = $1 AND state <> 'sent'",
     )

@@ -25,7 +25,7 @@ pub async fn upsert_org<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     key: &str,
     name: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query(
         "INSERT INTO orgs (key, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO UPDATE SET name = $2",
     )
@@ -53,7 +53,7 @@ pub struct CourseSpec<'a> {
 pub async fn upsert_course<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     c: &CourseSpec<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query(
         "INSERT INTO courses (key, org, display_name, start_at, end_at, enrollment_start, enrollment_end, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO UPDATE SET display_name = $3, \
@@ -74,7 +74,7 @@ pub async fn upsert_course<'e, E: Executor<'e, Database = Any>>(
 
 /// One course.
 /// Whether the course exists (without counting its enrollments, unlike [`get`]).
-pub async fn exists(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
+pub async fn exists(db: &Db, key: &str) -> Result<bool, super::DbError> {
     let found: Option<String> = sqlx::query_scalar("SELECT key FROM courses WHERE key = $1")
         .bind(key)
         .fetch_optional(&db.pool)
@@ -82,12 +82,12 @@ pub async fn exists(db: &Db, key: &str) -> Result<bool, sqlx::Error> {
     Ok(found.is_some())
 }
 
-pub async fn get(db: &Db, key: &str) -> Result<Option<CourseRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("SELECT {COURSE_COLUMNS} FROM courses c WHERE c.key = $2")))
+pub async fn get(db: &Db, key: &str) -> Result<Option<CourseRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COURSE_COLUMNS} FROM courses c WHERE c.key = $2")))
         .bind(true)
         .bind(key)
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }
 
 /// Courses whose key or name contains `term`, ordered by name, one page; and the total.
@@ -96,7 +96,7 @@ pub async fn search(
     term: &str,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<CourseRow>, i64), sqlx::Error> {
+) -> Result<(Vec<CourseRow>, i64), super::DbError> {
     let pattern = like_contains(term);
     let filter = "(LOWER(c.key) LIKE $2 ESCAPE '\\' OR LOWER(c.display_name) LIKE $2 ESCAPE '\\')";
     let rows = sqlx::query_as(AssertSqlSafe(format!(
@@ -119,15 +119,15 @@ pub async fn search(
 }
 
 /// Active enrollments of a user: (course key, display name).
-pub async fn enrollments_of(db: &Db, user_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn enrollments_of(db: &Db, user_id: &str) -> Result<Vec<(String, String)>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT c.key, c.display_name FROM enrollments e JOIN courses c ON c.key = e.course_key \
          WHERE e.user_id = $1 AND e.is_active = $2 ORDER BY c.display_name",
     )
     .bind(user_id)
     .bind(true)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Enroll a user (or reactivate an inactive enrollment); returns whether anything changed.
@@ -136,7 +136,7 @@ pub async fn enroll<'e, E: Executor<'e, Database = Any>>(
     user_id: &str,
     course_key: &str,
     mode: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "INSERT INTO enrollments (user_id, course_key, mode, is_active, created_at) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (user_id, course_key) DO UPDATE SET is_active = $4 WHERE enrollments.is_active <> $4",
@@ -152,8 +152,8 @@ pub async fn enroll<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Courses whose instructor dashboard a user may open through a course or org role: (key, name).
-pub async fn dashboards_of(db: &Db, user_id: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn dashboards_of(db: &Db, user_id: &str) -> Result<Vec<(String, String)>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT DISTINCT c.key, c.display_name FROM courses c JOIN role_assignments r ON r.user_id = $1 \
          AND r.role IN ('instructor', 'staff', 'limited_staff', 'data_researcher') \
          AND ((r.scope = 'course' AND r.course_key = c.key) OR (r.scope = 'org' AND r.org = c.org)) \
@@ -161,5 +161,5 @@ pub async fn dashboards_of(db: &Db, user_id: &str) -> Result<Vec<(String, String
     )
     .bind(user_id)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }

@@ -29,7 +29,7 @@ pub async fn upsert_user_credential(
     certificate: CertificateRef<'_>,
     status: &str,
     date_override: Option<i64>,
-) -> Result<(String, bool, bool), sqlx::Error> {
+) -> Result<(String, bool, bool), super::DbError> {
     let (column, certificate_id) = match certificate {
         CertificateRef::Course(id) => ("course_certificate_id", id),
         CertificateRef::Program(id) => ("program_certificate_id", id),
@@ -84,7 +84,7 @@ pub async fn upsert_attributes(
     conn: &mut AnyConnection,
     credential_id: &str,
     attributes: &[CredentialAttribute],
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let mut changed = false;
     for a in attributes {
         let done = sqlx::query(
@@ -107,7 +107,7 @@ pub async fn set_credential_status(
     conn: &mut AnyConnection,
     id: &str,
     status: &str,
-) -> Result<Option<bool>, sqlx::Error> {
+) -> Result<Option<bool>, super::DbError> {
     // A write first, so SQLite's transaction holds the write lock before it reads.
     sqlx::query("UPDATE user_credentials SET modified_at = modified_at WHERE id = $1")
         .bind(id)
@@ -136,7 +136,7 @@ pub async fn set_credential_status(
 
 /// What a certificate configuration (course or program, by id) awards today: its target (run and
 /// type, or program), whether it is active, and how many credentials were issued under it.
-pub async fn configuration_facts(db: &Db, id: &str) -> Result<Option<(String, bool, i64)>, sqlx::Error> {
+pub async fn configuration_facts(db: &Db, id: &str) -> Result<Option<(String, bool, i64)>, super::DbError> {
     let row: Option<(String, Flag, i64)> = sqlx::query_as(
         "SELECT c.course_key || ' ' || c.certificate_type, c.is_active, \
          (SELECT COUNT(*) FROM user_credentials u WHERE u.course_certificate_id = c.id) \
@@ -152,13 +152,13 @@ pub async fn configuration_facts(db: &Db, id: &str) -> Result<Option<(String, bo
 }
 
 /// The configuration a credential was issued under (course or program certificate id).
-pub async fn configuration_of(db: &Db, credential_id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn configuration_of(db: &Db, credential_id: &str) -> Result<Option<String>, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT COALESCE(course_certificate_id, program_certificate_id) FROM user_credentials WHERE id = $1",
     )
     .bind(credential_id)
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 // ---- Credentials as the API shows them ------------------------------------------------------------
@@ -196,7 +196,7 @@ pub async fn credentials_where(
     site_id: &str,
     by: &str,
     value: &str,
-) -> Result<Vec<(CredentialDb, Vec<CredentialAttribute>)>, sqlx::Error> {
+) -> Result<Vec<(CredentialDb, Vec<CredentialAttribute>)>, super::DbError> {
     let sql = format!(
         "{CREDENTIAL_SELECT} WHERE {by} = $1 AND COALESCE(cc.site_id, pc.site_id) = $2 ORDER BY uc.created_at, uc.id"
     );
@@ -245,7 +245,7 @@ pub struct GradeDb {
 pub async fn grades_of(
     conn: &mut AnyConnection,
     pairs: &[(String, String)],
-) -> Result<Vec<GradeDb>, sqlx::Error> {
+) -> Result<Vec<GradeDb>, super::DbError> {
     let mut out = Vec::with_capacity(pairs.len());
     for chunk in pairs.chunks(super::ROWS_PER_STATEMENT) {
         let dialect = Dialect::of_connection(conn);
@@ -264,7 +264,7 @@ pub async fn grades_of(
 }
 
 /// Write grades (already judged: new or newer), in multi-row upserts.
-pub async fn upsert_grades(conn: &mut AnyConnection, grades: &[GradeDb]) -> Result<(), sqlx::Error> {
+pub async fn upsert_grades(conn: &mut AnyConnection, grades: &[GradeDb]) -> Result<(), super::DbError> {
     let now = now_ms();
     for chunk in grades.chunks(super::ROWS_PER_STATEMENT) {
         let dialect = Dialect::of_connection(conn);
@@ -299,7 +299,7 @@ pub async fn upsert_grades(conn: &mut AnyConnection, grades: &[GradeDb]) -> Resu
 pub async fn user_ids_by_username(
     conn: &mut AnyConnection,
     usernames: &[String],
-) -> Result<HashMap<String, String>, sqlx::Error> {
+) -> Result<HashMap<String, String>, super::DbError> {
     let mut out = HashMap::new();
     for chunk in usernames.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -317,7 +317,7 @@ pub async fn user_ids_by_username(
 
 /// Take SQLite's write lock before a grade push reads, so two pushes for one learner cannot both
 /// apply; on PostgreSQL it does nothing.
-pub async fn lock_grades(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+pub async fn lock_grades(conn: &mut AnyConnection) -> Result<(), super::DbError> {
     if Dialect::of_connection(conn) == Dialect::Sqlite {
         sqlx::query("UPDATE user_grades SET modified_at = modified_at WHERE user_id = ''")
             .execute(&mut *conn)
@@ -330,7 +330,7 @@ pub async fn lock_grades(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
 pub async fn existing_runs(
     conn: &mut AnyConnection,
     keys: &[String],
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<HashSet<String>, super::DbError> {
     let mut known = HashSet::new();
     for chunk in keys.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!("SELECT key FROM courses WHERE key IN ({})", list_placeholders(1, chunk.len()));

@@ -15,13 +15,6 @@ pub fn new_hex_id() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// Whether a save was refused by a uniqueness rule (a second configuration for the same run and
-/// type, or the same program, on one site).
-#[must_use]
-pub fn is_unique_violation(e: &sqlx::Error) -> bool {
-    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
-}
-
 /// A site and its configuration.
 #[derive(Debug, Clone, FromRow)]
 pub struct SiteRow {
@@ -81,7 +74,7 @@ const SITE_COLUMNS: &str = "id, domain, name, platform_name, records_enabled, re
 
 /// The site this server serves: the one with `domain`, else the oldest; created with defaults
 /// when there is none yet.
-pub async fn current_site(db: &Db, domain: &str) -> Result<SiteRow, sqlx::Error> {
+pub async fn current_site(db: &Db, domain: &str) -> Result<SiteRow, super::DbError> {
     if let Some(site) = site_by_domain(db, domain).await? {
         return Ok(site);
     }
@@ -101,17 +94,17 @@ pub async fn current_site(db: &Db, domain: &str) -> Result<SiteRow, sqlx::Error>
     };
     let mut conn = db.pool.acquire().await?;
     upsert_site(&mut conn, &defaults).await?;
-    site_by_domain(db, domain).await?.ok_or(sqlx::Error::RowNotFound)
+    site_by_domain(db, domain).await?.ok_or_else(|| super::DbError::from(sqlx::Error::RowNotFound))
 }
 
 /// The site with this domain, if any.
-pub async fn site_by_domain(db: &Db, domain: &str) -> Result<Option<SiteRow>, sqlx::Error> {
+pub async fn site_by_domain(db: &Db, domain: &str) -> Result<Option<SiteRow>, super::DbError> {
     let sql = format!("SELECT {SITE_COLUMNS} FROM sites WHERE domain = $1");
-    sqlx::query_as(AssertSqlSafe(sql)).bind(domain).fetch_optional(&db.pool).await
+    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(domain).fetch_optional(&db.pool).await?)
 }
 
 /// Create the site with this domain or change its configuration; true if it was created.
-pub async fn upsert_site(conn: &mut AnyConnection, site: &SiteConfig) -> Result<bool, sqlx::Error> {
+pub async fn upsert_site(conn: &mut AnyConnection, site: &SiteConfig) -> Result<bool, super::DbError> {
     let now = now_ms();
     // A write first, so SQLite's transaction holds the write lock before it reads.
     sqlx::query("UPDATE sites SET modified_at = modified_at WHERE domain = $1")
@@ -183,7 +176,7 @@ pub async fn insert_signatory(
     row: &SignatoryRow,
     image_type: &str,
     image: &[u8],
-) -> Result<String, sqlx::Error> {
+) -> Result<String, super::DbError> {
     let id = new_id();
     let now = now_ms();
     sqlx::query(
@@ -202,7 +195,7 @@ pub async fn insert_signatory(
     Ok(id)
 }
 
-pub async fn signatories(db: &Db) -> Result<Vec<SignatoryRow>, sqlx::Error> {
+pub async fn signatories(db: &Db) -> Result<Vec<SignatoryRow>, super::DbError> {
     let rows: Vec<SignatoryDb> = sqlx::query_as(
         "SELECT id, name, title, organization_name_override, image_type FROM signatories ORDER BY name, id",
     )
@@ -221,15 +214,15 @@ pub async fn signatories(db: &Db) -> Result<Vec<SignatoryRow>, sqlx::Error> {
 }
 
 /// A signatory's image and its media type.
-pub async fn signatory_image(db: &Db, id: &str) -> Result<Option<(String, Vec<u8>)>, sqlx::Error> {
-    sqlx::query_as("SELECT image_type, image FROM signatories WHERE id = $1")
+pub async fn signatory_image(db: &Db, id: &str) -> Result<Option<(String, Vec<u8>)>, super::DbError> {
+    Ok(sqlx::query_as("SELECT image_type, image FROM signatories WHERE id = $1")
         .bind(id)
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }
 
 /// Which of `ids` exist (unknown signatories are refused by name).
-pub async fn existing_signatories(db: &Db, ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
+pub async fn existing_signatories(db: &Db, ids: &[String]) -> Result<Vec<String>, super::DbError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -238,7 +231,7 @@ pub async fn existing_signatories(db: &Db, ids: &[String]) -> Result<Vec<String>
     for id in ids {
         q = q.bind(id);
     }
-    q.fetch_all(&db.pool).await
+    Ok(q.fetch_all(&db.pool).await?)
 }
 
 /// Replace a certificate configuration's signatories (in order).
@@ -247,7 +240,7 @@ async fn set_signatories(
     column: &str,
     certificate_id: &str,
     signatories: &[String],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let delete = format!("DELETE FROM certificate_signatories WHERE {column} = $1");
     sqlx::query(AssertSqlSafe(delete)).bind(certificate_id).execute(&mut *conn).await?;
     if signatories.is_empty() {
@@ -269,7 +262,7 @@ async fn set_signatories(
 async fn signatories_by_certificate(
     db: &Db,
     column: &str,
-) -> Result<HashMap<String, Vec<String>>, sqlx::Error> {
+) -> Result<HashMap<String, Vec<String>>, super::DbError> {
     let sql = format!(
         "SELECT cs.{column}, cs.signatory_id FROM certificate_signatories cs JOIN signatories s ON s.id = cs.signatory_id \
          WHERE cs.{column} IS NOT NULL ORDER BY cs.{column}, cs.position"
@@ -294,7 +287,7 @@ struct ProgramDb {
 }
 
 /// Every program of the site with its organisations and course runs, by title.
-pub async fn programs(db: &Db, site_id: &str) -> Result<Vec<ProgramRow>, sqlx::Error> {
+pub async fn programs(db: &Db, site_id: &str) -> Result<Vec<ProgramRow>, super::DbError> {
     let rows: Vec<ProgramDb> = sqlx::query_as(
         "SELECT id, title, program_type, status, total_hours_of_effort FROM programs WHERE site_id = $1 \
          ORDER BY title, id",
@@ -339,7 +332,7 @@ pub async fn programs(db: &Db, site_id: &str) -> Result<Vec<ProgramRow>, sqlx::E
 }
 
 /// Whether the program exists on the site.
-pub async fn program_exists(db: &Db, site_id: &str, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn program_exists(db: &Db, site_id: &str, id: &str) -> Result<bool, super::DbError> {
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programs WHERE site_id = $1 AND id = $2")
         .bind(site_id)
         .bind(id)
@@ -349,7 +342,11 @@ pub async fn program_exists(db: &Db, site_id: &str, id: &str) -> Result<bool, sq
 }
 
 /// Which of `ids` are programs of the site (one query).
-pub async fn existing_programs(db: &Db, site_id: &str, ids: &[String]) -> Result<Vec<String>, sqlx::Error> {
+pub async fn existing_programs(
+    db: &Db,
+    site_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>, super::DbError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -359,7 +356,7 @@ pub async fn existing_programs(db: &Db, site_id: &str, ids: &[String]) -> Result
     for id in ids {
         q = q.bind(id);
     }
-    q.fetch_all(&db.pool).await
+    Ok(q.fetch_all(&db.pool).await?)
 }
 
 /// Insert (empty id) or update a program and replace its organisations and course runs. The caller
@@ -368,7 +365,7 @@ pub async fn save_program(
     conn: &mut AnyConnection,
     site_id: &str,
     program: &ProgramRow,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<String>, super::DbError> {
     let now = now_ms();
     let id = if program.id.is_empty() {
         let id = new_hex_id();
@@ -416,7 +413,7 @@ async fn replace_list(
     column: &str,
     program_id: &str,
     values: &[String],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let delete = format!("DELETE FROM {table} WHERE program_id = $1");
     sqlx::query(AssertSqlSafe(delete)).bind(program_id).execute(&mut *conn).await?;
     if values.is_empty() {
@@ -436,7 +433,7 @@ async fn replace_list(
 }
 
 /// Which of `keys` are known (courses or orgs): `table` is `courses` or `orgs`.
-pub async fn existing_keys(db: &Db, table: &str, keys: &[String]) -> Result<Vec<String>, sqlx::Error> {
+pub async fn existing_keys(db: &Db, table: &str, keys: &[String]) -> Result<Vec<String>, super::DbError> {
     if keys.is_empty() {
         return Ok(Vec::new());
     }
@@ -445,7 +442,7 @@ pub async fn existing_keys(db: &Db, table: &str, keys: &[String]) -> Result<Vec<
     for k in keys {
         q = q.bind(k);
     }
-    q.fetch_all(&db.pool).await
+    Ok(q.fetch_all(&db.pool).await?)
 }
 
 // ---- Certificate configurations -------------------------------------------------------------------
@@ -461,7 +458,10 @@ struct CourseCertificateDb {
     awarded: i64,
 }
 
-pub async fn course_certificates(db: &Db, site_id: &str) -> Result<Vec<CourseCertificateRow>, sqlx::Error> {
+pub async fn course_certificates(
+    db: &Db,
+    site_id: &str,
+) -> Result<Vec<CourseCertificateRow>, super::DbError> {
     let rows: Vec<CourseCertificateDb> = sqlx::query_as(
         "SELECT c.id, c.course_key, c.certificate_type, c.title, c.available_at, c.is_active, \
          (SELECT COUNT(*) FROM user_credentials u WHERE u.course_certificate_id = c.id AND u.status = 'awarded') \
@@ -493,7 +493,7 @@ pub async fn find_course_certificate(
     site_id: &str,
     course_key: &str,
     certificate_type: &str,
-) -> Result<Option<(String, bool)>, sqlx::Error> {
+) -> Result<Option<(String, bool)>, super::DbError> {
     let row: Option<(String, Flag)> = sqlx::query_as(
         "SELECT id, is_active FROM course_certificates WHERE site_id = $1 AND course_key = $2 \
          AND certificate_type = $3",
@@ -513,7 +513,7 @@ pub async fn ensure_course_certificate(
     site_id: &str,
     course_key: &str,
     certificate_type: &str,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, super::DbError> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO course_certificates (id, site_id, course_key, certificate_type, is_active, created_at, \
@@ -531,7 +531,7 @@ pub async fn ensure_course_certificate(
     find_course_certificate(conn, site_id, course_key, certificate_type)
         .await?
         .map(|(id, _)| id)
-        .ok_or(sqlx::Error::RowNotFound)
+        .ok_or_else(|| super::DbError::from(sqlx::Error::RowNotFound))
 }
 
 /// Insert (empty id) or update a course certificate configuration with its signatories. `None`:
@@ -541,7 +541,7 @@ pub async fn save_course_certificate(
     site_id: &str,
     row: &CourseCertificateRow,
     signatory_ids: &[String],
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<String>, super::DbError> {
     let now = now_ms();
     let id = if row.id.is_empty() {
         let id = new_id();
@@ -596,7 +596,10 @@ struct ProgramCertificateDb {
     awarded: i64,
 }
 
-pub async fn program_certificates(db: &Db, site_id: &str) -> Result<Vec<ProgramCertificateRow>, sqlx::Error> {
+pub async fn program_certificates(
+    db: &Db,
+    site_id: &str,
+) -> Result<Vec<ProgramCertificateRow>, super::DbError> {
     let rows: Vec<ProgramCertificateDb> = sqlx::query_as(
         "SELECT c.id, c.program_id, p.title AS program_title, c.use_org_name, c.include_hours_of_effort, \
          c.language, c.is_active, (SELECT COUNT(*) FROM user_credentials u WHERE u.program_certificate_id = c.id \
@@ -628,7 +631,7 @@ pub async fn find_program_certificate(
     conn: &mut AnyConnection,
     site_id: &str,
     program_id: &str,
-) -> Result<Option<(String, bool)>, sqlx::Error> {
+) -> Result<Option<(String, bool)>, super::DbError> {
     let row: Option<(String, Flag)> = sqlx::query_as(
         "SELECT id, is_active FROM program_certificates WHERE site_id = $1 AND program_id = $2",
     )
@@ -645,7 +648,7 @@ pub async fn save_program_certificate(
     site_id: &str,
     row: &ProgramCertificateRow,
     signatory_ids: &[String],
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<String>, super::DbError> {
     let now = now_ms();
     let id = if row.id.is_empty() {
         let id = new_id();
@@ -700,7 +703,7 @@ struct PathwayDb {
     status: String,
 }
 
-pub async fn pathways(db: &Db, site_id: &str) -> Result<Vec<PathwayRow>, sqlx::Error> {
+pub async fn pathways(db: &Db, site_id: &str) -> Result<Vec<PathwayRow>, super::DbError> {
     let rows: Vec<PathwayDb> = sqlx::query_as(
         "SELECT id, name, org_name, email, pathway_type, status FROM pathways WHERE site_id = $1 ORDER BY name, id",
     )
@@ -737,7 +740,7 @@ pub async fn save_pathway(
     conn: &mut AnyConnection,
     site_id: &str,
     row: &PathwayRow,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<String>, super::DbError> {
     let now = now_ms();
     let id = if row.id.is_empty() {
         let id = new_id();

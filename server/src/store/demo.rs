@@ -8,8 +8,8 @@ use super::now_ms;
 use sqlx::{Any, AnyConnection, Executor};
 
 /// How many agreements exist (the seed adds its "Terms of use" only when there are none).
-pub async fn agreement_count(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM agreements").fetch_one(&mut *conn).await
+pub async fn agreement_count(conn: &mut AnyConnection) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM agreements").fetch_one(&mut *conn).await?)
 }
 
 /// Publish a required agreement at version 1 with its text, created and published at `now`.
@@ -19,7 +19,7 @@ pub async fn publish_required_agreement(
     title: &str,
     body: &str,
     now: i64,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query(
         "INSERT INTO agreements (id, title, version, required, created_at, published_at) VALUES ($1, $2, 1, $3, $4, $4)",
     )
@@ -42,15 +42,15 @@ pub async fn publish_required_agreement(
 }
 
 /// How many retirement statuses exist (the seed's deletions are made only when there are none).
-pub async fn retirement_count<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM retirement_statuses").fetch_one(ex).await
+pub async fn retirement_count<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM retirement_statuses").fetch_one(ex).await?)
 }
 
 /// Make a retirement due and ready to try now, ending its cool-off.
 pub async fn end_cool_off_now<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     status_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("UPDATE retirement_statuses SET due_at = $1, next_try_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(status_id)
@@ -60,6 +60,6 @@ pub async fn end_cool_off_now<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// How many programs exist (the seed's credentials are loaded only when there are none).
-pub async fn program_count<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM programs").fetch_one(ex).await
+pub async fn program_count<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM programs").fetch_one(ex).await?)
 }

@@ -17,7 +17,7 @@ pub struct Account {
 }
 
 /// Accounts whose case-folded username or email is in `keys`.
-pub async fn accounts_matching(db: &Db, keys: &[String]) -> Result<Vec<Account>, sqlx::Error> {
+pub async fn accounts_matching(db: &Db, keys: &[String]) -> Result<Vec<Account>, super::DbError> {
     let mut out = Vec::new();
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         let list = list_placeholders(1, chunk.len());
@@ -39,7 +39,7 @@ pub async fn actively_enrolled(
     db: &Db,
     course: &str,
     user_ids: &[String],
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<HashSet<String>, super::DbError> {
     let mut out = HashSet::new();
     for chunk in user_ids.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -63,7 +63,7 @@ pub async fn invitations(
     db: &Db,
     course: &str,
     email_keys: &[String],
-) -> Result<Vec<Invitation>, sqlx::Error> {
+) -> Result<Vec<Invitation>, super::DbError> {
     let mut out = Vec::new();
     for chunk in email_keys.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -112,7 +112,7 @@ pub async fn apply(
     writes: &Writes,
     actor: Actor<'_>,
     reason: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let now = now_ms();
     for chunk in writes.enroll.chunks(ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -189,7 +189,7 @@ pub async fn redeem_invitations(
     conn: &mut AnyConnection,
     user_id: &str,
     email: &str,
-) -> Result<Vec<String>, sqlx::Error> {
+) -> Result<Vec<String>, super::DbError> {
     let key = email.trim().to_lowercase();
     let courses: Vec<String> = sqlx::query_scalar(
         "SELECT course_key FROM enrollment_invitations \
@@ -338,7 +338,7 @@ pub async fn list(
     filter: &ListFilter<'_>,
     limit: i64,
     offset: i64,
-) -> Result<(Vec<ListRow>, i64), sqlx::Error> {
+) -> Result<(Vec<ListRow>, i64), super::DbError> {
     let query = list_query(db, course, filter);
     if query.arms.is_empty() {
         // A mode filter with only invitations asked for: nothing can match.
@@ -361,7 +361,11 @@ pub async fn list(
 }
 
 /// Every row the filter matches, in list order (for the CSV export).
-pub async fn list_all(db: &Db, course: &str, filter: &ListFilter<'_>) -> Result<Vec<ListRow>, sqlx::Error> {
+pub async fn list_all(
+    db: &Db,
+    course: &str,
+    filter: &ListFilter<'_>,
+) -> Result<Vec<ListRow>, super::DbError> {
     let query = list_query(db, course, filter);
     if query.arms.is_empty() {
         return Ok(Vec::new());
@@ -374,7 +378,7 @@ async fn list_rows(
     query: &ListQuery,
     page: Option<(i64, i64)>,
     with_total: bool,
-) -> Result<Vec<ListRow>, sqlx::Error> {
+) -> Result<Vec<ListRow>, super::DbError> {
     // Each kind of row is ordered and cut to the end of the page on its own, so a whole-course page
     // reads a page's worth of rows rather than sorting the course.
     let arms: Vec<String> = match page {
@@ -398,5 +402,5 @@ async fn list_rows(
     for b in &query.binds {
         q = q.bind(b);
     }
-    q.fetch_all(&db.pool).await
+    Ok(q.fetch_all(&db.pool).await?)
 }

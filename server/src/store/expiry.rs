@@ -1,8 +1,8 @@
 //! Ended grants: access stops the moment a grant ends (every check compares with now); this sweep then
 //! records each ended grant in the audit log and deletes it, in one transaction.
 
-use registrar::AuditAction;
 use super::{audit, list_placeholders, now_ms, Db};
+use registrar::AuditAction;
 use sqlx::{AssertSqlSafe, FromRow};
 
 #[derive(FromRow)]
@@ -15,7 +15,7 @@ struct Ended {
 }
 
 /// Record and delete every course, org and library grant that has ended; returns how many.
-pub async fn sweep(db: &Db) -> Result<usize, sqlx::Error> {
+pub async fn sweep(db: &Db) -> Result<usize, super::DbError> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     let roles: Vec<Ended> = sqlx::query_as(

@@ -17,29 +17,32 @@ const SELECT: &str = "SELECT g.id, g.name, g.description, g.created_at, \
                       (SELECT COUNT(*) FROM group_members m WHERE m.group_id = g.id) AS members FROM user_groups g";
 
 /// Every group by name.
-pub async fn list(db: &Db) -> Result<Vec<GroupRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("{SELECT} ORDER BY g.name_key"))).fetch_all(&db.pool).await
+pub async fn list(db: &Db) -> Result<Vec<GroupRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("{SELECT} ORDER BY g.name_key"))).fetch_all(&db.pool).await?)
 }
 
 /// One group by id.
-pub async fn get(db: &Db, id: &str) -> Result<Option<GroupRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE g.id = $1"))).bind(id).fetch_optional(&db.pool).await
+pub async fn get(db: &Db, id: &str) -> Result<Option<GroupRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE g.id = $1")))
+        .bind(id)
+        .fetch_optional(&db.pool)
+        .await?)
 }
 
 /// One group by name (case-insensitive).
-pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<GroupRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE g.name_key = $1")))
+pub async fn find_by_name(db: &Db, name: &str) -> Result<Option<GroupRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("{SELECT} WHERE g.name_key = $1")))
         .bind(name.trim().to_lowercase())
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }
 
 /// A group's id by name, inside the caller's transaction.
-pub async fn find_by_name_in(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT id FROM user_groups WHERE name_key = $1")
+pub async fn find_by_name_in(conn: &mut AnyConnection, name: &str) -> Result<Option<String>, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT id FROM user_groups WHERE name_key = $1")
         .bind(name.trim().to_lowercase())
         .fetch_optional(&mut *conn)
-        .await
+        .await?)
 }
 
 /// Create a group; `None` when the name is taken.
@@ -48,7 +51,7 @@ pub async fn create(
     name: &str,
     description: &str,
     created_by: &str,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<String>, super::DbError> {
     let id = new_id();
     let done = sqlx::query(
         "INSERT INTO user_groups (id, name, name_key, description, created_by, created_at) \
@@ -72,7 +75,7 @@ pub async fn rename(
     id: &str,
     name: &str,
     description: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "UPDATE user_groups SET name = $2, name_key = $3, description = $4 WHERE id = $1 \
          AND NOT EXISTS (SELECT 1 FROM user_groups o WHERE o.name_key = $3 AND o.id <> $1)",
@@ -87,7 +90,7 @@ pub async fn rename(
 }
 
 /// Delete a group with its memberships and grants.
-pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     for sql in [
         "DELETE FROM library_grants WHERE group_id = $1",
         "DELETE FROM group_permissions WHERE group_id = $1",
@@ -110,15 +113,15 @@ pub struct MemberRow {
 }
 
 /// A group's members by username.
-pub async fn members(db: &Db, id: &str) -> Result<Vec<MemberRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn members(db: &Db, id: &str) -> Result<Vec<MemberRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT u.username, u.full_name, u.email, m.created_at, a.username AS added_by FROM group_members m \
          JOIN users u ON u.id = m.user_id LEFT JOIN users a ON a.id = m.added_by \
          WHERE m.group_id = $1 ORDER BY u.username_key",
     )
     .bind(id)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Add a member; false when already one.
@@ -127,7 +130,7 @@ pub async fn add_member(
     group: &str,
     user_id: &str,
     added_by: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "INSERT INTO group_members (group_id, user_id, added_by, created_at) VALUES ($1, $2, $3, $4) \
          ON CONFLICT DO NOTHING",
@@ -146,7 +149,7 @@ pub async fn add_members(
     conn: &mut AnyConnection,
     group: &str,
     user_ids: &[String],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let now = now_ms();
     for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -167,7 +170,7 @@ pub async fn remove_member(
     conn: &mut AnyConnection,
     group: &str,
     user_id: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done = sqlx::query("DELETE FROM group_members WHERE group_id = $1 AND user_id = $2")
         .bind(group)
         .bind(user_id)

@@ -5,7 +5,7 @@
 use sqlx::{Any, Executor};
 
 /// Ask the database for `SELECT 1`; an error means it is unreachable or failing.
-pub async fn ping<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<(), sqlx::Error> {
+pub async fn ping<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<(), super::DbError> {
     sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(ex).await?;
     Ok(())
 }

@@ -34,7 +34,7 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     payload: &serde_json::Value,
     created_by: Option<&str>,
     total: i64,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, super::DbError> {
     let id = new_id();
     let now = now_ms();
     sqlx::query(
@@ -61,7 +61,7 @@ pub async fn insert_finished<'e, E: Executor<'e, Database = Any>>(
     created_by: Option<&str>,
     total: i64,
     result: &serde_json::Value,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, super::DbError> {
     let id = new_id();
     let now = now_ms();
     sqlx::query(
@@ -82,7 +82,7 @@ pub async fn insert_finished<'e, E: Executor<'e, Database = Any>>(
 
 /// Claim the oldest runnable job (queued, or running with an expired lease) for `worker`. Jobs whose
 /// lease expired on their last attempt are marked failed first.
-pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow>, sqlx::Error> {
+pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow>, super::DbError> {
     let now = now_ms();
     sqlx::query(
         "UPDATE jobs SET state = 'failed', error = 'the worker stopped answering on the last attempt', updated_at = $1 \
@@ -92,7 +92,7 @@ pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow
     .execute(&db.pool)
     .await?;
     let skip_locked = if db.dialect == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-    sqlx::query_as(AssertSqlSafe(format!(
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE jobs SET state = 'running', leased_by = $1, lease_until = $2, attempts = attempts + 1, updated_at = $3 \
          WHERE id = (SELECT id FROM jobs WHERE (state = 'queued' OR (state = 'running' AND lease_until < $3)) \
          AND attempts < max_attempts ORDER BY created_at LIMIT 1{skip_locked}) RETURNING {COLUMNS}"
@@ -101,7 +101,7 @@ pub async fn claim(db: &Db, worker: &str, lease_ms: i64) -> Result<Option<JobRow
     .bind(now + lease_ms)
     .bind(now)
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 /// Record progress and extend the lease; `false` when the job is no longer this worker's.
@@ -111,7 +111,7 @@ pub async fn progress<'e, E: Executor<'e, Database = Any>>(
     worker: &str,
     done: i64,
     lease_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let now = now_ms();
     let updated = sqlx::query(
         "UPDATE jobs SET progress_done = $3, lease_until = $4, updated_at = $5 \
@@ -129,7 +129,12 @@ pub async fn progress<'e, E: Executor<'e, Database = Any>>(
 
 /// Keep one slice's results (a JSON array) for a retry to resume from; inside the transaction that
 /// did the slice's work, so the work and its results commit together.
-pub async fn keep_slice(conn: &mut AnyConnection, id: &str, seq: i64, rows: &str) -> Result<(), sqlx::Error> {
+pub async fn keep_slice(
+    conn: &mut AnyConnection,
+    id: &str,
+    seq: i64,
+    rows: &str,
+) -> Result<(), super::DbError> {
     sqlx::query("INSERT INTO job_slices (job_id, seq, rows) VALUES ($1, $2, $3)")
         .bind(id)
         .bind(seq)
@@ -140,15 +145,15 @@ pub async fn keep_slice(conn: &mut AnyConnection, id: &str, seq: i64, rows: &str
 }
 
 /// The kept slices of a job, in order.
-pub async fn slices(db: &Db, id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT rows FROM job_slices WHERE job_id = $1 ORDER BY seq")
+pub async fn slices(db: &Db, id: &str) -> Result<Vec<String>, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT rows FROM job_slices WHERE job_id = $1 ORDER BY seq")
         .bind(id)
         .fetch_all(&db.pool)
-        .await
+        .await?)
 }
 
 /// Forget a finished job's slices (its result holds them all now).
-pub async fn drop_slices(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn drop_slices(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     sqlx::query("DELETE FROM job_slices WHERE job_id = $1").bind(id).execute(&mut *conn).await?;
     Ok(())
 }
@@ -159,7 +164,7 @@ pub async fn complete<'e, E: Executor<'e, Database = Any>>(
     id: &str,
     worker: &str,
     result: &serde_json::Value,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let updated = sqlx::query(
         "UPDATE jobs SET state = 'succeeded', result = $3, progress_done = progress_total, lease_until = NULL, \
          updated_at = $4 WHERE id = $1 AND leased_by = $2 AND state = 'running'",
@@ -174,7 +179,7 @@ pub async fn complete<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Record a failed attempt: queued again while attempts remain, otherwise failed for good.
-pub async fn fail(db: &Db, id: &str, worker: &str, error: &str) -> Result<bool, sqlx::Error> {
+pub async fn fail(db: &Db, id: &str, worker: &str, error: &str) -> Result<bool, super::DbError> {
     let updated = sqlx::query(
         "UPDATE jobs SET state = CASE WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END, error = $3, \
          lease_until = NULL, leased_by = NULL, updated_at = $4 WHERE id = $1 AND leased_by = $2 AND state = 'running'",
@@ -189,9 +194,9 @@ pub async fn fail(db: &Db, id: &str, worker: &str, error: &str) -> Result<bool, 
 }
 
 /// One job, for progress pages and reports.
-pub async fn get(db: &Db, id: &str) -> Result<Option<JobRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")))
+pub async fn get(db: &Db, id: &str) -> Result<Option<JobRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM jobs WHERE id = $1")))
         .bind(id)
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }

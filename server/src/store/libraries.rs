@@ -33,11 +33,11 @@ const COLUMNS: &str =
     "l.key, l.org, l.slug, l.title, l.description, l.allow_public_read, l.allow_public_learning, l.created_at, l.updated_at";
 
 /// One library.
-pub async fn get(db: &Db, key: &str) -> Result<Option<LibraryRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM libraries l WHERE l.key = $1")))
+pub async fn get(db: &Db, key: &str) -> Result<Option<LibraryRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM libraries l WHERE l.key = $1")))
         .bind(key)
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }
 
 /// The libraries a user may view, by title: every one for global staff; otherwise those a live grant
@@ -49,7 +49,7 @@ pub async fn visible_to(
     everything: bool,
     course_creator: bool,
     search: &str,
-) -> Result<Vec<LibraryRow>, sqlx::Error> {
+) -> Result<Vec<LibraryRow>, super::DbError> {
     let sql = format!(
         "SELECT {COLUMNS} FROM libraries l WHERE ($1 OR l.key IN (SELECT g.library_key FROM library_grants g \
            WHERE g.library_key IS NOT NULL AND (g.expires_at IS NULL OR g.expires_at > $2) AND {mine}) \
@@ -62,7 +62,7 @@ pub async fn visible_to(
         mine = "(g.user_id = $3 OR g.group_id IN (SELECT m.group_id FROM group_members m WHERE m.user_id = $3))"
     );
     let pattern = if search.trim().is_empty() { String::new() } else { super::like_contains(search) };
-    sqlx::query_as(AssertSqlSafe(sql))
+    Ok(sqlx::query_as(AssertSqlSafe(sql))
         .bind(everything)
         .bind(now_ms())
         .bind(user_id)
@@ -70,7 +70,7 @@ pub async fn visible_to(
         .bind(true)
         .bind(pattern)
         .fetch_all(&db.pool)
-        .await
+        .await?)
 }
 
 /// Create a library and make its creator an Admin, in the caller's transaction; false when the org
@@ -81,7 +81,7 @@ pub async fn create(
     title: &str,
     description: &str,
     creator: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let now = now_ms();
     let done = sqlx::query(
         "INSERT INTO libraries (key, org, slug, title, description, created_by, created_at, updated_at) \
@@ -110,7 +110,7 @@ pub async fn update_details(
     key: &str,
     title: &str,
     description: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("UPDATE libraries SET title = $2, description = $3, updated_at = $4 WHERE key = $1")
         .bind(key)
         .bind(title)
@@ -126,7 +126,7 @@ pub async fn set_switches(
     conn: &mut AnyConnection,
     key: &str,
     switches: LibrarySwitches,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query(
         "UPDATE libraries SET allow_public_read = $2, allow_public_learning = $3, updated_at = $4 WHERE key = $1",
     )
@@ -203,7 +203,7 @@ pub async fn grant(
     level: AccessLevel,
     granted_by: Option<&str>,
     expires_at: Option<i64>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     // A grant that has ended but is not swept yet does not stand in the way of a new one.
     let (clause, [t, h]) = match_clause(target, holder);
     sqlx::query(AssertSqlSafe(format!("DELETE FROM library_grants WHERE {clause} AND expires_at <= $3")))
@@ -237,16 +237,16 @@ pub async fn level_of(
     conn: &mut AnyConnection,
     target: &Target,
     holder: &Holder,
-) -> Result<Option<(String, Option<i64>)>, sqlx::Error> {
+) -> Result<Option<(String, Option<i64>)>, super::DbError> {
     let (clause, [t, h]) = match_clause(target, holder);
-    sqlx::query_as(AssertSqlSafe(format!(
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT access_level, expires_at FROM library_grants WHERE {clause} AND (expires_at IS NULL OR expires_at > $3)"
     )))
     .bind(t)
     .bind(h)
     .bind(now_ms())
     .fetch_optional(&mut *conn)
-    .await
+    .await?)
 }
 
 /// Change a grant's level (and end date); false when there is no such grant.
@@ -256,7 +256,7 @@ pub async fn set_level(
     holder: &Holder,
     level: AccessLevel,
     expires_at: Option<i64>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let (clause, [t, h]) = match_clause(target, holder);
     let done = sqlx::query(AssertSqlSafe(format!(
         "UPDATE library_grants SET access_level = $3, expires_at = $4 WHERE {clause}"
@@ -271,7 +271,11 @@ pub async fn set_level(
 }
 
 /// Remove a grant; false when there is none.
-pub async fn revoke(conn: &mut AnyConnection, target: &Target, holder: &Holder) -> Result<bool, sqlx::Error> {
+pub async fn revoke(
+    conn: &mut AnyConnection,
+    target: &Target,
+    holder: &Holder,
+) -> Result<bool, super::DbError> {
     let (clause, [t, h]) = match_clause(target, holder);
     let done = sqlx::query(AssertSqlSafe(format!("DELETE FROM library_grants WHERE {clause}")))
         .bind(t)
@@ -283,7 +287,7 @@ pub async fn revoke(conn: &mut AnyConnection, target: &Target, holder: &Holder) 
 
 /// Serialize changes to one library's team until the transaction ends; call it first in the
 /// transaction (PostgreSQL locks the library row; SQLite takes its write lock with a no-op write).
-pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, key: &str) -> Result<(), sqlx::Error> {
+pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, key: &str) -> Result<(), super::DbError> {
     let sql = match dialect {
         Dialect::Postgres => "SELECT key FROM libraries WHERE key = $1 FOR UPDATE",
         Dialect::Sqlite => "UPDATE libraries SET updated_at = updated_at WHERE key = $1",
@@ -293,15 +297,15 @@ pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, key: &str) -> Resu
 }
 
 /// Active users holding Admin directly on the library with no end date: the Admins a team keeps.
-pub async fn count_permanent_admins(conn: &mut AnyConnection, key: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn count_permanent_admins(conn: &mut AnyConnection, key: &str) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM library_grants g JOIN users u ON u.id = g.user_id \
          WHERE g.library_key = $1 AND g.access_level = 'admin' AND g.expires_at IS NULL AND u.is_active = $2",
     )
     .bind(key)
     .bind(true)
     .fetch_one(&mut *conn)
-    .await
+    .await?)
 }
 
 #[derive(FromRow)]
@@ -341,7 +345,7 @@ pub async fn grants_on<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
     library: &LibraryKey,
-) -> Result<Vec<LibraryGrant>, sqlx::Error> {
+) -> Result<Vec<LibraryGrant>, super::DbError> {
     let sql = format!(
         "{DIRECT} AND g.library_key = $2 UNION ALL {DIRECT} AND g.org = $3 \
          UNION ALL {THROUGH_GROUPS} AND g.library_key = $2 UNION ALL {THROUGH_GROUPS} AND g.org = $3"
@@ -359,7 +363,7 @@ pub async fn grants_on<'e, E: Executor<'e, Database = Any>>(
 pub async fn all_grants_of<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<LibraryGrant>, sqlx::Error> {
+) -> Result<Vec<LibraryGrant>, super::DbError> {
     let rows = sqlx::query_as(AssertSqlSafe(format!("{DIRECT} UNION ALL {THROUGH_GROUPS}")))
         .bind(user_id)
         .fetch_all(ex)
@@ -394,42 +398,40 @@ const TEAM_ORDER: &str = "ORDER BY CASE g.access_level WHEN 'admin' THEN 0 WHEN 
      COALESCE(u.username_key, ug.name_key)";
 
 /// A library's own grants: Admins first, then Authors, then readers; users and groups by name.
-pub async fn team(db: &Db, key: &str) -> Result<Vec<TeamRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+pub async fn team(db: &Db, key: &str) -> Result<Vec<TeamRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "{TEAM_SELECT} WHERE g.library_key = $1 AND (g.expires_at IS NULL OR g.expires_at > $2) {TEAM_ORDER}"
     )))
     .bind(key)
     .bind(now_ms())
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Org-wide library grants that have not ended, for one org or (the console) every org.
-pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<TeamRow>, sqlx::Error> {
+pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<TeamRow>, super::DbError> {
     let live = "(g.expires_at IS NULL OR g.expires_at > $1)";
     match org {
-        Some(org) => {
-            sqlx::query_as(AssertSqlSafe(format!("{TEAM_SELECT} WHERE g.org = $2 AND {live} {TEAM_ORDER}")))
-                .bind(now_ms())
-                .bind(org)
-                .fetch_all(&db.pool)
-                .await
-        }
-        None => {
-            sqlx::query_as(AssertSqlSafe(format!(
-                "{TEAM_SELECT} WHERE g.org IS NOT NULL AND {live} ORDER BY g.org, g.access_level LIMIT 1000"
-            )))
-            .bind(now_ms())
-            .fetch_all(&db.pool)
-            .await
-        }
+        Some(org) => Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "{TEAM_SELECT} WHERE g.org = $2 AND {live} {TEAM_ORDER}"
+        )))
+        .bind(now_ms())
+        .bind(org)
+        .fetch_all(&db.pool)
+        .await?),
+        None => Ok(sqlx::query_as(AssertSqlSafe(format!(
+            "{TEAM_SELECT} WHERE g.org IS NOT NULL AND {live} ORDER BY g.org, g.access_level LIMIT 1000"
+        )))
+        .bind(now_ms())
+        .fetch_all(&db.pool)
+        .await?),
     }
 }
 
 /// The grants given to a group, for its page.
-pub async fn for_group(db: &Db, group_id: &str) -> Result<Vec<TeamRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("{TEAM_SELECT} WHERE g.group_id = $1 ORDER BY target")))
+pub async fn for_group(db: &Db, group_id: &str) -> Result<Vec<TeamRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("{TEAM_SELECT} WHERE g.group_id = $1 ORDER BY target")))
         .bind(group_id)
         .fetch_all(&db.pool)
-        .await
+        .await?)
 }

@@ -44,8 +44,32 @@ pub type Conn = sqlx::AnyConnection;
 /// An open transaction (`Db::begin`); dropped without `commit`, it rolls back.
 pub type Tx = sqlx::Transaction<'static, Any>;
 
-/// A failure of the database, as the stores report it (callers log it and show an operation id).
-pub type DbError = sqlx::Error;
+/// A failure of the database, as the stores report it. Use cases turn it into `INTERNAL` with an
+/// operation id (`?` does it: `From<DbError> for DomainError` in `crate::services`); its text never
+/// reaches a user.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DbError(#[from] sqlx::Error);
+
+impl DbError {
+    /// Whether a uniqueness rule refused the write.
+    #[must_use]
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(&self.0, sqlx::Error::Database(d) if d.is_unique_violation())
+    }
+
+    /// No row where one was required (`fetch_one` found nothing).
+    #[must_use]
+    pub fn is_row_not_found(&self) -> bool {
+        matches!(self.0, sqlx::Error::RowNotFound)
+    }
+
+    /// The driver's error, for the store's own classification.
+    #[must_use]
+    pub fn driver(&self) -> &sqlx::Error {
+        &self.0
+    }
+}
 
 /// Rows per multi-row statement: few round trips, and well under both engines' parameter limits
 /// (SQLite 32,766; PostgreSQL 65,535) at ten columns a row.
@@ -112,6 +136,23 @@ pub enum OpenError {
     Connect(sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(sqlx::migrate::MigrateError),
+}
+
+impl Db {
+    /// Open a transaction on the pool.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// A connection from the pool for a few reads that need one connection (no transaction).
+    pub async fn connection(&self) -> Result<sqlx::pool::PoolConnection<Any>, DbError> {
+        Ok(self.pool.acquire().await?)
+    }
+}
+
+/// Commit a transaction opened with [`Db::begin`].
+pub async fn commit(tx: Tx) -> Result<(), DbError> {
+    Ok(tx.commit().await?)
 }
 
 impl Db {

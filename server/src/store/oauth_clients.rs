@@ -17,13 +17,13 @@ pub struct ClientRow {
 }
 
 /// The client with this client id, revoked or not.
-pub async fn find(db: &Db, client_id: &str) -> Result<Option<ClientRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn find(db: &Db, client_id: &str) -> Result<Option<ClientRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT c.user_id, c.secret_hash, c.name, c.revoked_at FROM oauth_clients c WHERE c.client_id = $1",
     )
     .bind(client_id)
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 /// Register a client acting as `user_id`, by the digest of its secret, inside the caller's
@@ -34,7 +34,7 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
     secret_hash: &str,
     name: &str,
     user_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query(
         "INSERT INTO oauth_clients (id, client_id, secret_hash, name, user_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -53,7 +53,7 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
 pub async fn revoke_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, super::DbError> {
     Ok(sqlx::query("UPDATE oauth_clients SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(user_id)

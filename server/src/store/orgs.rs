@@ -9,11 +9,11 @@ use sqlx::{Any, Executor};
 pub async fn find_key<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     key: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT key FROM orgs WHERE key = $1").bind(key).fetch_optional(ex).await
+) -> Result<Option<String>, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT key FROM orgs WHERE key = $1").bind(key).fetch_optional(ex).await?)
 }
 
 /// Every organization's key, in key order.
-pub async fn keys<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT key FROM orgs ORDER BY key").fetch_all(ex).await
+pub async fn keys<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<String>, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT key FROM orgs ORDER BY key").fetch_all(ex).await?)
 }

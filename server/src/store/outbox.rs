@@ -23,7 +23,7 @@ pub struct NewMail<'a> {
 pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     mail: &NewMail<'_>,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, super::DbError> {
     let id = new_id();
     let now = now_ms();
     sqlx::query(
@@ -45,7 +45,7 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Queue many messages inside the caller's transaction, in multi-row statements.
-pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewMail<'_>]) -> Result<(), sqlx::Error> {
+pub async fn enqueue_many(conn: &mut AnyConnection, mails: &[NewMail<'_>]) -> Result<(), super::DbError> {
     let now = now_ms();
     for chunk in mails.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -89,10 +89,10 @@ pub struct Claimed {
 
 /// Claim up to `limit` due messages for `lease_ms`, so that no other worker (on any node) sends them
 /// meanwhile. One statement; PostgreSQL skips rows another worker holds.
-pub async fn claim_due(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+pub async fn claim_due(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed>, super::DbError> {
     let now = now_ms();
     let skip_locked = if db.dialect == Dialect::Postgres { " FOR UPDATE SKIP LOCKED" } else { "" };
-    sqlx::query_as(AssertSqlSafe(format!(
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "UPDATE mail_outbox SET next_try_at = $1 WHERE id IN (SELECT id FROM mail_outbox \
          WHERE state = 'pending' AND next_try_at <= $2 ORDER BY next_try_at LIMIT $3{skip_locked}) \
          RETURNING id, to_addr, subject, body_text, body_html, attempts, from_addr, reply_to"
@@ -101,11 +101,11 @@ pub async fn claim_due(db: &Db, limit: i64, lease_ms: i64) -> Result<Vec<Claimed
     .bind(now)
     .bind(limit)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Record a delivery.
-pub async fn mark_sent(db: &Db, id: &str) -> Result<(), sqlx::Error> {
+pub async fn mark_sent(db: &Db, id: &str) -> Result<(), super::DbError> {
     sqlx::query("UPDATE mail_outbox SET state = 'sent', attempts = attempts + 1, sent_at = $2, last_error = NULL WHERE id = $1")
         .bind(id)
         .bind(now_ms())
@@ -121,7 +121,7 @@ pub async fn mark_attempt_failed(
     id: &str,
     error: &str,
     next_try_at: Option<i64>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let error: String = error.chars().take(1000).collect();
     sqlx::query(
         "UPDATE mail_outbox SET attempts = attempts + 1, last_error = $2, \
@@ -151,24 +151,24 @@ pub struct Listed {
 }
 
 /// The newest messages, optionally only those to one address (any case).
-pub async fn recent(db: &Db, to: &str, limit: i64) -> Result<Vec<Listed>, sqlx::Error> {
+pub async fn recent(db: &Db, to: &str, limit: i64) -> Result<Vec<Listed>, super::DbError> {
     let to = to.trim();
     let columns = "id, to_addr, subject, body_text, state, attempts, last_error, created_at, sent_at";
     if to.is_empty() {
-        sqlx::query_as(AssertSqlSafe(format!(
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {columns} FROM mail_outbox ORDER BY created_at DESC LIMIT $1"
         )))
         .bind(limit)
         .fetch_all(&db.pool)
-        .await
+        .await?)
     } else {
-        sqlx::query_as(AssertSqlSafe(format!(
+        Ok(sqlx::query_as(AssertSqlSafe(format!(
             "SELECT {columns} FROM mail_outbox WHERE to_addr IN ($1, $2) ORDER BY created_at DESC LIMIT $3"
         )))
         .bind(to)
         .bind(to.to_lowercase())
         .bind(limit)
         .fetch_all(&db.pool)
-        .await
+        .await?)
     }
 }

@@ -56,7 +56,7 @@ async fn exec_in(
     sql: &str,
     pre: &[&str],
     values: &[String],
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, super::DbError> {
     let mut total = 0;
     for chunk in values.chunks(super::ROWS_PER_STATEMENT) {
         let sql = sql.replace("{}", &list_placeholders(pre.len() + 1, chunk.len()));
@@ -72,7 +72,11 @@ async fn exec_in(
     Ok(total)
 }
 
-async fn select_in<T>(conn: &mut AnyConnection, sql: &str, values: &[String]) -> Result<Vec<T>, sqlx::Error>
+async fn select_in<T>(
+    conn: &mut AnyConnection,
+    sql: &str,
+    values: &[String],
+) -> Result<Vec<T>, super::DbError>
 where
     T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
@@ -94,7 +98,7 @@ pub async fn retire_stage(
     conn: &mut AnyConnection,
     stage: &str,
     subjects: &[Subject],
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     if subjects.is_empty() {
         return Ok(true);
     }
@@ -115,7 +119,7 @@ pub async fn retire_stage(
 
 /// Sign-in ends for good: inactive, no password, no sessions, tokens or OAuth clients, no
 /// sign-in throttle rows keyed by their names.
-async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), super::DbError> {
     let ids = ids(subjects);
     let inactive = if Dialect::of_connection(conn) == Dialect::Postgres { "FALSE" } else { "0" };
     exec_in(
@@ -142,7 +146,7 @@ async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result
 }
 
 /// Discussion roles.
-async fn retire_forums(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+async fn retire_forums(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), super::DbError> {
     let roles: Vec<String> =
         registrar::discussion::DISCUSSION_ROLES.iter().map(|r| format!("'{}'", r.as_str())).collect();
     let sql =
@@ -152,7 +156,7 @@ async fn retire_forums(conn: &mut AnyConnection, subjects: &[Subject]) -> Result
 }
 
 /// Enrollments, enrollment invitations and Studio team invitations (redacted, then deleted).
-async fn retire_enrollments(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+async fn retire_enrollments(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), super::DbError> {
     let ids = ids(subjects);
     let keys = email_keys(subjects);
     let inactive = if Dialect::of_connection(conn) == Dialect::Postgres { "FALSE" } else { "0" };
@@ -244,7 +248,7 @@ async fn redact_rows(
     update_sql: &str,
     names: &HashMap<String, String>,
     text: Option<&[Needle]>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     for row in rows {
         let a = row.a.as_deref().and_then(|t| redact_json(t, names));
         let b = row.b.as_deref().and_then(|t| redact_json(t, names));
@@ -265,7 +269,7 @@ async fn redact_rows(
 
 /// The audit entries about or by these learners, and those that name people inside other targets
 /// (invitations, groups, issued tokens, ended grants).
-async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), super::DbError> {
     let ids = ids(subjects);
     let names = name_map(subjects);
     let needles: Vec<Needle> = subjects.iter().flat_map(Subject::needles).collect();
@@ -294,7 +298,7 @@ async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<
 
 /// Every other trace: roles and grants, group memberships, the enrollment audit, mail, the audit
 /// log's mentions, batch jobs that listed them.
-async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), super::DbError> {
     let ids = ids(subjects);
     exec_in(conn, "DELETE FROM role_assignments WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "DELETE FROM group_members WHERE user_id IN ({})", &[], &ids).await?;
@@ -384,7 +388,7 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
 async fn redact_finished_jobs(
     conn: &mut AnyConnection,
     names: &HashMap<String, String>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let jobs: Vec<TextRow> = sqlx::query_as(
         "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed')",
     )
@@ -409,7 +413,7 @@ fn int_type(conn: &AnyConnection) -> &'static str {
 }
 
 /// The user row becomes a tombstone: retired names, no name, no password, no flags.
-async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), sqlx::Error> {
+async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), super::DbError> {
     let now = now_ms();
     let dialect = Dialect::of_connection(conn);
     let no = if dialect == Dialect::Postgres { "FALSE" } else { "0" };
@@ -442,7 +446,7 @@ async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Res
 pub async fn clean_statuses(
     conn: &mut AnyConnection,
     batch: &[(String, Subject)],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     if batch.is_empty() {
         return Ok(());
     }
@@ -524,7 +528,7 @@ fn rows_json(rows: Vec<sqlx::any::AnyRow>) -> Value {
 }
 
 /// "Download my data": every row that names the user, by table.
-pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sqlx::Error> {
+pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, super::DbError> {
     let email_key: Option<(String,)> = sqlx::query_as("SELECT email_key FROM users WHERE id = $1")
         .bind(user_id)
         .fetch_optional(&mut *conn)
@@ -663,13 +667,13 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, sq
 pub async fn group_memberships(
     conn: &mut AnyConnection,
     user_id: &str,
-) -> Result<Vec<(String, String)>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<(String, String)>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT g.id, g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = $1",
     )
     .bind(user_id)
     .fetch_all(conn)
-    .await
+    .await?)
 }
 
 #[cfg(test)]

@@ -22,10 +22,10 @@ pub async fn programs_with_earned_course(
     site_id: &str,
     user_id: &str,
     now: i64,
-) -> Result<Vec<ProgramDb>, sqlx::Error> {
+) -> Result<Vec<ProgramDb>, super::DbError> {
     // The program ids come from one pass over the learner's credentials (a subquery evaluated once),
     // not from probing the credentials once per program.
-    sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT p.id, p.title, p.program_type, p.status FROM programs p WHERE p.site_id = $1 \
          AND p.status IN ('active', 'retired') AND p.id IN (SELECT pc.program_id FROM user_credentials uc \
          JOIN course_certificates cc ON cc.id = uc.course_certificate_id \
@@ -37,19 +37,19 @@ pub async fn programs_with_earned_course(
     .bind(user_id)
     .bind(now)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// One program on the site that records show (active or retired, as the list).
-pub async fn program(db: &Db, site_id: &str, program_id: &str) -> Result<Option<ProgramDb>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn program(db: &Db, site_id: &str, program_id: &str) -> Result<Option<ProgramDb>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT id, title, program_type, status FROM programs WHERE site_id = $1 AND id = $2 \
          AND status IN ('active', 'retired')",
     )
     .bind(site_id)
     .bind(program_id)
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 /// A course run of a program, in the program's order, with its name and owner organisation.
@@ -62,7 +62,7 @@ pub struct ProgramRunDb {
 }
 
 /// The runs of these programs, in each program's order.
-pub async fn program_runs(db: &Db, program_ids: &[String]) -> Result<Vec<ProgramRunDb>, sqlx::Error> {
+pub async fn program_runs(db: &Db, program_ids: &[String]) -> Result<Vec<ProgramRunDb>, super::DbError> {
     in_list(
         db,
         "SELECT pc.program_id, pc.course_key, c.display_name, o.name AS org_name FROM program_courses pc \
@@ -75,7 +75,10 @@ pub async fn program_runs(db: &Db, program_ids: &[String]) -> Result<Vec<Program
 }
 
 /// The runs of these programs (keys only: what a records list counts).
-pub async fn program_run_keys(db: &Db, program_ids: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn program_run_keys(
+    db: &Db,
+    program_ids: &[String],
+) -> Result<Vec<(String, String)>, super::DbError> {
     in_list(
         db,
         "SELECT program_id, course_key FROM program_courses WHERE program_id IN ({})",
@@ -91,8 +94,8 @@ pub async fn awarded_runs(
     site_id: &str,
     user_id: &str,
     now: i64,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<Vec<String>, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT cc.course_key FROM user_credentials uc JOIN course_certificates cc ON cc.id = uc.course_certificate_id \
          WHERE uc.user_id = $1 AND uc.status = 'awarded' AND cc.site_id = $2 \
          AND (cc.available_at IS NULL OR cc.available_at <= $3)",
@@ -101,11 +104,14 @@ pub async fn awarded_runs(
     .bind(site_id)
     .bind(now)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// The authoring organisations' names of these programs, in order.
-pub async fn program_schools(db: &Db, program_ids: &[String]) -> Result<Vec<(String, String)>, sqlx::Error> {
+pub async fn program_schools(
+    db: &Db,
+    program_ids: &[String],
+) -> Result<Vec<(String, String)>, super::DbError> {
     in_list(
         db,
         "SELECT po.program_id, o.name FROM program_orgs po JOIN orgs o ON o.key = po.org \
@@ -131,8 +137,8 @@ pub async fn course_credentials(
     site_id: &str,
     user_id: &str,
     now: i64,
-) -> Result<Vec<RunCredentialDb>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<RunCredentialDb>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT cc.course_key, uc.status, COALESCE(uc.date_override, cc.available_at, uc.created_at) AS issued_at \
          FROM user_credentials uc JOIN course_certificates cc ON cc.id = uc.course_certificate_id \
          WHERE uc.user_id = $1 AND cc.site_id = $2 AND (cc.available_at IS NULL OR cc.available_at <= $3) \
@@ -142,19 +148,23 @@ pub async fn course_credentials(
     .bind(site_id)
     .bind(now)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// The programs (ids) whose program certificate the learner holds, awarded.
-pub async fn completed_programs(db: &Db, site_id: &str, user_id: &str) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn completed_programs(
+    db: &Db,
+    site_id: &str,
+    user_id: &str,
+) -> Result<Vec<String>, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT pc.program_id FROM user_credentials uc JOIN program_certificates pc \
          ON pc.id = uc.program_certificate_id WHERE uc.user_id = $1 AND pc.site_id = $2 AND uc.status = 'awarded'",
     )
     .bind(user_id)
     .bind(site_id)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// A learner's grade in a run.
@@ -168,7 +178,7 @@ pub struct RunGradeDb {
 }
 
 /// The learner's grades in these runs.
-pub async fn grades(db: &Db, user_id: &str, runs: &[String]) -> Result<Vec<RunGradeDb>, sqlx::Error> {
+pub async fn grades(db: &Db, user_id: &str, runs: &[String]) -> Result<Vec<RunGradeDb>, super::DbError> {
     in_list(
         db,
         "SELECT course_key, letter_grade, percent_e4, verified, modified_at FROM user_grades \
@@ -179,7 +189,7 @@ pub async fn grades(db: &Db, user_id: &str, runs: &[String]) -> Result<Vec<RunGr
     .await
 }
 
-async fn in_list<T>(db: &Db, sql: &str, fixed: &[&str], values: &[String]) -> Result<Vec<T>, sqlx::Error>
+async fn in_list<T>(db: &Db, sql: &str, fixed: &[&str], values: &[String]) -> Result<Vec<T>, super::DbError>
 where
     T: for<'r> FromRow<'r, sqlx::any::AnyRow> + Send + Unpin,
 {
@@ -202,7 +212,7 @@ where
 
 /// Serialize one learner's record changes (share, unshare, send) until the transaction ends:
 /// PostgreSQL locks the user row, SQLite takes its write lock with a no-op write.
-pub async fn lock_learner(conn: &mut AnyConnection, user_id: &str) -> Result<(), sqlx::Error> {
+pub async fn lock_learner(conn: &mut AnyConnection, user_id: &str) -> Result<(), super::DbError> {
     let sql = match Dialect::of_connection(conn) {
         Dialect::Postgres => "SELECT id FROM users WHERE id = $1 FOR UPDATE",
         Dialect::Sqlite => "UPDATE users SET last_login = last_login WHERE id = $1",
@@ -233,17 +243,17 @@ pub async fn current_share(
     conn: &mut AnyConnection,
     user_id: &str,
     program_id: &str,
-) -> Result<Option<ShareDb>, sqlx::Error> {
+) -> Result<Option<ShareDb>, super::DbError> {
     let sql = format!(
         "SELECT {SHARE_COLUMNS} FROM record_shares WHERE user_id = $1 AND program_id = $2 AND revoked_at IS NULL"
     );
-    sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).bind(program_id).fetch_optional(&mut *conn).await
+    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(user_id).bind(program_id).fetch_optional(&mut *conn).await?)
 }
 
 /// A link by its public id (whatever its state).
-pub async fn share(db: &Db, id: &str) -> Result<Option<ShareDb>, sqlx::Error> {
+pub async fn share(db: &Db, id: &str) -> Result<Option<ShareDb>, super::DbError> {
     let sql = format!("SELECT {SHARE_COLUMNS} FROM record_shares WHERE id = $1");
-    sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(&db.pool).await
+    Ok(sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(&db.pool).await?)
 }
 
 pub async fn insert_share(
@@ -253,7 +263,7 @@ pub async fn insert_share(
     program_id: &str,
     show_email: bool,
     expires_at: Option<i64>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query(
         "INSERT INTO record_shares (id, user_id, program_id, show_email, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -274,7 +284,7 @@ pub async fn update_share(
     id: &str,
     show_email: bool,
     expires_at: Option<i64>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("UPDATE record_shares SET show_email = $1, expires_at = $2 WHERE id = $3")
         .bind(show_email)
         .bind(expires_at)
@@ -285,7 +295,7 @@ pub async fn update_share(
 }
 
 /// End the link; true if there was one to end.
-pub async fn revoke_share(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn revoke_share(conn: &mut AnyConnection, id: &str) -> Result<bool, super::DbError> {
     let done = sqlx::query("UPDATE record_shares SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
         .bind(now_ms())
         .bind(id)
@@ -295,7 +305,7 @@ pub async fn revoke_share(conn: &mut AnyConnection, id: &str) -> Result<bool, sq
 }
 
 /// Count a view or a download of a link.
-pub async fn count_use(conn: &mut AnyConnection, id: &str, download: bool) -> Result<(), sqlx::Error> {
+pub async fn count_use(conn: &mut AnyConnection, id: &str, download: bool) -> Result<(), super::DbError> {
     let sql = if download {
         "UPDATE record_shares SET downloads = downloads + 1 WHERE id = $1"
     } else {
@@ -322,7 +332,7 @@ pub struct NewEvent<'a> {
     pub kind: &'a str,
 }
 
-pub async fn append_event(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<(), sqlx::Error> {
+pub async fn append_event(conn: &mut AnyConnection, e: &NewEvent<'_>) -> Result<(), super::DbError> {
     sqlx::query(
         "INSERT INTO record_events (id, user_id, program_id, share_id, pathway_id, actor_id, kind, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -354,8 +364,8 @@ pub async fn history(
     user_id: &str,
     program_id: &str,
     limit: i64,
-) -> Result<Vec<EventDb>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<EventDb>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT e.at, e.kind, w.name AS pathway FROM record_events e LEFT JOIN pathways w ON w.id = e.pathway_id \
          WHERE e.user_id = $1 AND e.program_id = $2 AND e.kind IN ('shared', 'unshared', 'sent') \
          ORDER BY e.at DESC, e.id DESC LIMIT $3",
@@ -364,7 +374,7 @@ pub async fn history(
     .bind(program_id)
     .bind(limit)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// A pathway of a program, with when this learner last sent the record there.
@@ -385,8 +395,8 @@ pub async fn program_pathways(
     site_id: &str,
     program_id: &str,
     user_id: &str,
-) -> Result<Vec<ProgramPathwayDb>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<ProgramPathwayDb>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT w.id, w.name, w.org_name, w.email, w.pathway_type, w.status, \
          (SELECT MAX(e.at) FROM record_events e WHERE e.user_id = $3 AND e.program_id = $2 \
           AND e.pathway_id = w.id AND e.kind = 'sent') AS last_sent_at \
@@ -397,5 +407,5 @@ pub async fn program_pathways(
     .bind(program_id)
     .bind(user_id)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }

@@ -18,16 +18,16 @@ pub struct StateRow {
 }
 
 /// The states as stored, in execution order.
-pub async fn states(db: &Db) -> Result<Vec<StateRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn states(db: &Db) -> Result<Vec<StateRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT name, exec_order, is_dead_end, is_required FROM retirement_states ORDER BY exec_order",
     )
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Replace the stored list by `names` (steps 1, 11, 21, …) inside the caller's transaction.
-pub async fn replace_states(conn: &mut AnyConnection, names: &[String]) -> Result<(), sqlx::Error> {
+pub async fn replace_states(conn: &mut AnyConnection, names: &[String]) -> Result<(), super::DbError> {
     // A write first, so SQLite's transaction holds the write lock before it reads.
     sqlx::query("UPDATE retirement_states SET exec_order = exec_order WHERE name = ''")
         .execute(&mut *conn)
@@ -70,10 +70,10 @@ pub async fn replace_states(conn: &mut AnyConnection, names: &[String]) -> Resul
 }
 
 /// How many learners are in each state.
-pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    sqlx::query_as("SELECT current_state, COUNT(*) FROM retirement_statuses GROUP BY current_state")
+pub async fn counts_by_state(db: &Db) -> Result<Vec<(String, i64)>, super::DbError> {
+    Ok(sqlx::query_as("SELECT current_state, COUNT(*) FROM retirement_statuses GROUP BY current_state")
         .fetch_all(&db.pool)
-        .await
+        .await?)
 }
 
 /// A retirement status.
@@ -121,7 +121,7 @@ pub async fn create(
     conn: &mut AnyConnection,
     new: &NewStatus<'_>,
     actor: &str,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, super::DbError> {
     let now = now_ms();
     let id = new_id();
     // A write first (SQLite's transaction then holds the write lock); a request on record stays.
@@ -175,7 +175,7 @@ pub async fn event(
     to: &str,
     message: &str,
     actor: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query(
         "INSERT INTO retirement_events (status_id, at, from_state, to_state, message, actor_label) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -201,37 +201,39 @@ pub struct EventRow {
     pub actor_label: String,
 }
 
-pub async fn events(db: &Db, status_id: &str) -> Result<Vec<EventRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn events(db: &Db, status_id: &str) -> Result<Vec<EventRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT at, from_state, to_state, message, actor_label FROM retirement_events WHERE status_id = $1 ORDER BY id",
     )
     .bind(status_id)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// The status of a user.
 pub async fn for_user<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Option<StatusRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+) -> Result<Option<StatusRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE user_id = $1"
     )))
     .bind(user_id)
     .fetch_optional(ex)
-    .await
+    .await?)
 }
 
-pub async fn get(db: &Db, id: &str) -> Result<Option<StatusRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&db.pool)
-        .await
+pub async fn get(db: &Db, id: &str) -> Result<Option<StatusRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// The status whose original or retired username is exactly `username`.
-pub async fn by_username(db: &Db, username: &str) -> Result<Option<StatusRow>, sqlx::Error> {
+pub async fn by_username(db: &Db, username: &str) -> Result<Option<StatusRow>, super::DbError> {
     let rows: Vec<StatusRow> = sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE lower(original_username) = $1 \
          UNION SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE retired_username = $2"
@@ -253,7 +255,7 @@ pub async fn by_username(db: &Db, username: &str) -> Result<Option<StatusRow>, s
 pub async fn complete_by_original_username(
     db: &Db,
     usernames: &[String],
-) -> Result<Vec<StatusRow>, sqlx::Error> {
+) -> Result<Vec<StatusRow>, super::DbError> {
     let mut out = Vec::new();
     for chunk in usernames.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -271,13 +273,13 @@ pub async fn complete_by_original_username(
 }
 
 /// The status whose original email is `email` (any case).
-pub async fn by_email(db: &Db, email: &str) -> Result<Option<StatusRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+pub async fn by_email(db: &Db, email: &str) -> Result<Option<StatusRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE lower(original_email) = $1 ORDER BY created_at DESC"
     )))
     .bind(email.trim().to_lowercase())
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 /// A search for the console: by original or retired username or email (exact, any case), by state.
@@ -286,7 +288,7 @@ pub async fn search(
     term: &str,
     state: Option<&str>,
     limit: i64,
-) -> Result<Vec<StatusRow>, sqlx::Error> {
+) -> Result<Vec<StatusRow>, super::DbError> {
     let term = term.trim();
     let mut sql = format!("SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE 1 = 1");
     let mut n = 0;
@@ -309,20 +311,20 @@ pub async fn search(
     if let Some(state) = state {
         q = q.bind(state.to_owned());
     }
-    q.bind(limit).fetch_all(&db.pool).await
+    Ok(q.bind(limit).fetch_all(&db.pool).await?)
 }
 
 /// The error of a move whose learner someone else moved first (an admin, another worker): the
 /// transaction must roll back and that learner be left to whoever moved them.
 #[must_use]
-pub fn changed_meanwhile() -> sqlx::Error {
-    sqlx::Error::RowNotFound
+pub fn changed_meanwhile() -> super::DbError {
+    super::DbError::from(sqlx::Error::RowNotFound)
 }
 
 /// Whether an error is [`changed_meanwhile`].
 #[must_use]
-pub fn is_changed_meanwhile(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::RowNotFound)
+pub fn is_changed_meanwhile(error: &super::DbError) -> bool {
+    error.is_row_not_found()
 }
 
 /// Move a status from the state the caller read to `to` (the caller checked the transition) and
@@ -333,7 +335,7 @@ pub async fn move_to(
     to: &str,
     message: &str,
     actor: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let now = now_ms();
     let completed = (to == registrar::retirement::COMPLETE).then_some(now);
     let moved = sqlx::query(
@@ -362,7 +364,7 @@ pub async fn move_many(
     to: &str,
     message: &str,
     actor: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     if statuses.is_empty() {
         return Ok(());
     }
@@ -410,7 +412,7 @@ pub async fn claim(
     limit: i64,
     lease_ms: i64,
     worker: &str,
-) -> Result<Vec<StatusRow>, sqlx::Error> {
+) -> Result<Vec<StatusRow>, super::DbError> {
     let now = now_ms();
     let mut tx = db.pool.begin().await?;
     if db.dialect == Dialect::Sqlite {
@@ -455,7 +457,7 @@ pub async fn lease_one(
     id: &str,
     holder: &str,
     lease_ms: i64,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let now = now_ms();
     let taken = sqlx::query(
         "UPDATE retirement_statuses SET lease_until = $1, leased_by = $2 WHERE id = $3 \
@@ -472,7 +474,7 @@ pub async fn lease_one(
 }
 
 /// Extend the leases `worker` holds on these learners (before each stage of a long batch).
-pub async fn renew(db: &Db, ids: &[String], worker: &str, lease_ms: i64) -> Result<(), sqlx::Error> {
+pub async fn renew(db: &Db, ids: &[String], worker: &str, lease_ms: i64) -> Result<(), super::DbError> {
     for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "UPDATE retirement_statuses SET lease_until = $1 WHERE leased_by = $2 AND id IN ({})",
@@ -488,7 +490,7 @@ pub async fn renew(db: &Db, ids: &[String], worker: &str, lease_ms: i64) -> Resu
 }
 
 /// Let go of the leases the worker took.
-pub async fn release(db: &Db, ids: &[String], worker: &str) -> Result<(), sqlx::Error> {
+pub async fn release(db: &Db, ids: &[String], worker: &str) -> Result<(), super::DbError> {
     for chunk in ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "UPDATE retirement_statuses SET lease_until = NULL, leased_by = NULL WHERE leased_by = $1 AND id IN ({})",
@@ -510,7 +512,7 @@ pub async fn record_failure(
     error: &str,
     next_try_at: i64,
     actor: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let mut tx = db.pool.begin().await?;
     sqlx::query(
         "UPDATE retirement_statuses SET attempts = attempts + 1, last_error = $1, next_try_at = $2, \
@@ -535,7 +537,7 @@ pub async fn record_failure(
         actor,
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// `YYYY-MM-DD HH:MM UTC`.
@@ -547,7 +549,7 @@ pub fn day_time(ms: i64) -> String {
 
 /// Set the error text and the attempt count back (after an admin resumes). Whoever holds the lease
 /// keeps it: the learner is picked up when it ends.
-pub async fn reset_attempts(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn reset_attempts(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     sqlx::query(
         "UPDATE retirement_statuses SET attempts = 0, last_error = NULL, next_try_at = $1 WHERE id = $2",
     )
@@ -559,14 +561,14 @@ pub async fn reset_attempts(conn: &mut AnyConnection, id: &str) -> Result<(), sq
 }
 
 /// Remove a retirement and its events (an aborted one that a new request replaces).
-pub async fn delete_status(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete_status(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     sqlx::query("DELETE FROM retirement_events WHERE status_id = $1").bind(id).execute(&mut *conn).await?;
     sqlx::query("DELETE FROM retirement_statuses WHERE id = $1").bind(id).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// Remove a pending retirement (a cancel): the status and its events; the request stays on record.
-pub async fn delete_pending(conn: &mut AnyConnection, id: &str) -> Result<bool, sqlx::Error> {
+pub async fn delete_pending(conn: &mut AnyConnection, id: &str) -> Result<bool, super::DbError> {
     sqlx::query("DELETE FROM retirement_events WHERE status_id = $1").bind(id).execute(&mut *conn).await?;
     let n = sqlx::query("DELETE FROM retirement_statuses WHERE id = $1 AND current_state = 'PENDING'")
         .bind(id)
@@ -577,15 +579,15 @@ pub async fn delete_pending(conn: &mut AnyConnection, id: &str) -> Result<bool, 
 }
 
 /// Retirements completed before `before` whose originals are still there.
-pub async fn due_for_cleanup(db: &Db, before: i64, limit: i64) -> Result<Vec<StatusRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+pub async fn due_for_cleanup(db: &Db, before: i64, limit: i64) -> Result<Vec<StatusRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE current_state = 'COMPLETE' AND cleaned_at IS NULL \
          AND completed_at <= $1 ORDER BY completed_at LIMIT $2"
     )))
     .bind(before)
     .bind(limit)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Statuses created in `[from, to)`, optionally in one state (service API).
@@ -594,8 +596,8 @@ pub async fn created_between(
     from: i64,
     to: i64,
     state: &str,
-) -> Result<Vec<StatusRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!(
+) -> Result<Vec<StatusRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE created_at >= $1 AND created_at < $2 \
          AND current_state = $3 ORDER BY id"
     )))
@@ -603,7 +605,7 @@ pub async fn created_between(
     .bind(to)
     .bind(state)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Statuses in `states` created before `before` (the service API's queue).
@@ -612,7 +614,7 @@ pub async fn queue(
     states: &[String],
     before: i64,
     limit: Option<i64>,
-) -> Result<Vec<StatusRow>, sqlx::Error> {
+) -> Result<Vec<StatusRow>, super::DbError> {
     let sql = format!(
         "SELECT {STATUS_COLUMNS} FROM retirement_statuses WHERE current_state IN ({}) AND created_at < ${} \
          ORDER BY created_at, id LIMIT ${}",
@@ -624,45 +626,45 @@ pub async fn queue(
     for s in states {
         q = q.bind(s);
     }
-    q.bind(before).bind(limit.unwrap_or(i64::MAX)).fetch_all(&db.pool).await
+    Ok(q.bind(before).bind(limit.unwrap_or(i64::MAX)).fetch_all(&db.pool).await?)
 }
 
 /// Retirements requested per day (UTC day number, count) since `since`, for the console chart.
-pub async fn per_day(db: &Db, since: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn per_day(db: &Db, since: i64) -> Result<Vec<(i64, i64)>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT created_at / 86400000 AS day, COUNT(*) FROM retirement_statuses WHERE created_at >= $1 \
          GROUP BY created_at / 86400000 ORDER BY 1",
     )
     .bind(since)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Who asked for a user's retirement (`learner` or `admin`), if a request is on record.
-pub async fn request_source(db: &Db, user_id: &str) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT source FROM retirement_requests WHERE user_id = $1")
+pub async fn request_source(db: &Db, user_id: &str) -> Result<Option<String>, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT source FROM retirement_requests WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }
 
 /// Forget a user's retirement request (a cancel in the cool-off), inside the caller's transaction.
-pub async fn delete_request(conn: &mut AnyConnection, user_id: &str) -> Result<(), sqlx::Error> {
+pub async fn delete_request(conn: &mut AnyConnection, user_id: &str) -> Result<(), super::DbError> {
     sqlx::query("DELETE FROM retirement_requests WHERE user_id = $1").bind(user_id).execute(conn).await?;
     Ok(())
 }
 
 /// How many deletion requests for `user_id` the audit log holds since `since` (the first one made
 /// after a mailed confirmation link spends it).
-pub async fn requests_since(db: &Db, user_id: &str, since: i64) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+pub async fn requests_since(db: &Db, user_id: &str, since: i64) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM audit_log WHERE target_type = 'user' AND target_id = $1 \
          AND action = 'retirement.request' AND at >= $2",
     )
     .bind(user_id)
     .bind(since)
     .fetch_one(&db.pool)
-    .await
+    .await?)
 }
 
 /// Count the attempt after which the worker gave up on a learner (now ERRORED), with its error
@@ -671,7 +673,7 @@ pub async fn record_final_failure(
     conn: &mut AnyConnection,
     id: &str,
     error: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("UPDATE retirement_statuses SET attempts = attempts + 1, last_error = $1 WHERE id = $2")
         .bind(error)
         .bind(id)
@@ -685,7 +687,7 @@ pub async fn deactivate_user(
     conn: &mut AnyConnection,
     dialect: Dialect,
     user_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let no = if dialect == Dialect::Postgres { "FALSE" } else { "0" };
     sqlx::query(AssertSqlSafe(format!("UPDATE users SET is_active = {no} WHERE id = $1")))
         .bind(user_id)
@@ -700,7 +702,7 @@ pub async fn reactivate_user(
     conn: &mut AnyConnection,
     dialect: Dialect,
     user_id: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let yes = if dialect == Dialect::Postgres { "TRUE" } else { "1" };
     sqlx::query(AssertSqlSafe(format!("UPDATE users SET is_active = {yes} WHERE id = $1")))
         .bind(user_id)
@@ -720,7 +722,7 @@ pub struct IdentityRow {
 
 /// The current identities of these users, in one query per 500 ids; users that no longer exist are
 /// left out.
-pub async fn identities(db: &Db, user_ids: &[String]) -> Result<Vec<IdentityRow>, sqlx::Error> {
+pub async fn identities(db: &Db, user_ids: &[String]) -> Result<Vec<IdentityRow>, super::DbError> {
     let mut out = Vec::with_capacity(user_ids.len());
     for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -744,7 +746,7 @@ pub enum IdentityKey {
 }
 
 /// When each retired account whose username (or email) is one of `values`, in any case, was retired.
-pub async fn retired_at(db: &Db, key: IdentityKey, values: &[String]) -> Result<Vec<i64>, sqlx::Error> {
+pub async fn retired_at(db: &Db, key: IdentityKey, values: &[String]) -> Result<Vec<i64>, super::DbError> {
     let column = match key {
         IdentityKey::Username => "username_key",
         IdentityKey::Email => "email_key",

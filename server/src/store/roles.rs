@@ -13,7 +13,7 @@ use std::collections::HashSet;
 pub async fn grants_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<Grant>, sqlx::Error> {
+) -> Result<Vec<Grant>, super::DbError> {
     let now = now_ms();
     Ok(dated_grants_for_user(ex, user_id)
         .await?
@@ -31,7 +31,7 @@ type GrantRow = (String, Option<String>, Option<String>, String, Option<i64>);
 pub async fn dated_grants_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<DatedGrant>, sqlx::Error> {
+) -> Result<Vec<DatedGrant>, super::DbError> {
     let rows: Vec<GrantRow> = sqlx::query_as(
         "SELECT scope, org, course_key, role, expires_at FROM role_assignments WHERE user_id = $1",
     )
@@ -77,7 +77,7 @@ pub async fn grant(
     user_id: &str,
     grant: &Grant,
     granted_by: Option<&str>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     grant_until(conn, user_id, grant, granted_by, None).await
 }
 
@@ -88,7 +88,7 @@ pub async fn grant_until(
     grant: &Grant,
     granted_by: Option<&str>,
     expires_at: Option<i64>,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let (scope, org, course) = scope_columns(&grant.scope);
     // A grant that has ended but is not swept yet does not stand in the way of a new one.
     sqlx::query(
@@ -122,7 +122,7 @@ pub async fn grant_until(
 }
 
 /// Remove an org- or global-scope role; returns whether the user held it.
-pub async fn revoke(conn: &mut AnyConnection, user_id: &str, grant: &Grant) -> Result<bool, sqlx::Error> {
+pub async fn revoke(conn: &mut AnyConnection, user_id: &str, grant: &Grant) -> Result<bool, super::DbError> {
     let (scope, org, _) = scope_columns(&grant.scope);
     let done = sqlx::query(
         "DELETE FROM role_assignments WHERE user_id = $1 AND scope = $2 AND role = $3 \
@@ -150,7 +150,7 @@ pub struct TeamRow {
 }
 
 /// Everyone holding one of `which` course-level roles in `course`, by role then username.
-pub async fn course_team(db: &Db, course: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
+pub async fn course_team(db: &Db, course: &str, which: &[Role]) -> Result<Vec<TeamRow>, super::DbError> {
     team_rows(db, "scope = 'course' AND course_key = $1", course, which).await
 }
 
@@ -175,7 +175,7 @@ struct Person {
 /// The holders of `which` roles among the role rows `filter` selects (with `$1` = `key`), by role then
 /// username. Role rows first, then their people by primary key: two index-driven queries however many
 /// users there are (as one join, PostgreSQL's generic plan scanned the whole users table).
-async fn team_rows(db: &Db, filter: &str, key: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
+async fn team_rows(db: &Db, filter: &str, key: &str, which: &[Role]) -> Result<Vec<TeamRow>, super::DbError> {
     let sql = format!(
         "SELECT user_id, role, created_at, granted_by, expires_at FROM role_assignments WHERE {filter} \
          AND role IN ({})",
@@ -238,7 +238,7 @@ pub async fn lock_course_team(
     conn: &mut AnyConnection,
     dialect: Dialect,
     course: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let sql = match dialect {
         Dialect::Postgres => "SELECT key FROM courses WHERE key = $1 FOR UPDATE",
         Dialect::Sqlite => "UPDATE courses SET display_name = display_name WHERE key = $1",
@@ -253,7 +253,7 @@ pub async fn revoke_course_role(
     user_id: &str,
     course: &str,
     role: Role,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "DELETE FROM role_assignments WHERE user_id = $1 AND scope = 'course' AND course_key = $2 AND role = $3",
     )
@@ -267,12 +267,12 @@ pub async fn revoke_course_role(
 
 /// Everyone holding one of `which` roles across `org` (inherited by each of its courses), by role then
 /// username.
-pub async fn org_team(db: &Db, org: &str, which: &[Role]) -> Result<Vec<TeamRow>, sqlx::Error> {
+pub async fn org_team(db: &Db, org: &str, which: &[Role]) -> Result<Vec<TeamRow>, super::DbError> {
     team_rows(db, "scope = 'org' AND org = $1", org, which).await
 }
 
 /// Every org-wide role row, optionally for one org, for the console.
-pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<(String, TeamRow)>, sqlx::Error> {
+pub async fn org_grants(db: &Db, org: Option<&str>) -> Result<Vec<(String, TeamRow)>, super::DbError> {
     let select = "SELECT r.org, u.username, u.full_name, u.email, r.role, r.created_at, g.username AS granted_by, \
          r.expires_at FROM role_assignments r JOIN users u ON u.id = r.user_id LEFT JOIN users g ON g.id = r.granted_by \
          WHERE r.scope = 'org'";
@@ -325,8 +325,8 @@ pub async fn count_permanent_course_role(
     conn: &mut AnyConnection,
     course: &str,
     role: Role,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM role_assignments r JOIN users u ON u.id = r.user_id \
          WHERE r.scope = 'course' AND r.course_key = $1 AND r.role = $2 AND u.is_active = $3 \
          AND r.expires_at IS NULL",
@@ -335,7 +335,7 @@ pub async fn count_permanent_course_role(
     .bind(role.as_str())
     .bind(true)
     .fetch_one(&mut *conn)
-    .await
+    .await?)
 }
 
 /// Which of `user_ids` hold `role` in `course`.
@@ -344,7 +344,7 @@ pub async fn holders(
     course: &str,
     role: Role,
     user_ids: &[String],
-) -> Result<HashSet<String>, sqlx::Error> {
+) -> Result<HashSet<String>, super::DbError> {
     let mut out = HashSet::new();
     for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -369,7 +369,7 @@ pub async fn grant_course_role_many(
     role: Role,
     user_ids: &[String],
     granted_by: Option<&str>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let now = now_ms();
     for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
@@ -400,7 +400,7 @@ pub async fn revoke_course_role_many(
     course: &str,
     role: Role,
     user_ids: &[String],
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     for chunk in user_ids.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "DELETE FROM role_assignments WHERE scope = 'course' AND course_key = $1 AND role = $2 AND user_id IN ({})",
@@ -431,8 +431,8 @@ pub struct AssignmentSearchRow {
 
 /// The newest 500 role assignments whose holder's username or email, role, or scope (course, org or
 /// `global`) contains the pattern `like` (from [`super::like_contains`]; `%%` matches all).
-pub async fn search_assignments(db: &Db, like: &str) -> Result<Vec<AssignmentSearchRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn search_assignments(db: &Db, like: &str) -> Result<Vec<AssignmentSearchRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT r.id, u.username, u.email, r.role, r.scope, r.org, r.course_key, r.expires_at, r.created_at \
          FROM role_assignments r JOIN users u ON u.id = r.user_id \
          WHERE ($1 = '%%' OR u.username_key LIKE $1 ESCAPE '\\' OR u.email_key LIKE $1 ESCAPE '\\' \
@@ -441,7 +441,7 @@ pub async fn search_assignments(db: &Db, like: &str) -> Result<Vec<AssignmentSea
     )
     .bind(like)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Remove a role at any scope (global, org or course); returns whether the user held it.
@@ -449,7 +449,7 @@ pub async fn revoke_at_scope(
     conn: &mut AnyConnection,
     user_id: &str,
     grant: &Grant,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let (kind, org, course) = scope_columns(&grant.scope);
     let done = sqlx::query(
         "DELETE FROM role_assignments WHERE user_id = $1 AND scope = $2 AND role = $3 \
@@ -466,11 +466,14 @@ pub async fn revoke_at_scope(
 }
 
 /// How many orgs have the key `org` (0 or 1): whether an org-scope grant names a known org.
-pub async fn count_orgs(db: &Db, org: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE key = $1").bind(org).fetch_one(&db.pool).await
+pub async fn count_orgs(db: &Db, org: &str) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM orgs WHERE key = $1").bind(org).fetch_one(&db.pool).await?)
 }
 
 /// How many courses have the key `course` (0 or 1): whether a course-scope grant names a known course.
-pub async fn count_courses(db: &Db, course: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM courses WHERE key = $1").bind(course).fetch_one(&db.pool).await
+pub async fn count_courses(db: &Db, course: &str) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM courses WHERE key = $1")
+        .bind(course)
+        .fetch_one(&db.pool)
+        .await?)
 }

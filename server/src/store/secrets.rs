@@ -7,7 +7,7 @@
 use super::{now_ms, Db};
 
 /// The value of the secret `name`, if one is stored.
-pub async fn find(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {
+pub async fn find(db: &Db, name: &str) -> Result<Option<String>, super::DbError> {
     let row = sqlx::query_as::<_, (String,)>("SELECT value FROM server_secrets WHERE name = $1")
         .bind(name)
         .fetch_optional(&db.pool)
@@ -17,7 +17,7 @@ pub async fn find(db: &Db, name: &str) -> Result<Option<String>, sqlx::Error> {
 
 /// Store the secret `name`; fails if one is already stored (two servers racing: the caller reads
 /// back whichever won).
-pub async fn insert(db: &Db, name: &str, value: &str) -> Result<(), sqlx::Error> {
+pub async fn insert(db: &Db, name: &str, value: &str) -> Result<(), super::DbError> {
     sqlx::query("INSERT INTO server_secrets (name, value, created_at) VALUES ($1, $2, $3)")
         .bind(name)
         .bind(value)
@@ -28,7 +28,7 @@ pub async fn insert(db: &Db, name: &str, value: &str) -> Result<(), sqlx::Error>
 }
 
 /// The value of the secret `name`; `RowNotFound` if none is stored.
-pub async fn get(db: &Db, name: &str) -> Result<String, sqlx::Error> {
+pub async fn get(db: &Db, name: &str) -> Result<String, super::DbError> {
     let (value,): (String,) = sqlx::query_as("SELECT value FROM server_secrets WHERE name = $1")
         .bind(name)
         .fetch_one(&db.pool)

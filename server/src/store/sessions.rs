@@ -11,7 +11,7 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
     ttl_ms: i64,
     ip: &str,
     user_agent: &str,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let now = now_ms();
     sqlx::query(
         "INSERT INTO sessions (id_hash, user_id, created_at, last_seen_at, expires_at, ip, user_agent) \
@@ -29,8 +29,8 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// The user of a live session, or `None` if the session is unknown or expired.
-pub async fn resolve(db: &Db, id_hash: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn resolve(db: &Db, id_hash: &str) -> Result<Option<UserRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, u.is_active, u.is_staff, \
          u.is_superuser, u.date_joined, u.last_login, u.state \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > $2",
@@ -38,11 +38,11 @@ pub async fn resolve(db: &Db, id_hash: &str) -> Result<Option<UserRow>, sqlx::Er
     .bind(id_hash)
     .bind(now_ms())
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 /// End one session.
-pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
+pub async fn delete(db: &Db, id_hash: &str) -> Result<(), super::DbError> {
     sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&db.pool).await?;
     Ok(())
 }
@@ -51,7 +51,7 @@ pub async fn delete(db: &Db, id_hash: &str) -> Result<(), sqlx::Error> {
 pub async fn delete_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, super::DbError> {
     Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1")
         .bind(user_id)
         .execute(ex)
@@ -60,16 +60,16 @@ pub async fn delete_for_user<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Live sessions of a user.
-pub async fn count_live(db: &Db, user_id: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
+pub async fn count_live(db: &Db, user_id: &str) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")
         .bind(user_id)
         .bind(now_ms())
         .fetch_one(&db.pool)
-        .await
+        .await?)
 }
 
 /// Remove expired sessions; returns how many.
-pub async fn purge_expired(db: &Db) -> Result<u64, sqlx::Error> {
+pub async fn purge_expired(db: &Db) -> Result<u64, super::DbError> {
     Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(now_ms())
         .execute(&db.pool)

@@ -26,7 +26,7 @@ pub async fn create(
     invited_by: &str,
     expires_at: i64,
     grant_expires_at: Option<i64>,
-) -> Result<Option<String>, sqlx::Error> {
+) -> Result<Option<String>, super::DbError> {
     // An invitation that has ended does not block a new one.
     sqlx::query("DELETE FROM team_invitations WHERE course_key = $1 AND email_key = $2 AND expires_at <= $3")
         .bind(course)
@@ -54,15 +54,15 @@ pub async fn create(
 }
 
 /// A course's invitations, newest first, with the inviter's username.
-pub async fn for_course(db: &Db, course: &str) -> Result<Vec<InvitationRow>, sqlx::Error> {
-    sqlx::query_as(
+pub async fn for_course(db: &Db, course: &str) -> Result<Vec<InvitationRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT i.id, i.course_key, i.email, i.role, u.username AS invited_by, i.created_at, i.expires_at, \
          i.grant_expires_at FROM team_invitations i LEFT JOIN users u ON u.id = i.invited_by \
          WHERE i.course_key = $1 ORDER BY i.created_at DESC",
     )
     .bind(course)
     .fetch_all(&db.pool)
-    .await
+    .await?)
 }
 
 /// Delete one invitation of a course; returns it when it existed. One statement, so it takes the
@@ -71,15 +71,15 @@ pub async fn revoke(
     conn: &mut AnyConnection,
     course: &str,
     id: &str,
-) -> Result<Option<InvitationRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Option<InvitationRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "DELETE FROM team_invitations WHERE course_key = $1 AND id = $2 \
          RETURNING id, course_key, email, role, invited_by, created_at, expires_at, grant_expires_at",
     )
     .bind(course)
     .bind(id)
     .fetch_optional(&mut *conn)
-    .await
+    .await?)
 }
 
 /// Take every invitation for `email` (ended ones are deleted too) and return those still valid at `now`.
@@ -87,7 +87,7 @@ pub async fn take_for_email(
     conn: &mut AnyConnection,
     email: &str,
     now: i64,
-) -> Result<Vec<InvitationRow>, sqlx::Error> {
+) -> Result<Vec<InvitationRow>, super::DbError> {
     let key = email.trim().to_lowercase();
     let rows: Vec<InvitationRow> = sqlx::query_as(
         "SELECT id, course_key, email, role, invited_by, created_at, expires_at, grant_expires_at FROM team_invitations \

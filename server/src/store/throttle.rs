@@ -6,9 +6,9 @@
 use super::{now_ms, Db};
 
 /// Count one attempt for `key` and return the count in the current window, this attempt included.
-pub async fn hit(db: &Db, key: &str, window_ms: i64) -> Result<i64, sqlx::Error> {
+pub async fn hit(db: &Db, key: &str, window_ms: i64) -> Result<i64, super::DbError> {
     let now = now_ms();
-    sqlx::query_scalar(
+    Ok(sqlx::query_scalar(
         "INSERT INTO login_throttle (key, failures, window_start) VALUES ($1, 1, $2) \
          ON CONFLICT (key) DO UPDATE SET \
          failures = CASE WHEN login_throttle.window_start > $3 THEN login_throttle.failures + 1 ELSE 1 END, \
@@ -19,11 +19,11 @@ pub async fn hit(db: &Db, key: &str, window_ms: i64) -> Result<i64, sqlx::Error>
     .bind(now)
     .bind(now - window_ms)
     .fetch_one(&db.pool)
-    .await
+    .await?)
 }
 
 /// Take back one counted attempt (it succeeded), never below zero.
-pub async fn forgive(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+pub async fn forgive(db: &Db, key: &str) -> Result<(), super::DbError> {
     sqlx::query("UPDATE login_throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
         .bind(key)
         .execute(&db.pool)
@@ -32,7 +32,7 @@ pub async fn forgive(db: &Db, key: &str) -> Result<(), sqlx::Error> {
 }
 
 /// Forget a key (an account after a successful sign-in).
-pub async fn clear(db: &Db, key: &str) -> Result<(), sqlx::Error> {
+pub async fn clear(db: &Db, key: &str) -> Result<(), super::DbError> {
     sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(&db.pool).await?;
     Ok(())
 }

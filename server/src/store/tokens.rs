@@ -10,7 +10,7 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
     user_id: &str,
     name: &str,
     expires_at: Option<i64>,
-) -> Result<String, sqlx::Error> {
+) -> Result<String, super::DbError> {
     let id = new_id();
     sqlx::query(
         "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -27,7 +27,7 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// The user of a live (unrevoked, unexpired) token, stamping its last use.
-pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<UserRow>, super::DbError> {
     let now = now_ms();
     let user: Option<UserRow> = sqlx::query_as(
         "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, u.is_active, u.is_staff, \
@@ -58,7 +58,7 @@ pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<UserRow>, sqlx:
 pub async fn revoke_for_user<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, super::DbError> {
     Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
         .bind(user_id)
         .bind(now_ms())

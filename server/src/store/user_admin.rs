@@ -22,14 +22,14 @@ pub struct EnrollmentRow {
 pub async fn enrollments<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<EnrollmentRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<EnrollmentRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT e.course_key, c.display_name, e.mode, e.is_active FROM enrollments e \
          JOIN courses c ON c.key = e.course_key WHERE e.user_id = $1 ORDER BY e.created_at DESC LIMIT 200",
     )
     .bind(user_id)
     .fetch_all(ex)
-    .await
+    .await?)
 }
 
 /// A role assignment row of the account, ended ones included.
@@ -47,27 +47,27 @@ pub struct AssignmentRow {
 pub async fn role_assignments<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<AssignmentRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<AssignmentRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT id, role, scope, org, course_key, expires_at FROM role_assignments WHERE user_id = $1 \
          ORDER BY scope, org, course_key, role",
     )
     .bind(user_id)
     .fetch_all(ex)
-    .await
+    .await?)
 }
 
 /// The names of the groups the account is a member of, by name.
 pub async fn group_names<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<String>, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<Vec<String>, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT g.name FROM group_members m JOIN user_groups g ON g.id = m.group_id WHERE m.user_id = $1 ORDER BY g.name_key",
     )
     .bind(user_id)
     .fetch_all(ex)
-    .await
+    .await?)
 }
 
 /// A session of the account that has not expired.
@@ -83,15 +83,15 @@ pub struct SessionRow {
 pub async fn live_sessions<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<SessionRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<SessionRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT created_at, last_seen_at, ip, user_agent FROM sessions WHERE user_id = $1 AND expires_at > $2 \
          ORDER BY last_seen_at DESC",
     )
     .bind(user_id)
     .bind(now_ms())
     .fetch_all(ex)
-    .await
+    .await?)
 }
 
 /// An API token of the account (never its secret).
@@ -108,33 +108,33 @@ pub struct TokenRow {
 pub async fn tokens<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Vec<TokenRow>, sqlx::Error> {
-    sqlx::query_as(
+) -> Result<Vec<TokenRow>, super::DbError> {
+    Ok(sqlx::query_as(
         "SELECT name, created_at, last_used_at, expires_at, revoked_at FROM api_tokens WHERE user_id = $1 \
          ORDER BY created_at DESC LIMIT 100",
     )
     .bind(user_id)
     .fetch_all(ex)
-    .await
+    .await?)
 }
 
 /// Where the account's retirement stands, if it is being (or was) retired.
 pub async fn retirement_state<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<Option<String>, sqlx::Error> {
-    sqlx::query_scalar("SELECT current_state FROM retirement_statuses WHERE user_id = $1")
+) -> Result<Option<String>, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT current_state FROM retirement_statuses WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(ex)
-        .await
+        .await?)
 }
 
 /// How many programs the account's awarded course certificates count towards.
 pub async fn record_program_count<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     user_id: &str,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
+) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar(
         "SELECT COUNT(DISTINCT pc.program_id) FROM user_credentials uc \
          JOIN course_certificates cc ON cc.id = uc.course_certificate_id \
          JOIN program_courses pc ON pc.course_key = cc.course_key \
@@ -142,11 +142,11 @@ pub async fn record_program_count<'e, E: Executor<'e, Database = Any>>(
     )
     .bind(user_id)
     .fetch_one(ex)
-    .await
+    .await?)
 }
 
 /// Revoke the account's OAuth clients that are not revoked yet; returns how many.
-pub async fn revoke_oauth_clients(conn: &mut AnyConnection, user_id: &str) -> Result<u64, sqlx::Error> {
+pub async fn revoke_oauth_clients(conn: &mut AnyConnection, user_id: &str) -> Result<u64, super::DbError> {
     let done =
         sqlx::query("UPDATE oauth_clients SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
             .bind(user_id)
@@ -161,7 +161,7 @@ pub async fn revoke_oauth_clients(conn: &mut AnyConnection, user_id: &str) -> Re
 pub async fn drop_grants_and_memberships(
     conn: &mut AnyConnection,
     user_id: &str,
-) -> Result<u64, sqlx::Error> {
+) -> Result<u64, super::DbError> {
     let mut dropped = 0;
     for sql in [
         "DELETE FROM role_assignments WHERE user_id = $1",

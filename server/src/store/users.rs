@@ -94,34 +94,37 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Find by username or email (case-insensitive).
-pub async fn find_by_login(db: &Db, identifier: &str) -> Result<Option<UserRow>, sqlx::Error> {
+pub async fn find_by_login(db: &Db, identifier: &str) -> Result<Option<UserRow>, super::DbError> {
     let key = identifier.trim().to_lowercase();
-    sqlx::query_as(AssertSqlSafe(format!(
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM users WHERE username_key = $1 OR email_key = $1"
     )))
     .bind(key)
     .fetch_optional(&db.pool)
-    .await
+    .await?)
 }
 
 /// Find by username (case-insensitive).
-pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE username_key = $1")))
+pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE username_key = $1")))
         .bind(username.trim().to_lowercase())
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }
 
 /// Find by id.
-pub async fn get(db: &Db, id: &str) -> Result<Option<UserRow>, sqlx::Error> {
-    sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
+pub async fn get(db: &Db, id: &str) -> Result<Option<UserRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
         .bind(id)
         .fetch_optional(&db.pool)
-        .await
+        .await?)
 }
 
 /// Stamp a successful sign-in.
-pub async fn record_login<'e, E: Executor<'e, Database = Any>>(ex: E, id: &str) -> Result<(), sqlx::Error> {
+pub async fn record_login<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<(), super::DbError> {
     sqlx::query("UPDATE users SET last_login = $2 WHERE id = $1").bind(id).bind(now_ms()).execute(ex).await?;
     Ok(())
 }
@@ -142,7 +145,7 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &str,
     u: &Update<'_>,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     let (set_password, hash) = match u.password_hash {
         Some(h) => (true, h),
         None => (false, None),
@@ -164,7 +167,7 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// The user as a principal for permission decisions: flags and every grant they hold.
-pub async fn principal(db: &Db, user: UserRow) -> Result<registrar::authz::Principal, sqlx::Error> {
+pub async fn principal(db: &Db, user: UserRow) -> Result<registrar::authz::Principal, super::DbError> {
     let grants = super::roles::grants_for_user(&db.pool, &user.id).await?;
     Ok(registrar::authz::Principal {
         user_id: registrar::ids::UserId(user.id),
@@ -177,7 +180,7 @@ pub async fn principal(db: &Db, user: UserRow) -> Result<registrar::authz::Princ
 }
 
 /// Up to `limit` active global staff (staff or superusers) by username, and how many there are.
-pub async fn global_staff(db: &Db, limit: i64) -> Result<(Vec<UserRow>, i64), sqlx::Error> {
+pub async fn global_staff(db: &Db, limit: i64) -> Result<(Vec<UserRow>, i64), super::DbError> {
     // Written as the partial index `users_global_staff` is, so both engines use it.
     let filter = "(is_staff OR is_superuser) AND is_active";
     let rows = sqlx::query_as(AssertSqlSafe(format!(
@@ -193,20 +196,20 @@ pub async fn global_staff(db: &Db, limit: i64) -> Result<(Vec<UserRow>, i64), sq
 }
 
 /// How many accounts there are (the activation policy's "first account" test).
-pub async fn count(db: &Db) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await
+pub async fn count(db: &Db) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM users").fetch_one(&db.pool).await?)
 }
 
 /// How many active superusers there are other than `except` (the last one may not be demoted).
-pub async fn count_other_active_superusers(db: &Db, except: &str) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_superuser AND is_active AND id <> $1")
+pub async fn count_other_active_superusers(db: &Db, except: &str) -> Result<i64, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE is_superuser AND is_active AND id <> $1")
         .bind(except)
         .fetch_one(&db.pool)
-        .await
+        .await?)
 }
 
 /// The users whose case-folded usernames are `keys` (at most a bulk action's 1,000), in no order.
-pub async fn find_by_username_keys(db: &Db, keys: &[String]) -> Result<Vec<UserRow>, sqlx::Error> {
+pub async fn find_by_username_keys(db: &Db, keys: &[String]) -> Result<Vec<UserRow>, super::DbError> {
     let sql = format!(
         "SELECT {} FROM users WHERE username_key IN ({})",
         COLUMNS,
@@ -216,24 +219,24 @@ pub async fn find_by_username_keys(db: &Db, keys: &[String]) -> Result<Vec<UserR
     for k in keys {
         q = q.bind(k);
     }
-    q.fetch_all(&db.pool).await
+    Ok(q.fetch_all(&db.pool).await?)
 }
 
 /// An account's state (`new`, `invited`, `active`, `deactivated`), inside the caller's transaction.
-pub async fn state_of(conn: &mut AnyConnection, id: &str) -> Result<String, sqlx::Error> {
-    sqlx::query_scalar("SELECT state FROM users WHERE id = $1").bind(id).fetch_one(&mut *conn).await
+pub async fn state_of(conn: &mut AnyConnection, id: &str) -> Result<String, super::DbError> {
+    Ok(sqlx::query_scalar("SELECT state FROM users WHERE id = $1").bind(id).fetch_one(&mut *conn).await?)
 }
 
 /// A no-op write on one account's row, first in a transaction: SQLite takes its write lock here,
 /// not at the first read, so a transaction that reads before it writes cannot fail to upgrade.
-pub async fn touch(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn touch(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     sqlx::query("UPDATE users SET state = state WHERE id = $1").bind(id).execute(&mut *conn).await?;
     Ok(())
 }
 
 /// A no-op write that matches no row, first in a transaction: takes SQLite's write lock before a
 /// batch that reads and writes many accounts.
-pub async fn take_write_lock(conn: &mut AnyConnection) -> Result<(), sqlx::Error> {
+pub async fn take_write_lock(conn: &mut AnyConnection) -> Result<(), super::DbError> {
     sqlx::query("UPDATE users SET state = state WHERE id = ''").execute(&mut *conn).await?;
     Ok(())
 }
@@ -267,7 +270,7 @@ pub async fn set_staff_and_superuser(
     id: &str,
     is_staff: bool,
     is_superuser: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("UPDATE users SET is_staff = $2, is_superuser = $3 WHERE id = $1")
         .bind(id)
         .bind(is_staff)
@@ -278,7 +281,7 @@ pub async fn set_staff_and_superuser(
 }
 
 /// Take staff status away from an account.
-pub async fn clear_staff(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn clear_staff(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     sqlx::query("UPDATE users SET is_staff = $2 WHERE id = $1")
         .bind(id)
         .bind(false)
@@ -294,7 +297,7 @@ pub async fn set_password_if_unchanged(
     id: &str,
     hash: &str,
     old_hash: &str,
-) -> Result<bool, sqlx::Error> {
+) -> Result<bool, super::DbError> {
     let done =
         sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1 AND COALESCE(password_hash, '') = $3")
             .bind(id)
@@ -306,7 +309,7 @@ pub async fn set_password_if_unchanged(
 }
 
 /// Mark an account deactivated: not active, no staff or superuser status.
-pub async fn deactivate(conn: &mut AnyConnection, id: &str) -> Result<(), sqlx::Error> {
+pub async fn deactivate(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     sqlx::query(
         "UPDATE users SET state = 'deactivated', is_active = $2, is_staff = $2, is_superuser = $2 WHERE id = $1",
     )
@@ -323,7 +326,7 @@ pub async fn set_state(
     id: &str,
     state: &str,
     is_active: bool,
-) -> Result<(), sqlx::Error> {
+) -> Result<(), super::DbError> {
     sqlx::query("UPDATE users SET state = $2, is_active = $3 WHERE id = $1")
         .bind(id)
         .bind(state)
@@ -335,7 +338,7 @@ pub async fn set_state(
 
 /// Move an invited account to `state` and make it active; an account no longer invited is left
 /// alone.
-pub async fn activate_invited(conn: &mut AnyConnection, id: &str, state: &str) -> Result<(), sqlx::Error> {
+pub async fn activate_invited(conn: &mut AnyConnection, id: &str, state: &str) -> Result<(), super::DbError> {
     sqlx::query("UPDATE users SET state = $2, is_active = $3 WHERE id = $1 AND state = 'invited'")
         .bind(id)
         .bind(state)

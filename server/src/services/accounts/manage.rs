@@ -1,7 +1,6 @@
 //! Accounts and bearer tokens made by management commands (`registrar manage-user`,
 //! `create-token`): `app::ports::accounts::ManageAccounts`. Runs for a named system principal only.
 
-use registrar::AuditAction;
 use super::AccountService;
 use crate::auth::{password, secret};
 use crate::services::internal;
@@ -11,6 +10,7 @@ use app::model::{ManageUser, ManageUserReport};
 use app::ports::accounts::ManageAccounts;
 use registrar::account::{validate_full_name, validate_password, Email, Username};
 use registrar::activation::AccountState;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
 #[async_trait::async_trait]
@@ -37,19 +37,16 @@ impl ManageAccounts for AccountService {
         };
         let mut group_ids = Vec::new();
         for name in req.groups.iter().flatten() {
-            let group = store::groups::find_by_name(&self.core.db, name)
-                .await
-                .map_err(internal)?
-                .ok_or_else(|| {
-                    DomainError::with_message(
-                        ErrorCode::NotFound,
-                        format!("There is no group '{}'; nothing was changed.", name.trim()),
-                    )
-                })?;
+            let group = store::groups::find_by_name(&self.core.db, name).await?.ok_or_else(|| {
+                DomainError::with_message(
+                    ErrorCode::NotFound,
+                    format!("There is no group '{}'; nothing was changed.", name.trim()),
+                )
+            })?;
             group_ids.push((group.id, group.name));
         }
-        let existing = users::find_by_username(&self.core.db, username.as_str()).await.map_err(internal)?;
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let existing = users::find_by_username(&self.core.db, username.as_str()).await?;
+        let mut tx = self.core.begin().await?;
         let (id, mut report, before, after) = match existing {
             Some(user) => {
                 if user.email.to_lowercase() != email.folded() {
@@ -98,12 +95,11 @@ impl ManageAccounts for AccountService {
                         password_hash: password_change,
                     },
                 )
-                .await
-                .map_err(internal)?;
+                .await?;
                 if ends_sessions {
                     // New credentials or fewer privileges: nothing signed in under the old ones survives.
-                    let ended = sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
-                    let revoked = tokens::revoke_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+                    let ended = sessions::delete_for_user(&mut *tx, &user.id).await?;
+                    let revoked = tokens::revoke_for_user(&mut *tx, &user.id).await?;
                     if ended + revoked > 0 {
                         changes.push(format!("ended {ended} session(s) and revoked {revoked} token(s)"));
                     }
@@ -146,34 +142,32 @@ impl ManageAccounts for AccountService {
         };
         if req.groups.is_some() {
             let wanted: Vec<String> = group_ids.iter().map(|(id, _)| id.clone()).collect();
-            let current = store::personal_data::group_memberships(&mut tx, &id).await.map_err(internal)?;
+            let current = store::personal_data::group_memberships(&mut tx, &id).await?;
             for (group_id, name) in current.iter().filter(|(g, _)| !wanted.contains(g)) {
-                store::groups::remove_member(&mut tx, group_id, &id).await.map_err(internal)?;
+                store::groups::remove_member(&mut tx, group_id, &id).await?;
                 report.changes.push(format!("left group {name}"));
             }
             for (group_id, name) in group_ids.iter().filter(|(g, _)| !current.iter().any(|(c, _)| c == g)) {
-                store::groups::add_members(&mut tx, group_id, std::slice::from_ref(&id))
-                    .await
-                    .map_err(internal)?;
+                store::groups::add_members(&mut tx, group_id, std::slice::from_ref(&id)).await?;
                 report.changes.push(format!("joined group {name}"));
             }
         }
         if report.created || !report.changes.is_empty() {
-            store::audit::append(
-                &mut tx,
-                &store::audit::Entry {
-                    actor_label: admin.actor(),
-                    target_type: "user",
-                    target_id: &id,
-                    before,
-                    after: Some(after),
-                    ..store::audit::Entry::new(if report.created { AuditAction::UserCreate } else { AuditAction::UserUpdate })
-                },
-            )
-            .await
-            .map_err(internal)?;
+            tx.audit(&store::audit::Entry {
+                actor_label: admin.actor(),
+                target_type: "user",
+                target_id: &id,
+                before,
+                after: Some(after),
+                ..store::audit::Entry::new(if report.created {
+                    AuditAction::UserCreate
+                } else {
+                    AuditAction::UserUpdate
+                })
+            })
+            .await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(report)
     }
 
@@ -184,10 +178,9 @@ impl ManageAccounts for AccountService {
         name: &str,
         expires_at: Option<i64>,
     ) -> Result<String, DomainError> {
-        let user =
-            users::find_by_username(&self.core.db, username).await.map_err(internal)?.ok_or_else(|| {
-                DomainError::with_message(ErrorCode::NotFound, format!("There is no user {username}."))
-            })?;
+        let user = users::find_by_username(&self.core.db, username).await?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::NotFound, format!("There is no user {username}."))
+        })?;
         if !user.is_active.0 {
             return Err(DomainError::with_message(
                 ErrorCode::AuthInactive,
@@ -195,25 +188,17 @@ impl ManageAccounts for AccountService {
             ));
         }
         let token = secret::new_secret();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        let id = tokens::create(&mut *tx, &secret::digest(&token), &user.id, name, expires_at)
-            .await
-            .map_err(internal)?;
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_label: admin.actor(),
-                target_type: "api_token",
-                target_id: &id,
-                after: Some(
-                    serde_json::json!({"user": user.username, "name": name, "expires_at": expires_at}),
-                ),
-                ..store::audit::Entry::new(AuditAction::TokenIssue)
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        let id = tokens::create(&mut *tx, &secret::digest(&token), &user.id, name, expires_at).await?;
+        tx.audit(&store::audit::Entry {
+            actor_label: admin.actor(),
+            target_type: "api_token",
+            target_id: &id,
+            after: Some(serde_json::json!({"user": user.username, "name": name, "expires_at": expires_at})),
+            ..store::audit::Entry::new(AuditAction::TokenIssue)
+        })
+        .await?;
+        tx.commit().await?;
         Ok(token)
     }
 }

@@ -4,7 +4,6 @@
 //! Owns opening sessions and counting failed sign-ins. It must not change roles, agreements or
 //! retirement state itself: registration asks the console and team areas through `Core`.
 
-use registrar::AuditAction;
 use crate::auth::{password, secret};
 use crate::services::{internal, Core};
 use crate::store::{self, courses, enrollments, sessions, throttle, users};
@@ -14,6 +13,7 @@ use app::ports::accounts::Accounts;
 use app::ports::{ClientMeta, NewSession};
 use registrar::account::ValidRegistration;
 use registrar::activation::AccountState;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 pub mod manage;
@@ -54,9 +54,8 @@ impl AccountService {
             &client.ip,
             &client.user_agent,
         )
-        .await
-        .map_err(internal)?;
-        users::record_login(&mut *conn, user_id).await.map_err(internal)?;
+        .await?;
+        users::record_login(&mut *conn, user_id).await?;
         Ok(NewSession { token, awaiting: false })
     }
 
@@ -65,9 +64,9 @@ impl AccountService {
         user_id: &str,
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError> {
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let session = self.open_session_in(&mut tx, user_id, client).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(session)
     }
 }
@@ -80,11 +79,10 @@ impl Core {
         account_keys: &[String],
     ) -> Result<(), DomainError> {
         let p = &self.policy;
-        let from_ip = throttle::hit(&self.db, ip_key, p.ip_window_ms).await.map_err(internal)?;
+        let from_ip = throttle::hit(&self.db, ip_key, p.ip_window_ms).await?;
         let mut locked = false;
         for key in account_keys {
-            locked |= throttle::hit(&self.db, key, p.account_window_ms).await.map_err(internal)?
-                > p.account_failures;
+            locked |= throttle::hit(&self.db, key, p.account_window_ms).await? > p.account_failures;
         }
         if locked {
             Err(ErrorCode::AuthLocked.into())
@@ -114,7 +112,7 @@ impl Accounts for AccountService {
                 .on_field("password"));
         }
         let ip_key = format!("ip:{}", client.ip);
-        let user = users::find_by_login(&self.core.db, identifier).await.map_err(internal)?;
+        let user = users::find_by_login(&self.core.db, identifier).await?;
         // Lock on both the typed identifier and the account, so unknown names lock like real ones.
         let mut account_keys = vec![account_key(identifier)];
         if let Some(u) = &user {
@@ -130,7 +128,7 @@ impl Accounts for AccountService {
         if !user.is_active.0 && user.state == AccountState::Invited.as_str() {
             // Set up, not active yet: signed in only to sign the agreements it must sign.
             for key in &account_keys {
-                throttle::clear(&self.core.db, key).await.map_err(internal)?;
+                throttle::clear(&self.core.db, key).await?;
             }
             let mut session = self.open_session(&user.id, client).await?;
             session.awaiting = true;
@@ -151,8 +149,7 @@ impl Accounts for AccountService {
         if !user.is_active.0 {
             // The password was right, so saying why is safe: a queued deletion says how to cancel.
             if let Some(status) = crate::store::retirement::for_user(&self.core.db.pool, &user.id)
-                .await
-                .map_err(internal)?
+                .await?
                 .filter(|s| s.current_state == registrar::retirement::PENDING)
             {
                 return Err(DomainError::with_message(
@@ -168,9 +165,9 @@ impl Accounts for AccountService {
         }
         // A success wipes the account's count and takes this attempt back from the address's.
         for key in &account_keys {
-            throttle::clear(&self.core.db, key).await.map_err(internal)?;
+            throttle::clear(&self.core.db, key).await?;
         }
-        throttle::forgive(&self.core.db, &ip_key).await.map_err(internal)?;
+        throttle::forgive(&self.core.db, &ip_key).await?;
         self.open_session(&user.id, client).await
     }
 
@@ -182,9 +179,7 @@ impl Accounts for AccountService {
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError> {
         let key = format!("register:{}", client.ip);
-        if throttle::hit(&self.core.db, &key, self.core.policy.registration_window_ms)
-            .await
-            .map_err(internal)?
+        if throttle::hit(&self.core.db, &key, self.core.policy.registration_window_ms).await?
             > self.core.policy.registrations
         {
             return Err(DomainError::with_message(
@@ -195,7 +190,7 @@ impl Accounts for AccountService {
         self.core.check_not_retired(registration.username.as_str(), registration.email.as_str()).await?;
         let hash = password::hash(password).await.map_err(internal)?;
         let start = self.core.account_start(registration.email.as_str()).await?;
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let new = users::NewUser {
             username: registration.username.as_str(),
             email: registration.email.as_str(),
@@ -213,35 +208,30 @@ impl Accounts for AccountService {
             users::WriteError::EmailTaken => DomainError::new(ErrorCode::EmailTaken).on_field("email"),
             users::WriteError::Db(e) => internal(e),
         })?;
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_id: Some(&id),
-                actor_label: registration.username.as_str(),
-                target_type: "user",
-                target_id: &id,
-                after: Some(serde_json::json!({
-                    "username": registration.username.as_str(),
-                    "email": registration.email.as_str(),
-                    "full_name": registration.full_name,
-                })),
-                ..store::audit::Entry::new(AuditAction::UserRegister)
-            },
-        )
-        .await
-        .map_err(internal)?;
-        enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await.map_err(internal)?;
+        tx.audit(&store::audit::Entry {
+            actor_id: Some(&id),
+            actor_label: registration.username.as_str(),
+            target_type: "user",
+            target_id: &id,
+            after: Some(serde_json::json!({
+                "username": registration.username.as_str(),
+                "email": registration.email.as_str(),
+                "full_name": registration.full_name,
+            })),
+            ..store::audit::Entry::new(AuditAction::UserRegister)
+        })
+        .await?;
+        enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await?;
         crate::services::team::studio::redeem_team_invitations(
             &mut tx,
             &id,
             registration.username.as_str(),
             registration.email.as_str(),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         self.core.settle_new_account(&mut tx, &id, registration.username.as_str(), &start).await?;
         if start.state == AccountState::New {
-            tx.commit().await.map_err(internal)?;
+            tx.commit().await?;
             return Err(DomainError::with_message(
                 ErrorCode::ActivationBlocked,
                 format!(
@@ -253,26 +243,22 @@ impl Accounts for AccountService {
         }
         let mut session = self.open_session_in(&mut tx, &id, client).await?;
         session.awaiting = start.state == AccountState::Invited;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(session)
     }
 
     async fn sign_out(&self, me: &Me) -> Result<(), DomainError> {
         if let Some(session) = me.session_id() {
-            sessions::delete(&self.core.db, session).await.map_err(internal)?;
+            sessions::delete(&self.core.db, session).await?;
         }
         Ok(())
     }
 
     async fn current_user(&self, me: &Me) -> Result<CurrentUser, DomainError> {
         let p = me.principal();
-        let user = users::get(&self.core.db, &p.user_id.0)
-            .await
-            .map_err(internal)?
-            .ok_or(ErrorCode::AuthRequired)?;
+        let user = users::get(&self.core.db, &p.user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
         let dashboards = courses::dashboards_of(&self.core.db, &user.id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|(key, name)| CourseLink { key, name })
             .collect();
@@ -293,14 +279,13 @@ impl Accounts for AccountService {
 
     async fn account(&self, me: &Me) -> Result<AccountView, DomainError> {
         let id = &me.principal().user_id.0;
-        let user = users::get(&self.core.db, id).await.map_err(internal)?.ok_or(ErrorCode::AuthRequired)?;
+        let user = users::get(&self.core.db, id).await?.ok_or(ErrorCode::AuthRequired)?;
         let enrollments = courses::enrollments_of(&self.core.db, id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|(key, name)| CourseLink { key, name })
             .collect();
-        let active_sessions = sessions::count_live(&self.core.db, id).await.map_err(internal)?;
+        let active_sessions = sessions::count_live(&self.core.db, id).await?;
         Ok(AccountView {
             username: user.username,
             email: user.email,

@@ -1,7 +1,6 @@
 //! The console's users section (`app::ports::console::ConsoleUsers`): search, one account's page,
 //! creating accounts, profile and flags, ending sessions, mailed password links.
 
-use registrar::AuditAction;
 use super::agreements::{domain_agreements, domain_signatures, signature_line};
 use super::audit::audit_line;
 use super::roles::scope_text;
@@ -19,6 +18,7 @@ use registrar::account::{validate_full_name, validate_password, Email, Username}
 use registrar::activation::{self, AccountState};
 use registrar::console::{require_superuser, Section, Verb};
 use registrar::roles::Role;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 
@@ -33,7 +33,7 @@ impl ConsoleService {
     /// The account a reset link names, if the link is ours, current and unused.
     pub(crate) async fn reset_target(&self, token: &str) -> Result<users::UserRow, DomainError> {
         let id = token.split('.').next().unwrap_or_default();
-        let user = users::get(self.core.db(), id).await.map_err(internal)?.ok_or(ErrorCode::LinkInvalid)?;
+        let user = users::get(self.core.db(), id).await?.ok_or(ErrorCode::LinkInvalid)?;
         self.core.verify_link(&Self::reset_purpose(&user), token).await?;
         if !user.is_active.0 {
             return Err(DomainError::new(ErrorCode::LinkInvalid));
@@ -70,8 +70,7 @@ impl ConsoleService {
                 ..Default::default()
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(())
     }
 }
@@ -102,8 +101,7 @@ impl ConsoleUsers for ConsoleService {
             offset,
             UserList::COUNT_CAP,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok(UserList {
             rows: rows.iter().map(user_line).collect(),
             total: total.min(UserList::COUNT_CAP),
@@ -122,19 +120,19 @@ impl ConsoleUsers for ConsoleService {
         let user = self.account_named(identifier).await?;
         let pool = &self.core.db().pool;
         let id = user.id.as_str();
-        let enrollments = user_admin::enrollments(pool, id).await.map_err(internal)?;
-        let grants = user_admin::role_assignments(pool, id).await.map_err(internal)?;
-        let groups = user_admin::group_names(pool, id).await.map_err(internal)?;
-        let session_rows = user_admin::live_sessions(pool, id).await.map_err(internal)?;
-        let token_rows = user_admin::tokens(pool, id).await.map_err(internal)?;
-        let agreements = cs::agreements(pool).await.map_err(internal)?;
-        let signatures = cs::signatures_of(pool, id).await.map_err(internal)?;
+        let enrollments = user_admin::enrollments(pool, id).await?;
+        let grants = user_admin::role_assignments(pool, id).await?;
+        let groups = user_admin::group_names(pool, id).await?;
+        let session_rows = user_admin::live_sessions(pool, id).await?;
+        let token_rows = user_admin::tokens(pool, id).await?;
+        let agreements = cs::agreements(pool).await?;
+        let signatures = cs::signatures_of(pool, id).await?;
         let (domain_a, domain_s) = (domain_agreements(&agreements), domain_signatures(&signatures));
         let unsigned = activation::unsigned_required(&domain_a, &domain_s)
             .into_iter()
             .map(|a| a.title.clone())
             .collect();
-        let retirement = user_admin::retirement_state(pool, id).await.map_err(internal)?;
+        let retirement = user_admin::retirement_state(pool, id).await?;
         let record_programs = user_admin::record_program_count(pool, id).await.unwrap_or(0);
         let audit = cs::audit(
             self.core.db(),
@@ -145,8 +143,7 @@ impl ConsoleUsers for ConsoleService {
             },
             50,
         )
-        .await
-        .map_err(internal)?
+        .await?
         .into_iter()
         .map(audit_line)
         .collect();
@@ -216,7 +213,7 @@ impl ConsoleUsers for ConsoleService {
         let full_name = validate_full_name(&account.full_name).map_err(|e| e.on_field("full_name"))?;
         self.core.check_not_retired(username.as_str(), email.as_str()).await?;
         let key = self.core.link_key().await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let id = users::insert(
             &mut *tx,
             &users::NewUser {
@@ -267,7 +264,7 @@ impl ConsoleUsers for ConsoleService {
         if account.send_reset {
             self.queue_reset_mail(&mut tx, &key, &user).await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(user.username)
     }
 
@@ -286,7 +283,7 @@ impl ConsoleUsers for ConsoleService {
         if email.as_str() == user.email && full_name == user.full_name {
             return Ok(());
         }
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         users::set_email_and_name(&mut tx, &user.id, email.as_str(), &email.folded(), &full_name)
             .await
             .map_err(|e| match e {
@@ -305,7 +302,7 @@ impl ConsoleUsers for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn set_flags(
@@ -345,8 +342,8 @@ impl ConsoleUsers for ConsoleService {
         if is_staff == user.is_staff.0 && is_superuser == user.is_superuser.0 {
             return Ok(());
         }
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        users::set_staff_and_superuser(&mut tx, &user.id, is_staff, is_superuser).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        users::set_staff_and_superuser(&mut tx, &user.id, is_staff, is_superuser).await?;
         audit(
             &mut tx,
             actor,
@@ -357,7 +354,7 @@ impl ConsoleUsers for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn send_password_reset(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<(), DomainError> {
@@ -371,17 +368,18 @@ impl ConsoleUsers for ConsoleService {
             ));
         }
         let key = self.core.link_key().await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        audit(&mut tx, actor, AuditAction::UserPasswordResetLink, ("user", &user.id), None, None, None).await?;
+        let mut tx = self.core.begin().await?;
+        audit(&mut tx, actor, AuditAction::UserPasswordResetLink, ("user", &user.id), None, None, None)
+            .await?;
         self.queue_reset_mail(&mut tx, &key, &user).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn end_sessions(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<u64, DomainError> {
         need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        let ended = sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        let ended = sessions::delete_for_user(&mut *tx, &user.id).await?;
         audit(
             &mut tx,
             actor,
@@ -392,7 +390,7 @@ impl ConsoleUsers for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(ended)
     }
 
@@ -413,25 +411,21 @@ impl ConsoleUsers for ConsoleService {
         }
         validate_password(password, &user.username, &user.email).map_err(|e| e.on_field("password"))?;
         let hash = crate::auth::password::hash(password).await.map_err(internal)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         // The link is tied to the old password: if it changed meanwhile, this link is used up.
         let old_hash = user.password_hash.clone().unwrap_or_default();
-        if !users::set_password_if_unchanged(&mut tx, &user.id, &hash, &old_hash).await.map_err(internal)? {
+        if !users::set_password_if_unchanged(&mut tx, &user.id, &hash, &old_hash).await? {
             return Err(DomainError::new(ErrorCode::LinkInvalid));
         }
-        sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_id: Some(&user.id),
-                actor_label: &user.username,
-                target_type: "user",
-                target_id: &user.id,
-                ..store::audit::Entry::new(AuditAction::UserPasswordReset)
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        sessions::delete_for_user(&mut *tx, &user.id).await?;
+        tx.audit(&store::audit::Entry {
+            actor_id: Some(&user.id),
+            actor_label: &user.username,
+            target_type: "user",
+            target_id: &user.id,
+            ..store::audit::Entry::new(AuditAction::UserPasswordReset)
+        })
+        .await?;
+        tx.commit().await
     }
 }

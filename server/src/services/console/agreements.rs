@@ -1,7 +1,6 @@
 //! Agreements (`app::ports::console::Agreements`): publishing versions, signing them, and how a new
 //! account starts (the activation policy) and becomes active with its last required signature.
 
-use registrar::AuditAction;
 use super::*;
 use crate::services::{internal, Core};
 use crate::store::{self, console as cs, new_id, now_ms, sessions, users};
@@ -12,6 +11,7 @@ use app::ports::ClientMeta;
 use registrar::activation::{self, AccountState, Agreement, SignOutcome, Signature};
 use registrar::console::{Section, Verb};
 use registrar::roles::{Grant, Role, Scope};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 
@@ -47,18 +47,17 @@ impl Core {
     pub(crate) async fn account_start(&self, email: &str) -> Result<AccountStart, DomainError> {
         let now = now_ms();
         let invitation = cs::open_invitation(&self.db().pool, email)
-            .await
-            .map_err(internal)?
+            .await?
             .filter(|i| i.expires_at.is_none_or(|end| now < end));
         let first = if self.policy().activation.first_user_superuser {
-            users::count(self.db()).await.map_err(internal)? == 0
+            users::count(self.db()).await? == 0
         } else {
             false
         };
         let (mut state, superuser) =
             activation::initial_state(self.policy().activation, first, invitation.is_some());
         if state == AccountState::Invited {
-            let agreements = cs::agreements(&self.db().pool).await.map_err(internal)?;
+            let agreements = cs::agreements(&self.db().pool).await?;
             let agreements = domain_agreements(&agreements);
             if activation::unsigned_required(&agreements, &[]).is_empty() {
                 state = AccountState::Active;
@@ -76,14 +75,14 @@ impl Core {
         start: &AccountStart,
     ) -> Result<(), DomainError> {
         if let Some(invitation) = &start.invitation {
-            if cs::accept_invitation(conn, &invitation.id, user_id).await.map_err(internal)? {
+            if cs::accept_invitation(conn, &invitation.id, user_id).await? {
                 if let Some(role) = &invitation.role {
                     let scope =
                         invitation.course_key.as_deref().or(invitation.org.as_deref()).unwrap_or("global");
                     if let Ok(grant) = Role::parse(role)
                         .and_then(|r| Ok(Grant { role: r, scope: Scope::parse_text(scope)? }))
                     {
-                        store::roles::grant(conn, user_id, &grant, None).await.map_err(internal)?;
+                        store::roles::grant(conn, user_id, &grant, None).await?;
                     }
                 }
             }
@@ -118,8 +117,8 @@ impl Core {
 impl Agreements for ConsoleService {
     async fn agreements(&self, actor: &ConsoleActor<'_>) -> Result<Vec<AgreementView>, DomainError> {
         need(actor, Section::Agreements, Verb::View)?;
-        let rows = cs::agreements(&self.core.db().pool).await.map_err(internal)?;
-        let counts = cs::current_signature_counts(self.core.db()).await.map_err(internal)?;
+        let rows = cs::agreements(&self.core.db().pool).await?;
+        let counts = cs::current_signature_counts(self.core.db()).await?;
         Ok(rows
             .into_iter()
             .map(|a| AgreementView {
@@ -161,20 +160,19 @@ impl Agreements for ConsoleService {
             .on_field("body"));
         }
         let now = now_ms();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let (id, version) = if new {
             let id = new_id();
-            cs::insert_agreement(&mut tx, &id, title, required, now).await.map_err(internal)?;
+            cs::insert_agreement(&mut tx, &id, title, required, now).await?;
             (id, 1_i64)
         } else {
-            let version =
-                cs::bump_agreement(&mut tx, id.trim(), title, required, now).await.map_err(internal)?;
+            let version = cs::bump_agreement(&mut tx, id.trim(), title, required, now).await?;
             let version = version.ok_or_else(|| {
                 DomainError::with_message(ErrorCode::NotFound, "There is no such agreement.")
             })?;
             (id.trim().to_owned(), version)
         };
-        cs::insert_agreement_version(&mut tx, &id, version, title, body, now).await.map_err(internal)?;
+        cs::insert_agreement_version(&mut tx, &id, version, title, body, now).await?;
         audit(
             &mut tx,
             actor,
@@ -185,14 +183,14 @@ impl Agreements for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(id)
     }
 
     async fn my_agreements(&self, signer: &Signer) -> Result<MyAgreements, DomainError> {
         let pool = &self.core.db().pool;
-        let rows = cs::agreements(pool).await.map_err(internal)?;
-        let signatures = cs::signatures_of(pool, signer.user_id().0.as_str()).await.map_err(internal)?;
+        let rows = cs::agreements(pool).await?;
+        let signatures = cs::signatures_of(pool, signer.user_id().0.as_str()).await?;
         let unsigned: Vec<String> =
             activation::unsigned_required(&domain_agreements(&rows), &domain_signatures(&signatures))
                 .into_iter()
@@ -226,60 +224,52 @@ impl Agreements for ConsoleService {
         client: &ClientMeta,
     ) -> Result<SignResult, DomainError> {
         let user_id = signer.user_id().0.as_str();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        users::touch(&mut tx, user_id).await.map_err(internal)?;
-        let agreements = domain_agreements(&cs::agreements(&mut *tx).await.map_err(internal)?);
-        let signatures = domain_signatures(&cs::signatures_of(&mut *tx, user_id).await.map_err(internal)?);
+        let mut tx = self.core.begin().await?;
+        users::touch(&mut tx, user_id).await?;
+        let agreements = domain_agreements(&cs::agreements(&mut *tx).await?);
+        let signatures = domain_signatures(&cs::signatures_of(&mut *tx, user_id).await?);
         let outcome = activation::sign(&agreements, &signatures, id.trim(), version)?;
         let signed = outcome == SignOutcome::Signed
-            && cs::sign(&mut tx, user_id, id.trim(), version, &client.ip).await.map_err(internal)?;
+            && cs::sign(&mut tx, user_id, id.trim(), version, &client.ip).await?;
         let actor_label = signer.username().to_owned();
         if signed {
-            store::audit::append(
-                &mut tx,
-                &store::audit::Entry {
-                    actor_id: Some(user_id),
-                    actor_label: &actor_label,
-                    target_type: "user",
-                    target_id: user_id,
-                    after: Some(json!({ "agreement": id.trim(), "version": version })),
-                    ..store::audit::Entry::new(AuditAction::AgreementSign)
-                },
-            )
-            .await
-            .map_err(internal)?;
+            tx.audit(&store::audit::Entry {
+                actor_id: Some(user_id),
+                actor_label: &actor_label,
+                target_type: "user",
+                target_id: user_id,
+                after: Some(json!({ "agreement": id.trim(), "version": version })),
+                ..store::audit::Entry::new(AuditAction::AgreementSign)
+            })
+            .await?;
         }
         let mut all = signatures;
         all.push(Signature { agreement_id: id.trim().to_owned(), version });
         let remaining = activation::unsigned_required(&agreements, &all).len();
         let mut activated = false;
         if !signer.is_active() && remaining == 0 {
-            let state = users::state_of(&mut tx, user_id).await.map_err(internal)?;
+            let state = users::state_of(&mut tx, user_id).await?;
             let next = activation::activate(AccountState::parse(&state)?, &[], false)?;
-            users::activate_invited(&mut tx, user_id, next.as_str()).await.map_err(internal)?;
-            store::audit::append(
-                &mut tx,
-                &store::audit::Entry {
-                    actor_id: Some(user_id),
-                    actor_label: &actor_label,
-                    target_type: "user",
-                    target_id: user_id,
-                    before: Some(json!({ "state": state })),
-                    after: Some(json!({ "state": next.as_str() })),
-                    ..store::audit::Entry::new(AuditAction::UserActivate)
-                },
-            )
-            .await
-            .map_err(internal)?;
+            users::activate_invited(&mut tx, user_id, next.as_str()).await?;
+            tx.audit(&store::audit::Entry {
+                actor_id: Some(user_id),
+                actor_label: &actor_label,
+                target_type: "user",
+                target_id: user_id,
+                before: Some(json!({ "state": state })),
+                after: Some(json!({ "state": next.as_str() })),
+                ..store::audit::Entry::new(AuditAction::UserActivate)
+            })
+            .await?;
             activated = true;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(SignResult { signed, activated, remaining })
     }
 
     async fn end_signer_session(&self, signer: &Signer) -> Result<(), DomainError> {
         if let Some(session) = signer.session_id() {
-            sessions::delete(self.core.db(), session).await.map_err(internal)?;
+            sessions::delete(self.core.db(), session).await?;
         }
         Ok(())
     }

@@ -1,7 +1,6 @@
 //! The audit log (search, CSV), background jobs and mail retries
 //! (`app::ports::console::AuditLog`). It must not change an audit entry: the log is append-only.
 
-use registrar::AuditAction;
 use super::*;
 use crate::services::internal;
 use crate::store::{console as cs, users};
@@ -10,6 +9,7 @@ use app::model::console::{AuditLine, AuditPage, AuditQuery, JobLine};
 use app::ports::console::AuditLog;
 use app::ports::Download;
 use registrar::console::{Section, Verb};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
 pub(crate) fn audit_line(r: cs::AuditRow) -> AuditLine {
@@ -64,20 +64,18 @@ impl ConsoleService {
             if actor.starts_with("system:") {
                 f.actor_label = Some(actor);
             } else {
-                let user = users::find_by_login(self.core.db(), &actor).await.map_err(internal)?.ok_or_else(
-                    || {
-                        DomainError::with_message(
-                            ErrorCode::UserNotFound,
-                            format!("There is no account '{actor}'."),
-                        )
-                        .on_field("actor")
-                    },
-                )?;
+                let user = users::find_by_login(self.core.db(), &actor).await?.ok_or_else(|| {
+                    DomainError::with_message(
+                        ErrorCode::UserNotFound,
+                        format!("There is no account '{actor}'."),
+                    )
+                    .on_field("actor")
+                })?;
                 f.actor_id = Some(user.id);
             }
         }
         if let Some(target) = text(&q.target) {
-            if let Some(user) = users::find_by_login(self.core.db(), &target).await.map_err(internal)? {
+            if let Some(user) = users::find_by_login(self.core.db(), &target).await? {
                 f.target_type = Some("user".to_owned());
                 f.target_id = Some(user.id);
             } else if let Some((kind, id)) = target
@@ -105,7 +103,7 @@ impl AuditLog for ConsoleService {
         need(actor, Section::Audit, Verb::View)?;
         let filter = self.audit_filter(query).await?;
         let limit = i64::from(limit.clamp(1, 500));
-        let mut rows = cs::audit(self.core.db(), &filter, limit + 1).await.map_err(internal)?;
+        let mut rows = cs::audit(self.core.db(), &filter, limit + 1).await?;
         let more = rows.len() > usize::try_from(limit).unwrap_or(usize::MAX);
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let next = if more { rows.last().map(|r| r.id) } else { None };
@@ -115,7 +113,7 @@ impl AuditLog for ConsoleService {
     async fn audit_csv(&self, actor: &ConsoleActor<'_>, query: &AuditQuery) -> Result<Download, DomainError> {
         need(actor, Section::Audit, Verb::View)?;
         let filter = self.audit_filter(query).await?;
-        let rows = cs::audit(self.core.db(), &filter, AUDIT_EXPORT_MAX).await.map_err(internal)?;
+        let rows = cs::audit(self.core.db(), &filter, AUDIT_EXPORT_MAX).await?;
         let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
         out.write_record([
             "id",
@@ -161,8 +159,7 @@ impl AuditLog for ConsoleService {
             ));
         }
         Ok(cs::jobs(self.core.db(), state, 200)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|j| JobLine {
                 id: j.id,
@@ -182,27 +179,27 @@ impl AuditLog for ConsoleService {
 
     async fn retry_job(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError> {
         need(actor, Section::Jobs, Verb::Change)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !cs::requeue_failed_job(&mut tx, id.trim()).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !cs::requeue_failed_job(&mut tx, id.trim()).await? {
             return Err(DomainError::with_message(
                 ErrorCode::InputInvalid,
                 "Only a failed job can be retried; this one has not failed.",
             ));
         }
         audit(&mut tx, actor, AuditAction::JobRetry, ("job", id.trim()), None, None, None).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn retry_mail(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError> {
         need(actor, Section::Outbox, Verb::Change)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !cs::retry_mail(&mut tx, id.trim()).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !cs::retry_mail(&mut tx, id.trim()).await? {
             return Err(DomainError::with_message(
                 ErrorCode::InputInvalid,
                 "This message was sent already (or does not exist).",
             ));
         }
         audit(&mut tx, actor, AuditAction::MailRetry, ("mail", id.trim()), None, None, None).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 }

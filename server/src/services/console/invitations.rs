@@ -1,10 +1,8 @@
 //! Invitations by email (`app::ports::console::Invitations`): inviting, listing, revoking; an
 //! existing account that is not set up is set up at once.
 
-use registrar::AuditAction;
 use super::roles::checked_grant;
 use super::*;
-use crate::services::internal;
 use crate::store::{self, console as cs, new_id, now_ms, users};
 use app::gate::ConsoleActor;
 use app::model::console::{InvitationLine, InvitationRequest};
@@ -13,6 +11,7 @@ use app::ports::console::Invitations;
 use registrar::account::Email;
 use registrar::console::{Section, Verb};
 use registrar::roles::Role;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 
@@ -49,12 +48,7 @@ impl Invitations for ConsoleService {
     async fn invitations(&self, actor: &ConsoleActor<'_>) -> Result<Vec<InvitationLine>, DomainError> {
         need(actor, Section::Invitations, Verb::View)?;
         let now = now_ms();
-        Ok(cs::invitations(self.core.db(), 500)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|i| invitation_line(i, now))
-            .collect())
+        Ok(cs::invitations(self.core.db(), 500).await?.into_iter().map(|i| invitation_line(i, now)).collect())
     }
 
     async fn invite(
@@ -76,7 +70,7 @@ impl Invitations for ConsoleService {
         };
         let expires_at = registrar::roles::parse_end_date(&request.expires, now_ms())
             .map_err(|e| e.on_field("expires"))?;
-        let existing = users::find_by_login(self.core.db(), email.as_str()).await.map_err(internal)?;
+        let existing = users::find_by_login(self.core.db(), email.as_str()).await?;
         let existing = existing.filter(|u| u.email.to_lowercase() == email.folded());
         if let Some(user) = existing.as_ref().filter(|u| u.state != "new") {
             return Err(DomainError::with_message(
@@ -98,7 +92,7 @@ impl Invitations for ConsoleService {
             }
             None => (None, None, None),
         };
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let stored = cs::insert_invitation(
             &mut tx,
             &cs::NewInvitation {
@@ -110,8 +104,7 @@ impl Invitations for ConsoleService {
                 expires_at,
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         if !stored {
             return Err(DomainError::with_message(
                 ErrorCode::InvitationExists,
@@ -131,9 +124,9 @@ impl Invitations for ConsoleService {
         .await?;
         // An account with this email that is not set up yet is set up now.
         if let Some(user) = existing.filter(|u| u.state == "new") {
-            cs::accept_invitation(&mut tx, &id, &user.id).await.map_err(internal)?;
+            cs::accept_invitation(&mut tx, &id, &user.id).await?;
             if let Some(g) = &grant {
-                store::roles::grant(&mut tx, &user.id, g, actor.user_id()).await.map_err(internal)?;
+                store::roles::grant(&mut tx, &user.id, g, actor.user_id()).await?;
             }
             self.reactivate_in(&mut tx, actor, &user, false).await?;
         } else {
@@ -156,21 +149,19 @@ impl Invitations for ConsoleService {
                     ..Default::default()
                 },
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(id)
     }
 
     async fn revoke_invitation(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError> {
         need(actor, Section::Invitations, Verb::Delete)?;
         let invitation = cs::invitation(self.core.db(), id.trim())
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| DomainError::with_message(ErrorCode::NotFound, "There is no such invitation."))?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !cs::revoke_invitation(&mut tx, &invitation.id).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !cs::revoke_invitation(&mut tx, &invitation.id).await? {
             return Err(DomainError::with_message(
                 ErrorCode::InputInvalid,
                 format!("The invitation of {} was used or revoked already.", invitation.email),
@@ -186,6 +177,6 @@ impl Invitations for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 }

@@ -5,7 +5,6 @@
 //! This module owns what the sections share: the permission check for management commands, the
 //! superuser-only rule for privileged accounts, the audit entry writer, account lookups.
 
-use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::{self, console as cs, users};
 use app::gate::ConsoleActor;
@@ -13,6 +12,7 @@ use app::model::console::UserListRow;
 use registrar::activation::AccountState;
 use registrar::console::{refusal, Permission, Section, Verb};
 use registrar::ids::UserId;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 use std::sync::Arc;
@@ -130,7 +130,7 @@ impl ConsoleService {
             return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter a username or email.")
                 .on_field("identifier"));
         }
-        users::find_by_login(self.core.db(), typed).await.map_err(internal)?.ok_or_else(|| {
+        users::find_by_login(self.core.db(), typed).await?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::UserNotFound, format!("There is no account '{typed}'."))
         })
     }
@@ -147,7 +147,7 @@ impl Core {
         &self,
         user_id: &UserId,
     ) -> Result<Vec<Permission>, DomainError> {
-        let names = cs::permissions_of(self.db(), &user_id.0).await.map_err(internal)?;
+        let names = cs::permissions_of(self.db(), &user_id.0).await?;
         Ok(names.iter().filter_map(|n| Permission::parse(n).ok()).collect())
     }
 

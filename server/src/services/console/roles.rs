@@ -1,15 +1,14 @@
 //! Role assignments at every scope and the console permissions groups give
 //! (`app::ports::console::RoleAssignments`).
 
-use registrar::AuditAction;
 use super::*;
-use crate::services::internal;
 use crate::store::{self, console as cs};
 use app::gate::ConsoleActor;
 use app::model::console::RoleAssignmentLine;
 use app::ports::console::RoleAssignments;
 use registrar::console::{require_superuser, Permission, Section, Verb};
 use registrar::roles::{Grant, Role, Scope};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 
@@ -29,10 +28,8 @@ pub(crate) async fn checked_grant(db: &store::Db, role: &str, scope: &str) -> Re
     role.check_scope(&scope)?;
     let known: i64 = match &scope {
         Scope::Global => 1,
-        Scope::Org(org) => store::roles::count_orgs(db, &org.to_string()).await.map_err(internal)?,
-        Scope::Course(course) => {
-            store::roles::count_courses(db, &course.to_string()).await.map_err(internal)?
-        }
+        Scope::Org(org) => store::roles::count_orgs(db, &org.to_string()).await?,
+        Scope::Course(course) => store::roles::count_courses(db, &course.to_string()).await?,
     };
     if known == 0 {
         return Err(DomainError::with_message(ErrorCode::NotFound, format!("There is no {}.", scope)));
@@ -49,7 +46,7 @@ impl RoleAssignments for ConsoleService {
     ) -> Result<Vec<RoleAssignmentLine>, DomainError> {
         need(actor, Section::Roles, Verb::View)?;
         let like = store::like_contains(search);
-        let rows = store::roles::search_assignments(self.core.db(), &like).await.map_err(internal)?;
+        let rows = store::roles::search_assignments(self.core.db(), &like).await?;
         Ok(rows
             .into_iter()
             .map(|r| RoleAssignmentLine {
@@ -83,11 +80,8 @@ impl RoleAssignments for ConsoleService {
             ));
         }
         let grant = checked_grant(self.core.db(), role, scope).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !store::roles::grant_until(&mut tx, &user.id, &grant, actor.user_id(), expires_at)
-            .await
-            .map_err(internal)?
-        {
+        let mut tx = self.core.begin().await?;
+        if !store::roles::grant_until(&mut tx, &user.id, &grant, actor.user_id(), expires_at).await? {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleHeld,
                 format!("Duplicate: {} is {} at {} already.", user.username, grant.role.label(), grant.scope),
@@ -103,7 +97,7 @@ impl RoleAssignments for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn revoke_role(
@@ -116,8 +110,8 @@ impl RoleAssignments for ConsoleService {
         need(actor, Section::Roles, Verb::Delete)?;
         let user = self.account_named(identifier).await?;
         let grant = checked_grant(self.core.db(), role, scope).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !store::roles::revoke_at_scope(&mut tx, &user.id, &grant).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !store::roles::revoke_at_scope(&mut tx, &user.id, &grant).await? {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleNotHeld,
                 format!("{} is not {} at {}.", user.username, grant.role.label(), grant.scope),
@@ -133,7 +127,7 @@ impl RoleAssignments for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn set_group_permissions(
@@ -149,13 +143,12 @@ impl RoleAssignments for ConsoleService {
         permissions.sort();
         permissions.dedup();
         let group = store::groups::get(self.core.db(), group_id.trim())
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| DomainError::with_message(ErrorCode::NotFound, "There is no such group."))?;
-        let before = cs::group_permissions(self.core.db(), &group.id).await.map_err(internal)?;
+        let before = cs::group_permissions(self.core.db(), &group.id).await?;
         let names: Vec<String> = permissions.iter().map(|p| p.codename()).collect();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        cs::set_group_permissions(&mut tx, &group.id, &names).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        cs::set_group_permissions(&mut tx, &group.id, &names).await?;
         audit(
             &mut tx,
             actor,
@@ -166,6 +159,6 @@ impl RoleAssignments for ConsoleService {
             None,
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 }

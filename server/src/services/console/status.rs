@@ -2,16 +2,15 @@
 //! tokens, flags, grants and memberships go in one transaction), reactivate, bulk actions with a
 //! preview. It must not let anyone deactivate or demote themselves or the last superuser.
 
-use registrar::AuditAction;
 use super::agreements::{domain_agreements, domain_signatures};
 use super::*;
-use crate::services::internal;
 use crate::store::{self, console as cs, sessions, tokens, user_admin, users};
 use app::gate::ConsoleActor;
 use app::model::console::{BulkLine, BulkOutcome, BULK_ACTIONS};
 use app::ports::console::AccountStatus;
 use registrar::activation::{self, AccountState};
 use registrar::console::{Section, Verb};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 
@@ -49,12 +48,11 @@ impl ConsoleService {
         user: &users::UserRow,
         reason: &str,
     ) -> Result<(), DomainError> {
-        users::deactivate(&mut *conn, &user.id).await.map_err(internal)?;
-        let ended_sessions = sessions::delete_for_user(&mut *conn, &user.id).await.map_err(internal)?;
-        let revoked_tokens = tokens::revoke_for_user(&mut *conn, &user.id).await.map_err(internal)?;
-        let clients = user_admin::revoke_oauth_clients(&mut *conn, &user.id).await.map_err(internal)?;
-        let dropped =
-            user_admin::drop_grants_and_memberships(&mut *conn, &user.id).await.map_err(internal)?;
+        users::deactivate(&mut *conn, &user.id).await?;
+        let ended_sessions = sessions::delete_for_user(&mut *conn, &user.id).await?;
+        let revoked_tokens = tokens::revoke_for_user(&mut *conn, &user.id).await?;
+        let clients = user_admin::revoke_oauth_clients(&mut *conn, &user.id).await?;
+        let dropped = user_admin::drop_grants_and_memberships(&mut *conn, &user.id).await?;
         audit(
             conn,
             actor,
@@ -86,17 +84,15 @@ impl ConsoleService {
                 format!("{} is active already.", user.username),
             ));
         }
-        let agreements = cs::agreements(&mut *conn).await.map_err(internal)?;
-        let signatures = cs::signatures_of(&mut *conn, &user.id).await.map_err(internal)?;
+        let agreements = cs::agreements(&mut *conn).await?;
+        let signatures = cs::signatures_of(&mut *conn, &user.id).await?;
         let agreements = domain_agreements(&agreements);
         let signatures = domain_signatures(&signatures);
         let unsigned = activation::unsigned_required(&agreements, &signatures);
         // Set up (invited) first; active at once when nothing is left to sign, or when bypassed.
         let next =
             activation::activate(AccountState::Invited, &unsigned, bypass).unwrap_or(AccountState::Invited);
-        users::set_state(&mut *conn, &user.id, next.as_str(), next == AccountState::Active)
-            .await
-            .map_err(internal)?;
+        users::set_state(&mut *conn, &user.id, next.as_str(), next == AccountState::Active).await?;
         let unsigned_titles: Vec<&str> = unsigned.iter().map(|a| a.title.as_str()).collect();
         audit(
             conn,
@@ -128,7 +124,7 @@ impl ConsoleService {
                 "A bulk action takes at most 1,000 accounts.",
             ));
         }
-        let found = users::find_by_username_keys(self.core.db(), &keys).await.map_err(internal)?;
+        let found = users::find_by_username_keys(self.core.db(), &keys).await?;
         Ok(keys
             .into_iter()
             .map(|k| {
@@ -151,9 +147,9 @@ impl AccountStatus for ConsoleService {
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
         self.check_deactivation(actor, &user).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         self.deactivate_in(&mut tx, actor, &user, reason).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn reactivate(
@@ -165,11 +161,11 @@ impl AccountStatus for ConsoleService {
         need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         // Write first (SQLite takes its write lock here, not at the first read).
-        users::touch(&mut tx, &user.id).await.map_err(internal)?;
+        users::touch(&mut tx, &user.id).await?;
         let state = self.reactivate_in(&mut tx, actor, &user, bypass_agreements).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(state.as_str().to_owned())
     }
 
@@ -192,9 +188,9 @@ impl AccountStatus for ConsoleService {
         }
         let targets = self.bulk_targets(usernames).await?;
         let mut lines = Vec::with_capacity(targets.len());
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if run {
-            users::take_write_lock(&mut tx).await.map_err(internal)?;
+            users::take_write_lock(&mut tx).await?;
         }
         for (typed, user) in targets {
             let Some(user) = user else {
@@ -220,7 +216,7 @@ impl AccountStatus for ConsoleService {
                     Ok("Set up again (active once the required agreements are signed)".to_owned())
                 }
                 "end_sessions" => {
-                    let n = sessions::count_live(self.core.db(), &user.id).await.map_err(internal)?;
+                    let n = sessions::count_live(self.core.db(), &user.id).await?;
                     Ok(format!("End {n} session{}", if n == 1 { "" } else { "s" }))
                 }
                 _ if !user.is_staff.0 => {
@@ -242,8 +238,7 @@ impl AccountStatus for ConsoleService {
                                 self.reactivate_in(&mut tx, actor, &user, false).await?;
                             }
                             "end_sessions" => {
-                                let ended =
-                                    sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+                                let ended = sessions::delete_for_user(&mut *tx, &user.id).await?;
                                 audit(
                                     &mut tx,
                                     actor,
@@ -256,7 +251,7 @@ impl AccountStatus for ConsoleService {
                                 .await?;
                             }
                             _ => {
-                                users::clear_staff(&mut tx, &user.id).await.map_err(internal)?;
+                                users::clear_staff(&mut tx, &user.id).await?;
                                 audit(
                                     &mut tx,
                                     actor,
@@ -275,7 +270,7 @@ impl AccountStatus for ConsoleService {
             }
         }
         if run {
-            tx.commit().await.map_err(internal)?;
+            tx.commit().await?;
         }
         Ok(BulkOutcome { action: action.to_owned(), done: run, lines })
     }

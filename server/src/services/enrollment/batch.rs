@@ -53,15 +53,13 @@ impl EnrollmentService {
     ) -> Result<Vec<BatchRow>, DomainError> {
         let course_key = course.key.as_str();
         // Facts for the whole list in three queries.
-        let accounts =
-            enrollments::accounts_matching(&self.core.db, &lookup_keys(parsed)).await.map_err(internal)?;
+        let accounts = enrollments::accounts_matching(&self.core.db, &lookup_keys(parsed)).await?;
         let by_email: HashMap<&str, &enrollments::Account> =
             accounts.iter().map(|a| (a.email_key.as_str(), a)).collect();
         let by_username: HashMap<&str, &enrollments::Account> =
             accounts.iter().map(|a| (a.username_key.as_str(), a)).collect();
         let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-        let enrolled =
-            enrollments::actively_enrolled(&self.core.db, course_key, &ids).await.map_err(internal)?;
+        let enrolled = enrollments::actively_enrolled(&self.core.db, course_key, &ids).await?;
         let email_keys: Vec<String> = parsed
             .iter()
             .filter_map(|i| match i {
@@ -72,8 +70,7 @@ impl EnrollmentService {
                 Identifier::Invalid(_) => None,
             })
             .collect();
-        let invitations =
-            enrollments::invitations(&self.core.db, course_key, &email_keys).await.map_err(internal)?;
+        let invitations = enrollments::invitations(&self.core.db, course_key, &email_keys).await?;
 
         let mut writes = enrollments::Writes::default();
         let mut mails: Vec<(String, Option<String>, registrar::enrollment::Notice)> = Vec::new();
@@ -148,9 +145,7 @@ impl EnrollmentService {
             });
         }
 
-        enrollments::apply(&mut *tx, course_key, &writes, actor, request.reason.as_deref())
-            .await
-            .map_err(internal)?;
+        enrollments::apply(&mut *tx, course_key, &writes, actor, request.reason.as_deref()).await?;
         self.queue_notices(&mut *tx, &course.display_name, &mails, request.auto_enroll).await?;
         Ok(rows)
     }
@@ -173,9 +168,8 @@ impl EnrollmentService {
                 ),
             )
         };
-        let requester =
-            users::get(&self.core.db, &asked.actor_id).await.map_err(internal)?.ok_or_else(no_longer)?;
-        let principal = users::principal(&self.core.db, requester.clone()).await.map_err(internal)?;
+        let requester = users::get(&self.core.db, &asked.actor_id).await?.ok_or_else(no_longer)?;
+        let principal = users::principal(&self.core.db, requester.clone()).await?;
         if !decide(&principal, &Action::EnrollLearners(CourseKey::parse(&asked.course)?)).is_allowed() {
             return Err(no_longer());
         }
@@ -184,27 +178,24 @@ impl EnrollmentService {
         let parsed = parse_identifiers(&asked.identifiers.join("\n"));
         // The rows of slices committed before a restart.
         let mut rows: Vec<BatchRow> = Vec::new();
-        for kept in store::jobs::slices(&self.core.db, &job.id).await.map_err(internal)? {
+        for kept in store::jobs::slices(&self.core.db, &job.id).await? {
             rows.extend(serde_json::from_str::<Vec<BatchRow>>(&kept).map_err(internal)?);
         }
         let actor = enrollments::Actor { id: Some(&asked.actor_id), label: &asked.actor_label };
         while rows.len() < parsed.len() {
             let end = (rows.len() + JOB_SLICE).min(parsed.len());
-            let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+            let mut tx = self.core.begin().await?;
             let slice = self
                 .enroll_slice(&mut tx, &course, actor, &asked, unenroll, &parsed[rows.len()..end])
                 .await?;
             let kept = serde_json::to_string(&slice).map_err(internal)?;
             rows.extend(slice);
             let done = i64::try_from(rows.len()).unwrap_or(i64::MAX);
-            if !store::jobs::progress(&mut *tx, &job.id, worker, done, JOB_LEASE_MS)
-                .await
-                .map_err(internal)?
-            {
+            if !store::jobs::progress(&mut *tx, &job.id, worker, done, JOB_LEASE_MS).await? {
                 return Ok(false);
             }
-            store::jobs::keep_slice(&mut tx, &job.id, done, &kept).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
+            store::jobs::keep_slice(&mut tx, &job.id, done, &kept).await?;
+            tx.commit().await?;
         }
         let report = BatchReport {
             id: job.id.clone(),
@@ -214,11 +205,11 @@ impl EnrollmentService {
             progress: None,
         };
         let result = serde_json::to_value(&report).map_err(internal)?;
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        if !store::jobs::complete(&mut *tx, &job.id, worker, &result).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !store::jobs::complete(&mut *tx, &job.id, worker, &result).await? {
             return Ok(false);
         }
-        store::jobs::drop_slices(&mut tx, &job.id).await.map_err(internal)?;
+        store::jobs::drop_slices(&mut tx, &job.id).await?;
         let counts: Vec<(&str, usize)> = Category::ALL
             .iter()
             .map(|c| (c.label(), report.rows.iter().filter(|r| r.category == *c).count()))
@@ -241,9 +232,8 @@ impl EnrollmentService {
                 ..store::outbox::NewMail::default()
             }],
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         Ok(true)
     }
 }
@@ -263,8 +253,7 @@ pub(crate) async fn keep_report(
     let total = i64::try_from(report.rows.len()).unwrap_or(i64::MAX);
     report.id =
         store::jobs::insert_finished(&mut *conn, BATCH_JOB_KIND, payload, Some(actor_id), total, &result)
-            .await
-            .map_err(internal)?;
+            .await?;
     Ok(report)
 }
 

@@ -4,7 +4,6 @@
 //! Plans come from `registrar::enrollment`; batches longer than `app::api::membership::INLINE_BATCH`
 //! run as jobs (`batch`). It must not change team roles (the team area does).
 
-use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::{self, courses, enrollments, roles};
 use app::gate::{CourseAdmin, CourseEnroller, CourseStaff, GlobalStaff};
@@ -17,6 +16,7 @@ use app::ports::CourseQuery;
 use registrar::authz::{decide, Action};
 use registrar::identifiers::Identifier;
 use registrar::roles::Role;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 pub mod batch;
@@ -37,7 +37,7 @@ impl EnrollmentService {
 impl EnrollmentService {
     /// The course, or `NOT_FOUND` naming it.
     pub(crate) async fn existing_course(&self, key: &str) -> Result<courses::CourseRow, DomainError> {
-        courses::get(&self.core.db, key).await.map_err(internal)?.ok_or_else(|| no_course(key))
+        courses::get(&self.core.db, key).await?.ok_or_else(|| no_course(key))
     }
 
     /// Queue enrollment notices `(to, user id, notice)` for a course inside the caller's transaction.
@@ -73,7 +73,7 @@ impl Core {
     /// `NOT_FOUND` naming the course unless it exists; cheaper than [`Self::existing_course`], which
     /// also counts the course's enrollments.
     pub(crate) async fn ensure_course(&self, key: &str) -> Result<(), DomainError> {
-        if courses::exists(&self.db, key).await.map_err(internal)? {
+        if courses::exists(&self.db, key).await? {
             Ok(())
         } else {
             Err(no_course(key))
@@ -91,9 +91,8 @@ impl Enrollment for EnrollmentService {
         let per_page = query.per_page.clamp(1, 200);
         let page = query.page.max(1);
         let offset = i64::from(page - 1) * i64::from(per_page);
-        let (rows, total) = courses::search(&self.core.db, &query.search, i64::from(per_page), offset)
-            .await
-            .map_err(internal)?;
+        let (rows, total) =
+            courses::search(&self.core.db, &query.search, i64::from(per_page), offset).await?;
         Ok(Page { items: rows.into_iter().map(summary).collect(), total, page, per_page })
     }
 
@@ -155,7 +154,7 @@ impl Enrollment for EnrollmentService {
             actor_label: principal.username.clone(),
             identifiers: Vec::new(),
         };
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if parsed.len() > app::api::membership::INLINE_BATCH {
             // Long lists run in the background; the page follows the job's progress.
             let total = i64::try_from(parsed.len()).unwrap_or(i64::MAX);
@@ -164,9 +163,8 @@ impl Enrollment for EnrollmentService {
             let value = serde_json::to_value(&payload).map_err(internal)?;
             let id =
                 store::jobs::enqueue(&mut *tx, BATCH_JOB_KIND, &value, Some(&principal.user_id.0), total)
-                    .await
-                    .map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
+                    .await?;
+            tx.commit().await?;
             return Ok(BatchReport {
                 id,
                 course: course_key,
@@ -180,7 +178,7 @@ impl Enrollment for EnrollmentService {
         let value = serde_json::to_value(&payload).map_err(internal)?;
         let report =
             keep_report(&mut tx, &course_key, request.action, rows, &value, &principal.user_id.0).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(report)
     }
 
@@ -202,13 +200,10 @@ impl Enrollment for EnrollmentService {
         let parsed = parse_batch(&request.identifiers)?;
         let course_key = admin.course().to_string();
         let course = self.existing_course(&course_key).await?;
-        let accounts =
-            enrollments::accounts_matching(&self.core.db, &lookup_keys(&parsed)).await.map_err(internal)?;
+        let accounts = enrollments::accounts_matching(&self.core.db, &lookup_keys(&parsed)).await?;
         let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
-        let beta =
-            roles::holders(&self.core.db, &course_key, Role::BetaTester, &ids).await.map_err(internal)?;
-        let enrolled =
-            enrollments::actively_enrolled(&self.core.db, &course_key, &ids).await.map_err(internal)?;
+        let beta = roles::holders(&self.core.db, &course_key, Role::BetaTester, &ids).await?;
+        let enrolled = enrollments::actively_enrolled(&self.core.db, &course_key, &ids).await?;
 
         let mut changed: Vec<&enrollments::Account> = Vec::new();
         let mut mails = Vec::new();
@@ -257,7 +252,7 @@ impl Enrollment for EnrollmentService {
 
         let actor = admin.principal();
         let changed_ids: Vec<String> = changed.iter().map(|a| a.id.clone()).collect();
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if add {
             let org = admin.course().org().to_string();
             roles::grant_course_role_many(
@@ -268,8 +263,7 @@ impl Enrollment for EnrollmentService {
                 &changed_ids,
                 Some(&actor.user_id.0),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
             if request.auto_enroll {
                 // Enroll those added who are not enrolled yet (never on removal).
                 let to_enroll: Vec<&&enrollments::Account> =
@@ -287,14 +281,10 @@ impl Enrollment for EnrollmentService {
                     ..enrollments::Writes::default()
                 };
                 let who = enrollments::Actor { id: Some(&actor.user_id.0), label: &actor.username };
-                enrollments::apply(&mut tx, &course_key, &writes, who, Some("added as beta tester"))
-                    .await
-                    .map_err(internal)?;
+                enrollments::apply(&mut tx, &course_key, &writes, who, Some("added as beta tester")).await?;
             }
         } else {
-            roles::revoke_course_role_many(&mut tx, &course_key, Role::BetaTester, &changed_ids)
-                .await
-                .map_err(internal)?;
+            roles::revoke_course_role_many(&mut tx, &course_key, Role::BetaTester, &changed_ids).await?;
         }
         let entries: Vec<store::audit::Entry<'_>> = changed
             .iter()
@@ -314,13 +304,13 @@ impl Enrollment for EnrollmentService {
                 }
             })
             .collect();
-        store::audit::append_many(&mut tx, &entries).await.map_err(internal)?;
+        store::audit::append_many(&mut tx, &entries).await?;
         self.queue_notices(&mut tx, &course.display_name, &mails, false).await?;
         let payload = serde_json::json!({"course": course_key, "action": request.action,
             "auto_enroll": request.auto_enroll, "notify": request.notify});
         let report =
             keep_report(&mut tx, &course_key, request.action, rows, &payload, &actor.user_id.0).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(report)
     }
 
@@ -328,7 +318,7 @@ impl Enrollment for EnrollmentService {
         let not_found = || {
             DomainError::with_message(ErrorCode::NotFound, "There is no such batch report for this course.")
         };
-        let job = store::jobs::get(&self.core.db, id).await.map_err(internal)?.ok_or_else(not_found)?;
+        let job = store::jobs::get(&self.core.db, id).await?.ok_or_else(not_found)?;
         if job.kind != BATCH_JOB_KIND {
             return Err(not_found());
         }
@@ -376,8 +366,7 @@ impl Enrollment for EnrollmentService {
         let offset = i64::from(page - 1) * i64::from(per_page);
         let (rows, total) =
             enrollments::list(&self.core.db, &course, &roster_filter(&query), i64::from(per_page), offset)
-                .await
-                .map_err(internal)?;
+                .await?;
         Ok(Page { items: rows.into_iter().map(roster_row).collect(), total, page, per_page })
     }
 
@@ -388,8 +377,7 @@ impl Enrollment for EnrollmentService {
     ) -> Result<Vec<RosterRow>, DomainError> {
         let course = enroller.course().to_string();
         self.core.ensure_course(&course).await?;
-        let rows =
-            enrollments::list_all(&self.core.db, &course, &roster_filter(&query)).await.map_err(internal)?;
+        let rows = enrollments::list_all(&self.core.db, &course, &roster_filter(&query)).await?;
         Ok(rows.into_iter().map(roster_row).collect())
     }
 }

@@ -5,9 +5,8 @@
 //! Every team change locks the library's team and keeps a permanent Admin
 //! (`registrar::team::check_admins_kept`); every change is audited with the library as its scope.
 
-use registrar::AuditAction;
 use crate::services::access::*;
-use crate::services::{internal, Core};
+use crate::services::Core;
 use crate::store::{audit, groups, libraries, orgs, users, Conn};
 use app::gate::{now_ms, LibraryAdmin, LibraryCreator, LibraryEditor, LibraryViewer, Me};
 use app::model::{
@@ -22,6 +21,7 @@ use registrar::library::{
 };
 use registrar::roles::Role;
 use registrar::team::check_admins_kept;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 pub mod org_access;
@@ -40,21 +40,20 @@ impl LibraryService {
 
 impl LibraryService {
     pub(crate) async fn group_by_name(&self, name: &str) -> Result<groups::GroupRow, DomainError> {
-        groups::find_by_name(self.core.db(), name).await.map_err(internal)?.ok_or_else(|| {
+        groups::find_by_name(self.core.db(), name).await?.ok_or_else(|| {
             input(ErrorCode::NotFound, "name", format!("There is no group named '{}'.", name.trim()))
         })
     }
 
     pub(crate) async fn group_by_id(&self, id: &str) -> Result<groups::GroupRow, DomainError> {
         groups::get(self.core.db(), id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| DomainError::with_message(ErrorCode::NotFound, "There is no such group."))
     }
 
     pub(crate) async fn existing_org(&self, org: &str) -> Result<OrgKey, DomainError> {
         let key = OrgKey::parse(org).map_err(|e| e.on_field("org"))?;
-        let found = orgs::find_key(&self.core.db().pool, key.as_str()).await.map_err(internal)?;
+        let found = orgs::find_key(&self.core.db().pool, key.as_str()).await?;
         found.map(|_| key).ok_or_else(|| {
             input(ErrorCode::NotFound, "org", format!("There is no organization '{}'.", org.trim()))
         })
@@ -93,14 +92,14 @@ impl LibraryService {
             return Ok(());
         };
         let library = libraries::Target::Library(admin.library().to_string());
-        let mut conn = self.core.db().pool.acquire().await.map_err(internal)?;
-        let current = libraries::level_of(&mut conn, &library, stored).await.map_err(internal)?;
+        let mut conn = self.core.db().connection().await?;
+        let current = libraries::level_of(&mut conn, &library, stored).await?;
         let holds_admin = current.is_some_and(|(level, _)| level == AccessLevel::Admin.as_str());
         registrar::team::check_not_own_admin(&admin.principal().user_id.0, target, holds_admin)
     }
 
     pub(crate) async fn library_row(&self, key: &LibraryKey) -> Result<libraries::LibraryRow, DomainError> {
-        libraries::get(self.core.db(), &key.to_string()).await.map_err(internal)?.ok_or_else(|| {
+        libraries::get(self.core.db(), &key.to_string()).await?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::NotFound, format!("There is no library {key}."))
         })
     }
@@ -113,8 +112,8 @@ impl LibraryService {
         let library = self.library_row(key).await?;
         let user = self.core.account(identifier).await?;
         let (full_name, is_active) = (user.full_name.clone(), user.is_active.0);
-        let grants = libraries::grants_on(&self.core.db().pool, &user.id, key).await.map_err(internal)?;
-        let principal = users::principal(self.core.db(), user).await.map_err(internal)?;
+        let grants = libraries::grants_on(&self.core.db().pool, &user.id, key).await?;
+        let principal = users::principal(self.core.db(), user).await?;
         let (switches, now) = (library.switches(), now_ms());
         let allowed = LibraryAction::ALL
             .into_iter()
@@ -140,14 +139,12 @@ impl LibraryService {
         change: impl AsyncFnOnce(&mut Conn) -> Result<LibraryAudit, DomainError>,
     ) -> Result<(), DomainError> {
         let scope = target.scope();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if let libraries::Target::Library(key) = target {
-            libraries::lock(&mut tx, self.core.db().dialect, key).await.map_err(internal)?;
+            libraries::lock(&mut tx, self.core.db().dialect, key).await?;
         }
         let count = async |tx: &mut Conn| match target {
-            libraries::Target::Library(key) => {
-                libraries::count_permanent_admins(tx, key).await.map_err(internal)
-            }
+            libraries::Target::Library(key) => libraries::count_permanent_admins(tx, key).await,
             libraries::Target::Org(_) => Ok(0),
         };
         let before = count(&mut tx).await?;
@@ -168,7 +165,7 @@ impl LibraryService {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 }
 
@@ -224,10 +221,9 @@ impl Libraries for LibraryService {
         let p = me.principal();
         let creator =
             p.grants.iter().any(|g| matches!(g.role, Role::CourseCreator | Role::OrgContentCreator));
-        let rows = libraries::visible_to(self.core.db(), &p.user_id.0, p.is_global_staff(), creator, search)
-            .await
-            .map_err(internal)?;
-        let grants = libraries::all_grants_of(&self.core.db().pool, &p.user_id.0).await.map_err(internal)?;
+        let rows =
+            libraries::visible_to(self.core.db(), &p.user_id.0, p.is_global_staff(), creator, search).await?;
+        let grants = libraries::all_grants_of(&self.core.db().pool, &p.user_id.0).await?;
         let now = now_ms();
         let libraries = rows
             .iter()
@@ -236,7 +232,7 @@ impl Libraries for LibraryService {
                 summary_of(row, level)
             })
             .collect();
-        let org_keys = orgs::keys(&self.core.db().pool).await.map_err(internal)?;
+        let org_keys = orgs::keys(&self.core.db().pool).await?;
         let can_create_in = org_keys
             .into_iter()
             .filter(|o| OrgKey::parse(o).is_ok_and(|org| may_create_library(Some(p), &org)))
@@ -256,8 +252,8 @@ impl Libraries for LibraryService {
         let title = text(title, "title", "A title", 200, ErrorCode::InputInvalid)?;
         let description = description.trim();
         let actor = creator.principal();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !libraries::create(&mut tx, &key, &title, description, &actor.user_id.0).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !libraries::create(&mut tx, &key, &title, description, &actor.user_id.0).await? {
             return Err(input(
                 ErrorCode::LibraryExists,
                 "slug",
@@ -277,7 +273,7 @@ impl Libraries for LibraryService {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(scope)
     }
 
@@ -285,22 +281,17 @@ impl Libraries for LibraryService {
         let key = viewer.library();
         let row = self.library_row(key).await?;
         let p = viewer.principal();
-        let grants = libraries::grants_on(&self.core.db().pool, &p.user_id.0, key).await.map_err(internal)?;
+        let grants = libraries::grants_on(&self.core.db().pool, &p.user_id.0, key).await?;
         let (switches, now) = (row.switches(), now_ms());
         let may = |a| decide_library(Some(p), &grants, key, switches, a, now);
         let can_view_team = may(LibraryAction::ViewTeam);
         let (mut members, mut inherited, mut history) = (Vec::new(), Vec::new(), Vec::new());
         let mut global_staff = 0;
         if can_view_team {
-            members = libraries::team(self.core.db(), &row.key)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .map(library_member)
-                .collect();
+            members =
+                libraries::team(self.core.db(), &row.key).await?.into_iter().map(library_member).collect();
             inherited = libraries::org_grants(self.core.db(), Some(&row.org))
-                .await
-                .map_err(internal)?
+                .await?
                 .into_iter()
                 .map(library_member)
                 .map(|m| InheritedAccess {
@@ -340,8 +331,8 @@ impl Libraries for LibraryService {
         let title = text(title, "title", "A title", 200, ErrorCode::InputInvalid)?;
         let before = self.library_row(editor.library()).await?;
         let actor = editor.principal();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        libraries::update_details(&mut tx, &key, &title, description.trim()).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        libraries::update_details(&mut tx, &key, &title, description.trim()).await?;
         record(
             &mut tx,
             actor,
@@ -355,7 +346,7 @@ impl Libraries for LibraryService {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn set_library_switches(
@@ -369,8 +360,8 @@ impl Libraries for LibraryService {
             return Ok(());
         }
         let actor = admin.principal();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        libraries::set_switches(&mut tx, &key, switches).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        libraries::set_switches(&mut tx, &key, switches).await?;
         record(
             &mut tx,
             actor,
@@ -384,7 +375,7 @@ impl Libraries for LibraryService {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn library_grant(
@@ -398,7 +389,7 @@ impl Libraries for LibraryService {
         let target = libraries::Target::Library(admin.library().to_string());
         let granted_by = admin.principal().user_id.0.clone();
         self.change_library_team(admin, &target, async |tx: &mut Conn| {
-            if let Some((current, _)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)? {
+            if let Some((current, _)) = libraries::level_of(tx, &target, &stored).await? {
                 let current = AccessLevel::parse(&current).map_or(current, |l| l.label().to_owned());
                 return Err(input(
                     ErrorCode::TeamRoleHeld,
@@ -406,7 +397,7 @@ impl Libraries for LibraryService {
                     format!("{name} already has access to this library ({current}); change their level instead."),
                 ));
             }
-            libraries::grant(tx, &target, &stored, level, Some(&granted_by), expires_at).await.map_err(internal)?;
+            libraries::grant(tx, &target, &stored, level, Some(&granted_by), expires_at).await?;
             Ok(LibraryAudit {
                 action: AuditAction::LibraryGrant,
                 holder_id: holder_id(&stored),
@@ -434,14 +425,14 @@ impl Libraries for LibraryService {
         let target = libraries::Target::Library(admin.library().to_string());
         let mut unchanged = false;
         self.change_library_team(admin, &target, async |tx: &mut Conn| {
-            let Some((current, ends)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)? else {
+            let Some((current, ends)) = libraries::level_of(tx, &target, &stored).await? else {
                 return Err(DomainError::with_message(
                     ErrorCode::TeamRoleNotHeld,
                     format!("{name} has no access of its own to this library; add it first."),
                 ));
             };
             unchanged = current == level.as_str() && ends == expires_at;
-            libraries::set_level(tx, &target, &stored, level, expires_at).await.map_err(internal)?;
+            libraries::set_level(tx, &target, &stored, level, expires_at).await?;
             Ok(LibraryAudit {
                 action: AuditAction::LibraryChange,
                 holder_id: holder_id(&stored),
@@ -461,14 +452,13 @@ impl Libraries for LibraryService {
         self.check_own_admin(admin, &stored).await?;
         let target = libraries::Target::Library(admin.library().to_string());
         self.change_library_team(admin, &target, async |tx: &mut Conn| {
-            let Some((current, _)) = libraries::level_of(tx, &target, &stored).await.map_err(internal)?
-            else {
+            let Some((current, _)) = libraries::level_of(tx, &target, &stored).await? else {
                 return Err(DomainError::with_message(
                     ErrorCode::TeamRoleNotHeld,
                     format!("{name} has no access of its own to this library."),
                 ));
             };
-            libraries::revoke(tx, &target, &stored).await.map_err(internal)?;
+            libraries::revoke(tx, &target, &stored).await?;
             Ok(LibraryAudit {
                 action: AuditAction::LibraryRevoke,
                 holder_id: holder_id(&stored),

@@ -3,11 +3,9 @@
 //!
 //! Every change is audited; it must not give console permissions (the console's role assignments do).
 
-use registrar::AuditAction;
 use super::LibraryService;
 use super::{holder_id, library_member};
 use crate::services::access::*;
-use crate::services::internal;
 use crate::store::{audit, courses, groups, libraries, roles, Conn};
 use app::gate::GlobalStaff;
 use app::model::{
@@ -18,12 +16,13 @@ use app::ports::libraries::Groups;
 use registrar::ids::CourseKey;
 use registrar::library::{AccessLevel, LibraryKey};
 use registrar::roles::{Grant, Role, Scope};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
 #[async_trait::async_trait]
 impl Groups for LibraryService {
     async fn groups(&self, _staff: &GlobalStaff) -> Result<Vec<GroupSummary>, DomainError> {
-        Ok(groups::list(self.core.db()).await.map_err(internal)?.into_iter().map(group_summary).collect())
+        Ok(groups::list(self.core.db()).await?.into_iter().map(group_summary).collect())
     }
 
     async fn create_group(
@@ -34,27 +33,31 @@ impl Groups for LibraryService {
     ) -> Result<String, DomainError> {
         let name = text(name, "name", "A group name", 100, ErrorCode::GroupNameInvalid)?;
         let actor = staff.principal();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        let Some(id) =
-            groups::create(&mut tx, &name, description.trim(), &actor.user_id.0).await.map_err(internal)?
-        else {
+        let mut tx = self.core.begin().await?;
+        let Some(id) = groups::create(&mut tx, &name, description.trim(), &actor.user_id.0).await? else {
             return Err(input(
                 ErrorCode::GroupExists,
                 "name",
                 format!("A group named '{name}' already exists."),
             ));
         };
-        self.audit_group(&mut tx, staff, AuditAction::GroupCreate, &id, None, Some(serde_json::json!({"name": name})))
-            .await?;
-        tx.commit().await.map_err(internal)?;
+        self.audit_group(
+            &mut tx,
+            staff,
+            AuditAction::GroupCreate,
+            &id,
+            None,
+            Some(serde_json::json!({"name": name})),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
     async fn group_page(&self, _staff: &GlobalStaff, id: &str) -> Result<GroupPage, DomainError> {
         let group = self.group_by_id(id).await?;
         let members = groups::members(self.core.db(), id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|m| GroupMember {
                 username: m.username,
@@ -65,8 +68,7 @@ impl Groups for LibraryService {
             })
             .collect();
         let grants = libraries::for_group(self.core.db(), id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|g| GroupGrant {
                 target: if g.target.starts_with("lib:") { g.target } else { format!("org:{}", g.target) },
@@ -75,8 +77,7 @@ impl Groups for LibraryService {
                 expires_at: g.expires_at,
             })
             .collect();
-        let permissions =
-            crate::store::console::group_permissions(self.core.db(), id).await.map_err(internal)?;
+        let permissions = crate::store::console::group_permissions(self.core.db(), id).await?;
         Ok(GroupPage { group: group_summary(group), members, grants, permissions })
     }
 
@@ -89,8 +90,8 @@ impl Groups for LibraryService {
     ) -> Result<(), DomainError> {
         let before = self.group_by_id(id).await?;
         let name = text(name, "name", "A group name", 100, ErrorCode::GroupNameInvalid)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !groups::rename(&mut tx, id, &name, description.trim()).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !groups::rename(&mut tx, id, &name, description.trim()).await? {
             return Err(input(
                 ErrorCode::GroupExists,
                 "name",
@@ -99,16 +100,16 @@ impl Groups for LibraryService {
         }
         let (was, now) = (serde_json::json!({"name": before.name}), serde_json::json!({"name": name}));
         self.audit_group(&mut tx, staff, AuditAction::GroupRename, id, Some(was), Some(now)).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn delete_group(&self, staff: &GlobalStaff, id: &str) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        groups::delete(&mut tx, id).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        groups::delete(&mut tx, id).await?;
         let was = serde_json::json!({"name": group.name, "members": group.members});
         self.audit_group(&mut tx, staff, AuditAction::GroupDelete, id, Some(was), None).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn add_group_member(
@@ -119,8 +120,8 @@ impl Groups for LibraryService {
     ) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
         let user = self.core.active_account(identifier).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !groups::add_member(&mut tx, id, &user.id, &staff.principal().user_id.0).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !groups::add_member(&mut tx, id, &user.id, &staff.principal().user_id.0).await? {
             return Err(input(
                 ErrorCode::TeamRoleHeld,
                 "identifier",
@@ -129,7 +130,7 @@ impl Groups for LibraryService {
         }
         let now = serde_json::json!({"member": user.username});
         self.audit_group(&mut tx, staff, AuditAction::GroupAddMember, id, None, Some(now)).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn remove_group_member(
@@ -140,8 +141,8 @@ impl Groups for LibraryService {
     ) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
         let user = self.core.account(username).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !groups::remove_member(&mut tx, id, &user.id).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !groups::remove_member(&mut tx, id, &user.id).await? {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleNotHeld,
                 format!("{} is not in {}.", user.username, group.name),
@@ -149,7 +150,7 @@ impl Groups for LibraryService {
         }
         let was = serde_json::json!({"member": user.username});
         self.audit_group(&mut tx, staff, AuditAction::GroupRemoveMember, id, Some(was), None).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn explain_access(
@@ -170,7 +171,7 @@ impl Groups for LibraryService {
                     format!("'{target}' is neither a course key (course-v1:…) nor a library key (lib:…)."),
                 )
             })?;
-            if courses::get(self.core.db(), target).await.map_err(internal)?.is_none() {
+            if courses::get(self.core.db(), target).await?.is_none() {
                 return Err(input(ErrorCode::NotFound, "target", format!("There is no course {target}.")));
             }
             self.core.explain_course_for(identifier, &course).await
@@ -181,8 +182,7 @@ impl Groups for LibraryService {
         let org = org.trim();
         let org = (!org.is_empty()).then_some(org);
         let mut out: Vec<OrgGrant> = roles::org_grants(self.core.db(), org)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|(org, r)| OrgGrant {
                 org,
@@ -196,21 +196,19 @@ impl Groups for LibraryService {
                 expires_at: r.expires_at,
             })
             .collect();
-        out.extend(libraries::org_grants(self.core.db(), org).await.map_err(internal)?.into_iter().map(
-            |r| {
-                let m = library_member(r.clone());
-                OrgGrant {
-                    org: r.target,
-                    kind: "library".into(),
-                    holder: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
-                    role: m.level,
-                    role_label: m.level_label,
-                    since: m.since,
-                    granted_by: m.granted_by,
-                    expires_at: m.expires_at,
-                }
-            },
-        ));
+        out.extend(libraries::org_grants(self.core.db(), org).await?.into_iter().map(|r| {
+            let m = library_member(r.clone());
+            OrgGrant {
+                org: r.target,
+                kind: "library".into(),
+                holder: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
+                role: m.level,
+                role_label: m.level_label,
+                since: m.since,
+                granted_by: m.granted_by,
+                expires_at: m.expires_at,
+            }
+        }));
         Ok(out)
     }
 
@@ -270,7 +268,6 @@ impl LibraryService {
             },
         )
         .await
-        .map_err(internal)
     }
 
     /// Give (`grant`) or take away an org-wide course role or library level.
@@ -306,13 +303,12 @@ impl LibraryService {
                     self.core.account(identifier).await?
                 };
                 let g = Grant { role, scope: Scope::Org(org.clone()) };
-                let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+                let mut tx = self.core.begin().await?;
                 let done = if grant {
                     roles::grant_until(&mut tx, &user.id, &g, Some(&actor.user_id.0), request.expires_at)
-                        .await
-                        .map_err(internal)?
+                        .await?
                 } else {
-                    roles::revoke(&mut tx, &user.id, &g).await.map_err(internal)?
+                    roles::revoke(&mut tx, &user.id, &g).await?
                 };
                 if !done {
                     let code = if grant { ErrorCode::TeamRoleHeld } else { ErrorCode::TeamRoleNotHeld };
@@ -323,8 +319,11 @@ impl LibraryService {
                     ));
                 }
                 let json = serde_json::json!({"role": role.as_str(), "username": user.username, "expires_at": request.expires_at});
-                let (action, before, after) =
-                    if grant { (AuditAction::RoleGrant, None, Some(json)) } else { (AuditAction::RoleRevoke, Some(json), None) };
+                let (action, before, after) = if grant {
+                    (AuditAction::RoleGrant, None, Some(json))
+                } else {
+                    (AuditAction::RoleRevoke, Some(json), None)
+                };
                 record(
                     &mut tx,
                     actor,
@@ -338,7 +337,7 @@ impl LibraryService {
                     },
                 )
                 .await?;
-                tx.commit().await.map_err(internal)?;
+                tx.commit().await?;
                 let what = format!("{} of every course of {org}", role.label());
                 Ok(changed(if grant {
                     format!("{} is now {what}{}.", user.username, until(request.expires_at))
@@ -350,7 +349,7 @@ impl LibraryService {
                 let level = AccessLevel::parse(&request.role).map_err(|e| e.on_field("role"))?;
                 let (stored, name) = self.holder(&request.holder, grant).await?;
                 let target = libraries::Target::Org(org.to_string());
-                let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+                let mut tx = self.core.begin().await?;
                 let done = if grant {
                     libraries::grant(
                         &mut tx,
@@ -360,10 +359,9 @@ impl LibraryService {
                         Some(&actor.user_id.0),
                         request.expires_at,
                     )
-                    .await
-                    .map_err(internal)?
+                    .await?
                 } else {
-                    libraries::revoke(&mut tx, &target, &stored).await.map_err(internal)?
+                    libraries::revoke(&mut tx, &target, &stored).await?
                 };
                 if !done {
                     let code = if grant { ErrorCode::TeamRoleHeld } else { ErrorCode::TeamRoleNotHeld };
@@ -392,7 +390,7 @@ impl LibraryService {
                     },
                 )
                 .await?;
-                tx.commit().await.map_err(internal)?;
+                tx.commit().await?;
                 Ok(changed(if grant {
                     format!(
                         "{name} now has {} access to every library of {org}{}.",

@@ -1,7 +1,6 @@
 //! The console's credentials page (`app::ports::records::CredentialsAdmin`): the site, signatories,
 //! programs, course and program certificate configurations, pathways.
 
-use registrar::AuditAction;
 use super::*;
 use crate::services::internal;
 use crate::store::audit;
@@ -14,6 +13,7 @@ use app::model::records::{
 };
 use app::ports::records::CredentialsAdmin;
 use registrar::records::CertificateType;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
 impl RecordService {
@@ -23,7 +23,7 @@ impl RecordService {
         if id.is_empty() {
             return Ok(());
         }
-        let facts = ca::configuration_facts(self.core.db(), id).await.map_err(internal)?;
+        let facts = ca::configuration_facts(self.core.db(), id).await?;
         match facts {
             Some((current, _, issued)) if current != target && issued > 0 => Err(DomainError::with_message(
                 ErrorCode::CertificateExists,
@@ -43,7 +43,7 @@ impl RecordService {
                 ids.push(id);
             }
         }
-        let known = cs::existing_signatories(self.core.db(), &ids).await.map_err(internal)?;
+        let known = cs::existing_signatories(self.core.db(), &ids).await?;
         if let Some(unknown) = ids.iter().find(|id| !known.contains(id)) {
             return Err(invalid(format!("There is no signatory {unknown}.")));
         }
@@ -93,11 +93,11 @@ impl CredentialsAdmin for RecordService {
         let db = self.core.db();
         Ok(CredentialsConsole {
             site: site.config(),
-            signatories: cs::signatories(db).await.map_err(internal)?,
-            programs: cs::programs(db, &site.id).await.map_err(internal)?,
-            course_certificates: cs::course_certificates(db, &site.id).await.map_err(internal)?,
-            program_certificates: cs::program_certificates(db, &site.id).await.map_err(internal)?,
-            pathways: cs::pathways(db, &site.id).await.map_err(internal)?,
+            signatories: cs::signatories(db).await?,
+            programs: cs::programs(db, &site.id).await?,
+            course_certificates: cs::course_certificates(db, &site.id).await?,
+            program_certificates: cs::program_certificates(db, &site.id).await?,
+            pathways: cs::pathways(db, &site.id).await?,
         })
     }
 
@@ -106,31 +106,27 @@ impl CredentialsAdmin for RecordService {
         let mut config = check_site(&config)?;
         // The console edits this server's site; its domain is the public URL's.
         config.domain.clone_from(&current.domain);
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        cs::upsert_site(&mut tx, &config).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        cs::upsert_site(&mut tx, &config).await?;
         let after = serde_json::to_value(&config).map_err(internal)?;
         self.audit(&mut tx, staff, AuditAction::SiteUpdate, "site", &current.id, after).await?;
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 
     async fn create_or_update_site(&self, system: &System, config: SiteConfig) -> Result<bool, DomainError> {
         let config = check_site(&config)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        let created = cs::upsert_site(&mut tx, &config).await.map_err(internal)?;
-        audit::append(
-            &mut tx,
-            &audit::Entry {
-                actor_label: system.actor(),
-                target_type: "site",
-                target_id: &config.domain,
-                scope: Some("credentials"),
-                after: Some(serde_json::to_value(&config).map_err(internal)?),
-                ..audit::Entry::new(if created { AuditAction::SiteCreate } else { AuditAction::SiteUpdate })
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        let created = cs::upsert_site(&mut tx, &config).await?;
+        tx.audit(&audit::Entry {
+            actor_label: system.actor(),
+            target_type: "site",
+            target_id: &config.domain,
+            scope: Some("credentials"),
+            after: Some(serde_json::to_value(&config).map_err(internal)?),
+            ..audit::Entry::new(if created { AuditAction::SiteCreate } else { AuditAction::SiteUpdate })
+        })
+        .await?;
+        tx.commit().await?;
         Ok(created)
     }
 
@@ -150,11 +146,11 @@ impl CredentialsAdmin for RecordService {
             ..row
         };
         let image_type = registrar::records::image_type(&image)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        let id = cs::insert_signatory(&mut tx, &row, image_type, &image).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        let id = cs::insert_signatory(&mut tx, &row, image_type, &image).await?;
         let after = serde_json::json!({"name": row.name, "title": row.title, "image_type": image_type, "bytes": image.len()});
         self.audit(&mut tx, staff, AuditAction::SignatoryCreate, "signatory", &id, after).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -184,14 +180,14 @@ impl CredentialsAdmin for RecordService {
         if orgs.is_empty() {
             return Err(invalid("Name at least one authoring organization."));
         }
-        let known_orgs = cs::existing_keys(self.core.db(), "orgs", &orgs).await.map_err(internal)?;
+        let known_orgs = cs::existing_keys(self.core.db(), "orgs", &orgs).await?;
         if let Some(o) = orgs.iter().find(|o| !known_orgs.contains(o)) {
             return Err(DomainError::with_message(
                 ErrorCode::OrgKeyInvalid,
                 format!("There is no organization {o}."),
             ));
         }
-        let known_courses = cs::existing_keys(self.core.db(), "courses", &courses).await.map_err(internal)?;
+        let known_courses = cs::existing_keys(self.core.db(), "courses", &courses).await?;
         if let Some(c) = courses.iter().find(|c| !known_courses.contains(c)) {
             return Err(DomainError::with_message(
                 ErrorCode::CourseKeyInvalid,
@@ -199,14 +195,13 @@ impl CredentialsAdmin for RecordService {
             ));
         }
         let program = ProgramRow { title, program_type, orgs, courses, ..program };
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let id = cs::save_program(&mut tx, &site.id, &program)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| not_found("There is no such program on this site."))?;
         let after = serde_json::to_value(&program).map_err(internal)?;
         self.audit(&mut tx, staff, AuditAction::ProgramSave, "program", &id, after).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -217,7 +212,7 @@ impl CredentialsAdmin for RecordService {
     ) -> Result<String, DomainError> {
         let site = self.site().await?;
         let course_key = registrar::ids::CourseKey::parse(&row.course_key)?.to_string();
-        if !crate::store::courses::exists(self.core.db(), &course_key).await.map_err(internal)? {
+        if !crate::store::courses::exists(self.core.db(), &course_key).await? {
             return Err(DomainError::with_message(
                 ErrorCode::CourseKeyInvalid,
                 format!("There is no course run {course_key}."),
@@ -232,7 +227,7 @@ impl CredentialsAdmin for RecordService {
             ..row
         };
         self.check_target_kept(&row.id, &format!("{} {}", row.course_key, row.certificate_type)).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let saved = cs::save_course_certificate(&mut tx, &site.id, &row, &signatories).await;
         let id = match saved {
             Ok(Some(id)) => id,
@@ -249,8 +244,9 @@ impl CredentialsAdmin for RecordService {
             Err(e) => return Err(internal(e)),
         };
         let after = serde_json::to_value(&row).map_err(internal)?;
-        self.audit(&mut tx, staff, AuditAction::CourseCertificateSave, "course_certificate", &id, after).await?;
-        tx.commit().await.map_err(internal)?;
+        self.audit(&mut tx, staff, AuditAction::CourseCertificateSave, "course_certificate", &id, after)
+            .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -260,7 +256,7 @@ impl CredentialsAdmin for RecordService {
         row: ProgramCertificateRow,
     ) -> Result<String, DomainError> {
         let site = self.site().await?;
-        if !cs::program_exists(self.core.db(), &site.id, &row.program_id).await.map_err(internal)? {
+        if !cs::program_exists(self.core.db(), &site.id, &row.program_id).await? {
             return Err(not_found("There is no such program on this site."));
         }
         let signatories = self.check_signatories(&row.signatories).await?;
@@ -273,7 +269,7 @@ impl CredentialsAdmin for RecordService {
         }
         let row = ProgramCertificateRow { language, ..row };
         self.check_target_kept(&row.id, &row.program_id).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let id = match cs::save_program_certificate(&mut tx, &site.id, &row, &signatories).await {
             Ok(Some(id)) => id,
             Ok(None) => return Err(not_found("There is no such program certificate configuration.")),
@@ -286,8 +282,9 @@ impl CredentialsAdmin for RecordService {
             Err(e) => return Err(internal(e)),
         };
         let after = serde_json::to_value(&row).map_err(internal)?;
-        self.audit(&mut tx, staff, AuditAction::ProgramCertificateSave, "program_certificate", &id, after).await?;
-        tx.commit().await.map_err(internal)?;
+        self.audit(&mut tx, staff, AuditAction::ProgramCertificateSave, "program_certificate", &id, after)
+            .await?;
+        tx.commit().await?;
         Ok(id)
     }
 
@@ -311,19 +308,18 @@ impl CredentialsAdmin for RecordService {
                 programs.push(program);
             }
         }
-        let known = cs::existing_programs(self.core.db(), &site.id, &programs).await.map_err(internal)?;
+        let known = cs::existing_programs(self.core.db(), &site.id, &programs).await?;
         if let Some(unknown) = programs.iter().find(|p| !known.contains(p)) {
             return Err(not_found(&format!("There is no program {unknown} on this site.")));
         }
         let row = PathwayRow { name, org_name, email, programs, ..row };
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let id = cs::save_pathway(&mut tx, &site.id, &row)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| not_found("There is no such pathway on this site."))?;
         let after = serde_json::to_value(&row).map_err(internal)?;
         self.audit(&mut tx, staff, AuditAction::PathwaySave, "pathway", &id, after).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(id)
     }
 }

@@ -27,14 +27,13 @@ impl RecordService {
     ) -> Result<RecordsList, DomainError> {
         let now = now_ms();
         let db = self.core.db();
-        let programs =
-            rs::programs_with_earned_course(db, &site.id, &learner.id, now).await.map_err(internal)?;
+        let programs = rs::programs_with_earned_course(db, &site.id, &learner.id, now).await?;
         let ids: Vec<String> = programs.iter().map(|p| p.id.clone()).collect();
-        let runs = rs::program_run_keys(db, &ids).await.map_err(internal)?;
-        let schools = rs::program_schools(db, &ids).await.map_err(internal)?;
-        let awarded = rs::awarded_runs(db, &site.id, &learner.id, now).await.map_err(internal)?;
+        let runs = rs::program_run_keys(db, &ids).await?;
+        let schools = rs::program_schools(db, &ids).await?;
+        let awarded = rs::awarded_runs(db, &site.id, &learner.id, now).await?;
         let completed: HashSet<String> =
-            rs::completed_programs(db, &site.id, &learner.id).await.map_err(internal)?.into_iter().collect();
+            rs::completed_programs(db, &site.id, &learner.id).await?.into_iter().collect();
         let awarded_runs: HashSet<&str> = awarded.iter().map(String::as_str).collect();
         let mut school_of: HashMap<&str, Vec<&str>> = HashMap::new();
         for (program, name) in &schools {
@@ -82,17 +81,16 @@ impl RecordService {
     ) -> Result<Option<ProgramRecord>, DomainError> {
         let now = now_ms();
         let db = self.core.db();
-        let Some(program) = rs::program(db, &site.id, program_id).await.map_err(internal)? else {
+        let Some(program) = rs::program(db, &site.id, program_id).await? else {
             return Ok(None);
         };
         let ids = vec![program.id.clone()];
-        let runs = rs::program_runs(db, &ids).await.map_err(internal)?;
-        let schools = rs::program_schools(db, &ids).await.map_err(internal)?;
+        let runs = rs::program_runs(db, &ids).await?;
+        let schools = rs::program_schools(db, &ids).await?;
         let run_keys: Vec<String> = runs.iter().map(|r| r.course_key.clone()).collect();
         let in_program: HashSet<&str> = run_keys.iter().map(String::as_str).collect();
         let credentials: Vec<RunCredential> = rs::course_credentials(db, &site.id, &learner.id, now)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .filter(|c| in_program.contains(c.course_key.as_str()))
             .map(|c| RunCredential {
@@ -109,7 +107,7 @@ impl RecordService {
         if !credentials.iter().any(|c| c.status == CredentialStatus::Awarded) {
             return Ok(None);
         }
-        let grades_db = rs::grades(db, &learner.id, &run_keys).await.map_err(internal)?;
+        let grades_db = rs::grades(db, &learner.id, &run_keys).await?;
         let grades: Vec<RunGrade> = grades_db
             .iter()
             .map(|g| RunGrade {
@@ -155,8 +153,7 @@ impl RecordService {
             .chain(grades_db.iter().map(|g| g.modified_at))
             .max()
             .unwrap_or(now);
-        let completed =
-            rs::completed_programs(db, &site.id, &learner.id).await.map_err(internal)?.contains(&program.id);
+        let completed = rs::completed_programs(db, &site.id, &learner.id).await?.contains(&program.id);
         Ok(Some(ProgramRecord {
             view,
             site: records_site(site),
@@ -235,16 +232,15 @@ impl RecordService {
             .program_record(site, learner, program_id, RecordView::Owner)
             .await?
             .ok_or_else(|| not_found("You have no record in this program."))?;
-        let mut conn = self.core.db().pool.acquire().await.map_err(internal)?;
-        let share = rs::current_share(&mut conn, &learner.id, program_id).await.map_err(internal)?;
+        let mut conn = self.core.db().connection().await?;
+        let share = rs::current_share(&mut conn, &learner.id, program_id).await?;
         // An expired link is dead: the owner is offered a new one rather than a URL that 404s.
         record.share = share
             .filter(|s| share_is_live(s.revoked_at, s.expires_at, now_ms()))
             .as_ref()
             .map(|s| self.share_info(s));
         record.pathways = rs::program_pathways(self.core.db(), &site.id, program_id, &learner.id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .filter(|p| registrar::records::pathway_offerable(&p.pathway_type, &p.status, &p.email, true))
             .map(|p| PathwayOption {
@@ -266,8 +262,7 @@ impl RecordService {
         program_id: &str,
     ) -> Result<Vec<RecordEvent>, DomainError> {
         Ok(rs::history(self.core.db(), user_id, program_id, HISTORY_SHOWN)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|e| RecordEvent { at: e.at, kind: e.kind, pathway: e.pathway })
             .collect())
@@ -276,7 +271,7 @@ impl RecordService {
     /// Count one share or send by this learner; refuse past 15 a minute (a send mails a third party).
     pub(crate) async fn learner_rate_limit(&self, what: &str, user_id: &str) -> Result<(), DomainError> {
         let key = format!("records-{what}:{user_id}");
-        if throttle::hit(self.core.db(), &key, 60_000).await.map_err(internal)? > LEARNER_ACTIONS_PER_MINUTE {
+        if throttle::hit(self.core.db(), &key, 60_000).await? > LEARNER_ACTIONS_PER_MINUTE {
             return Err(DomainError::with_message(
                 ErrorCode::RateLimited,
                 "You did that many times in the last minute. Wait a minute and try again.",
@@ -288,7 +283,7 @@ impl RecordService {
     /// Count one public fetch from this address; refuse past the per-minute limit.
     pub(crate) async fn public_rate_limit(&self, client: &ClientMeta) -> Result<(), DomainError> {
         let key = format!("records:{}", client.ip);
-        let hits = throttle::hit(self.core.db(), &key, 60_000).await.map_err(internal)?;
+        let hits = throttle::hit(self.core.db(), &key, 60_000).await?;
         if hits > RECORDS_PER_MINUTE {
             return Err(ErrorCode::RateLimited.into());
         }
@@ -308,7 +303,7 @@ impl RecordService {
         {
             return Err(no_such_record());
         }
-        let share = rs::share(self.core.db(), &share_id.to_ascii_lowercase()).await.map_err(internal)?;
+        let share = rs::share(self.core.db(), &share_id.to_ascii_lowercase()).await?;
         let share = share
             .filter(|s| share_is_live(s.revoked_at, s.expires_at, now_ms()))
             .ok_or_else(no_such_record)?;
@@ -321,8 +316,8 @@ impl RecordService {
             record.email = None;
         }
         record.shared_at = Some(share.created_at);
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        rs::count_use(&mut tx, &share.id, download).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        rs::count_use(&mut tx, &share.id, download).await?;
         let kind = if download { "downloaded" } else { "viewed" };
         rs::append_event(
             &mut tx,
@@ -334,9 +329,8 @@ impl RecordService {
                 ..NewEvent::default()
             },
         )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        .await?;
+        tx.commit().await?;
         Ok((site, share, record))
     }
 
@@ -347,18 +341,18 @@ impl RecordService {
             .from_writer(Vec::new());
         let mut row = |cells: &[&str]| {
             let safe: Vec<String> = cells.iter().map(|c| csv_safe(c)).collect();
-            writer.write_record(&safe).map_err(internal)
+            writer.write_record(&safe)
         };
-        row(&["Program Name", &record.title])?;
-        row(&["Program Type", &record.program_type])?;
-        row(&["Platform Provider", &record.site.platform_name])?;
-        row(&["Authoring Organization(s)", &record.school])?;
-        row(&["Learner Name", &record.full_name])?;
-        row(&["Username", &record.username])?;
+        row(&["Program Name", &record.title]).map_err(internal)?;
+        row(&["Program Type", &record.program_type]).map_err(internal)?;
+        row(&["Platform Provider", &record.site.platform_name]).map_err(internal)?;
+        row(&["Authoring Organization(s)", &record.school]).map_err(internal)?;
+        row(&["Learner Name", &record.full_name]).map_err(internal)?;
+        row(&["Username", &record.username]).map_err(internal)?;
         if let Some(email) = &record.email {
-            row(&["Email", email])?;
+            row(&["Email", email]).map_err(internal)?;
         }
-        row(&[""])?;
+        row(&[""]).map_err(internal)?;
         row(&[
             "Course Name",
             "School",
@@ -368,7 +362,8 @@ impl RecordService {
             "Verified Attempts",
             "Date Earned",
             "Status",
-        ])?;
+        ])
+        .map_err(internal)?;
         for c in &record.courses {
             let percent = c.percent.map(registrar::records::percent_text).unwrap_or_default();
             let earned = c.earned_at.map(app::model::format_date).unwrap_or_default();
@@ -383,7 +378,8 @@ impl RecordService {
                 &attempts,
                 &earned,
                 status,
-            ])?;
+            ])
+            .map_err(internal)?;
         }
         let bytes = writer.into_inner().map_err(internal)?;
         Ok(Download {
@@ -458,30 +454,25 @@ impl Records for RecordService {
             .await?
             .ok_or_else(|| not_found("You have no record in this program."))?;
         self.learner_rate_limit("share", &learner.id).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        rs::lock_learner(&mut tx, &learner.id).await.map_err(internal)?;
-        let (id, made) = Self::live_share(&mut tx, &learner.id, program_id, show_email, expires_at)
-            .await
-            .map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        rs::lock_learner(&mut tx, &learner.id).await?;
+        let (id, made) = Self::live_share(&mut tx, &learner.id, program_id, show_email, expires_at).await?;
         if !made {
-            rs::update_share(&mut tx, &id, show_email, expires_at).await.map_err(internal)?;
+            rs::update_share(&mut tx, &id, show_email, expires_at).await?;
         }
-        tx.commit().await.map_err(internal)?;
-        let share = rs::share(self.core.db(), &id)
-            .await
-            .map_err(internal)?
-            .ok_or_else(|| DomainError::internal("share"))?;
+        tx.commit().await?;
+        let share = rs::share(self.core.db(), &id).await?.ok_or_else(|| DomainError::internal("share"))?;
         Ok(self.share_info(&share))
     }
 
     async fn unshare_record(&self, me: &Me, program_id: &str) -> Result<(), DomainError> {
         let user_id = &me.principal().user_id.0;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        rs::lock_learner(&mut tx, user_id).await.map_err(internal)?;
-        let Some(share) = rs::current_share(&mut tx, user_id, program_id).await.map_err(internal)? else {
+        let mut tx = self.core.begin().await?;
+        rs::lock_learner(&mut tx, user_id).await?;
+        let Some(share) = rs::current_share(&mut tx, user_id, program_id).await? else {
             return Err(not_found("This record is not shared."));
         };
-        rs::revoke_share(&mut tx, &share.id).await.map_err(internal)?;
+        rs::revoke_share(&mut tx, &share.id).await?;
         let event = NewEvent {
             user_id,
             program_id,
@@ -490,8 +481,8 @@ impl Records for RecordService {
             kind: "unshared",
             ..NewEvent::default()
         };
-        rs::append_event(&mut tx, &event).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        rs::append_event(&mut tx, &event).await?;
+        tx.commit().await
     }
 
     async fn public_record(
@@ -533,17 +524,15 @@ impl Records for RecordService {
             .await?
             .ok_or_else(|| not_found("You have no record in this program."))?;
         let pathway = rs::program_pathways(self.core.db(), &site.id, program_id, &learner.id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .find(|p| p.id == pathway_id)
             .filter(|p| registrar::records::pathway_offerable(&p.pathway_type, &p.status, &p.email, true))
             .ok_or_else(|| not_found("This program record cannot be sent to that pathway."))?;
         self.learner_rate_limit("send", &learner.id).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        rs::lock_learner(&mut tx, &learner.id).await.map_err(internal)?;
-        let (share, _) =
-            Self::live_share(&mut tx, &learner.id, program_id, false, None).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        rs::lock_learner(&mut tx, &learner.id).await?;
+        let (share, _) = Self::live_share(&mut tx, &learner.id, program_id, false, None).await?;
         let link = format!("{}/records/shared/{share}", self.core.site_url());
         let name = if learner.full_name.trim().is_empty() { &learner.username } else { &learner.full_name };
         let progress = if record.completed { "completed" } else { "partially completed" };
@@ -578,8 +567,7 @@ impl Records for RecordService {
                 reply_to: Some(&learner.email),
             },
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let event = NewEvent {
             user_id: &learner.id,
             program_id,
@@ -588,14 +576,13 @@ impl Records for RecordService {
             actor_id: Some(&learner.id),
             kind: "sent",
         };
-        rs::append_event(&mut tx, &event).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        rs::append_event(&mut tx, &event).await?;
+        tx.commit().await
     }
 
     async fn signatory_image(&self, _public: &Public, id: &str) -> Result<Download, DomainError> {
         let (content_type, bytes) = cs::signatory_image(self.core.db(), id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| not_found("There is no such signatory image."))?;
         let content_type = match content_type.as_str() {
             "image/png" => "image/png",

@@ -4,7 +4,6 @@
 //! This module owns what they share: the site, finding learners, credential rows as the API shows
 //! them, audit entries. Record rules (best grade, visibility, share tokens) are `registrar::records`.
 
-use registrar::AuditAction;
 use crate::services::{internal, Core};
 use crate::store::credential_awards::{self as ca, CredentialDb};
 use crate::store::credentials::{self as cs, SiteRow};
@@ -12,6 +11,7 @@ use crate::store::{audit, users, Conn, DbError};
 use app::gate::GlobalStaff;
 use app::model::records::{CredentialAttribute, CredentialOut, CredentialTarget, RecordsSite};
 use registrar::records::iso_timestamp;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 pub mod admin;
@@ -128,20 +128,15 @@ impl RecordService {
     }
 
     pub(crate) async fn learner_by_username(&self, username: &str) -> Result<Learner, DomainError> {
-        let user =
-            users::find_by_username(self.core.db(), username).await.map_err(internal)?.ok_or_else(|| {
-                DomainError::with_message(
-                    ErrorCode::UserNotFound,
-                    format!("There is no learner '{username}'."),
-                )
-            })?;
+        let user = users::find_by_username(self.core.db(), username).await?.ok_or_else(|| {
+            DomainError::with_message(ErrorCode::UserNotFound, format!("There is no learner '{username}'."))
+        })?;
         Ok(Learner { id: user.id, username: user.username, full_name: user.full_name, email: user.email })
     }
 
     pub(crate) async fn learner_by_id(&self, id: &str) -> Result<Learner, DomainError> {
         let user = users::get(self.core.db(), id)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| DomainError::with_message(ErrorCode::UserNotFound, "There is no such learner."))?;
         Ok(Learner { id: user.id, username: user.username, full_name: user.full_name, email: user.email })
     }
@@ -174,14 +169,15 @@ impl RecordService {
     pub(crate) async fn credential_by_id(&self, uuid: &str) -> Result<Option<CredentialOut>, DomainError> {
         let site = self.site().await?;
         let uuid = uuid.replace('-', "").to_ascii_lowercase();
-        let found =
-            ca::credentials_where(self.core.db(), &site.id, "uc.id", &uuid).await.map_err(internal)?;
+        let found = ca::credentials_where(self.core.db(), &site.id, "uc.id", &uuid).await?;
         Ok(found.into_iter().next().map(|(row, a)| credential_out(row, a)))
     }
 }
 
+/// Whether a save was refused by a uniqueness rule (a second configuration for the same run and
+/// type, or the same program, on one site).
 pub(crate) fn conflict_message(e: &DbError) -> bool {
-    cs::is_unique_violation(e)
+    e.is_unique_violation()
 }
 
 pub(crate) fn required(value: &str, what: &str) -> Result<String, DomainError> {

@@ -1,9 +1,7 @@
 //! Credentials as the service API and learners read and change them
 //! (`app::ports::records::CredentialsApi`): award, revoke, status, grade pushes judged one by one.
 
-use registrar::AuditAction;
 use super::*;
-use crate::services::internal;
 use crate::store::credential_awards::{self as ca, CertificateRef, GradeDb};
 use crate::store::credentials::{self as cs, SiteRow};
 use crate::store::records as rs;
@@ -12,6 +10,7 @@ use app::gate::{GlobalStaff, Me};
 use app::model::records::{CredentialOut, CredentialRequest, CredentialTarget, GradeRequest, ItemResult};
 use app::ports::records::CredentialsApi;
 use registrar::records::{grade_push, parse_timestamp, percent_e4, CertificateType, GradePush, PushedGrade};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::collections::{HashMap, HashSet};
 
@@ -28,7 +27,7 @@ impl RecordService {
         match (&target.program_uuid, &target.course_run_key) {
             (Some(program), None) => {
                 let program = program.replace('-', "").to_ascii_lowercase();
-                match cs::find_program_certificate(conn, &site.id, &program).await.map_err(internal)? {
+                match cs::find_program_certificate(conn, &site.id, &program).await? {
                     Some((id, true)) => Ok((id, true)),
                     Some((_, false)) => {
                         Err(invalid(format!("The program certificate of {program} is not active.")))
@@ -41,22 +40,17 @@ impl RecordService {
             (None, Some(run)) => {
                 let mode = target.mode.as_deref().unwrap_or("verified");
                 let kind = CertificateType::parse(mode)?;
-                if !crate::store::courses::exists(self.core.db(), run).await.map_err(internal)? {
+                if !crate::store::courses::exists(self.core.db(), run).await? {
                     return Err(invalid(format!("There is no course run {run}.")));
                 }
-                match cs::find_course_certificate(conn, &site.id, run, kind.as_str())
-                    .await
-                    .map_err(internal)?
-                {
+                match cs::find_course_certificate(conn, &site.id, run, kind.as_str()).await? {
                     Some((id, true)) => Ok((id, false)),
                     Some((_, false)) => Err(invalid(format!(
                         "The {} certificate of {run} is switched off; an admin must activate it first.",
                         kind.as_str()
                     ))),
                     None => {
-                        let id = cs::ensure_course_certificate(conn, &site.id, run, kind.as_str())
-                            .await
-                            .map_err(internal)?;
+                        let id = cs::ensure_course_certificate(conn, &site.id, run, kind.as_str()).await?;
                         Ok((id, false))
                     }
                 }
@@ -77,17 +71,14 @@ impl CredentialsApi for RecordService {
     ) -> Result<Vec<CredentialOut>, DomainError> {
         let learner = self.learner_by_username(username).await?;
         let site = self.site().await?;
-        let rows = ca::credentials_where(self.core.db(), &site.id, "uc.user_id", &learner.id)
-            .await
-            .map_err(internal)?;
+        let rows = ca::credentials_where(self.core.db(), &site.id, "uc.user_id", &learner.id).await?;
         Ok(rows.into_iter().map(|(r, a)| credential_out(r, a)).collect())
     }
 
     async fn my_credentials(&self, me: &Me) -> Result<Vec<CredentialOut>, DomainError> {
         let site = self.site().await?;
-        let rows = ca::credentials_where(self.core.db(), &site.id, "uc.user_id", &me.principal().user_id.0)
-            .await
-            .map_err(internal)?;
+        let rows =
+            ca::credentials_where(self.core.db(), &site.id, "uc.user_id", &me.principal().user_id.0).await?;
         Ok(rows.into_iter().map(|(r, a)| credential_out(r, a)).collect())
     }
 
@@ -128,8 +119,8 @@ impl CredentialsApi for RecordService {
         };
         let site = self.site().await?;
         let learner = self.learner_by_username(&request.username).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        rs::lock_learner(&mut tx, &learner.id).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        rs::lock_learner(&mut tx, &learner.id).await?;
         let (certificate_id, is_program) =
             self.resolve_certificate(&mut tx, &site, &request.credential).await?;
         let reference = if is_program {
@@ -138,18 +129,15 @@ impl CredentialsApi for RecordService {
             CertificateRef::Course(&certificate_id)
         };
         let (id, changed, created) =
-            ca::upsert_user_credential(&mut tx, &learner.id, reference, &status, date_override)
-                .await
-                .map_err(internal)?;
-        let attributes_changed =
-            ca::upsert_attributes(&mut tx, &id, &request.attributes).await.map_err(internal)?;
+            ca::upsert_user_credential(&mut tx, &learner.id, reference, &status, date_override).await?;
+        let attributes_changed = ca::upsert_attributes(&mut tx, &id, &request.attributes).await?;
         if changed || attributes_changed {
             // About the learner (their audit trail; redacted with them when they are retired).
             let after =
                 serde_json::json!({"credential": id, "status": status, "certificate": request.credential});
             self.audit(&mut tx, staff, AuditAction::CredentialIssue, "user", &learner.id, after).await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         let out = self.credential_by_id(&id).await?.ok_or_else(|| DomainError::internal("credential"))?;
         Ok((out, created))
     }
@@ -165,31 +153,32 @@ impl CredentialsApi for RecordService {
         }
         let uuid = uuid.replace('-', "").to_ascii_lowercase();
         let site = self.site().await?;
-        let found =
-            ca::credentials_where(self.core.db(), &site.id, "uc.id", &uuid).await.map_err(internal)?;
+        let found = ca::credentials_where(self.core.db(), &site.id, "uc.id", &uuid).await?;
         let (row, _) = found.into_iter().next().ok_or_else(|| not_found("There is no such credential."))?;
         if status == "awarded" && row.status != "awarded" {
             // Awarding again follows the same rule as awarding: not under a switched-off configuration.
-            let configuration =
-                ca::configuration_of(self.core.db(), &uuid).await.map_err(internal)?.unwrap_or_default();
-            let facts = ca::configuration_facts(self.core.db(), &configuration).await.map_err(internal)?;
+            let configuration = ca::configuration_of(self.core.db(), &uuid).await?.unwrap_or_default();
+            let facts = ca::configuration_facts(self.core.db(), &configuration).await?;
             if facts.is_some_and(|(_, active, _)| !active) {
                 return Err(invalid(
                     "Its certificate configuration is switched off; activate the configuration first.",
                 ));
             }
         }
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let changed = ca::set_credential_status(&mut tx, &uuid, status)
-            .await
-            .map_err(internal)?
+            .await?
             .ok_or_else(|| not_found("There is no such credential."))?;
         if changed {
-            let action = if status == "revoked" { AuditAction::CredentialRevoke } else { AuditAction::CredentialAward };
+            let action = if status == "revoked" {
+                AuditAction::CredentialRevoke
+            } else {
+                AuditAction::CredentialAward
+            };
             let after = serde_json::json!({"credential": uuid, "status": status});
             self.audit(&mut tx, staff, action, "user", &row.user_id, after).await?;
         }
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         self.credential_by_id(&uuid).await?.ok_or_else(|| DomainError::internal("credential"))
     }
 
@@ -245,15 +234,15 @@ impl CredentialsApi for RecordService {
                 Err(e) => results[index] = Some(failed(index, e)),
             }
         }
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         // Take the write lock before reading (two pushes for one learner must not both apply).
-        ca::lock_grades(&mut tx).await.map_err(internal)?;
+        ca::lock_grades(&mut tx).await?;
         let names: Vec<String> =
             parsed.iter().map(|(_, u, _, _)| u.clone()).collect::<HashSet<_>>().into_iter().collect();
-        let user_ids = ca::user_ids_by_username(&mut tx, &names).await.map_err(internal)?;
+        let user_ids = ca::user_ids_by_username(&mut tx, &names).await?;
         let runs: Vec<String> =
             parsed.iter().map(|(_, _, r, _)| r.clone()).collect::<HashSet<_>>().into_iter().collect();
-        let known_runs = ca::existing_runs(&mut tx, &runs).await.map_err(internal)?;
+        let known_runs = ca::existing_runs(&mut tx, &runs).await?;
         let pairs: Vec<(String, String)> = parsed
             .iter()
             .filter_map(|(_, u, r, _)| user_ids.get(u).map(|id| (id.clone(), r.clone())))
@@ -261,8 +250,7 @@ impl CredentialsApi for RecordService {
             .into_iter()
             .collect();
         let mut stored: HashMap<(String, String), PushedGrade> = ca::grades_of(&mut tx, &pairs)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|g| {
                 (
@@ -321,8 +309,8 @@ impl CredentialsApi for RecordService {
             results[index] = Some(ItemResult { index, status: status.to_owned(), code: None, message: None });
         }
         let writes: Vec<GradeDb> = writes.into_values().collect();
-        ca::upsert_grades(&mut tx, &writes).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        ca::upsert_grades(&mut tx, &writes).await?;
+        tx.commit().await?;
         Ok(results
             .into_iter()
             .enumerate()

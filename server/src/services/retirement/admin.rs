@@ -2,7 +2,6 @@
 //! one retirement with its events, resume, abort, cancel, queue on a learner's behalf; the outbox.
 
 use super::*;
-use crate::services::internal;
 use crate::store::retirement::{self as rs};
 use crate::store::{now_ms, outbox, users};
 use app::gate::GlobalStaff;
@@ -18,7 +17,7 @@ use registrar::{DomainError, ErrorCode};
 impl RetirementAdmin for RetirementService {
     async fn retirement_dashboard(&self, _staff: &GlobalStaff) -> Result<RetirementDashboard, DomainError> {
         let list = &self.core.settings().states;
-        let counts = rs::counts_by_state(self.core.db()).await.map_err(internal)?;
+        let counts = rs::counts_by_state(self.core.db()).await?;
         let count = |name: &str| counts.iter().find(|(s, _)| s == name).map_or(0, |(_, n)| *n);
         let states = list
             .names()
@@ -32,7 +31,7 @@ impl RetirementAdmin for RetirementService {
             })
             .collect();
         let today = now_ms().div_euclid(DAY_MS);
-        let rows = rs::per_day(self.core.db(), (today - 29) * DAY_MS).await.map_err(internal)?;
+        let rows = rs::per_day(self.core.db(), (today - 29) * DAY_MS).await?;
         let per_day = (today - 29..=today)
             .map(|d| (format_date(d * DAY_MS), rows.iter().find(|(day, _)| *day == d).map_or(0, |(_, n)| *n)))
             .collect();
@@ -59,7 +58,7 @@ impl RetirementAdmin for RetirementService {
                 ));
             }
         }
-        let rows = rs::search(self.core.db(), search, state.as_deref(), 200).await.map_err(internal)?;
+        let rows = rs::search(self.core.db(), search, state.as_deref(), 200).await?;
         Ok(rows.into_iter().map(summary).collect())
     }
 
@@ -68,11 +67,10 @@ impl RetirementAdmin for RetirementService {
         _staff: &GlobalStaff,
         id: &str,
     ) -> Result<RetirementDetail, DomainError> {
-        let status = rs::get(self.core.db(), id).await.map_err(internal)?.ok_or_else(|| not_found(id))?;
+        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
         let list = &self.core.settings().states;
         let events = rs::events(self.core.db(), id)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|e| RetirementEvent {
                 at: e.at,
@@ -94,7 +92,7 @@ impl RetirementAdmin for RetirementService {
             check_transition(list, &status.current_state, &status.last_state, ABORTED, TransitionKind::Abort)
                 .is_ok();
         let can_cancel = status.current_state == PENDING;
-        let requested_by = rs::request_source(self.core.db(), &status.user_id).await.map_err(internal)?;
+        let requested_by = rs::request_source(self.core.db(), &status.user_id).await?;
         Ok(RetirementDetail {
             summary: summary(status),
             events,
@@ -113,7 +111,7 @@ impl RetirementAdmin for RetirementService {
         reason: &str,
     ) -> Result<(), DomainError> {
         let reason = require_reason(reason)?;
-        let status = rs::get(self.core.db(), id).await.map_err(internal)?.ok_or_else(|| not_found(id))?;
+        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
         self.change_state(
             &status,
             to,
@@ -126,7 +124,7 @@ impl RetirementAdmin for RetirementService {
 
     async fn retirement_abort(&self, staff: &GlobalStaff, id: &str, reason: &str) -> Result<(), DomainError> {
         let reason = require_reason(reason)?;
-        let status = rs::get(self.core.db(), id).await.map_err(internal)?.ok_or_else(|| not_found(id))?;
+        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
         self.change_state(
             &status,
             ABORTED,
@@ -144,7 +142,7 @@ impl RetirementAdmin for RetirementService {
         reason: &str,
     ) -> Result<(), DomainError> {
         let reason = require_reason(reason)?;
-        let status = rs::get(self.core.db(), id).await.map_err(internal)?.ok_or_else(|| not_found(id))?;
+        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
         self.cancel_pending(&status, staff_actor(staff), reason).await
     }
 
@@ -155,14 +153,13 @@ impl RetirementAdmin for RetirementService {
         reason: &str,
     ) -> Result<RetirementSummary, DomainError> {
         let reason = require_reason(reason)?;
-        let user =
-            users::find_by_login(self.core.db(), identifier).await.map_err(internal)?.ok_or_else(|| {
-                DomainError::with_message(
-                    ErrorCode::UserNotFound,
-                    format!("No account has the username or email '{}'.", identifier.trim()),
-                )
-                .on_field("identifier")
-            })?;
+        let user = users::find_by_login(self.core.db(), identifier).await?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username or email '{}'.", identifier.trim()),
+            )
+            .on_field("identifier")
+        })?;
         let actor = staff.principal();
         if !registrar::retirement::may_queue_for_deletion(
             actor.is_superuser,
@@ -183,7 +180,7 @@ impl RetirementAdmin for RetirementService {
     }
 
     async fn outbox(&self, staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError> {
-        let rows = outbox::recent(self.core.db(), to, 100).await.map_err(internal)?;
+        let rows = outbox::recent(self.core.db(), to, 100).await?;
         // Link tokens act for the learner: only superusers see them.
         let reveal = registrar::retirement::may_read_link_tokens(staff.principal().is_superuser);
         Ok(rows

@@ -3,7 +3,6 @@
 //! own stages, cleanup and cancel. It must not run for anyone but the Gate's `RetirementWorker`.
 
 use super::*;
-use crate::services::internal;
 use crate::store::personal_data::{self, Subject};
 use crate::store::retirement::{self as rs, StatusRow};
 use crate::store::{now_ms, oauth_clients, throttle, tokens};
@@ -28,7 +27,7 @@ impl RetirementService {
         let ids: Vec<String> = rows.iter().map(|r| r.user_id.clone()).collect();
         let mut people: std::collections::HashMap<String, (String, String, String)> =
             std::collections::HashMap::with_capacity(ids.len());
-        for p in rs::identities(self.core.db(), &ids).await.map_err(internal)? {
+        for p in rs::identities(self.core.db(), &ids).await? {
             people.insert(p.id, (p.username, p.email, p.full_name));
         }
         Ok(rows
@@ -62,7 +61,7 @@ impl RetirementService {
         if username.is_empty() {
             return Err(DomainError::with_message(ErrorCode::InputInvalid, "The user was not specified."));
         }
-        rs::by_username(self.core.db(), username).await.map_err(internal)?.ok_or_else(|| not_found(username))
+        rs::by_username(self.core.db(), username).await?.ok_or_else(|| not_found(username))
     }
 
     /// Hold the learner for this service caller, or refuse if the built-in worker holds them.
@@ -72,8 +71,8 @@ impl RetirementService {
         worker: &RetirementWorker,
     ) -> Result<(), DomainError> {
         let holder = format!("service:{}", worker.actor());
-        let mut conn = self.core.db().pool.acquire().await.map_err(internal)?;
-        if rs::lease_one(&mut conn, &status.id, &holder, SERVICE_LEASE_MS).await.map_err(internal)? {
+        let mut conn = self.core.db().connection().await?;
+        if rs::lease_one(&mut conn, &status.id, &holder, SERVICE_LEASE_MS).await? {
             Ok(())
         } else {
             Err(DomainError::with_message(
@@ -100,17 +99,17 @@ impl RetirementDriver for RetirementService {
         client: &ClientMeta,
     ) -> Result<(String, i64), DomainError> {
         let ip_key = format!("ip:{}", client.ip);
-        if throttle::hit(self.core.db(), &ip_key, 10 * 60_000).await.map_err(internal)? > 30 {
+        if throttle::hit(self.core.db(), &ip_key, 10 * 60_000).await? > 30 {
             return Err(ErrorCode::AuthThrottled.into());
         }
-        let row = oauth_clients::find(self.core.db(), client_id.trim()).await.map_err(internal)?;
+        let row = oauth_clients::find(self.core.db(), client_id.trim()).await?;
         let digest = crate::auth::secret::digest(client_secret);
         let Some(oauth_clients::ClientRow { user_id, name, .. }) =
             row.filter(|c| c.secret_hash == digest && c.revoked_at.is_none())
         else {
             return Err(ErrorCode::OAuthInvalidClient.into());
         };
-        throttle::forgive(self.core.db(), &ip_key).await.map_err(internal)?;
+        throttle::forgive(self.core.db(), &ip_key).await?;
         let token = crate::auth::secret::new_secret();
         let expires_in = 3600;
         tokens::create(
@@ -120,8 +119,7 @@ impl RetirementDriver for RetirementService {
             &format!("oauth:{name}"),
             Some(now_ms() + expires_in * 1000),
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         Ok((token, expires_in))
     }
 
@@ -151,7 +149,7 @@ impl RetirementDriver for RetirementService {
             ));
         }
         let before = now_ms() - query.cool_off_days * DAY_MS;
-        let rows = rs::queue(self.core.db(), &query.states, before, query.limit).await.map_err(internal)?;
+        let rows = rs::queue(self.core.db(), &query.states, before, query.limit).await?;
         self.service_views(rows).await
     }
 
@@ -165,7 +163,7 @@ impl RetirementDriver for RetirementService {
         if self.core.settings().states.index(state).is_none() {
             return Err(DomainError::with_message(ErrorCode::InputInvalid, "Unknown retirement state."));
         }
-        let rows = rs::created_between(self.core.db(), from, to, state).await.map_err(internal)?;
+        let rows = rs::created_between(self.core.db(), from, to, state).await?;
         self.service_views(rows).await
     }
 
@@ -210,8 +208,7 @@ impl RetirementDriver for RetirementService {
                 std::slice::from_ref(&status.id),
                 &format!("service:{}", worker.actor()),
             )
-            .await
-            .map_err(internal)?;
+            .await?;
         }
         Ok(())
     }
@@ -233,9 +230,9 @@ impl RetirementDriver for RetirementService {
             ));
         }
         self.service_lease(&status, worker).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        personal_data::retire_stage(&mut tx, stage, &[subject(&status)]).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        let mut tx = self.core.begin().await?;
+        personal_data::retire_stage(&mut tx, stage, &[subject(&status)]).await?;
+        tx.commit().await
     }
 
     async fn service_cleanup(
@@ -243,7 +240,7 @@ impl RetirementDriver for RetirementService {
         _worker: &RetirementWorker,
         usernames: &[String],
     ) -> Result<(), DomainError> {
-        let found = rs::complete_by_original_username(self.core.db(), usernames).await.map_err(internal)?;
+        let found = rs::complete_by_original_username(self.core.db(), usernames).await?;
         let asked: std::collections::HashSet<&str> = usernames.iter().map(String::as_str).collect();
         if found.len() != asked.len() || usernames.is_empty() {
             return Err(DomainError::with_message(
@@ -252,9 +249,9 @@ impl RetirementDriver for RetirementService {
             ));
         }
         let batch: Vec<(String, Subject)> = found.iter().map(|s| (s.id.clone(), subject(s))).collect();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        personal_data::clean_statuses(&mut tx, &batch).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        let mut tx = self.core.begin().await?;
+        personal_data::clean_statuses(&mut tx, &batch).await?;
+        tx.commit().await
     }
 
     async fn service_cancel(
@@ -269,7 +266,7 @@ impl RetirementDriver for RetirementService {
                 "retirement_id must be specified.",
             ));
         }
-        let status = rs::get(self.core.db(), id).await.map_err(internal)?.ok_or_else(|| {
+        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::RetirementNotFound, "Retirement does not exist!")
         })?;
         self.cancel_pending(&status, worker_actor(worker), "cancelled through the service API").await

@@ -18,10 +18,8 @@ use registrar::{DomainError, ErrorCode};
 #[async_trait::async_trait]
 impl Deletion for RetirementService {
     async fn deletion_info(&self, me: &Me) -> Result<DeletionInfo, DomainError> {
-        let user = users::get(self.core.db(), &me.principal().user_id.0)
-            .await
-            .map_err(internal)?
-            .ok_or(ErrorCode::AuthRequired)?;
+        let user =
+            users::get(self.core.db(), &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
         Ok(DeletionInfo {
             username: user.username,
             email: user.email,
@@ -43,10 +41,8 @@ impl Deletion for RetirementService {
             )
             .on_field("password"));
         }
-        let user = users::get(self.core.db(), &me.principal().user_id.0)
-            .await
-            .map_err(internal)?
-            .ok_or(ErrorCode::AuthRequired)?;
+        let user =
+            users::get(self.core.db(), &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
         let ip_key = format!("ip:{}", client.ip);
         let account = format!("account:{}", user.id.to_lowercase());
         self.core.count_failed_attempt(&ip_key, std::slice::from_ref(&account)).await?;
@@ -56,18 +52,16 @@ impl Deletion for RetirementService {
         if !ok {
             return Err(DomainError::new(ErrorCode::PasswordIncorrect).on_field("password"));
         }
-        throttle::clear(self.core.db(), &account).await.map_err(internal)?;
-        throttle::forgive(self.core.db(), &ip_key).await.map_err(internal)?;
+        throttle::clear(self.core.db(), &account).await?;
+        throttle::forgive(self.core.db(), &ip_key).await?;
         let actor = me.principal().username.clone();
         let status = self.queue_deletion(&user, "learner", &actor, Some(&user.id), None, true).await?;
         Ok(DeletionQueued { due_at: status.due_at, email: user.email })
     }
 
     async fn request_deletion_link(&self, me: &Me) -> Result<String, DomainError> {
-        let user = users::get(self.core.db(), &me.principal().user_id.0)
-            .await
-            .map_err(internal)?
-            .ok_or(ErrorCode::AuthRequired)?;
+        let user =
+            users::get(self.core.db(), &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
         if user.password_hash.is_some() {
             return Err(DomainError::with_message(
                 ErrorCode::InputInvalid,
@@ -85,14 +79,13 @@ impl Deletion for RetirementService {
             user.full_name, user.username
         );
         outbox::enqueue(&self.core.db().pool, &mail_to(&user, "Confirm the deletion of your account", &body))
-            .await
-            .map_err(internal)?;
+            .await?;
         Ok(user.email)
     }
 
     async fn confirm_link_info(&self, _public: &Public, token: &str) -> Result<DeletionInfo, DomainError> {
         let id = self.core.verify_link("delete", token).await?;
-        let user = users::get(self.core.db(), &id).await.map_err(internal)?.ok_or(ErrorCode::LinkInvalid)?;
+        let user = users::get(self.core.db(), &id).await?.ok_or(ErrorCode::LinkInvalid)?;
         Ok(DeletionInfo {
             username: user.username,
             email: user.email,
@@ -107,17 +100,15 @@ impl Deletion for RetirementService {
         token: &str,
     ) -> Result<DeletionQueued, DomainError> {
         let id = self.core.verify_link("delete", token).await?;
-        let user = users::get(self.core.db(), &id).await.map_err(internal)?.ok_or(ErrorCode::LinkInvalid)?;
-        if !user.is_active.0
-            && rs::for_user(&self.core.db().pool, &user.id).await.map_err(internal)?.is_none()
-        {
+        let user = users::get(self.core.db(), &id).await?.ok_or(ErrorCode::LinkInvalid)?;
+        if !user.is_active.0 && rs::for_user(&self.core.db().pool, &user.id).await?.is_none() {
             return Err(ErrorCode::AuthInactive.into());
         }
         // One use: a request recorded since the link was made (it lives an hour) spent it.
         let issued =
             token.split('.').nth(1).and_then(|t| t.parse::<i64>().ok()).unwrap_or(0) - CONFIRM_LINK_MS;
-        let used = rs::requests_since(self.core.db(), &user.id, issued).await.map_err(internal)?;
-        if used > 0 && rs::for_user(&self.core.db().pool, &user.id).await.map_err(internal)?.is_none() {
+        let used = rs::requests_since(self.core.db(), &user.id, issued).await?;
+        if used > 0 && rs::for_user(&self.core.db().pool, &user.id).await?.is_none() {
             return Err(DomainError::with_message(ErrorCode::LinkInvalid, "This link was already used."));
         }
         let status =
@@ -131,7 +122,7 @@ impl Deletion for RetirementService {
         token: &str,
     ) -> Result<CancelDeletionPage, DomainError> {
         let id = self.core.verify_link("cancel", token).await?;
-        let status = rs::get(self.core.db(), &id).await.map_err(internal)?.ok_or_else(|| {
+        let status = rs::get(self.core.db(), &id).await?.ok_or_else(|| {
             DomainError::with_message(
                 ErrorCode::LinkInvalid,
                 "This deletion was already cancelled or is finished.",
@@ -147,7 +138,7 @@ impl Deletion for RetirementService {
 
     async fn cancel_by_link(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
         let id = self.core.verify_link("cancel", token).await?;
-        let status = rs::get(self.core.db(), &id).await.map_err(internal)?.ok_or_else(|| {
+        let status = rs::get(self.core.db(), &id).await?.ok_or_else(|| {
             DomainError::with_message(
                 ErrorCode::LinkInvalid,
                 "This deletion was already cancelled or is finished.",
@@ -164,8 +155,8 @@ impl Deletion for RetirementService {
     }
 
     async fn export_my_data(&self, me: &Me) -> Result<String, DomainError> {
-        let mut conn = self.core.db().pool.acquire().await.map_err(internal)?;
-        let data = personal_data::export(&mut conn, &me.principal().user_id.0).await.map_err(internal)?;
+        let mut conn = self.core.db().connection().await?;
+        let data = personal_data::export(&mut conn, &me.principal().user_id.0).await?;
         let doc = serde_json::json!({
             "exported_at": iso(now_ms()),
             "about": "Everything Registrar holds about you, by table.",

@@ -5,8 +5,7 @@
 //! This module owns what they share: queueing a deletion, cancelling it during the cool-off,
 //! moving a retirement between states (checked by `registrar::retirement::check_transition`).
 
-use registrar::AuditAction;
-use crate::services::{internal, Core};
+use crate::services::Core;
 use crate::store::enrollments::Actor;
 use crate::store::personal_data::Subject;
 use crate::store::retirement::{self as rs, StatusRow};
@@ -14,6 +13,7 @@ use crate::store::{self, now_ms, oauth_clients, outbox, sessions, tokens, users}
 use app::gate::{GlobalStaff, RetirementWorker};
 use app::model::{format_date, RetirementSummary};
 use registrar::retirement::{check_transition, TransitionKind, ABORTED, PENDING};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 pub mod admin;
@@ -97,7 +97,7 @@ impl RetirementService {
         mail: bool,
     ) -> Result<StatusRow, DomainError> {
         let settings = self.core.settings();
-        let existing = rs::for_user(&self.core.db().pool, &user.id).await.map_err(internal)?;
+        let existing = rs::for_user(&self.core.db().pool, &user.id).await?;
         // An aborted retirement is over: a new request replaces it (its history stays in the audit log).
         let replaced = existing.as_ref().filter(|e| e.current_state == ABORTED).map(|e| e.id.clone());
         if let Some(existing) = existing.filter(|e| e.current_state != ABORTED) {
@@ -116,9 +116,9 @@ impl RetirementService {
         let retired_email = settings.names.email(&user.email);
         // Read (or create) the signing key before the transaction takes SQLite's write lock.
         let key = if mail { self.core.link_key().await? } else { Vec::new() };
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         if let Some(old) = &replaced {
-            rs::delete_status(&mut tx, old).await.map_err(internal)?;
+            rs::delete_status(&mut tx, old).await?;
         }
         let id = rs::create(
             &mut tx,
@@ -134,12 +134,11 @@ impl RetirementService {
             },
             actor,
         )
-        .await
-        .map_err(internal)?;
-        rs::deactivate_user(&mut tx, self.core.db().dialect, &user.id).await.map_err(internal)?;
-        sessions::delete_for_user(&mut *tx, &user.id).await.map_err(internal)?;
-        tokens::revoke_for_user(&mut *tx, &user.id).await.map_err(internal)?;
-        oauth_clients::revoke_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        .await?;
+        rs::deactivate_user(&mut tx, self.core.db().dialect, &user.id).await?;
+        sessions::delete_for_user(&mut *tx, &user.id).await?;
+        tokens::revoke_for_user(&mut *tx, &user.id).await?;
+        oauth_clients::revoke_for_user(&mut *tx, &user.id).await?;
         if mail {
             let token = Core::sign(&key, "cancel", &id, due)?;
             let link = format!("{}/account/cancel-deletion?token={token}", self.core.site_url());
@@ -151,26 +150,20 @@ impl RetirementService {
                 user.username,
                 format_date(due)
             );
-            outbox::enqueue(&mut *tx, &mail_to(user, "Your account is queued for deletion", &body))
-                .await
-                .map_err(internal)?;
+            outbox::enqueue(&mut *tx, &mail_to(user, "Your account is queued for deletion", &body)).await?;
         }
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_id,
-                actor_label: actor,
-                target_type: "user",
-                target_id: &user.id,
-                after: Some(serde_json::json!({"state": PENDING, "due_at": due})),
-                reason,
-                ..store::audit::Entry::new(AuditAction::RetirementRequest)
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
-        rs::get(self.core.db(), &id).await.map_err(internal)?.ok_or_else(|| not_found(&user.username))
+        tx.audit(&store::audit::Entry {
+            actor_id,
+            actor_label: actor,
+            target_type: "user",
+            target_id: &user.id,
+            after: Some(serde_json::json!({"state": PENDING, "due_at": due})),
+            reason,
+            ..store::audit::Entry::new(AuditAction::RetirementRequest)
+        })
+        .await?;
+        tx.commit().await?;
+        rs::get(self.core.db(), &id).await?.ok_or_else(|| not_found(&user.username))
     }
 
     /// Cancel a retirement in its cool-off: the account is active again (with its password).
@@ -189,30 +182,26 @@ impl RetirementService {
                 ),
             ));
         }
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        if !rs::delete_pending(&mut tx, &status.id).await.map_err(internal)? {
+        let mut tx = self.core.begin().await?;
+        if !rs::delete_pending(&mut tx, &status.id).await? {
             return Err(DomainError::with_message(
                 ErrorCode::RetirementBadTransition,
                 "The retirement has just started; it can no longer be cancelled.",
             ));
         }
-        rs::reactivate_user(&mut tx, self.core.db().dialect, &status.user_id).await.map_err(internal)?;
-        rs::delete_request(&mut tx, &status.user_id).await.map_err(internal)?;
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_id: actor.id,
-                actor_label: actor.label,
-                target_type: "user",
-                target_id: &status.user_id,
-                before: Some(serde_json::json!({"state": PENDING})),
-                reason: Some(reason),
-                ..store::audit::Entry::new(AuditAction::RetirementCancel)
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        rs::reactivate_user(&mut tx, self.core.db().dialect, &status.user_id).await?;
+        rs::delete_request(&mut tx, &status.user_id).await?;
+        tx.audit(&store::audit::Entry {
+            actor_id: actor.id,
+            actor_label: actor.label,
+            target_type: "user",
+            target_id: &status.user_id,
+            before: Some(serde_json::json!({"state": PENDING})),
+            reason: Some(reason),
+            ..store::audit::Entry::new(AuditAction::RetirementCancel)
+        })
+        .await?;
+        tx.commit().await
     }
 
     /// Move one learner (checked by `check_transition`), in a transaction; audited for admins.
@@ -226,29 +215,28 @@ impl RetirementService {
     ) -> Result<(), DomainError> {
         check_transition(&self.core.settings().states, &status.current_state, &status.last_state, to, kind)
             .map_err(|e| bad_transition(&e))?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        rs::move_to(&mut tx, status, to, message, actor.label).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        rs::move_to(&mut tx, status, to, message, actor.label).await?;
         if kind != TransitionKind::Advance {
-            rs::reset_attempts(&mut tx, &status.id).await.map_err(internal)?;
-            let action =
-                if kind == TransitionKind::Abort { AuditAction::RetirementAbort } else { AuditAction::RetirementResume };
-            store::audit::append(
-                &mut tx,
-                &store::audit::Entry {
-                    actor_id: actor.id,
-                    actor_label: actor.label,
-                    target_type: "user",
-                    target_id: &status.user_id,
-                    before: Some(serde_json::json!({"state": status.current_state})),
-                    after: Some(serde_json::json!({"state": to})),
-                    reason: Some(message),
-                    ..store::audit::Entry::new(action)
-                },
-            )
-            .await
-            .map_err(internal)?;
+            rs::reset_attempts(&mut tx, &status.id).await?;
+            let action = if kind == TransitionKind::Abort {
+                AuditAction::RetirementAbort
+            } else {
+                AuditAction::RetirementResume
+            };
+            tx.audit(&store::audit::Entry {
+                actor_id: actor.id,
+                actor_label: actor.label,
+                target_type: "user",
+                target_id: &status.user_id,
+                before: Some(serde_json::json!({"state": status.current_state})),
+                after: Some(serde_json::json!({"state": to})),
+                reason: Some(message),
+                ..store::audit::Entry::new(action)
+            })
+            .await?;
         }
-        tx.commit().await.map_err(internal)
+        tx.commit().await
     }
 }
 
@@ -266,7 +254,7 @@ impl Core {
             (rs::IdentityKey::Username, settings.names.all_usernames(username)),
             (rs::IdentityKey::Email, settings.names.all_emails(email)),
         ] {
-            let found = rs::retired_at(self.db(), key, &values).await.map_err(internal)?;
+            let found = rs::retired_at(self.db(), key, &values).await?;
             if found.iter().any(|at| settings.reuse.blocks(*at, now)) {
                 return Err(if key == rs::IdentityKey::Username {
                     DomainError::new(ErrorCode::UsernameTaken).on_field("username")

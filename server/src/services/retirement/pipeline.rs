@@ -2,7 +2,6 @@
 //! retries), cleanup of finished ones, and the management commands (populate states, retire or
 //! cancel a user, create an OAuth client).
 
-use registrar::AuditAction;
 use super::*;
 use crate::config::RetirementSettings;
 use crate::services::internal;
@@ -13,6 +12,7 @@ use crate::store::{self, now_ms, oauth_clients, users};
 use app::gate::System;
 use app::model::StateSync;
 use registrar::retirement::{COMPLETE, ERRORED};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
 impl RetirementService {
@@ -24,13 +24,12 @@ impl RetirementService {
         let mut moved = 0;
         if settings.builtin_worker {
             let resting = settings.states.resting_states();
-            let claimed = rs::claim(self.core.db(), &resting, settings.batch_size, WORKER_LEASE_MS, worker)
-                .await
-                .map_err(internal)?;
+            let claimed =
+                rs::claim(self.core.db(), &resting, settings.batch_size, WORKER_LEASE_MS, worker).await?;
             let ids: Vec<String> = claimed.iter().map(|s| s.id.clone()).collect();
             moved = claimed.len();
             let result = self.run_batch(&settings, claimed, worker).await;
-            rs::release(self.core.db(), &ids, worker).await.map_err(internal)?;
+            rs::release(self.core.db(), &ids, worker).await?;
             result?;
             // With an external driver, cleanup is its call (after its archive step).
             self.cleanup_due(&settings).await?;
@@ -56,7 +55,7 @@ impl RetirementService {
                     break;
                 }
                 let ids: Vec<String> = group.iter().map(|s| s.id.clone()).collect();
-                rs::renew(self.core.db(), &ids, worker, WORKER_LEASE_MS).await.map_err(internal)?;
+                rs::renew(self.core.db(), &ids, worker, WORKER_LEASE_MS).await?;
                 match self.run_stage_for(&group, &stage.start, &stage.end, worker).await {
                     Ok(()) => {
                         for s in &mut group {
@@ -92,11 +91,11 @@ impl RetirementService {
             if !group.is_empty() {
                 let refs: Vec<&StatusRow> = group.iter().collect();
                 for chunk in refs.chunks(1) {
-                    let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+                    let mut tx = self.core.begin().await?;
                     match rs::move_many(&mut tx, chunk, COMPLETE, "Learner retirement complete.", worker)
                         .await
                     {
-                        Ok(()) => tx.commit().await.map_err(internal)?,
+                        Ok(()) => tx.commit().await?,
                         Err(error) if rs::is_changed_meanwhile(&error) => {}
                         Err(error) => return Err(internal(error)),
                     }
@@ -117,7 +116,7 @@ impl RetirementService {
     ) -> Result<(), store::DbError> {
         let refs: Vec<&StatusRow> = group.iter().collect();
         let subjects: Vec<Subject> = group.iter().map(subject).collect();
-        let mut tx = self.core.db().pool.begin().await?;
+        let mut tx = self.core.db().begin().await?;
         rs::move_many(&mut tx, &refs, start, &format!("Starting: {start}"), worker).await?;
         let ours = personal_data::retire_stage(&mut tx, start, &subjects).await?;
         let message = if ours {
@@ -129,7 +128,7 @@ impl RetirementService {
             group.iter().map(|s| StatusRow { current_state: start.to_owned(), ..s.clone() }).collect();
         let working_refs: Vec<&StatusRow> = working.iter().collect();
         rs::move_many(&mut tx, &working_refs, end, &message, worker).await?;
-        tx.commit().await
+        Ok(tx.commit().await?)
     }
 
     pub(crate) async fn stage_failed(
@@ -143,7 +142,7 @@ impl RetirementService {
         let op = internal(error);
         let text = format!("{stage} failed ({})", op.message);
         if status.attempts + 1 >= settings.max_attempts {
-            let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+            let mut tx = self.core.begin().await?;
             rs::move_to(
                 &mut tx,
                 status,
@@ -151,10 +150,9 @@ impl RetirementService {
                 &format!("{text}; gave up after {} attempts", status.attempts + 1),
                 worker,
             )
-            .await
-            .map_err(internal)?;
-            rs::record_final_failure(&mut tx, &status.id, &text).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)
+            .await?;
+            rs::record_final_failure(&mut tx, &status.id, &text).await?;
+            tx.commit().await
         } else {
             // Exponential backoff: 1, 2, 4, 8 … minutes.
             let backoff = 60_000_i64 << status.attempts.clamp(0, 10);
@@ -166,22 +164,20 @@ impl RetirementService {
 
     pub(crate) async fn cleanup_due(&self, settings: &RetirementSettings) -> Result<(), DomainError> {
         let before = now_ms() - i64::from(settings.cleanup_days) * DAY_MS;
-        let due = rs::due_for_cleanup(self.core.db(), before, 500).await.map_err(internal)?;
+        let due = rs::due_for_cleanup(self.core.db(), before, 500).await?;
         let batch: Vec<(String, Subject)> = due.iter().map(|s| (s.id.clone(), subject(s))).collect();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        personal_data::clean_statuses(&mut tx, &batch).await.map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        let mut tx = self.core.begin().await?;
+        personal_data::clean_statuses(&mut tx, &batch).await?;
+        tx.commit().await
     }
 
     /// `registrar populate-retirement-states`: sync the table with the configured list.
     pub async fn populate_states(&self, _system: &System, dry_run: bool) -> Result<StateSync, DomainError> {
         let list = &self.core.settings().states;
-        let current: Vec<String> =
-            rs::states(self.core.db()).await.map_err(internal)?.into_iter().map(|s| s.name).collect();
+        let current: Vec<String> = rs::states(self.core.db()).await?.into_iter().map(|s| s.name).collect();
         let wanted = list.names().to_vec();
         let busy: Vec<(String, i64)> = rs::counts_by_state(self.core.db())
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .filter(|(state, n)| *n > 0 && !registrar::retirement::is_required(state))
             .collect();
@@ -203,9 +199,9 @@ impl RetirementService {
             dry_run,
         };
         if !dry_run {
-            let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-            rs::replace_states(&mut tx, &wanted).await.map_err(internal)?;
-            tx.commit().await.map_err(internal)?;
+            let mut tx = self.core.begin().await?;
+            rs::replace_states(&mut tx, &wanted).await?;
+            tx.commit().await?;
         }
         Ok(sync)
     }
@@ -213,8 +209,7 @@ impl RetirementService {
     /// Refuse to start when the stored states differ from the configuration (the command syncs them);
     /// an empty table is filled at once.
     pub async fn ensure_states(&self, system: &System) -> Result<(), DomainError> {
-        let stored: Vec<String> =
-            rs::states(self.core.db()).await.map_err(internal)?.into_iter().map(|s| s.name).collect();
+        let stored: Vec<String> = rs::states(self.core.db()).await?.into_iter().map(|s| s.name).collect();
         if stored.is_empty() {
             self.populate_states(system, false).await?;
             return Ok(());
@@ -239,13 +234,12 @@ impl RetirementService {
         system: &System,
         identifier: &str,
     ) -> Result<StatusRow, DomainError> {
-        let user =
-            users::find_by_login(self.core.db(), identifier).await.map_err(internal)?.ok_or_else(|| {
-                DomainError::with_message(
-                    ErrorCode::UserNotFound,
-                    format!("No account has the username or email '{identifier}'."),
-                )
-            })?;
+        let user = users::find_by_login(self.core.db(), identifier).await?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username or email '{identifier}'."),
+            )
+        })?;
         self.queue_deletion(&user, "admin", system.actor(), None, Some("retire-user command"), false).await
     }
 
@@ -255,7 +249,7 @@ impl RetirementService {
         system: &System,
         email: &str,
     ) -> Result<String, DomainError> {
-        let status = rs::by_email(self.core.db(), email).await.map_err(internal)?.ok_or_else(|| {
+        let status = rs::by_email(self.core.db(), email).await?.ok_or_else(|| {
             DomainError::with_message(
                 ErrorCode::RetirementNotFound,
                 format!("No retirement request with email address '{}' exists.", email.trim()),
@@ -280,13 +274,12 @@ impl RetirementService {
                 "Give the client a name of 1 to 100 characters.",
             ));
         }
-        let user =
-            users::find_by_username(self.core.db(), username).await.map_err(internal)?.ok_or_else(|| {
-                DomainError::with_message(
-                    ErrorCode::UserNotFound,
-                    format!("No account has the username '{username}'."),
-                )
-            })?;
+        let user = users::find_by_username(self.core.db(), username).await?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username '{username}'."),
+            )
+        })?;
         if !user.is_active.0 {
             return Err(DomainError::with_message(
                 ErrorCode::UserInactive,
@@ -295,23 +288,18 @@ impl RetirementService {
         }
         let client_id = crate::auth::secret::new_secret().chars().take(24).collect::<String>();
         let secret = crate::auth::secret::new_secret();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         oauth_clients::create(&mut *tx, &client_id, &crate::auth::secret::digest(&secret), name, &user.id)
-            .await
-            .map_err(internal)?;
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_label: system.actor(),
-                target_type: "user",
-                target_id: &user.id,
-                after: Some(serde_json::json!({"name": name, "client_id": client_id})),
-                ..store::audit::Entry::new(AuditAction::OauthClientCreate)
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+            .await?;
+        tx.audit(&store::audit::Entry {
+            actor_label: system.actor(),
+            target_type: "user",
+            target_id: &user.id,
+            after: Some(serde_json::json!({"name": name, "client_id": client_id})),
+            ..store::audit::Entry::new(AuditAction::OauthClientCreate)
+        })
+        .await?;
+        tx.commit().await?;
         Ok((client_id, secret))
     }
 }

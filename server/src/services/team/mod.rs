@@ -5,8 +5,7 @@
 //! `registrar::team` and `registrar::discussion`. It must not enroll or unenroll learners beyond
 //! enrolling a new team member.
 
-use registrar::AuditAction;
-use crate::services::{internal, Core};
+use crate::services::Core;
 use crate::store::{self, courses, enrollments, roles, users};
 use app::gate::{CourseAdmin, DiscussionManager};
 use app::model::TeamMember;
@@ -14,6 +13,7 @@ use app::ports::team::CourseRoles;
 use registrar::authz::Principal;
 use registrar::ids::CourseKey;
 use registrar::roles::Role;
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 pub mod studio;
@@ -34,8 +34,7 @@ impl Core {
     /// Everyone holding one of `which` roles in the course.
     pub(crate) async fn team_of(&self, course: &str, which: &[Role]) -> Result<Vec<TeamMember>, DomainError> {
         Ok(roles::course_team(&self.db, course, which)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|r| {
                 let role_label =
@@ -71,14 +70,13 @@ impl TeamService {
     ) -> Result<String, DomainError> {
         let course = course_key.to_string();
         self.core.ensure_course(&course).await?;
-        let user =
-            users::find_by_login(&self.core.db, identifier).await.map_err(internal)?.ok_or_else(|| {
-                DomainError::with_message(
-                    ErrorCode::UserNotFound,
-                    format!("No account has the username or email '{}'.", identifier.trim()),
-                )
-                .on_field("identifier")
-            })?;
+        let user = users::find_by_login(&self.core.db, identifier).await?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username or email '{}'.", identifier.trim()),
+            )
+            .on_field("identifier")
+        })?;
         if !user.is_active.0 {
             return Err(DomainError::with_message(
                 ErrorCode::UserInactive,
@@ -88,9 +86,9 @@ impl TeamService {
         }
         let grant =
             registrar::roles::Grant { role, scope: registrar::roles::Scope::Course(course_key.clone()) };
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        roles::lock_course_team(&mut tx, self.core.db.dialect, &course).await.map_err(internal)?;
-        let held = roles::grants_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        roles::lock_course_team(&mut tx, self.core.db.dialect, &course).await?;
+        let held = roles::grants_for_user(&mut *tx, &user.id).await?;
         let in_course = registrar::roles::Scope::Course(course_key.clone());
         if let Some(other) =
             held.iter().find(|g| g.scope == in_course && exclusive.contains(&g.role) && g.role != role)
@@ -104,16 +102,14 @@ impl TeamService {
                 ),
             ));
         }
-        let added = roles::grant_until(&mut tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
-            .await
-            .map_err(internal)?;
+        let added = roles::grant_until(&mut tx, &user.id, &grant, Some(&actor.user_id.0), expires_at).await?;
         if !added {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleHeld,
                 format!("{} is already {} of this course.", user.username, role.label()),
             ));
         }
-        if courses::enroll(&mut *tx, &user.id, &course, "audit").await.map_err(internal)? {
+        if courses::enroll(&mut *tx, &user.id, &course, "audit").await? {
             let writes = enrollments::Writes {
                 audit: vec![enrollments::AuditRow {
                     email: user.email.clone(),
@@ -124,11 +120,9 @@ impl TeamService {
             };
             let reason = format!("granted the {} role", role.label());
             let actor = enrollments::Actor { id: Some(&actor.user_id.0), label: &actor.username };
-            enrollments::apply(&mut tx, &course, &writes, actor, Some(&reason)).await.map_err(internal)?;
+            enrollments::apply(&mut tx, &course, &writes, actor, Some(&reason)).await?;
         }
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
+        tx.audit(&store::audit::Entry {
                 actor_id: Some(&actor.user_id.0),
                 actor_label: &actor.username,
                 target_type: "user",
@@ -141,8 +135,8 @@ impl TeamService {
             },
         )
         .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)?;
+        ?;
+        tx.commit().await?;
         Ok(user.username)
     }
 
@@ -156,46 +150,39 @@ impl TeamService {
         role: Role,
     ) -> Result<(), DomainError> {
         let course = course_key.to_string();
-        let user =
-            users::find_by_username(&self.core.db, username).await.map_err(internal)?.ok_or_else(|| {
-                DomainError::with_message(
-                    ErrorCode::UserNotFound,
-                    format!("No account has the username '{}'.", username.trim()),
-                )
-            })?;
+        let user = users::find_by_username(&self.core.db, username).await?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::UserNotFound,
+                format!("No account has the username '{}'.", username.trim()),
+            )
+        })?;
         registrar::team::check_removal(&actor.user_id.0, &user.id, role)?;
-        let mut tx = self.core.db.pool.begin().await.map_err(internal)?;
-        roles::lock_course_team(&mut tx, self.core.db.dialect, &course).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        roles::lock_course_team(&mut tx, self.core.db.dialect, &course).await?;
         // Count, remove, count again, inside the lock: concurrent removals see each other.
-        let before =
-            roles::count_permanent_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
-        if !roles::revoke_course_role(&mut tx, &user.id, &course, role).await.map_err(internal)? {
+        let before = roles::count_permanent_course_role(&mut tx, &course, Role::Instructor).await?;
+        if !roles::revoke_course_role(&mut tx, &user.id, &course, role).await? {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleNotHeld,
                 format!("{} is not {} of this course.", user.username, role.label()),
             ));
         }
-        let after =
-            roles::count_permanent_course_role(&mut tx, &course, Role::Instructor).await.map_err(internal)?;
+        let after = roles::count_permanent_course_role(&mut tx, &course, Role::Instructor).await?;
         registrar::team::check_admins_kept(before, after, "A course")?;
-        let target_grants = roles::grants_for_user(&mut *tx, &user.id).await.map_err(internal)?;
+        let target_grants = roles::grants_for_user(&mut *tx, &user.id).await?;
         let target_is_admin = registrar::authz::grants_course_admin(&target_grants, course_key);
         registrar::discussion::check_removal(role, target_is_admin, &user.username)?;
-        store::audit::append(
-            &mut tx,
-            &store::audit::Entry {
-                actor_id: Some(&actor.user_id.0),
-                actor_label: &actor.username,
-                target_type: "user",
-                target_id: &user.id,
-                scope: Some(&course),
-                before: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
-                ..store::audit::Entry::new(AuditAction::RoleRevoke)
-            },
-        )
-        .await
-        .map_err(internal)?;
-        tx.commit().await.map_err(internal)
+        tx.audit(&store::audit::Entry {
+            actor_id: Some(&actor.user_id.0),
+            actor_label: &actor.username,
+            target_type: "user",
+            target_id: &user.id,
+            scope: Some(&course),
+            before: Some(serde_json::json!({"role": role.as_str(), "username": user.username})),
+            ..store::audit::Entry::new(AuditAction::RoleRevoke)
+        })
+        .await?;
+        tx.commit().await
     }
 }
 

@@ -5,7 +5,6 @@
 //! Every change locks the team, counts its permanent Admins before and after and asks
 //! `registrar::team::check_admins_kept`; every change is audited with the course as its scope.
 
-use registrar::AuditAction;
 use super::TeamService;
 use crate::services::access::*;
 use crate::services::{internal, Core};
@@ -17,6 +16,7 @@ use registrar::authz::{course_abilities, decide, explain_course, Action, Princip
 use registrar::ids::CourseKey;
 use registrar::roles::{is_live, Grant, Role, Scope};
 use registrar::team::{check_admins_kept, STUDIO_ROLES};
+use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
 /// How long a Studio team invitation waits for its email to register.
@@ -86,8 +86,8 @@ impl Core {
     ) -> Result<AccessExplanation, DomainError> {
         let user = self.account(identifier).await?;
         let (full_name, is_active) = (user.full_name.clone(), user.is_active.0);
-        let dated = roles::dated_grants_for_user(&self.db().pool, &user.id).await.map_err(internal)?;
-        let principal = users::principal(self.db(), user).await.map_err(internal)?;
+        let dated = roles::dated_grants_for_user(&self.db().pool, &user.id).await?;
+        let principal = users::principal(self.db(), user).await?;
         Ok(AccessExplanation {
             username: principal.username.clone(),
             full_name,
@@ -102,7 +102,7 @@ impl Core {
         &self,
         access: &str,
     ) -> Result<(Vec<InheritedAccess>, i64), DomainError> {
-        let (rows, count) = users::global_staff(self.db(), GLOBAL_STAFF_SHOWN).await.map_err(internal)?;
+        let (rows, count) = users::global_staff(self.db(), GLOBAL_STAFF_SHOWN).await?;
         let listed = rows
             .into_iter()
             .map(|u| InheritedAccess {
@@ -125,7 +125,7 @@ impl TeamService {
         user_id: &str,
         course: &CourseKey,
     ) -> Result<Option<(Role, Option<i64>)>, DomainError> {
-        let dated = roles::dated_grants_for_user(&mut *conn, user_id).await.map_err(internal)?;
+        let dated = roles::dated_grants_for_user(&mut *conn, user_id).await?;
         let in_course = Scope::Course(course.clone());
         Ok(STUDIO_ROLES.into_iter().find_map(|role| {
             dated
@@ -149,7 +149,7 @@ impl TeamService {
     ) -> Result<Vec<Role>, DomainError> {
         let mut dropped = Vec::new();
         for role in STUDIO_ROLES {
-            if roles::revoke_course_role(conn, &user.id, course, role).await.map_err(internal)? {
+            if roles::revoke_course_role(conn, &user.id, course, role).await? {
                 dropped.push(role);
             }
         }
@@ -165,7 +165,7 @@ impl TeamService {
                 ..audit::Entry::new(AuditAction::RoleRevoke)
             })
             .collect();
-        audit::append_many(conn, &entries).await.map_err(internal)?;
+        audit::append_many(conn, &entries).await?;
         Ok(dropped)
     }
 
@@ -191,7 +191,7 @@ impl StudioTeamPage for TeamService {
     async fn studio_team(&self, viewer: &CourseTeamViewer) -> Result<StudioTeam, DomainError> {
         let course = viewer.course();
         let key = course.to_string();
-        let row = courses::get(self.core.db(), &key).await.map_err(internal)?.ok_or_else(|| {
+        let row = courses::get(self.core.db(), &key).await?.ok_or_else(|| {
             DomainError::with_message(ErrorCode::NotFound, format!("There is no course {key}."))
         })?;
         let mut members = self.core.team_of(&key, &STUDIO_ROLES).await?;
@@ -204,16 +204,13 @@ impl StudioTeamPage for TeamService {
         members.retain(|m| m.role == Role::Instructor.as_str() || !admins.contains(&m.username));
         members.sort_by_key(|m| m.role != Role::Instructor.as_str());
         let org = course.org().as_str();
-        let mut inherited = Self::inherited_course(
-            roles::org_team(self.core.db(), org, &STUDIO_ROLES).await.map_err(internal)?,
-            org,
-        );
+        let mut inherited =
+            Self::inherited_course(roles::org_team(self.core.db(), org, &STUDIO_ROLES).await?, org);
         let (staff, global_staff) = self.core.global_staff_access("Admin").await?;
         inherited.extend(staff);
         let now = now_ms();
         let invitations = team_invitations::for_course(self.core.db(), &key)
-            .await
-            .map_err(internal)?
+            .await?
             .into_iter()
             .map(|i| TeamInvitation {
                 role_label: Role::parse(&i.role).map_or_else(|_| i.role.clone(), |r| r.label().to_owned()),
@@ -249,7 +246,7 @@ impl StudioTeamPage for TeamService {
         if identifier.is_empty() {
             return Err(input(ErrorCode::InputInvalid, "identifier", "Enter an email or username."));
         }
-        if users::find_by_login(self.core.db(), identifier).await.map_err(internal)?.is_some() {
+        if users::find_by_login(self.core.db(), identifier).await?.is_some() {
             let username = self
                 .grant_course_role(
                     admin.principal(),
@@ -273,7 +270,7 @@ impl StudioTeamPage for TeamService {
                 format!("No account has the username '{identifier}'. To invite someone without an account, enter their email."),
             ));
         };
-        if courses::get(self.core.db(), &course).await.map_err(internal)?.is_none() {
+        if courses::get(self.core.db(), &course).await?.is_none() {
             return Err(DomainError::with_message(
                 ErrorCode::NotFound,
                 format!("There is no course {course}."),
@@ -281,7 +278,7 @@ impl StudioTeamPage for TeamService {
         }
         let actor = admin.principal();
         let invitation_ends = now_ms() + INVITATION_TTL_MS;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
         let created = team_invitations::create(
             &mut tx,
             &course,
@@ -291,8 +288,7 @@ impl StudioTeamPage for TeamService {
             invitation_ends,
             expires_at,
         )
-        .await
-        .map_err(internal)?;
+        .await?;
         let Some(id) = created else {
             return Err(input(
                 ErrorCode::InvitationExists,
@@ -311,7 +307,7 @@ impl StudioTeamPage for TeamService {
                 ..audit::Entry::new(AuditAction::TeamInvite)
 })
 .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(changed(format!(
             "No account uses {} yet, so they are invited as {}: the role is theirs when they register with that email (the invitation lasts until {}).",
             email.as_str(),
@@ -330,8 +326,8 @@ impl StudioTeamPage for TeamService {
         let course = admin.course().to_string();
         let actor = admin.principal();
         let user = self.core.account(username).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await?;
         let Some((held, held_until)) = self.studio_role_of(&mut tx, &user.id, admin.course()).await? else {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleNotHeld,
@@ -350,12 +346,10 @@ impl StudioTeamPage for TeamService {
         }
         let before = self.permanent_admins(&mut tx, &course).await?;
         for old in STUDIO_ROLES {
-            roles::revoke_course_role(&mut tx, &user.id, &course, old).await.map_err(internal)?;
+            roles::revoke_course_role(&mut tx, &user.id, &course, old).await?;
         }
         let grant = Grant { role, scope: Scope::Course(admin.course().clone()) };
-        roles::grant_until(&mut tx, &user.id, &grant, Some(&actor.user_id.0), expires_at)
-            .await
-            .map_err(internal)?;
+        roles::grant_until(&mut tx, &user.id, &grant, Some(&actor.user_id.0), expires_at).await?;
         let after = self.permanent_admins(&mut tx, &course).await?;
         check_admins_kept(before, after, "A course")?;
         record(&mut tx, actor, audit::Entry {
@@ -367,7 +361,7 @@ impl StudioTeamPage for TeamService {
                 ..audit::Entry::new(AuditAction::RoleChange)
 })
 .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(changed(format!("{} is now {}{}.", user.username, role.label(), until(expires_at))))
     }
 
@@ -375,8 +369,8 @@ impl StudioTeamPage for TeamService {
         let course = admin.course().to_string();
         let actor = admin.principal();
         let user = self.core.account(username).await?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await.map_err(internal)?;
+        let mut tx = self.core.begin().await?;
+        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await?;
         let before = self.permanent_admins(&mut tx, &course).await?;
         let dropped = self.drop_studio_roles(&mut tx, actor, &user, &course).await?;
         if dropped.is_empty() {
@@ -392,19 +386,16 @@ impl StudioTeamPage for TeamService {
         )?;
         let after = self.permanent_admins(&mut tx, &course).await?;
         check_admins_kept(before, after, "A course")?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(changed(format!("{} is no longer on the course team (still enrolled).", user.username)))
     }
 
     async fn studio_leave(&self, viewer: &CourseTeamViewer) -> Result<TeamChange, DomainError> {
         let course = viewer.course().to_string();
         let me = viewer.principal();
-        let user = users::get(self.core.db(), &me.user_id.0)
-            .await
-            .map_err(internal)?
-            .ok_or(ErrorCode::AuthRequired)?;
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await.map_err(internal)?;
+        let user = users::get(self.core.db(), &me.user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
+        let mut tx = self.core.begin().await?;
+        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await?;
         match self.studio_role_of(&mut tx, &user.id, viewer.course()).await? {
             Some((Role::Instructor, _)) => {
                 return Err(DomainError::with_message(
@@ -421,7 +412,7 @@ impl StudioTeamPage for TeamService {
             Some(_) => {}
         }
         self.drop_studio_roles(&mut tx, me, &user, &course).await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(changed("You left the course team."))
     }
 
@@ -432,8 +423,8 @@ impl StudioTeamPage for TeamService {
     ) -> Result<TeamChange, DomainError> {
         let course = admin.course().to_string();
         let actor = admin.principal();
-        let mut tx = self.core.db().pool.begin().await.map_err(internal)?;
-        let Some(invitation) = team_invitations::revoke(&mut tx, &course, id).await.map_err(internal)? else {
+        let mut tx = self.core.begin().await?;
+        let Some(invitation) = team_invitations::revoke(&mut tx, &course, id).await? else {
             return Err(DomainError::with_message(ErrorCode::NotFound, "That invitation no longer exists."));
         };
         record(
@@ -448,7 +439,7 @@ impl StudioTeamPage for TeamService {
             },
         )
         .await?;
-        tx.commit().await.map_err(internal)?;
+        tx.commit().await?;
         Ok(changed(format!("The invitation of {} was withdrawn.", invitation.email)))
     }
 

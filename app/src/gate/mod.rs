@@ -47,9 +47,11 @@ impl Gate {
         Ok(Self { request, client, backend })
     }
 
-    /// A gate over an explicit principal (used by the server's own tests and tools).
+    /// A gate over a principal taken as given: nothing checks where it came from. Only the
+    /// server's REST extractor (`server::http::gate`, fed by the principal middleware), the bench
+    /// and tests call it; a handler takes that extractor instead.
     #[must_use]
-    pub fn new(backend: SharedBackend, request: RequestPrincipal, client: ClientMeta) -> Self {
+    pub fn unchecked(backend: SharedBackend, request: RequestPrincipal, client: ClientMeta) -> Self {
         Self { request, client, backend }
     }
 

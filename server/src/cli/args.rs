@@ -1,9 +1,10 @@
-//! The command line's arguments: one struct per command, with their help texts and defaults, and
-//! the settings they turn into (`RetirementArgs::settings`). Parsing only: nothing here runs a
-//! command.
+//! The command line's arguments: one struct per command, with their help texts and defaults. The
+//! settings shared by commands (database, `serve`, retirement) are declared, read and validated in
+//! `crate::config` and re-exported here. Parsing only: nothing here runs a command.
 
 use clap::Args;
-use std::net::SocketAddr;
+
+pub use crate::config::{DatabaseArgs, RetirementArgs, ServeArgs};
 
 /// A site's configuration, as Open edX's `create_or_update_site` takes it.
 #[derive(Debug, Args)]
@@ -127,88 +128,6 @@ pub struct CreateOauthClientArgs {
     pub username: String,
 }
 
-/// Account deletion settings (Open edX's names), shared by `serve` and the retirement commands.
-#[derive(Debug, Clone, Args)]
-pub struct RetirementArgs {
-    /// The retirement states, comma-separated: PENDING first; ERRORED, ABORTED, COMPLETE last; every
-    /// RETIRING_X followed by X_COMPLETE. Default: Registrar's own stages under Open edX's names.
-    #[arg(long, env = "RETIREMENT_STATES", global = true)]
-    pub retirement_states: Option<String>,
-    /// Every salt ever used to hash retired names, oldest first, comma-separated or a JSON list; the
-    /// last one hashes new retirements. Required outside development.
-    #[arg(long, env = "RETIRED_USER_SALTS", global = true)]
-    pub retired_user_salts: Option<String>,
-    #[arg(long, env = "RETIRED_USERNAME_PREFIX", default_value = "retired__user_", global = true)]
-    pub retired_username_prefix: String,
-    #[arg(long, env = "RETIRED_EMAIL_PREFIX", default_value = "retired__user_", global = true)]
-    pub retired_email_prefix: String,
-    #[arg(long, env = "RETIRED_EMAIL_DOMAIN", default_value = "retired.invalid", global = true)]
-    pub retired_email_domain: String,
-    /// Overrides PREFIX + '{}' (the hash replaces '{}').
-    #[arg(long, env = "RETIRED_USERNAME_FMT", global = true)]
-    pub retired_username_fmt: Option<String>,
-    /// Overrides PREFIX + '{}@' + DOMAIN.
-    #[arg(long, env = "RETIRED_EMAIL_FMT", global = true)]
-    pub retired_email_fmt: Option<String>,
-    /// Days between a deletion request and the deletion, during which it can be cancelled.
-    #[arg(long, env = "RETIREMENT_COOL_OFF_DAYS", default_value_t = 14, global = true)]
-    pub retirement_cool_off_days: u32,
-    /// Days after completion before a retirement's own record (original names) is redacted.
-    #[arg(long, env = "RETIREMENT_CLEANUP_DAYS", default_value_t = 30, global = true)]
-    pub retirement_cleanup_days: u32,
-    /// The user that drives retirements through the service API.
-    #[arg(
-        long,
-        env = "RETIREMENT_SERVICE_WORKER_USERNAME",
-        default_value = "RETIREMENT_SERVICE_USER",
-        global = true
-    )]
-    pub retirement_service_worker_username: String,
-    /// How long a retired username or email stays unavailable: 'forever' or a number of days.
-    #[arg(long, env = "RETIRED_IDENTITY_REUSE", default_value = "forever", global = true)]
-    pub retired_identity_reuse: String,
-    /// Run the retirement stages in this server's worker (turn off when an external driver does).
-    #[arg(long, env = "REGISTRAR_RETIREMENT_WORKER", default_value_t = true, action = clap::ArgAction::Set, global = true)]
-    pub retirement_worker: bool,
-}
-
-impl RetirementArgs {
-    /// The validated settings, or a message naming the setting and the rule it breaks.
-    pub fn settings(&self) -> Result<crate::config::RetirementSettings, String> {
-        use registrar::retirement::{RetiredNames, ReusePolicy, StateList, DEFAULT_SALTS};
-        let states = match &self.retirement_states {
-            Some(text) => StateList::parse(text).map_err(|e| format!("RETIREMENT_STATES: {e}"))?,
-            None => StateList::default_list(),
-        };
-        let salts: Vec<String> = match self.retired_user_salts.as_deref().map(str::trim) {
-            None => DEFAULT_SALTS.iter().map(|s| (*s).to_owned()).collect(),
-            Some(text) if text.starts_with('[') => serde_json::from_str(text)
-                .map_err(|e| format!("RETIRED_USER_SALTS is not a JSON list of strings: {e}"))?,
-            Some(text) => text.split(',').map(|s| s.trim().to_owned()).collect(),
-        };
-        let username_fmt = self
-            .retired_username_fmt
-            .clone()
-            .unwrap_or_else(|| RetiredNames::username_fmt(&self.retired_username_prefix));
-        let email_fmt = self.retired_email_fmt.clone().unwrap_or_else(|| {
-            RetiredNames::email_fmt(&self.retired_email_prefix, &self.retired_email_domain)
-        });
-        let names = RetiredNames::new(&username_fmt, &email_fmt, salts).map_err(|e| e.to_string())?;
-        let reuse = ReusePolicy::parse(&self.retired_identity_reuse)
-            .map_err(|e| format!("RETIRED_IDENTITY_REUSE: {e}"))?;
-        Ok(crate::config::RetirementSettings {
-            states,
-            names,
-            cool_off_days: self.retirement_cool_off_days,
-            cleanup_days: self.retirement_cleanup_days,
-            service_username: self.retirement_service_worker_username.trim().to_owned(),
-            reuse,
-            builtin_worker: self.retirement_worker,
-            ..Default::default()
-        })
-    }
-}
-
 #[derive(Debug, Args)]
 pub struct BenchArgs {
     /// Also measure PostgreSQL, in a scratch database created (and dropped) through this URL.
@@ -217,46 +136,6 @@ pub struct BenchArgs {
     /// Measure only this part: `core` (membership, sharing, retirement, records) or `console`.
     #[arg(long, value_parser = ["core", "console"])]
     pub only: Option<String>,
-}
-
-#[derive(Debug, Args)]
-pub struct ServeArgs {
-    /// Address to listen on.
-    #[arg(long, env = "LEPTOS_SITE_ADDR", default_value = "127.0.0.1:3000")]
-    pub addr: SocketAddr,
-    /// The public URL users reach (e.g. https://registrar.example.org). Sets the Secure cookie flag
-    /// for https and is the origin state-changing requests must come from.
-    #[arg(long, env = "REGISTRAR_PUBLIC_URL")]
-    pub public_url: Option<String>,
-    /// Trust X-Forwarded-For from a reverse proxy for the client address.
-    #[arg(long, env = "REGISTRAR_TRUST_PROXY", default_value_t = false)]
-    pub trust_proxy: bool,
-    /// How long a sign-in lasts, in days.
-    #[arg(long, env = "REGISTRAR_SESSION_DAYS", default_value_t = 14)]
-    pub session_days: u32,
-    /// Load the demo data on start (idempotent) and print the demo sign-ins.
-    #[arg(long, env = "REGISTRAR_SEED_DEMO", default_value_t = false)]
-    pub seed_demo: bool,
-    /// New accounts are active at once, without signing agreements (development only).
-    #[arg(long, env = "REGISTRAR_NEW_USERS_ACTIVE", default_value_t = false, action = clap::ArgAction::Set)]
-    pub new_users_active: bool,
-    /// New accounts are set up at once: they become active when they have signed every required
-    /// agreement. Off: an admin must invite an account (or its email) first.
-    #[arg(long, env = "REGISTRAR_AUTO_SETUP_NEW_USERS", default_value_t = true, action = clap::ArgAction::Set)]
-    pub auto_setup_new_users: bool,
-    /// The first account on an empty site becomes an active superuser.
-    #[arg(long, env = "REGISTRAR_FIRST_USER_SUPERUSER", default_value_t = false, action = clap::ArgAction::Set)]
-    pub first_user_superuser: bool,
-    /// SMTP server for outgoing mail (`smtp://host:25`, `smtps://user:pass@host`). Without it, mail
-    /// waits in the outbox.
-    #[arg(long, env = "REGISTRAR_SMTP_URL")]
-    pub smtp_url: Option<String>,
-    /// The From address of outgoing mail.
-    #[arg(long, env = "REGISTRAR_MAIL_FROM", default_value = "Registrar <registrar@localhost>")]
-    pub mail_from: String,
-    /// Directory with the compiled site (pkg/, CSS, public assets).
-    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
-    pub site_root: String,
 }
 
 #[derive(Debug, Args)]

@@ -4,19 +4,20 @@
 //! system principal, and exits non-zero with a clear message when something is wrong.
 //!
 //! This module owns parsing (`args`) and dispatch; the account and console commands live in
-//! `accounts`, the web server in `serve`. It must not hold a use case itself: commands call the
-//! same ports as the web UI.
+//! `accounts`, the web server in `serve`. Settings are read and validated by `crate::config` (the
+//! `serve` command gets a whole [`Config`]). It must not hold a use case itself (commands call the
+//! same ports as the web UI) nor read the environment (only `RUST_LOG`, for the log filter).
 
 mod accounts;
 mod args;
 mod serve;
 
+pub use crate::config::leptos_options;
 use accounts::{change_roles, create_token, deactivate_users, export_audit, invite, manage_user};
 pub use args::*;
-pub use serve::leptos_options;
 use serve::serve;
 
-use crate::config::AuthPolicy;
+use crate::config::{AuthPolicy, Config, RetirementSettings};
 use crate::services::retirement::RetirementService;
 use crate::services::{self, Core};
 use crate::store::Db;
@@ -30,9 +31,8 @@ use std::sync::Arc;
 #[derive(Debug, Parser)]
 #[command(name = "registrar", version, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// Database to use: `sqlite://PATH` (created if missing) or `postgres://…`.
-    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/registrar.db", global = true)]
-    pub database_url: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -117,25 +117,26 @@ pub(super) fn system_backend(db: Db) -> SharedBackend {
 
 /// The retirement area with the retirement settings from the command line, and its database.
 async fn retirement_service(url: &str, args: &RetirementArgs) -> Result<(RetirementService, Db), String> {
-    let settings = args.settings()?;
+    let settings = RetirementSettings::from_args(args)?;
     let db = open_db(url).await?;
     let core = Core::new(db.clone(), AuthPolicy::default()).with_retirement(settings);
     Ok((RetirementService::new(Arc::new(core)), db))
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
+    let url = &cli.database.database_url;
     match cli.command {
-        None => serve(&cli.database_url, cli.serve, &cli.retirement).await,
-        Some(Command::Serve(args)) => serve(&cli.database_url, args, &cli.retirement).await,
+        None => serve(Config::from_args(&cli.database, &cli.serve, &cli.retirement)?).await,
+        Some(Command::Serve(args)) => serve(Config::from_args(&cli.database, &args, &cli.retirement)?).await,
         Some(Command::PopulateRetirementStates(args)) => {
-            let (backend, db) = retirement_service(&cli.database_url, &cli.retirement).await?;
+            let (backend, db) = retirement_service(url, &cli.retirement).await?;
             let (_, system) = Gate::system(system_backend(db), "populate-retirement-states");
             let sync = backend.populate_states(&system, args.dry_run).await.map_err(|e| e.message)?;
             print_state_sync(&sync);
             Ok(())
         }
         Some(Command::RetireUser(args)) => {
-            let (backend, db) = retirement_service(&cli.database_url, &cli.retirement).await?;
+            let (backend, db) = retirement_service(url, &cli.retirement).await?;
             let (_, system) = Gate::system(system_backend(db), "retire-user");
             let status =
                 backend.retire_user_command(&system, &args.identifier).await.map_err(|e| e.message)?;
@@ -150,7 +151,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::CancelRetirement(args)) => {
-            let (backend, db) = retirement_service(&cli.database_url, &cli.retirement).await?;
+            let (backend, db) = retirement_service(url, &cli.retirement).await?;
             let (_, system) = Gate::system(system_backend(db), "cancel-retirement");
             backend.cancel_retirement_command(&system, &args.email).await.map_err(|e| e.message)?;
             println!(
@@ -160,7 +161,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::CreateOrUpdateSite(args)) => {
-            let db = open_db(&cli.database_url).await?;
+            let db = open_db(url).await?;
             let existing =
                 crate::store::credentials::site_by_domain(&db, &args.site_domain.trim().to_ascii_lowercase())
                     .await
@@ -188,7 +189,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::CreateOauthClient(args)) => {
-            let (backend, db) = retirement_service(&cli.database_url, &cli.retirement).await?;
+            let (backend, db) = retirement_service(url, &cli.retirement).await?;
             let (_, system) = Gate::system(system_backend(db), "create-oauth-client");
             let (id, secret) = backend
                 .create_oauth_client(&system, &args.name, &args.username)
@@ -204,23 +205,23 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::Migrate) => {
-            open_db(&cli.database_url).await?;
+            open_db(url).await?;
             println!("Database is up to date.");
             Ok(())
         }
         Some(Command::SeedDemo) => {
-            let db = open_db(&cli.database_url).await?;
+            let db = open_db(url).await?;
             let summary = crate::seed::seed_demo(&db, true).await.map_err(|e| e.to_string())?;
             println!("{summary}");
             Ok(())
         }
-        Some(Command::ManageUser(args)) => manage_user(&cli.database_url, args).await,
-        Some(Command::GrantRole(args)) => change_roles(&cli.database_url, args, true).await,
-        Some(Command::RevokeRole(args)) => change_roles(&cli.database_url, args, false).await,
-        Some(Command::Invite(args)) => invite(&cli.database_url, args).await,
-        Some(Command::DeactivateUser(args)) => deactivate_users(&cli.database_url, args).await,
-        Some(Command::ExportAudit(args)) => export_audit(&cli.database_url, args).await,
-        Some(Command::CreateToken(args)) => create_token(&cli.database_url, args).await,
+        Some(Command::ManageUser(args)) => manage_user(url, args).await,
+        Some(Command::GrantRole(args)) => change_roles(url, args, true).await,
+        Some(Command::RevokeRole(args)) => change_roles(url, args, false).await,
+        Some(Command::Invite(args)) => invite(url, args).await,
+        Some(Command::DeactivateUser(args)) => deactivate_users(url, args).await,
+        Some(Command::ExportAudit(args)) => export_audit(url, args).await,
+        Some(Command::CreateToken(args)) => create_token(url, args).await,
         Some(Command::Bench(args)) => {
             let only = args.only.as_deref();
             if only != Some("console") {

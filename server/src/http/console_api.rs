@@ -2,25 +2,16 @@
 //! page), for staff holding `view_audit`.
 
 use super::credentials_api::download;
+use super::gate::RequestGate;
 use super::status::{failure, query_pairs};
-use super::AppState;
 use app::error::ApiError;
-use app::gate::Gate;
 use app::model::console::AuditQuery;
-use app::ports::{ClientMeta, RequestPrincipal};
-use axum::extract::{RawQuery, State};
+use axum::extract::RawQuery;
 use axum::response::Response;
-use axum::Extension;
 use registrar::console::{Permission, Section, Verb};
 
 /// `GET /api/console/audit.csv?actor=…&target=…&action=…&scope=…&from=…&to=…`.
-pub async fn audit_csv(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let gate = Gate::new(state.backend.clone(), principal, client);
+pub async fn audit_csv(gate: RequestGate, RawQuery(query): RawQuery) -> Response {
     let result: Result<Response, ApiError> = async {
         let staff = gate.console(Permission::new(Section::Audit, Verb::View)).await?;
         let mut q = AuditQuery::default();

@@ -7,24 +7,19 @@
 //! `GlobalStaff`; reading credentials asks for `Me` (a learner sees only their own); the shared CSV
 //! and signatory images ask for `Public` (the unguessable link is the credential).
 
+use super::gate::RequestGate;
 use super::status::{failure, invalid, query_pairs as pairs};
-use super::AppState;
 use app::error::ApiError;
-use app::gate::Gate;
 use app::model::records::{CredentialRequest, GradeRequest, SignatoryRow};
-use app::ports::{ClientMeta, Download, RequestPrincipal};
+use app::ports::Download;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use http::{header, HeaderMap, StatusCode};
 use registrar::console::{Permission, Section, Verb};
 use registrar::{DomainError, ErrorCode};
 use serde::Deserialize;
-
-fn gate(state: &AppState, principal: RequestPrincipal, client: ClientMeta) -> Gate {
-    Gate::new(state.backend.clone(), principal, client)
-}
 
 fn json_body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, ApiError> {
     serde_json::from_slice(bytes)
@@ -58,13 +53,7 @@ pub(crate) fn download(file: Download) -> Response {
 }
 
 /// `GET /records/shared/{id}/csv`: the CSV of a shared record (no sign-in; rate-limited per address).
-pub async fn shared_csv(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Path(id): Path<String>,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn shared_csv(gate: RequestGate, Path(id): Path<String>) -> Response {
     match gate.backend().records.public_record_csv(&gate.public(), &id, gate.client()).await {
         Ok(file) => download(file),
         Err(e) => failure(e),
@@ -72,13 +61,7 @@ pub async fn shared_csv(
 }
 
 /// `GET /api/records/{program}/record.csv`: the signed-in learner's own record as CSV.
-pub async fn my_csv(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Path(program): Path<String>,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn my_csv(gate: RequestGate, Path(program): Path<String>) -> Response {
     let result: Result<Download, ApiError> = async {
         let me = gate.me()?;
         Ok(gate.backend().records.my_record_csv(&me, &program).await?)
@@ -88,13 +71,7 @@ pub async fn my_csv(
 }
 
 /// `GET /media/signatories/{id}`: a signatory's image, served with the type it was judged to have.
-pub async fn signatory_image(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Path(id): Path<String>,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn signatory_image(gate: RequestGate, Path(id): Path<String>) -> Response {
     match gate.backend().records.signatory_image(&gate.public(), &id).await {
         Ok(file) => download(file),
         Err(e) => failure(e),
@@ -104,9 +81,7 @@ pub async fn signatory_image(
 /// `POST /api/console/signatories` (multipart: `name`, `title`, `organization_name_override`,
 /// `image`). A browser form is sent back to the console with the outcome; JSON clients get JSON.
 pub async fn upload_signatory(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
+    gate: RequestGate,
     headers: HeaderMap,
     mut multipart: axum::extract::Multipart,
 ) -> Response {
@@ -114,7 +89,6 @@ pub async fn upload_signatory(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let gate = gate(&state, principal, client);
     let result: Result<String, ApiError> = async {
         let staff = gate.console(Permission::new(Section::Credentials, Verb::Add)).await?;
         let unreadable = |_| {
@@ -164,13 +138,7 @@ pub async fn upload_signatory(
 
 /// `GET /api/v2/credentials/?username=&status=&type=program|course-run&program_uuid=`: staff list
 /// anyone's; a learner lists their own (naming someone else is 403, whether they exist or not).
-pub async fn list_credentials(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    RawQuery(query): RawQuery,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn list_credentials(gate: RequestGate, RawQuery(query): RawQuery) -> Response {
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
         let pairs = pairs(query.as_deref());
@@ -209,13 +177,7 @@ pub async fn list_credentials(
 
 /// `POST /api/v2/credentials/`: award or revoke (update-or-create; the same request twice is one
 /// effect). 201 when the credential was made, 200 otherwise.
-pub async fn post_credential(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    body: Bytes,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn post_credential(gate: RequestGate, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
         let request: CredentialRequest = json_body(&body)?;
@@ -228,13 +190,7 @@ pub async fn post_credential(
 }
 
 /// `GET /api/v2/credentials/{uuid}/`: staff any; a learner their own (A5: the owner may retrieve).
-pub async fn get_credential(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Path(uuid): Path<String>,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn get_credential(gate: RequestGate, Path(uuid): Path<String>) -> Response {
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
         Ok(Json(gate.backend().records.credential(&me, &uuid).await?).into_response())
@@ -249,14 +205,7 @@ struct StatusBody {
 }
 
 /// `PATCH|PUT /api/v2/credentials/{uuid}/` with `{"status": "awarded"|"revoked"}`.
-pub async fn patch_credential(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Path(uuid): Path<String>,
-    body: Bytes,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn patch_credential(gate: RequestGate, Path(uuid): Path<String>, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
         let body: StatusBody = json_body(&body)?;
@@ -268,13 +217,7 @@ pub async fn patch_credential(
 }
 
 /// `DELETE /api/v2/credentials/{uuid}/`: revokes (the row stays) and answers the revoked credential.
-pub async fn delete_credential(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Path(uuid): Path<String>,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn delete_credential(gate: RequestGate, Path(uuid): Path<String>) -> Response {
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
         Ok(Json(gate.backend().records.set_credential_status(&staff, &uuid, "revoked").await?)
@@ -286,13 +229,7 @@ pub async fn delete_credential(
 
 /// `POST|PUT|PATCH /api/v2/grades/`: one grade (Open edX's body; answered like Open edX, with the
 /// item's error status when it is refused) or a JSON array of them (200 with a result per item).
-pub async fn post_grades(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    body: Bytes,
-) -> Response {
-    let gate = gate(&state, principal, client);
+pub async fn post_grades(gate: RequestGate, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
         let staff = gate.global_staff()?;
         let value: serde_json::Value = json_body(&body)?;

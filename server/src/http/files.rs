@@ -5,15 +5,13 @@
 //! capability the use case demands, exactly as a server function does; failures answer with the same
 //! JSON `ApiError` and status as server functions.
 
+use super::gate::RequestGate;
 use super::status::failure;
-use super::AppState;
 use app::error::ApiError;
-use app::gate::Gate;
 use app::model::{BatchReport, RosterQuery, RosterRow, RosterStatus};
-use app::ports::{ClientMeta, RequestPrincipal};
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use http::header;
 use registrar::ids::CourseKey;
 use registrar::{DomainError, ErrorCode};
@@ -66,13 +64,7 @@ pub struct RosterParams {
 
 /// `GET /api/membership/enrollments.csv?course=…&search=…&mode=…&status=…`: the filtered enrollment
 /// list of a course, every row, for course staff.
-pub async fn roster_csv(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Query(params): Query<RosterParams>,
-) -> Response {
-    let gate = Gate::new(state.backend.clone(), principal, client);
+pub async fn roster_csv(gate: RequestGate, Query(params): Query<RosterParams>) -> Response {
     let result: Result<Response, ApiError> = async {
         let course = CourseKey::parse(&params.course)?;
         let enroller = gate.course_enroller(&course)?;
@@ -112,13 +104,7 @@ pub struct ReportParams {
 }
 
 /// `GET /api/membership/batch_report.csv?course=…&id=…`: a batch's per-row results.
-pub async fn batch_report_csv(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Query(params): Query<ReportParams>,
-) -> Response {
-    let gate = Gate::new(state.backend.clone(), principal, client);
+pub async fn batch_report_csv(gate: RequestGate, Query(params): Query<ReportParams>) -> Response {
     let result: Result<Response, ApiError> = async {
         let course = CourseKey::parse(&params.course)?;
         let enroller = gate.course_enroller(&course)?;
@@ -246,9 +232,7 @@ pub fn identifiers_from_csv(bytes: &[u8]) -> Result<Vec<String>, DomainError> {
 /// `reason`): batch enrollment from a CSV file. Browsers are sent to the report (or back to the form
 /// with the error); clients that accept JSON get the report or the error as JSON.
 pub async fn upload(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
+    gate: RequestGate,
     headers: http::HeaderMap,
     multipart: axum::extract::Multipart,
 ) -> Response {
@@ -256,7 +240,6 @@ pub async fn upload(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
-    let gate = Gate::new(state.backend.clone(), principal, client);
     let mut course_text = String::new();
     let result: Result<BatchReport, ApiError> = async {
         let form = read_upload(multipart).await?;

@@ -4,6 +4,7 @@
 pub mod console_api;
 pub mod credentials_api;
 pub mod files;
+pub mod gate;
 pub mod origin;
 pub mod principal;
 pub mod retirement_api;

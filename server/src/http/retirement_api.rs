@@ -5,28 +5,17 @@
 //! Every handler goes through the Gate: the service endpoints ask for `RetirementWorker`, the
 //! learner's for `Me`, the token endpoint for `Public` (the client secret is the credential).
 
+use super::gate::RequestGate;
 use super::status::{failure, invalid, query_pairs as pairs};
-use super::AppState;
 use app::error::ApiError;
-use app::gate::{Gate, RetirementWorker};
-use app::ports::{ClientMeta, QueueQuery, RequestPrincipal};
+use app::ports::QueueQuery;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
+use axum::Json;
 use http::{header, HeaderMap, StatusCode};
 use registrar::ErrorCode;
 use serde::Deserialize;
-
-fn worker(
-    state: &AppState,
-    principal: RequestPrincipal,
-    client: ClientMeta,
-) -> Result<(Gate, RetirementWorker), ApiError> {
-    let gate = Gate::new(state.backend.clone(), principal, client);
-    let worker = gate.retirement_worker()?;
-    Ok((gate, worker))
-}
 
 fn one(pairs: &[(String, String)], key: &str) -> Option<String> {
     pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
@@ -54,14 +43,9 @@ fn serde_urlencoded_like<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Resul
 }
 
 /// `GET /api/user/v1/accounts/retirement_queue/?cool_off_days=N&states=A&states=B[&limit=L]`
-pub async fn queue(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub async fn queue(gate: RequestGate, RawQuery(query): RawQuery) -> Response {
     let result: Result<Response, ApiError> = async {
-        let (gate, worker) = worker(&state, principal, client)?;
+        let worker = gate.retirement_worker()?;
         let pairs = pairs(query.as_deref());
         let cool_off_days = one(&pairs, "cool_off_days")
             .ok_or_else(|| invalid("Missing required parameter: cool_off_days"))?
@@ -87,14 +71,9 @@ pub async fn queue(
 }
 
 /// `GET /api/user/v1/accounts/retirements_by_status_and_date/?start_date=&end_date=&state=`
-pub async fn by_status_and_date(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    RawQuery(query): RawQuery,
-) -> Response {
+pub async fn by_status_and_date(gate: RequestGate, RawQuery(query): RawQuery) -> Response {
     let result: Result<Response, ApiError> = async {
-        let (gate, worker) = worker(&state, principal, client)?;
+        let worker = gate.retirement_worker()?;
         let pairs = pairs(query.as_deref());
         let date = |key: &str| -> Result<i64, ApiError> {
             let text =
@@ -119,14 +98,9 @@ pub async fn by_status_and_date(
 }
 
 /// `GET /api/user/v1/accounts/{username}/retirement_status/`
-pub async fn status(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    Path(username): Path<String>,
-) -> Response {
+pub async fn status(gate: RequestGate, Path(username): Path<String>) -> Response {
     let result: Result<Response, ApiError> = async {
-        let (gate, worker) = worker(&state, principal, client)?;
+        let worker = gate.retirement_worker()?;
         Ok(Json(gate.backend().retirement.service_status(&worker, &username).await?).into_response())
     }
     .await;
@@ -143,15 +117,9 @@ struct UpdateBody {
 }
 
 /// `PATCH /api/user/v1/accounts/update_retirement_status/` → 204
-pub async fn update_status(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Response {
+pub async fn update_status(gate: RequestGate, headers: HeaderMap, bytes: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let (gate, worker) = worker(&state, principal, client)?;
+        let worker = gate.retirement_worker()?;
         let update: UpdateBody = body(&headers, &bytes)?;
         gate.backend()
             .retirement
@@ -175,16 +143,9 @@ struct UsernameBody {
     username: String,
 }
 
-async fn run_stage(
-    state: AppState,
-    principal: RequestPrincipal,
-    client: ClientMeta,
-    headers: &HeaderMap,
-    bytes: &Bytes,
-    stage: &str,
-) -> Response {
+async fn run_stage(gate: RequestGate, headers: &HeaderMap, bytes: &Bytes, stage: &str) -> Response {
     let result: Result<Response, ApiError> = async {
-        let (gate, worker) = worker(&state, principal, client)?;
+        let worker = gate.retirement_worker()?;
         let request: UsernameBody = body(headers, bytes)?;
         gate.backend().retirement.service_run_stage(&worker, &request.username, stage).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -197,13 +158,11 @@ macro_rules! stage_endpoint {
     ($(#[$doc:meta])* $name:ident, $stage:literal) => {
         $(#[$doc])*
         pub async fn $name(
-            State(state): State<AppState>,
-            Extension(principal): Extension<RequestPrincipal>,
-            Extension(client): Extension<ClientMeta>,
+            gate: RequestGate,
             headers: HeaderMap,
             bytes: Bytes,
         ) -> Response {
-            run_stage(state, principal, client, &headers, &bytes, $stage).await
+            run_stage(gate, &headers, &bytes, $stage).await
         }
     };
 }
@@ -235,15 +194,9 @@ struct CleanupBody {
 }
 
 /// `POST /api/user/v1/accounts/retirement_cleanup/` → 204
-pub async fn cleanup(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Response {
+pub async fn cleanup(gate: RequestGate, headers: HeaderMap, bytes: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let (gate, worker) = worker(&state, principal, client)?;
+        let worker = gate.retirement_worker()?;
         let request: CleanupBody = body(&headers, &bytes)?;
         gate.backend().retirement.service_cleanup(&worker, &request.usernames).await?;
         Ok(StatusCode::NO_CONTENT.into_response())
@@ -259,15 +212,9 @@ struct CancelBody {
 }
 
 /// `POST /api/user/v1/accounts/cancel_retirement/` → 200 `{"success": true}`
-pub async fn cancel(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Response {
+pub async fn cancel(gate: RequestGate, headers: HeaderMap, bytes: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let (gate, worker) = worker(&state, principal, client)?;
+        let worker = gate.retirement_worker()?;
         let request: CancelBody = body(&headers, &bytes)?;
         let id = match request.retirement_id {
             serde_json::Value::String(s) => s,
@@ -288,14 +235,7 @@ struct PasswordBody {
 }
 
 /// `POST /api/user/v1/accounts/deactivate_logout/` (form or JSON `password`) → 204 and signed out.
-pub async fn deactivate_logout(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Response {
-    let gate = Gate::new(state.backend.clone(), principal, client);
+pub async fn deactivate_logout(gate: RequestGate, headers: HeaderMap, bytes: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
         let request: PasswordBody = body(&headers, &bytes)?;
@@ -308,12 +248,7 @@ pub async fn deactivate_logout(
 }
 
 /// `GET /api/account/export.json`: "download my data".
-pub async fn export(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-) -> Response {
-    let gate = Gate::new(state.backend.clone(), principal, client);
+pub async fn export(gate: RequestGate) -> Response {
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
         let json = gate.backend().retirement.export_my_data(&me).await?;
@@ -348,14 +283,7 @@ fn oauth_error(status: StatusCode, error: &str, description: &str) -> Response {
 
 /// `POST /oauth2/access_token` (`grant_type=client_credentials`; the client in the form or in HTTP
 /// Basic): `{access_token, token_type: "Bearer", expires_in, scope}`.
-pub async fn access_token(
-    State(state): State<AppState>,
-    Extension(principal): Extension<RequestPrincipal>,
-    Extension(client): Extension<ClientMeta>,
-    headers: HeaderMap,
-    bytes: Bytes,
-) -> Response {
-    let gate = Gate::new(state.backend.clone(), principal, client);
+pub async fn access_token(gate: RequestGate, headers: HeaderMap, bytes: Bytes) -> Response {
     let Ok(mut request) = body::<TokenRequest>(&headers, &bytes) else {
         return oauth_error(
             StatusCode::BAD_REQUEST,

@@ -52,7 +52,7 @@ async fn manage_user_creates_updates_and_refuses_mismatches(engine: Engine) {
         server::config::AuthPolicy::default(),
     )));
     let client = app::ports::ClientMeta::default();
-    let gate = app::gate::Gate::new(backend, app::ports::RequestPrincipal::default(), client.clone());
+    let gate = app::gate::Gate::unchecked(backend, app::ports::RequestPrincipal::default(), client.clone());
     gate.backend().accounts.sign_in(&gate.public(), "ops", "a long enough secret", &client).await.unwrap();
     let reset = registrar(
         &db.url,

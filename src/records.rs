@@ -1,6 +1,7 @@
 //! Learner records (issue 6, first part: the rules): which grade a program record shows for each
-//! course, when a pushed grade is stale, how a record's progress reads, and how a CSV cell is made
-//! safe. Pure: no IO. The spec is Open edX Credentials (`records/api.py`) with its gaps fixed: the
+//! course, when a pushed grade is stale, how a record's progress reads, how a CSV cell is made safe
+//! and how the LMS's ISO 8601 times are read and written (calendar by `time`, through `roles`).
+//! Pure: no IO, no clock. The spec is Open edX Credentials (`records/api.py`) with its gaps fixed: the
 //! grade shown is paired with the run whose certificate was awarded, and a certificate without a
 //! grade still reads Earned.
 
@@ -410,16 +411,18 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     Some(day + h * 3_600_000 + m * 60_000 + s * 1000 + millis - offset_ms)
 }
 
-/// Epoch milliseconds as `2024-01-01T00:00:00Z` (what the service API answers).
+/// Epoch milliseconds as `2024-01-01T00:00:00Z` (what the service API answers), milliseconds
+/// dropped; for any `i64` (the year is written with at least four digits, `-` before year 0).
 #[must_use]
 pub fn iso_timestamp(epoch_ms: i64) -> String {
-    let (year, month, day) = crate::roles::civil_date(epoch_ms);
-    let in_day = epoch_ms.rem_euclid(86_400_000) / 1000;
+    let (year, at) = crate::roles::utc(epoch_ms);
     format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        in_day / 3600,
-        (in_day / 60) % 60,
-        in_day % 60
+        "{year:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        u8::from(at.month()),
+        at.day(),
+        at.hour(),
+        at.minute(),
+        at.second()
     )
 }
 
@@ -573,6 +576,70 @@ mod tests {
         assert_eq!(parse_timestamp("2024-01-01"), Some(t));
         assert_eq!(parse_timestamp("2024-01-01 00:00:01"), Some(t + 1000));
         for bad in ["", "yesterday", "2024-13-01T00:00:00Z", "2024-01-01T25:00:00Z", "2024-01-01T00:00Z"] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+    }
+
+    /// The hand-written `iso_timestamp` used before `time` (with its civil-from-days): the oracle.
+    fn old_iso_timestamp(epoch_ms: i64) -> String {
+        let days = epoch_ms.div_euclid(86_400_000);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        let in_day = epoch_ms.rem_euclid(86_400_000) / 1000;
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+            in_day / 3600,
+            (in_day / 60) % 60,
+            in_day % 60
+        )
+    }
+
+    #[test]
+    fn timestamps_are_written_as_before_for_any_instant() {
+        let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+        let spread = (0..20_000).map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            i64::from_ne_bytes(x.to_ne_bytes())
+        });
+        // Every second of two days around the epoch, every hour of 800 years around it, anywhere.
+        let seconds = (-86_400..86_400).map(|s| s * 1000 + 999);
+        let hours = (-3_506_328..3_506_328).step_by(7).map(|h: i64| h * 3_600_000 + 1);
+        let ends = [i64::MIN, i64::MIN + 1, i64::MAX, -1, 0, 1, 253_402_300_799_999, 253_402_300_800_000];
+        for ms in seconds.chain(hours).chain(spread).chain(ends) {
+            assert_eq!(iso_timestamp(ms), old_iso_timestamp(ms), "{ms}");
+        }
+    }
+
+    #[test]
+    fn timestamp_edges() {
+        assert_eq!(iso_timestamp(-1), "1969-12-31T23:59:59Z", "before the epoch, the second before");
+        assert_eq!(iso_timestamp(-1000), "1969-12-31T23:59:59Z");
+        assert_eq!(iso_timestamp(-1001), "1969-12-31T23:59:58Z");
+        let leap = parse_timestamp("2024-02-29T23:59:59.999Z").unwrap();
+        assert_eq!(iso_timestamp(leap), "2024-02-29T23:59:59Z");
+        assert_eq!(iso_timestamp(leap + 1), "2024-03-01T00:00:00Z");
+        let last = parse_timestamp("9999-12-31T23:59:59Z").unwrap();
+        assert_eq!(last, 253_402_300_799_000);
+        assert_eq!(iso_timestamp(last + 1000), "10000-01-01T00:00:00Z");
+        assert_eq!(parse_timestamp("1969-12-31T23:59:59Z"), Some(-1000));
+        assert_eq!(parse_timestamp("2024-1-5T00:00:00Z"), parse_timestamp("2024-01-05"));
+        assert_eq!(parse_timestamp("2024-12-31T23:59:60Z"), parse_timestamp("2025-01-01"), "a leap second");
+        assert_eq!(parse_timestamp("2024-01-01t00:00:00z"), None, "a lower-case T is not a separator");
+        for bad in ["2023-02-29T00:00:00Z", "1900-02-29", "2024-01-01T00:00:61Z", "2024-01-01T00:60:00Z"] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+        for bad in
+            ["2024-01-01T00:00:00+24:00", "2024-01-01T00:00:00.5x", "99999-01-01", "2024-01-32T00:00:00Z"]
+        {
             assert_eq!(parse_timestamp(bad), None, "{bad}");
         }
     }

@@ -3,11 +3,15 @@
 //! A role assignment is `(role, scope)` where the scope is global, one organization or one course
 //! (NULL columns in the database instead of the anchor's empty strings). "Global staff" is not a role
 //! row: it is the user's `is_staff` flag.
+//!
+//! Also owns the UTC calendar days grants end on ([`day_start`], [`civil_date`]), computed with the
+//! `time` crate. It must not read the clock (callers pass `now`) nor do any IO.
 
 use crate::error::{DomainError, ErrorCode};
 use crate::ids::{CourseKey, OrgKey};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use time::{Date, Month, UtcDateTime};
 
 /// Where a role applies.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -218,49 +222,45 @@ pub fn is_live(expires_at: Option<i64>, now: i64) -> bool {
     expires_at.is_none_or(|end| now < end)
 }
 
+/// Milliseconds in a day.
+const DAY_MS: i64 = 86_400_000;
+/// Milliseconds in 400 Gregorian years (146,097 days): the calendar repeats exactly after them.
+const CYCLE_MS: i64 = 146_097 * DAY_MS;
+
 /// Midnight UTC at the start of a `YYYY-MM-DD` day (epoch ms), or `None` if it is not such a date.
+/// The year is four characters; month and day are integers naming a real day (`2024-1-5` reads).
 #[must_use]
 pub fn day_start(text: &str) -> Option<i64> {
     let parts: Vec<&str> = text.trim().split('-').collect();
     let [y, m, d] = parts.as_slice() else { return None };
-    let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i64>(), m.parse::<i64>(), d.parse::<i64>()) else {
-        return None;
-    };
-    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-    let days_in_month = match month {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => 0,
-    };
-    if y.len() != 4 || !(1..=days_in_month).contains(&day) {
+    if y.len() != 4 {
         return None;
     }
-    // Days from civil (Howard Hinnant).
-    let yy = if month <= 2 { year - 1 } else { year };
-    let era = yy.div_euclid(400);
-    let yoe = yy - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400_000)
+    let number = |part: &str| part.parse::<i64>().ok();
+    let year = i32::try_from(number(y)?).ok()?;
+    let month = Month::try_from(u8::try_from(number(m)?).ok()?).ok()?;
+    let day = u8::try_from(number(d)?).ok()?;
+    let date = Date::from_calendar_date(year, month, day).ok()?;
+    Some(date.midnight().as_utc().unix_timestamp() * 1000)
 }
 
-/// The UTC calendar date (year, month, day) of epoch milliseconds: civil-from-days (Howard Hinnant),
-/// the inverse of [`day_start`], so neither server nor browser needs a date library.
+/// The UTC calendar date (year, month, day) of epoch milliseconds, the inverse of [`day_start`],
+/// for any `i64` (years beyond 9999 and before year 1 included).
 #[must_use]
 pub fn civil_date(epoch_ms: i64) -> (i64, i64, i64) {
-    let days = epoch_ms.div_euclid(86_400_000);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    (yoe + era * 400 + i64::from(month <= 2), month, day)
+    let (year, at) = utc(epoch_ms);
+    (year, i64::from(u8::from(at.month())), i64::from(at.day()))
+}
+
+/// Epoch milliseconds as `time` reads them, for any `i64`: the year, and the instant moved by whole
+/// 400-year cycles into 1970–2369 (inside `time`'s range) for the month, day and time of day, which
+/// those cycles do not change.
+pub(crate) fn utc(epoch_ms: i64) -> (i64, UtcDateTime) {
+    let cycles = epoch_ms.div_euclid(CYCLE_MS);
+    let seconds = epoch_ms.rem_euclid(CYCLE_MS) / 1000;
+    // `seconds` is within 1970-01-01 ..= 2369-12-31, so `time` always has it: the fallback is never used.
+    let at = UtcDateTime::from_unix_timestamp(seconds).unwrap_or(UtcDateTime::UNIX_EPOCH);
+    (i64::from(at.year()) + 400 * cycles, at)
 }
 
 /// Parse the last day of an expiring grant (`YYYY-MM-DD`, UTC; empty for "never") into the moment it
@@ -276,7 +276,7 @@ pub fn parse_end_date(input: &str, now: i64) -> Result<Option<i64>, DomainError>
     let Some(start) = day_start(text) else {
         return Err(invalid("is not a date; write it as YYYY-MM-DD."));
     };
-    let ends = start + 86_400_000;
+    let ends = start + DAY_MS;
     if ends <= now {
         return Err(invalid("is in the past; access would end before it starts."));
     }
@@ -325,6 +325,121 @@ mod tests {
         assert!(parse_end_date("2027-02-29", now).is_err());
         assert!(parse_end_date("22/11/2026", now).is_err());
         assert!(parse_end_date("2026-13-01", now).is_err());
+    }
+
+    /// The hand-written days-from-civil (Howard Hinnant) `day_start` used before `time`: the oracle.
+    fn old_day_start(text: &str) -> Option<i64> {
+        let parts: Vec<&str> = text.trim().split('-').collect();
+        let [y, m, d] = parts.as_slice() else { return None };
+        let (Ok(year), Ok(month), Ok(day)) = (y.parse::<i64>(), m.parse::<i64>(), d.parse::<i64>()) else {
+            return None;
+        };
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        let days_in_month = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => 0,
+        };
+        if y.len() != 4 || !(1..=days_in_month).contains(&day) {
+            return None;
+        }
+        let yy = if month <= 2 { year - 1 } else { year };
+        let era = yy.div_euclid(400);
+        let yoe = yy - era * 400;
+        let mp = (month + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + day - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        Some((era * 146_097 + doe - 719_468) * 86_400_000)
+    }
+
+    /// The hand-written civil-from-days `civil_date` used before `time`: the oracle.
+    fn old_civil_date(epoch_ms: i64) -> (i64, i64, i64) {
+        let days = epoch_ms.div_euclid(86_400_000);
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        (yoe + era * 400 + i64::from(month <= 2), month, day)
+    }
+
+    /// Instants spread over the whole `i64` range, and the ends of it.
+    fn spread_instants() -> Vec<i64> {
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut out: Vec<i64> = (0..20_000)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                i64::from_ne_bytes(x.to_ne_bytes())
+            })
+            .collect();
+        out.extend([i64::MIN, i64::MIN + 1, i64::MAX, i64::MAX - 1, -1, 0, 1]);
+        out
+    }
+
+    #[test]
+    fn calendar_days_match_the_hand_written_arithmetic() {
+        // Every day of three 400-year cycles around 1970, at the start and the end of the day.
+        for day in -146_097..2 * 146_097 {
+            for ms in [day * 86_400_000, day * 86_400_000 + 86_399_999] {
+                assert_eq!(civil_date(ms), old_civil_date(ms), "{ms}");
+            }
+        }
+        for ms in spread_instants() {
+            assert_eq!(civil_date(ms), old_civil_date(ms), "{ms}");
+        }
+        // Every four-character year, at the days that matter, written as people write them.
+        for year in 0..=9999 {
+            let days = [(0, 1), (1, 0), (1, 1), (2, 28), (2, 29), (2, 30), (4, 31), (12, 32), (13, 1)];
+            for (month, day) in days {
+                for text in [format!("{year:04}-{month:02}-{day:02}"), format!("{year:04}-{month}-{day}")] {
+                    assert_eq!(day_start(&text), old_day_start(&text), "{text}");
+                }
+            }
+        }
+        for text in
+            ["+999-01-01", "0000-02-29", "2024-+1-05", "2024-0001-01", "2024--1-01", "-001-01-01", "2024-01"]
+        {
+            assert_eq!(day_start(text), old_day_start(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn calendar_edges() {
+        assert_eq!(civil_date(-1), (1969, 12, 31), "before the epoch is the day before");
+        assert_eq!(civil_date(0), (1970, 1, 1));
+        assert_eq!(day_start("2024-02-29").map(civil_date), Some((2024, 2, 29)));
+        assert_eq!(day_start("2000-02-29").map(civil_date), Some((2000, 2, 29)));
+        assert_eq!(day_start("1900-02-29"), None, "1900 is not a leap year");
+        assert_eq!(day_start("2100-02-29"), None);
+        assert_eq!(day_start("0000-03-01"), Some(-62_162_035_200_000));
+        assert_eq!(civil_date(-62_162_035_200_001), (0, 2, 29), "year 0 is a leap year");
+        let last = day_start("9999-12-31");
+        assert_eq!(last, Some(253_402_214_400_000));
+        assert_eq!(last.map(civil_date), Some((9999, 12, 31)));
+        assert_eq!(last.map(|t| civil_date(t + 86_400_000)), Some((10_000, 1, 1)), "beyond time's range");
+        assert_eq!(civil_date(i64::MAX), (292_278_994, 8, 17));
+        assert_eq!(civil_date(i64::MIN), (-292_275_055, 5, 16));
+        for bad in
+            ["", "2024", "2024-02-30", "24-01-01", "20240-01-01", "2024-01-01T00", "2024-1.5-01", "x-y-z"]
+        {
+            assert_eq!(day_start(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn an_end_date_on_the_last_day_of_9999_ends_in_10000() {
+        let ends = parse_end_date("9999-12-31", 0).unwrap().unwrap();
+        assert_eq!(civil_date(ends), (10_000, 1, 1));
+        assert_eq!(civil_date(ends - 1), (9999, 12, 31));
+        assert_eq!(parse_end_date("2024-02-29", 0).unwrap(), Some(1_709_251_200_000));
+        assert_eq!(parse_end_date("2023-02-29", 0).unwrap_err().code, ErrorCode::ExpiryInvalid);
     }
 
     #[test]

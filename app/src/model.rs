@@ -616,7 +616,8 @@ pub struct ServiceState {
     pub state_execution_order: i64,
 }
 
-/// Format epoch milliseconds as `YYYY-MM-DD` (UTC), the same on server and browser.
+/// Format epoch milliseconds as `YYYY-MM-DD` (UTC), the same on server and browser (the calendar is
+/// `time`'s, through [`registrar::roles::civil_date`]).
 #[must_use]
 pub fn format_date(epoch_ms: i64) -> String {
     let (year, month, day) = registrar::roles::civil_date(epoch_ms);
@@ -632,6 +633,10 @@ mod tests {
         assert_eq!(format_date(0), "1970-01-01");
         assert_eq!(format_date(1_795_305_600_000), "2026-11-22");
         assert_eq!(format_date(951_782_400_000), "2000-02-29");
+        assert_eq!(format_date(1_709_164_800_000), "2024-02-29");
+        assert_eq!(format_date(-1), "1969-12-31", "the last millisecond before the epoch");
+        assert_eq!(format_date(253_402_214_400_000), "9999-12-31");
+        assert_eq!(format_date(253_402_300_800_000), "10000-01-01", "an end date after 9999-12-31");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! server re-checks every request through the Gate).
 
 use crate::api::session::{get_current_user, Logout};
+use crate::components::form_parts::{ButtonKind, SubmitButton};
 use crate::error::ApiError;
 use crate::model::CurrentUser;
 use leptos::prelude::*;
@@ -96,7 +97,7 @@ fn Nav(me: Option<CurrentUser>) -> impl IntoView {
                     "Signed in as " <strong class="text-slate-900">{me.username.clone()}</strong>
                 </span>
                 <ActionForm action=logout>
-                    <button type="submit" class="btn-secondary">"Sign out"</button>
+                    <SubmitButton kind=ButtonKind::Secondary>"Sign out"</SubmitButton>
                 </ActionForm>
             </div>
         }
@@ -135,7 +136,7 @@ fn Nav(me: Option<CurrentUser>) -> impl IntoView {
                 "Signed in as " <strong class="text-slate-900">{me.username.clone()}</strong>
             </span>
             <ActionForm action=logout>
-                <button type="submit" class="btn-secondary">"Sign out"</button>
+                <SubmitButton kind=ButtonKind::Secondary>"Sign out"</SubmitButton>
             </ActionForm>
         </div>
     }

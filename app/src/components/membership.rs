@@ -6,8 +6,11 @@ use crate::api::membership::{
     get_batch_report, list_discussion_team, list_team, AddTeamMember, BetaBatch, EnrollBatch,
     RemoveTeamMember,
 };
+use crate::components::async_section::AsyncSection;
 use crate::components::error_view::ErrorBanner;
 use crate::components::form::Field;
+use crate::components::form_parts::{Labeled, SubmitButton};
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, BatchReport, BatchRow, TeamMember};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -123,17 +126,14 @@ fn BatchEnrollment(course: String) -> impl IntoView {
             </section>
             <section class="lg:col-span-3" aria-labelledby="results-heading" aria-live="polite">
                 <h2 id="results-heading" class="sr-only">"Results"</h2>
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match report.await {
-                            Ok(Some(report)) => view! { <Report report /> }.into_any(),
-                            Ok(None) => view! {
-                                <p class="card text-sm text-slate-600">"Results of a batch appear here, grouped by what happened to each entry."</p>
-                            }.into_any(),
-                            Err(error) => view! { <crate::components::error_view::PageError error /> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <AsyncSection resource=report quiet=true let:report>
+                    {match report {
+                        Some(report) => view! { <Report report /> }.into_any(),
+                        None => view! {
+                            <p class="card text-sm text-slate-600">"Results of a batch appear here, grouped by what happened to each entry."</p>
+                        }.into_any(),
+                    }}
+                </AsyncSection>
             </section>
         </div>
     }
@@ -312,18 +312,20 @@ fn RoleSection(course: String, kind: RoleKind, roles: Vec<Role>) -> impl IntoVie
     let add_error = Signal::derive(move || add.value().get().and_then(Result::err));
     let remove_error = Signal::derive(move || remove.value().get().and_then(Result::err));
     let row_course = course.clone();
-    let (id, heading, explain, empty) = match kind {
+    let (id, heading, explain, empty, label) = match kind {
         RoleKind::Team => (
             "course-team",
             "Course team",
             "Admins manage the team; Staff and Limited Staff teach; Data Researchers download data; Beta Testers see content early. Giving a role also enrolls.",
             "Nobody holds a team role yet.",
+            "Course team members",
         ),
         RoleKind::Discussion => (
             "discussion-roles",
             "Discussion roles",
             "Discussion Admins and Moderators moderate every discussion (their posts are marked Staff); Community TAs moderate too (posts marked Community TA); Group Community TAs moderate within their own group. Giving a role also enrolls.",
             "Nobody holds a discussion role yet.",
+            "Discussion team",
         ),
     };
     let select_id = format!("field-{id}-role");
@@ -333,17 +335,9 @@ fn RoleSection(course: String, kind: RoleKind, roles: Vec<Role>) -> impl IntoVie
             <p class="text-sm text-slate-600">{explain}</p>
             {(kind == RoleKind::Discussion).then(|| view! { <DiscussionPermissions /> }.into_any())}
             <div class="mt-3"><ErrorBanner error=remove_error /></div>
-            <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-                {move || {
-                    let course = row_course.clone();
-                    Suspend::new(async move {
-                        match members.await {
-                            Ok(members) => view! { <TeamTable members course remove empty /> }.into_any(),
-                            Err(error) => view! { <crate::components::error_view::PageError error /> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
+            <AsyncSection resource=members let:members>
+                <TeamTable members course=row_course.clone() remove empty label />
+            </AsyncSection>
             <h3 class="mt-6 text-sm font-semibold">{match kind { RoleKind::Team => "Add a team member", RoleKind::Discussion => "Give a discussion role" }}</h3>
             <div class="mt-2">
                 <ErrorBanner error=add_error />
@@ -352,13 +346,12 @@ fn RoleSection(course: String, kind: RoleKind, roles: Vec<Role>) -> impl IntoVie
                     <div class="min-w-64 flex-1">
                         <Field name="identifier" label="Username or email" error=add_error id=format!("field-{id}-identifier") />
                     </div>
-                    <div>
-                        <label for=select_id.clone() class="block text-sm font-medium text-slate-700">"Role"</label>
+                    <Labeled id=select_id.clone() label="Role">
                         <select id=select_id name="role" class="input mt-1">
                             {roles.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
                         </select>
-                    </div>
-                    <button type="submit" class="btn-primary mt-6" disabled=move || add.pending().get()>"Add"</button>
+                    </Labeled>
+                    <SubmitButton class="mt-6" pending=add.pending()>"Add"</SubmitButton>
                 </ActionForm>
             </div>
         </section>
@@ -376,31 +369,30 @@ fn DiscussionPermissions() -> impl IntoView {
         .into_iter()
         .filter(|p| !registrar::discussion::student_permissions().contains(p))
         .collect();
+    let columns: Vec<Column> = std::iter::once(Column::new("Permission"))
+        .chain(roles.iter().map(|r| Column::new(r.label())))
+        .collect();
     view! {
         <details class="mt-3 text-sm">
             <summary class="cursor-pointer text-indigo-700">"What each role may do"</summary>
             <p class="mt-2 text-xs text-slate-600">"Every enrolled learner may post, comment, vote and follow. Discussion roles add:"</p>
-            <div class="mt-2 overflow-x-auto">
-                <table class="min-w-full text-xs" data-testid="discussion-permissions">
-                    <thead class="text-left text-slate-500">
-                        <tr>
-                            <th scope="col" class="py-1 pr-3">"Permission"</th>
-                            {roles.iter().map(|r| view! { <th scope="col" class="py-1 pr-3">{r.label()}</th> }).collect_view()}
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {every.into_iter().map(|p| view! {
-                            <tr>
-                                <th scope="row" class="py-1 pr-3 text-left font-mono font-normal">{p.as_str()}</th>
-                                {roles.iter().map(|r| {
-                                    let has = registrar::discussion::permissions(*r).contains(&p);
-                                    view! { <td class="py-1 pr-3">{if has { "✓" } else { "–" }}<span class="sr-only">{if has { " allowed" } else { " not allowed" }}</span></td> }
-                                }).collect_view()}
-                            </tr>
+            <DataTable
+                label="Discussion permissions"
+                columns=columns
+                rows=every
+                row=|p| view! {
+                    <tr>
+                        <th scope="row" class="text-left font-mono font-normal">{p.as_str()}</th>
+                        {roles.iter().map(|r| {
+                            let has = registrar::discussion::permissions(*r).contains(&p);
+                            view! { <td>{if has { "✓" } else { "–" }}<span class="sr-only">{if has { " allowed" } else { " not allowed" }}</span></td> }
                         }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    </tr>
+                }
+                testid="discussion-permissions"
+                class="mt-2"
+                small=true
+            />
         </details>
     }
 }
@@ -410,56 +402,48 @@ fn TeamTable(
     members: Vec<TeamMember>,
     course: String,
     remove: ServerAction<RemoveTeamMember>,
+    /// Said when nobody holds one of the section's roles.
     empty: &'static str,
+    /// Names the table for assistive technology.
+    label: &'static str,
 ) -> impl IntoView {
-    if members.is_empty() {
-        return view! { <p class="mt-3 text-sm text-slate-600">{empty}</p> }.into_any();
-    }
     view! {
-        <div class="mt-3 overflow-x-auto">
-            <table class="min-w-full text-sm" data-testid="team-table">
-                <thead class="text-left text-slate-500">
+        <DataTable
+            label
+            columns=[Column::new("Name"), Column::new("Email"), Column::new("Role"), Column::new("Since"), Column::hidden("Actions")]
+            rows=members
+            row=|m| {
+                let since = match &m.granted_by {
+                    Some(by) => format!("{} by {by}", format_date(m.since)),
+                    None => format_date(m.since),
+                };
+                let label = format!("Remove {} as {}", m.username, m.role_label);
+                let course = course.clone();
+                view! {
                     <tr>
-                        <th scope="col" class="py-1">"Name"</th>
-                        <th scope="col" class="py-1">"Email"</th>
-                        <th scope="col" class="py-1">"Role"</th>
-                        <th scope="col" class="py-1">"Since"</th>
-                        <th scope="col" class="py-1"><span class="sr-only">"Actions"</span></th>
+                        <td>{m.full_name}<span class="block text-xs text-slate-500">{m.username.clone()}</span></td>
+                        <td>{m.email}</td>
+                        <td>
+                            <span class="badge">{m.role_label}</span>
+                            {crate::components::sharing::ends_text(m.expires_at).map(|t| view! { <span class="block text-xs text-amber-700">{t}</span> })}
+                        </td>
+                        <td class="text-slate-600">{since}</td>
+                        <td class="text-right">
+                            <ActionForm action=remove>
+                                <input type="hidden" name="course" value=course />
+                                <input type="hidden" name="username" value=m.username />
+                                <input type="hidden" name="role" value=m.role />
+                                <button type="submit" class="btn-secondary" aria-label=label>"Remove"</button>
+                            </ActionForm>
+                        </td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {members.into_iter().map(|m| {
-                        let since = match &m.granted_by {
-                            Some(by) => format!("{} by {by}", format_date(m.since)),
-                            None => format_date(m.since),
-                        };
-                        let label = format!("Remove {} as {}", m.username, m.role_label);
-                        let course = course.clone();
-                        view! {
-                            <tr>
-                                <td class="py-1.5">{m.full_name}<span class="block text-xs text-slate-500">{m.username.clone()}</span></td>
-                                <td class="py-1.5">{m.email}</td>
-                                <td class="py-1.5">
-                                    <span class="badge">{m.role_label}</span>
-                                    {crate::components::sharing::ends_text(m.expires_at).map(|t| view! { <span class="block text-xs text-amber-700">{t}</span> })}
-                                </td>
-                                <td class="py-1.5 text-slate-600">{since}</td>
-                                <td class="py-1.5 text-right">
-                                    <ActionForm action=remove>
-                                        <input type="hidden" name="course" value=course />
-                                        <input type="hidden" name="username" value=m.username />
-                                        <input type="hidden" name="role" value=m.role />
-                                        <button type="submit" class="btn-secondary" aria-label=label>"Remove"</button>
-                                    </ActionForm>
-                                </td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+            testid="team-table"
+            class="mt-3"
+            empty=move || view! { <p class="mt-3 text-sm text-slate-600">{empty}</p> }
+        />
     }
-    .into_any()
 }
 
 #[cfg(test)]

@@ -3,7 +3,10 @@
 //! links, so the list works without JavaScript and every view can be bookmarked.
 
 use crate::api::membership::list_enrollments;
-use crate::components::error_view::{urlencode, PageError};
+use crate::components::async_section::AsyncSection;
+use crate::components::error_view::urlencode;
+use crate::components::form_parts::{ButtonKind, Labeled, SubmitButton};
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, Page, RosterRow, RosterStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
@@ -40,12 +43,10 @@ pub fn Roster(course: String) -> impl IntoView {
             </div>
             <form method="get" action=format!("/courses/{course}") role="search" class="mt-3 flex flex-wrap items-end gap-3">
                 <input type="hidden" name="tab" value="membership" />
-                <div>
-                    <label for="roster-q" class="block text-sm font-medium text-slate-700">"Name, username or email starts with"</label>
+                <Labeled id="roster-q" label="Name, username or email starts with">
                     <input id="roster-q" name="q" type="search" class="input mt-1 w-64" value=move || param("q") />
-                </div>
-                <div>
-                    <label for="roster-mode" class="block text-sm font-medium text-slate-700">"Mode"</label>
+                </Labeled>
+                <Labeled id="roster-mode" label="Mode">
                     <select id="roster-mode" name="mode" class="input mt-1">
                         <option value="">"Any mode"</option>
                         {registrar::enrollment::MODES.iter().map(|m| {
@@ -53,29 +54,20 @@ pub fn Roster(course: String) -> impl IntoView {
                             view! { <option value=m selected=move || param("mode") == m>{m}</option> }
                         }).collect_view()}
                     </select>
-                </div>
-                <div>
-                    <label for="roster-status" class="block text-sm font-medium text-slate-700">"Show"</label>
+                </Labeled>
+                <Labeled id="roster-status" label="Show">
                     <select id="roster-status" name="status" class="input mt-1">
                         {RosterStatus::ALL.iter().map(|s| {
                             let s = *s;
                             view! { <option value=s.as_str() selected=move || RosterStatus::parse(&param("status")).unwrap_or_default() == s>{s.label()}</option> }
                         }).collect_view()}
                     </select>
-                </div>
-                <button type="submit" class="btn-secondary">"Filter"</button>
+                </Labeled>
+                <SubmitButton kind=ButtonKind::Secondary>"Filter"</SubmitButton>
             </form>
-            <Transition fallback=|| view! { <p class="mt-3 text-slate-500">"Loading…"</p> }>
-                {move || {
-                    let course = course.clone();
-                    Suspend::new(async move {
-                        match data.await {
-                            Ok(list) => view! { <RosterTable list course filters=filters() /> }.into_any(),
-                            Err(error) => view! { <div class="mt-3"><PageError error /></div> }.into_any(),
-                        }
-                    })
-                }}
-            </Transition>
+            <AsyncSection resource=data class="mt-3" let:list>
+                <RosterTable list course=course.clone() filters=filters() />
+            </AsyncSection>
         </section>
     }
 }
@@ -98,40 +90,32 @@ fn RosterTable(list: Page<RosterRow>, course: String, filters: (String, String, 
     }
     view! {
         <p class="mt-4 text-sm text-slate-600" data-testid="roster-total">{list.total} {if list.total == 1 { " person" } else { " people" }}</p>
-        <div class="mt-2 overflow-x-auto">
-            <table class="min-w-full text-sm" data-testid="roster-table">
-                <thead class="text-left text-slate-500">
+        <DataTable
+            label="Enrollments"
+            columns=[Column::new("Name"), Column::new("Email"), Column::new("Mode"), Column::new("Status"), Column::new("Since")]
+            rows=list.items
+            row=|r| {
+                let (badge, text) = match r.status {
+                    RosterStatus::Active => ("badge", "Enrolled".to_owned()),
+                    RosterStatus::Inactive => ("badge bg-slate-100 text-slate-600", "Unenrolled".to_owned()),
+                    _ => ("badge bg-amber-50 text-amber-800", if r.auto_enroll { "Invited · auto-enroll".to_owned() } else { "Invited".to_owned() }),
+                };
+                view! {
                     <tr>
-                        <th scope="col" class="py-1 pr-3">"Name"</th>
-                        <th scope="col" class="py-1 pr-3">"Email"</th>
-                        <th scope="col" class="py-1 pr-3">"Mode"</th>
-                        <th scope="col" class="py-1 pr-3">"Status"</th>
-                        <th scope="col" class="py-1 pr-3">"Since"</th>
+                        <td>
+                            {r.full_name.unwrap_or_else(|| "—".to_owned())}
+                            <span class="block text-xs text-slate-500">{r.username.unwrap_or_else(|| "no account yet".to_owned())}</span>
+                        </td>
+                        <td>{r.email}</td>
+                        <td>{r.mode.unwrap_or_default()}</td>
+                        <td><span class=badge>{text}</span></td>
+                        <td class="whitespace-nowrap text-slate-600">{format_date(r.since)}</td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {list.items.into_iter().map(|r| {
-                        let (badge, text) = match r.status {
-                            RosterStatus::Active => ("badge", "Enrolled".to_owned()),
-                            RosterStatus::Inactive => ("badge bg-slate-100 text-slate-600", "Unenrolled".to_owned()),
-                            _ => ("badge bg-amber-50 text-amber-800", if r.auto_enroll { "Invited · auto-enroll".to_owned() } else { "Invited".to_owned() }),
-                        };
-                        view! {
-                            <tr>
-                                <td class="py-1.5 pr-3">
-                                    {r.full_name.unwrap_or_else(|| "—".to_owned())}
-                                    <span class="block text-xs text-slate-500">{r.username.unwrap_or_else(|| "no account yet".to_owned())}</span>
-                                </td>
-                                <td class="py-1.5 pr-3">{r.email}</td>
-                                <td class="py-1.5 pr-3">{r.mode.unwrap_or_default()}</td>
-                                <td class="py-1.5 pr-3"><span class=badge>{text}</span></td>
-                                <td class="py-1.5 pr-3 whitespace-nowrap text-slate-600">{format_date(r.since)}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+            testid="roster-table"
+            class="mt-2"
+        />
         <nav aria-label="Enrollment pages" class="mt-4 flex items-center gap-3 text-sm">
             {(current > 1).then(|| view! { <a class="btn-secondary" href=link(current - 1)>"Previous"</a> })}
             <span>"Page " {current} " of " {pages}</span>

@@ -1,6 +1,7 @@
 //! Pieces shared by the team pages (course team, library, console): success notices, the end-date
 //! field, inherited access, "explain access" answers and the history list.
 
+use crate::components::form_parts::{ButtonKind, Labeled, SubmitButton};
 use crate::error::ApiError;
 use crate::model::{format_date, AccessExplanation, HistoryEntry, InheritedAccess, TeamChange};
 use leptos::prelude::*;
@@ -31,10 +32,9 @@ pub fn ChangeNotice(#[prop(into)] result: Signal<Option<Result<TeamChange, ApiEr
 pub fn EndDateField(id: String, #[prop(optional)] value: Option<i64>) -> impl IntoView {
     let value = value.map(|at| format_date(at - 1)).unwrap_or_default();
     view! {
-        <div>
-            <label for=id.clone() class="block text-sm font-medium text-slate-700">"Until (optional)"</label>
+        <Labeled id=id.clone() label="Until (optional)">
             <input id=id name="expires" type="date" class="input mt-1" value=value />
-        </div>
+        </Labeled>
     }
 }
 
@@ -120,11 +120,10 @@ pub fn ExplainSection(
             <h2 id="explain-heading" class="font-semibold">"Explain access"</h2>
             <p class="text-sm text-slate-600">"Every grant that gives someone access here — direct, through a group, organization-wide, global or implied — and what each allows."</p>
             <form method="get" action=action class="mt-3 flex flex-wrap items-end gap-3">
-                <div class="min-w-64 flex-1">
-                    <label for="explain-user" class="block text-sm font-medium text-slate-700">"Username or email"</label>
+                <Labeled id="explain-user" label="Username or email" class="min-w-64 flex-1">
                     <input id="explain-user" name="explain" class="input mt-1" value=asked required=true />
-                </div>
-                <button type="submit" class="btn-secondary">"Explain"</button>
+                </Labeled>
+                <SubmitButton kind=ButtonKind::Secondary>"Explain"</SubmitButton>
             </form>
             {answer.map(|a| match a {
                 Ok(explanation) => view! { <ExplanationView explanation /> }.into_any(),

@@ -6,8 +6,10 @@ use crate::api::retirement::{
     get_cancel_link, get_confirm_link, get_deletion_info, CancelDeletion, ConfirmDeletion, DeleteAccount,
     MailDeletionLink,
 };
-use crate::components::error_view::{ErrorBanner, PageError};
+use crate::components::async_section::AsyncSection;
+use crate::components::error_view::ErrorBanner;
 use crate::components::form::Field;
+use crate::components::form_parts::{ButtonKind, Notice, SubmitButton};
 use crate::components::layout::Session;
 use crate::model::{format_date, AccountView, CancelDeletionPage, DeletionInfo};
 use leptos::prelude::*;
@@ -19,14 +21,9 @@ pub fn AccountPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_account());
     view! {
         <Title text="My account" />
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(view) => view! { <AccountDetails view /><DataAndDeletion /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data let:view>
+            <AccountDetails view /><DataAndDeletion />
+        </AsyncSection>
     }
 }
 
@@ -78,14 +75,9 @@ fn DataAndDeletion() -> impl IntoView {
                 </p>
                 <a href="/api/account/export.json" class="btn-secondary mt-3 inline-block" download="" rel="external">"Download my data"</a>
             </section>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match info.await {
-                        Ok(info) => view! { <DeleteAccountSection info /> }.into_any(),
-                        Err(error) => view! { <PageError error /> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <AsyncSection resource=info quiet=true let:info>
+                <DeleteAccountSection info />
+            </AsyncSection>
         </div>
     }
 }
@@ -117,9 +109,9 @@ fn DeleteAccountSection(info: DeletionInfo) -> impl IntoView {
                         <ErrorBanner error />
                         <ActionForm action=delete>
                             <Field name="password" label="Your password, to confirm" kind="password" autocomplete="current-password" error id="delete-password".to_owned() />
-                            <button type="submit" class="btn-danger" disabled=move || delete.pending().get()>
+                            <SubmitButton kind=ButtonKind::Danger pending=delete.pending()>
                                 {move || if delete.pending().get() { "Deleting…" } else { "Delete my account" }}
-                            </button>
+                            </SubmitButton>
                         </ActionForm>
                     </div>
                 }.into_any()
@@ -160,14 +152,9 @@ pub fn CancelDeletionPageView() -> impl IntoView {
     let info = Resource::new(token, get_cancel_link);
     view! {
         <Title text="Cancel account deletion" />
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match info.await {
-                    Ok(page) => view! { <CancelDeletionForm page token=token() /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=info let:page>
+            <CancelDeletionForm page token=token() />
+        </AsyncSection>
     }
 }
 
@@ -188,7 +175,7 @@ fn CancelDeletionForm(page: CancelDeletionPage, token: String) -> impl IntoView 
                         <ErrorBanner error />
                         <ActionForm action=cancel>
                             <input type="hidden" name="token" value=token />
-                            <button type="submit" class="btn-primary">"Cancel the deletion"</button>
+                            <SubmitButton>"Cancel the deletion"</SubmitButton>
                         </ActionForm>
                     </div>
                 }.into_any()
@@ -214,10 +201,10 @@ fn MailConfirmation() -> impl IntoView {
             <p class="text-sm text-slate-700">"Your account has no password, so we confirm by mail: we send you a link that works for an hour."</p>
             <ErrorBanner error />
             {move || send.value().get().and_then(Result::ok).map(|to| view! {
-                <p role="status" class="mt-2 rounded-md bg-green-50 p-3 text-sm text-green-800">{format!("We sent the link to {to}.")}</p>
+                <Notice class="mt-2">{format!("We sent the link to {to}.")}</Notice>
             })}
             <ActionForm action=send>
-                <button type="submit" class="btn-danger mt-2">"Email me a link to confirm"</button>
+                <SubmitButton kind=ButtonKind::Danger class="mt-2">"Email me a link to confirm"</SubmitButton>
             </ActionForm>
         </div>
     }
@@ -231,14 +218,9 @@ pub fn ConfirmDeletionPageView() -> impl IntoView {
     let info = Resource::new(token, get_confirm_link);
     view! {
         <Title text="Confirm account deletion" />
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match info.await {
-                    Ok(info) => view! { <ConfirmDeletionForm info token=token() /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=info let:info>
+            <ConfirmDeletionForm info token=token() />
+        </AsyncSection>
     }
 }
 
@@ -259,7 +241,7 @@ fn ConfirmDeletionForm(info: DeletionInfo, token: String) -> impl IntoView {
                 <ErrorBanner error />
                 <ActionForm action=confirm>
                     <input type="hidden" name="token" value=token />
-                    <button type="submit" class="btn-danger">"Delete my account"</button>
+                    <SubmitButton kind=ButtonKind::Danger>"Delete my account"</SubmitButton>
                 </ActionForm>
             </div>
         </section>

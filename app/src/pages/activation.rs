@@ -4,8 +4,10 @@
 //! password with the link an administrator had mailed). Both work without JavaScript.
 
 use crate::api::admin::{get_my_agreements, reset_link_info, ResetPassword, SignAgreement};
+use crate::components::async_section::AsyncSection;
 use crate::components::error_view::{ErrorBanner, PageError};
 use crate::components::form::Field;
+use crate::components::form_parts::SubmitButton;
 use crate::model::console::MyAgreements;
 use crate::model::format_date;
 use leptos::prelude::*;
@@ -21,14 +23,9 @@ pub fn AgreementsToSignPage() -> impl IntoView {
     let error = Signal::derive(move || sign.value().get().and_then(Result::err));
     view! {
         <Title text="Agreements" />
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(mine) => view! { <ToSign mine sign error /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data let:mine>
+            <ToSign mine sign error />
+        </AsyncSection>
     }
 }
 
@@ -64,7 +61,7 @@ fn ToSign(
                                 <input type="hidden" name="version" value=a.version.to_string() />
                                 <input id=box_id type="checkbox" required=true />
                                 <label for=box_for class="text-sm">{format!("I have read and agree to \u{201c}{}\u{201d}", a.title)}</label>
-                                <button type="submit" class="btn-primary">"Sign"</button>
+                                <SubmitButton>"Sign"</SubmitButton>
                             </ActionForm>
                         </li>
                     }
@@ -105,7 +102,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                     <input type="hidden" name="token" value=token() />
                                     <Field name="password" label="New password" kind="password" autocomplete="new-password" hint="At least 8 characters, not only digits, not your username or email." error />
                                     <Field name="password_confirm" label="New password again" kind="password" autocomplete="new-password" error />
-                                    <button type="submit" class="btn-primary w-full">"Set password"</button>
+                                    <SubmitButton class="w-full">"Set password"</SubmitButton>
                                 </ActionForm>
                             </div>
                         }.into_any(),

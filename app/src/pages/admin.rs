@@ -6,9 +6,11 @@ use crate::api::console::{
     explain_access, get_group, list_groups, list_org_grants, AddGroupMember, CreateGroup, DeleteGroup,
     GrantOrg, RemoveGroupMember, RenameGroup, RevokeOrg,
 };
+use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
-use crate::components::error_view::PageError;
+use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, SubmitButton};
 use crate::components::sharing::{ends_text, ActionErrors, ChangeNotice, EndDateField, ExplanationView};
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, GroupPage, GroupSummary, OrgGrant};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,27 +26,20 @@ pub fn GroupsPage() -> impl IntoView {
         <ConsoleNav current="/admin/groups" />
         <h1 class="mt-4 text-2xl font-semibold">"Groups"</h1>
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"A group gets library access like a user does; its members have that access while they are in the group."</p>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(groups) => view! { <GroupTable groups /> }.into_any(),
-                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-6" let:groups>
+            <GroupTable groups />
+        </AsyncSection>
         <section class="card mt-6 max-w-2xl" aria-labelledby="new-group-heading">
             <h2 id="new-group-heading" class="font-semibold">"Create a group"</h2>
-            <div class="mt-3"><ActionErrors error /></div>
+            <FormErrors class="mt-3" error />
             <ActionForm action=create attr:class="grid gap-3">
-                <div>
-                    <label for="group-name" class="block text-sm font-medium text-slate-700">"Name"</label>
+                <Labeled id="group-name" label="Name">
                     <input id="group-name" name="name" class="input mt-1" required=true maxlength="100" />
-                </div>
-                <div>
-                    <label for="group-description" class="block text-sm font-medium text-slate-700">"Description (optional)"</label>
+                </Labeled>
+                <Labeled id="group-description" label="Description (optional)">
                     <input id="group-description" name="description" class="input mt-1" />
-                </div>
-                <div><button type="submit" class="btn-primary">"Create group"</button></div>
+                </Labeled>
+                <div><SubmitButton>"Create group"</SubmitButton></div>
             </ActionForm>
         </section>
     }
@@ -52,35 +47,27 @@ pub fn GroupsPage() -> impl IntoView {
 
 #[component]
 fn GroupTable(groups: Vec<GroupSummary>) -> impl IntoView {
-    if groups.is_empty() {
-        return view! { <p class="mt-6 text-slate-600">"No groups yet."</p> }.into_any();
-    }
     view! {
-        <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-sm" data-testid="groups">
-                <thead class="bg-slate-50 text-left text-slate-600">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Group"</th>
-                        <th scope="col" class="px-4 py-2 text-right">"Members"</th>
-                        <th scope="col" class="px-4 py-2">"Created"</th>
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {groups.into_iter().map(|g| view! {
-                        <tr>
-                            <td class="px-4 py-2">
-                                <a class="link" href=format!("/admin/groups/{}", g.id)>{g.name}</a>
-                                <span class="block text-xs text-slate-500">{g.description}</span>
-                            </td>
-                            <td class="px-4 py-2 text-right">{g.members}</td>
-                            <td class="px-4 py-2">{format_date(g.created_at)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable
+            label="Groups"
+            columns=[Column::new("Group"), Column::right("Members"), Column::new("Created")]
+            rows=groups
+            row=|g| view! {
+                <tr>
+                    <td>
+                        <a class="link" href=format!("/admin/groups/{}", g.id)>{g.name}</a>
+                        <span class="block text-xs text-slate-500">{g.description}</span>
+                    </td>
+                    <td class="text-right">{g.members}</td>
+                    <td>{format_date(g.created_at)}</td>
+                </tr>
+            }
+            testid="groups"
+            class="mt-4"
+            framed=true
+            empty=|| view! { <p class="mt-6 text-slate-600">"No groups yet."</p> }
+        />
     }
-    .into_any()
 }
 
 #[derive(Clone, Copy)]
@@ -106,14 +93,9 @@ pub fn GroupPageView() -> impl IntoView {
     let data = Resource::new(move || (id(), versions()), |(id, _)| get_group(id));
     view! {
         <ConsoleNav current="/admin/groups" />
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(page) => view! { <Group page actions /> }.into_any(),
-                    Err(error) => view! { <Title text="Group" /><div class="mt-6"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-6" error_title="Group" let:page>
+            <Group page actions />
+        </AsyncSection>
     }
 }
 
@@ -136,7 +118,7 @@ fn Group(page: GroupPage, actions: GroupActions) -> impl IntoView {
         <Title text=format!("Group {}", g.name) />
         <h1 class="mt-4 text-2xl font-semibold">{g.name.clone()}</h1>
         <p class="text-sm text-slate-600">{g.description.clone()} " · " {g.members} " members · created " {format_date(g.created_at)}</p>
-        <div class="mt-4"><ActionErrors error /></div>
+        <FormErrors class="mt-4" error />
         <div class="grid gap-6 md:grid-cols-2">
             <section class="card" aria-labelledby="members-heading" data-testid="group-members">
                 <h2 id="members-heading" class="font-semibold">"Members"</h2>
@@ -163,11 +145,10 @@ fn Group(page: GroupPage, actions: GroupActions) -> impl IntoView {
                 }}
                 <ActionForm action=add attr:class="mt-4 flex items-end gap-2">
                     <input type="hidden" name="id" value=add_id />
-                    <div class="flex-1">
-                        <label for="member-identifier" class="block text-sm font-medium text-slate-700">"Add a member (username or email)"</label>
+                    <Labeled id="member-identifier" label="Add a member (username or email)" class="flex-1">
                         <input id="member-identifier" name="identifier" class="input mt-1" required=true />
-                    </div>
-                    <button type="submit" class="btn-primary">"Add"</button>
+                    </Labeled>
+                    <SubmitButton>"Add"</SubmitButton>
                 </ActionForm>
             </section>
             <div>
@@ -204,7 +185,7 @@ fn Group(page: GroupPage, actions: GroupActions) -> impl IntoView {
                         <input id="rename-name" name="name" class="input" required=true value=g.name.clone() />
                         <label for="rename-description" class="text-sm font-medium text-slate-700">"Description"</label>
                         <input id="rename-description" name="description" class="input" value=g.description.clone() />
-                        <div><button type="submit" class="btn-secondary">"Save"</button></div>
+                        <div><SubmitButton kind=ButtonKind::Secondary>"Save"</SubmitButton></div>
                     </ActionForm>
                     <ActionForm action=delete attr:class="mt-4 border-t border-slate-100 pt-4">
                         <input type="hidden" name="id" value=delete_id />
@@ -252,15 +233,13 @@ pub fn AccessPage() -> impl IntoView {
             <h2 id="explain-heading" class="font-semibold">"Explain access"</h2>
             <p class="text-sm text-slate-600">"Every grant that gives a user access to a course or library, and what each allows."</p>
             <form method="get" action="/admin/access" class="mt-3 flex flex-wrap items-end gap-3">
-                <div class="min-w-56 flex-1">
-                    <label for="explain-user" class="block text-sm font-medium text-slate-700">"Username or email"</label>
+                <Labeled id="explain-user" label="Username or email" class="min-w-56 flex-1">
                     <input id="explain-user" name="user" class="input mt-1" required=true value=user />
-                </div>
-                <div class="min-w-72 flex-1">
-                    <label for="explain-target" class="block text-sm font-medium text-slate-700">"Course or library key"</label>
+                </Labeled>
+                <Labeled id="explain-target" label="Course or library key" class="min-w-72 flex-1">
                     <input id="explain-target" name="target" class="input mt-1" required=true placeholder="course-v1:Org+Number+Run or lib:Org:id" value=target />
-                </div>
-                <button type="submit" class="btn-secondary">"Explain"</button>
+                </Labeled>
+                <SubmitButton kind=ButtonKind::Secondary>"Explain"</SubmitButton>
             </form>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
@@ -272,14 +251,9 @@ pub fn AccessPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match grants.await {
-                    Ok(rows) => view! { <OrgGrants rows org=org() actions /> }.into_any(),
-                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=grants class="mt-6" let:rows>
+            <OrgGrants rows org=org() actions />
+        </AsyncSection>
     }
 }
 
@@ -302,74 +276,58 @@ fn OrgGrants(rows: Vec<OrgGrant>, org: String, actions: AccessActions) -> impl I
                 <form method="get" action="/admin/access" class="flex gap-2">
                     <label for="org-filter" class="sr-only">"Organization"</label>
                     <input id="org-filter" name="org" class="input w-40" placeholder="All organizations" value=org.clone() />
-                    <button type="submit" class="btn-secondary">"Filter"</button>
+                    <SubmitButton kind=ButtonKind::Secondary>"Filter"</SubmitButton>
                 </form>
             </div>
-            <div class="mt-3"><ChangeNotice result=done /><ActionErrors error /></div>
-            {if rows.is_empty() {
-                view! { <p class="mt-2 text-sm text-slate-600">"No organization-wide grants."</p> }.into_any()
-            } else {
-                view! {
-                    <table class="mt-2 min-w-full text-sm">
-                        <thead class="text-left text-slate-500">
-                            <tr>
-                                <th scope="col" class="py-1 pr-3">"Organization"</th>
-                                <th scope="col" class="py-1 pr-3">"Who"</th>
-                                <th scope="col" class="py-1 pr-3">"Access"</th>
-                                <th scope="col" class="py-1 pr-3">"Since"</th>
-                                <th scope="col" class="py-1"><span class="sr-only">"Actions"</span></th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100">
-                            {rows.into_iter().map(|r| {
-                                let what = match (r.kind.as_str(), r.role.as_str()) {
-                                    ("course", "org_course_creator_group") => "creating courses and libraries",
-                                    ("course", _) => "every course",
-                                    _ => "every library",
-                                };
-                                let label = format!("Revoke {} from {}", r.role_label, r.holder);
-                                view! {
-                                    <tr>
-                                        <td class="py-1.5 pr-3">{r.org.clone()}</td>
-                                        <td class="py-1.5 pr-3">{r.holder.clone()}</td>
-                                        <td class="py-1.5 pr-3"><span class="badge">{r.role_label.clone()}</span> " — " {what}
-                                            {ends_text(r.expires_at).map(|t| view! { <span class="ml-1 text-xs text-amber-700">{t}</span> })}</td>
-                                        <td class="py-1.5 pr-3 text-slate-600">{format_date(r.since)}{r.granted_by.map(|b| format!(" by {b}"))}</td>
-                                        <td class="py-1.5 text-right">
-                                            <ActionForm action=revoke>
-                                                <input type="hidden" name="org" value=r.org />
-                                                <input type="hidden" name="kind" value=r.kind />
-                                                <input type="hidden" name="holder" value=r.holder />
-                                                <input type="hidden" name="role" value=r.role />
-                                                <button type="submit" class="btn-secondary" aria-label=label>"Revoke"</button>
-                                            </ActionForm>
-                                        </td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                }.into_any()
-            }}
+            <FormErrors class="mt-3" error><ChangeNotice result=done /></FormErrors>
+            <DataTable
+                label="Organization-wide grants"
+                columns=[Column::new("Organization"), Column::new("Who"), Column::new("Access"), Column::new("Since"), Column::hidden("Actions")]
+                rows=rows
+                row=|r| {
+                    let what = match (r.kind.as_str(), r.role.as_str()) {
+                        ("course", "org_course_creator_group") => "creating courses and libraries",
+                        ("course", _) => "every course",
+                        _ => "every library",
+                    };
+                    let label = format!("Revoke {} from {}", r.role_label, r.holder);
+                    view! {
+                        <tr>
+                            <td>{r.org.clone()}</td>
+                            <td>{r.holder.clone()}</td>
+                            <td><span class="badge">{r.role_label.clone()}</span> " — " {what}
+                                {ends_text(r.expires_at).map(|t| view! { <span class="ml-1 text-xs text-amber-700">{t}</span> })}</td>
+                            <td class="text-slate-600">{format_date(r.since)}{r.granted_by.map(|b| format!(" by {b}"))}</td>
+                            <td class="text-right">
+                                <ActionForm action=revoke>
+                                    <input type="hidden" name="org" value=r.org />
+                                    <input type="hidden" name="kind" value=r.kind />
+                                    <input type="hidden" name="holder" value=r.holder />
+                                    <input type="hidden" name="role" value=r.role />
+                                    <button type="submit" class="btn-secondary" aria-label=label>"Revoke"</button>
+                                </ActionForm>
+                            </td>
+                        </tr>
+                    }
+                }
+                class="mt-2"
+                empty=|| view! { <p class="mt-2 text-sm text-slate-600">"No organization-wide grants."</p> }
+            />
             <h3 class="mt-6 text-sm font-semibold">"Give organization-wide access"</h3>
             <ActionForm action=grant attr:class="mt-2 flex flex-wrap items-end gap-3">
-                <div>
-                    <label for="og-org" class="block text-sm font-medium text-slate-700">"Organization"</label>
+                <Labeled id="og-org" label="Organization">
                     <input id="og-org" name="org" class="input mt-1 w-36" required=true value=org />
-                </div>
-                <div>
-                    <label for="og-kind" class="block text-sm font-medium text-slate-700">"On"</label>
+                </Labeled>
+                <Labeled id="og-kind" label="On">
                     <select id="og-kind" name="kind" class="input mt-1">
                         <option value="course">"Every course"</option>
                         <option value="library">"Every library"</option>
                     </select>
-                </div>
-                <div class="min-w-56 flex-1">
-                    <label for="og-holder" class="block text-sm font-medium text-slate-700">"Username, email or group:NAME"</label>
+                </Labeled>
+                <Labeled id="og-holder" label="Username, email or group:NAME" class="min-w-56 flex-1">
                     <input id="og-holder" name="holder" class="input mt-1" required=true />
-                </div>
-                <div>
-                    <label for="og-role" class="block text-sm font-medium text-slate-700">"Role or level"</label>
+                </Labeled>
+                <Labeled id="og-role" label="Role or level">
                     <select id="og-role" name="role" class="input mt-1">
                         <optgroup label="Courses">
                             <option value="instructor">"Admin"</option>
@@ -383,9 +341,9 @@ fn OrgGrants(rows: Vec<OrgGrant>, org: String, actions: AccessActions) -> impl I
                             <option value="read">"Library Read only"</option>
                         </optgroup>
                     </select>
-                </div>
+                </Labeled>
                 <EndDateField id="og-until".to_owned() />
-                <button type="submit" class="btn-primary">"Give access"</button>
+                <SubmitButton>"Give access"</SubmitButton>
             </ActionForm>
         </section>
     }
@@ -403,7 +361,7 @@ fn GroupPermissions(id: String, held: Vec<String>) -> impl IntoView {
         <section class="card mt-6" aria-labelledby="permissions-heading" data-testid="group-permissions">
             <h2 id="permissions-heading" class="font-semibold">"Console permissions"</h2>
             <p class="mt-1 text-xs text-slate-600">"What staff members of this group may do in the admin console. Only superusers change this."</p>
-            <div class="mt-2"><ActionErrors error /></div>
+            <FormErrors class="mt-2" error />
             {move || save.value().get().and_then(Result::ok).map(|()| view! { <p role="status" class="mb-2 rounded-md bg-green-50 p-2 text-sm text-green-800">"Saved."</p> })}
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {

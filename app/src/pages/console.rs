@@ -8,9 +8,11 @@ use crate::api::admin::{
     list_agreements, list_invitations, list_jobs, list_role_assignments, search_audit, GrantRole, Invite,
     PublishAgreement, RetryJob, RevokeInvitation, RevokeRole,
 };
+use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
-use crate::components::error_view::PageError;
-use crate::components::sharing::{ActionErrors, EndDateField};
+use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, Notice, SubmitButton};
+use crate::components::sharing::EndDateField;
+use crate::components::table::{Column, DataTable};
 use crate::model::console::{AgreementView, AuditPage, InvitationLine, JobLine, RoleAssignmentLine};
 use crate::model::format_date;
 use leptos::prelude::*;
@@ -18,7 +20,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 fn done_notice(text: &'static str) -> impl IntoView {
-    view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">{text}</p> }
+    view! { <Notice class="mb-3">{text}</Notice> }
 }
 
 #[component]
@@ -31,16 +33,11 @@ pub fn AgreementsPage() -> impl IntoView {
         <ConsoleNav current="/admin/agreements" />
         <h1 class="mt-4 text-2xl font-semibold">"Agreements"</h1>
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"Clickthrough documents. A new account becomes active once it has signed every required one; publishing a new version asks everyone to sign again. Earlier versions and their signatures are kept."</p>
-        <div class="mt-3"><ActionErrors error /></div>
+        <FormErrors class="mt-3" error />
         {move || publish.value().get().and_then(Result::ok).map(|_| done_notice("Published."))}
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(rows) => view! { <AgreementList rows publish /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:rows>
+            <AgreementList rows publish />
+        </AsyncSection>
         <section class="card mt-6 max-w-3xl" aria-labelledby="new-agreement-heading">
             <h2 id="new-agreement-heading" class="font-semibold">"Publish a new agreement"</h2>
             <AgreementForm publish agreement=None />
@@ -59,16 +56,14 @@ fn AgreementForm(publish: ServerAction<PublishAgreement>, agreement: Option<Agre
     view! {
         <ActionForm action=publish attr:class="mt-2 grid gap-3">
             <input type="hidden" name="id" value=id />
-            <div>
-                <label for=title_for class="block text-sm font-medium text-slate-700">"Title"</label>
+            <Labeled id=title_for label="Title">
                 <input id=title_id name="title" class="input mt-1" required=true maxlength="200" value=title />
-            </div>
-            <div>
-                <label for=body_for class="block text-sm font-medium text-slate-700">"Text"</label>
+            </Labeled>
+            <Labeled id=body_for label="Text">
                 <textarea id=body_id name="body" class="input mt-1 h-40" required=true>{body}</textarea>
-            </div>
+            </Labeled>
             <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="required" checked=required />"Required: accounts must sign it to be active"</label>
-            <div><button type="submit" class="btn-primary">{label}</button></div>
+            <div><SubmitButton>{label}</SubmitButton></div>
         </ActionForm>
     }
 }
@@ -115,26 +110,20 @@ pub fn InvitationsPage() -> impl IntoView {
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"Invite an email before its owner has an account: when they register with it, the account is set up (active once the required agreements are signed) and gets the role. An account with that email that is not set up yet is set up at once."</p>
         <section class="card mt-4 max-w-3xl" aria-labelledby="invite-heading">
             <h2 id="invite-heading" class="font-semibold">"Invite"</h2>
-            <div class="mt-2"><ActionErrors error /></div>
+            <FormErrors class="mt-2" error />
             {move || invite.value().get().and_then(Result::ok).map(|_| done_notice("Invited: the mail is in the outbox."))}
             <ActionForm action=invite attr:class="mt-2 grid gap-3 sm:grid-cols-2">
-                <div class="sm:col-span-2">
-                    <label for="invite-email" class="block text-sm font-medium text-slate-700">"Email"</label>
+                <Labeled id="invite-email" label="Email" class="sm:col-span-2">
                     <input id="invite-email" name="email" type="email" class="input mt-1" required=true />
-                </div>
+                </Labeled>
                 <RoleFields prefix="invite" optional=true />
                 <EndDateField id="invite-expires".to_owned() />
-                <div class="sm:col-span-2"><button type="submit" class="btn-primary">"Invite"</button></div>
+                <div class="sm:col-span-2"><SubmitButton>"Invite"</SubmitButton></div>
             </ActionForm>
         </section>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(rows) => view! { <InvitationTable rows revoke /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:rows>
+            <InvitationTable rows revoke />
+        </AsyncSection>
     }
 }
 
@@ -144,67 +133,56 @@ fn RoleFields(prefix: &'static str, #[prop(default = false)] optional: bool) -> 
     let (role_id, scope_id) = (format!("{prefix}-role"), format!("{prefix}-scope"));
     let (role_for, scope_for) = (role_id.clone(), scope_id.clone());
     view! {
-        <div>
-            <label for=role_for class="block text-sm font-medium text-slate-700">{if optional { "Role (optional)" } else { "Role" }}</label>
+        <Labeled id=role_for label=if optional { "Role (optional)" } else { "Role" }>
             <select id=role_id name="role" class="input mt-1" required=!optional>
                 {optional.then(|| view! { <option value="">"No role"</option> })}
                 {registrar::roles::Role::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.label()}</option> }).collect_view()}
             </select>
-        </div>
-        <div>
-            <label for=scope_for class="block text-sm font-medium text-slate-700">"Where"</label>
+        </Labeled>
+        <Labeled id=scope_for label="Where">
             <input id=scope_id name="scope" class="input mt-1" placeholder="global, an org (MITx) or a course key" />
-        </div>
+        </Labeled>
     }
 }
 
 #[component]
 fn InvitationTable(rows: Vec<InvitationLine>, revoke: ServerAction<RevokeInvitation>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="mt-6 text-slate-600">"No invitations yet."</p> }.into_any();
-    }
     view! {
-        <table class="mt-6 min-w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="invitations">
-            <thead class="bg-slate-50 text-left text-slate-600">
-                <tr>
-                    <th scope="col" class="px-3 py-2">"Email"</th>
-                    <th scope="col" class="px-3 py-2">"Role"</th>
-                    <th scope="col" class="px-3 py-2">"Sent"</th>
-                    <th scope="col" class="px-3 py-2">"Last day"</th>
-                    <th scope="col" class="px-3 py-2">"Status"</th>
-                    <th scope="col" class="px-3 py-2"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody class="divide-y divide-slate-100">
-                {rows.into_iter().map(|i| {
-                    let status = match (i.status.as_str(), &i.username) {
-                        ("accepted", Some(u)) => format!("used by {u}"),
-                        (s, _) => s.to_owned(),
-                    };
-                    let role = match (&i.role_label, &i.scope) { (Some(r), Some(s)) => format!("{r} · {s}"), _ => "—".to_owned() };
-                    let open = i.status == "open";
-                    view! {
-                        <tr>
-                            <td class="px-3 py-2">{i.email.clone()}</td>
-                            <td class="px-3 py-2">{role}</td>
-                            <td class="px-3 py-2 text-slate-600">{format_date(i.created_at)}</td>
-                            <td class="px-3 py-2 text-slate-600">{i.expires_at.map_or_else(|| "—".to_owned(), |t| format_date(t - 1))}</td>
-                            <td class="px-3 py-2">{status}</td>
-                            <td class="px-3 py-2">
-                                {open.then(|| view! {
-                                    <ActionForm action=revoke>
-                                        <input type="hidden" name="id" value=i.id.clone() />
-                                        <button type="submit" class="btn-secondary">"Revoke"</button>
-                                    </ActionForm>
-                                })}
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            label="Invitations"
+            columns=[Column::new("Email"), Column::new("Role"), Column::new("Sent"), Column::new("Last day"), Column::new("Status"), Column::hidden("Actions")]
+            rows=rows
+            row=|i| {
+                let status = match (i.status.as_str(), &i.username) {
+                    ("accepted", Some(u)) => format!("used by {u}"),
+                    (s, _) => s.to_owned(),
+                };
+                let role = match (&i.role_label, &i.scope) { (Some(r), Some(s)) => format!("{r} · {s}"), _ => "—".to_owned() };
+                let open = i.status == "open";
+                view! {
+                    <tr>
+                        <td>{i.email.clone()}</td>
+                        <td>{role}</td>
+                        <td class="text-slate-600">{format_date(i.created_at)}</td>
+                        <td class="text-slate-600">{i.expires_at.map_or_else(|| "—".to_owned(), |t| format_date(t - 1))}</td>
+                        <td>{status}</td>
+                        <td>
+                            {open.then(|| view! {
+                                <ActionForm action=revoke>
+                                    <input type="hidden" name="id" value=i.id.clone() />
+                                    <SubmitButton kind=ButtonKind::Secondary>"Revoke"</SubmitButton>
+                                </ActionForm>
+                            })}
+                        </td>
+                    </tr>
+                }
+            }
+            testid="invitations"
+            class="mt-6"
+            framed=true
+            empty=|| view! { <p class="mt-6 text-slate-600">"No invitations yet."</p> }
+        />
     }
-    .into_any()
 }
 
 #[component]
@@ -227,76 +205,60 @@ pub fn RolesPage() -> impl IntoView {
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"Every role across scopes: global (everywhere), an organization, or one course."</p>
         <section class="card mt-4 max-w-3xl" aria-labelledby="grant-heading">
             <h2 id="grant-heading" class="font-semibold">"Give a role"</h2>
-            <div class="mt-2"><ActionErrors error /></div>
+            <FormErrors class="mt-2" error />
             {move || grant.value().get().and_then(Result::ok).map(|()| done_notice("Role given."))}
             {move || revoke.value().get().and_then(Result::ok).map(|()| done_notice("Role taken away."))}
             <ActionForm action=grant attr:class="mt-2 grid gap-3 sm:grid-cols-2">
-                <div class="sm:col-span-2">
-                    <label for="grant-identifier" class="block text-sm font-medium text-slate-700">"Email or username"</label>
+                <Labeled id="grant-identifier" label="Email or username" class="sm:col-span-2">
                     <input id="grant-identifier" name="identifier" class="input mt-1" required=true />
-                </div>
+                </Labeled>
                 <RoleFields prefix="grant" />
                 <EndDateField id="grant-expires".to_owned() />
-                <div class="sm:col-span-2"><button type="submit" class="btn-primary">"Give role"</button></div>
+                <div class="sm:col-span-2"><SubmitButton>"Give role"</SubmitButton></div>
             </ActionForm>
         </section>
         <form method="get" action="/admin/roles" class="mt-6 flex items-end gap-3" role="search">
-            <div>
-                <label for="roles-search" class="block text-sm font-medium text-slate-700">"Holder, role or scope contains"</label>
+            <Labeled id="roles-search" label="Holder, role or scope contains">
                 <input id="roles-search" name="search" type="search" class="input mt-1 w-80" value=search />
-            </div>
-            <button type="submit" class="btn-secondary">"Search"</button>
+            </Labeled>
+            <SubmitButton kind=ButtonKind::Secondary>"Search"</SubmitButton>
         </form>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(rows) => view! { <RoleTable rows revoke /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:rows>
+            <RoleTable rows revoke />
+        </AsyncSection>
     }
 }
 
 #[component]
 fn RoleTable(rows: Vec<RoleAssignmentLine>, revoke: ServerAction<RevokeRole>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="mt-4 text-slate-600">"No role assignment matches."</p> }.into_any();
-    }
     view! {
-        <table class="mt-4 min-w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="role-assignments">
-            <thead class="bg-slate-50 text-left text-slate-600">
+        <DataTable
+            label="Current assignments"
+            columns=[Column::new("Holder"), Column::new("Role"), Column::new("Where"), Column::new("Since"), Column::new("Ends"), Column::hidden("Actions")]
+            rows=rows
+            row=|r| view! {
                 <tr>
-                    <th scope="col" class="px-3 py-2">"Holder"</th>
-                    <th scope="col" class="px-3 py-2">"Role"</th>
-                    <th scope="col" class="px-3 py-2">"Where"</th>
-                    <th scope="col" class="px-3 py-2">"Since"</th>
-                    <th scope="col" class="px-3 py-2">"Ends"</th>
-                    <th scope="col" class="px-3 py-2"><span class="sr-only">"Actions"</span></th>
+                    <td><a class="link" href=format!("/admin/users/{}", r.username)>{r.username.clone()}</a><span class="block text-xs text-slate-500">{r.email.clone()}</span></td>
+                    <td>{r.role_label.clone()}</td>
+                    <td>{r.scope.clone()}</td>
+                    <td class="text-slate-600">{format_date(r.created_at)}</td>
+                    <td class="text-slate-600">{r.expires_at.map_or_else(|| "—".to_owned(), format_date)}</td>
+                    <td>
+                        <ActionForm action=revoke>
+                            <input type="hidden" name="identifier" value=r.username.clone() />
+                            <input type="hidden" name="role" value=r.role.clone() />
+                            <input type="hidden" name="scope" value=r.scope.clone() />
+                            <SubmitButton kind=ButtonKind::Secondary>"Take away"</SubmitButton>
+                        </ActionForm>
+                    </td>
                 </tr>
-            </thead>
-            <tbody class="divide-y divide-slate-100">
-                {rows.into_iter().map(|r| view! {
-                    <tr>
-                        <td class="px-3 py-2"><a class="link" href=format!("/admin/users/{}", r.username)>{r.username.clone()}</a><span class="block text-xs text-slate-500">{r.email.clone()}</span></td>
-                        <td class="px-3 py-2">{r.role_label.clone()}</td>
-                        <td class="px-3 py-2">{r.scope.clone()}</td>
-                        <td class="px-3 py-2 text-slate-600">{format_date(r.created_at)}</td>
-                        <td class="px-3 py-2 text-slate-600">{r.expires_at.map_or_else(|| "—".to_owned(), format_date)}</td>
-                        <td class="px-3 py-2">
-                            <ActionForm action=revoke>
-                                <input type="hidden" name="identifier" value=r.username.clone() />
-                                <input type="hidden" name="role" value=r.role.clone() />
-                                <input type="hidden" name="scope" value=r.scope.clone() />
-                                <button type="submit" class="btn-secondary">"Take away"</button>
-                            </ActionForm>
-                        </td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
+            }
+            testid="role-assignments"
+            class="mt-4"
+            framed=true
+            empty=|| view! { <p class="mt-4 text-slate-600">"No role assignment matches."</p> }
+        />
     }
-    .into_any()
 }
 
 /// The audit log's filter fields, in the order of the form and the CSV link.
@@ -348,26 +310,19 @@ pub fn AuditPageView() -> impl IntoView {
                 let label_for = id.clone();
                 let name = *name;
                 view! {
-                    <div>
-                        <label for=label_for class="block text-sm font-medium text-slate-700">{*label}</label>
+                    <Labeled id=label_for label=*label>
                         <input id=id name=name type=*kind class="input mt-1" value=move || field(name) />
-                    </div>
+                    </Labeled>
                 }
             }).collect_view()}
             <div class="flex items-end gap-3">
-                <button type="submit" class="btn-secondary">"Filter"</button>
+                <SubmitButton kind=ButtonKind::Secondary>"Filter"</SubmitButton>
                 <a class="link text-sm" href=move || format!("/api/console/audit.csv?{}", filters()) download="audit-log.csv">"Download CSV"</a>
             </div>
         </form>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let more = filters();
-                match data.await {
-                    Ok(page) => view! { <AuditTable page filters=more /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:page>
+            <AuditTable page filters=filters() />
+        </AsyncSection>
     }
 }
 
@@ -379,34 +334,28 @@ fn AuditTable(page: AuditPage, filters: String) -> impl IntoView {
     }
     let older = page.next.map(|id| format!("/admin/audit?{filters}&before={id}"));
     view! {
-        <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-sm" data-testid="audit">
-                <thead class="bg-slate-50 text-left text-slate-600">
+        <DataTable
+            label="Audit log entries"
+            columns=[Column::new("When (UTC)"), Column::new("Actor"), Column::new("Action"), Column::new("Target"), Column::new("Change")]
+            rows=page.rows
+            row=|a| {
+                let change = [a.before.map(|b| format!("before {b}")), a.after.map(|x| format!("after {x}")), a.reason.map(|r| format!("reason: {r}"))]
+                    .into_iter().flatten().collect::<Vec<_>>().join("\n");
+                view! {
                     <tr>
-                        <th scope="col" class="px-3 py-2">"When (UTC)"</th>
-                        <th scope="col" class="px-3 py-2">"Actor"</th>
-                        <th scope="col" class="px-3 py-2">"Action"</th>
-                        <th scope="col" class="px-3 py-2">"Target"</th>
-                        <th scope="col" class="px-3 py-2">"Change"</th>
+                        <td class="whitespace-nowrap text-slate-600">{registrar::records::iso_timestamp(a.at)}</td>
+                        <td>{a.actor}</td>
+                        <td class="font-medium">{a.action}</td>
+                        <td>{format!("{}:{}", a.target_type, a.target_id)}{a.scope.map(|s| view! { <span class="block text-xs text-slate-500">{s}</span> })}</td>
+                        <td><pre class="max-w-md whitespace-pre-wrap break-all text-xs">{change}</pre></td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100 align-top">
-                    {page.rows.into_iter().map(|a| {
-                        let change = [a.before.map(|b| format!("before {b}")), a.after.map(|x| format!("after {x}")), a.reason.map(|r| format!("reason: {r}"))]
-                            .into_iter().flatten().collect::<Vec<_>>().join("\n");
-                        view! {
-                            <tr>
-                                <td class="whitespace-nowrap px-3 py-2 text-slate-600">{registrar::records::iso_timestamp(a.at)}</td>
-                                <td class="px-3 py-2">{a.actor}</td>
-                                <td class="px-3 py-2 font-medium">{a.action}</td>
-                                <td class="px-3 py-2">{format!("{}:{}", a.target_type, a.target_id)}{a.scope.map(|s| view! { <span class="block text-xs text-slate-500">{s}</span> })}</td>
-                                <td class="px-3 py-2"><pre class="max-w-md whitespace-pre-wrap break-all text-xs">{change}</pre></td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+            testid="audit"
+            class="mt-4"
+            framed=true
+            align_top=true
+        />
         {older.map(|href| view! { <p class="mt-3 text-sm"><a class="link" href=href rel="next">"Older entries →"</a></p> })}
     }
     .into_any()
@@ -425,8 +374,7 @@ pub fn JobsPage() -> impl IntoView {
         <h1 class="mt-4 text-2xl font-semibold">"Jobs"</h1>
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"Background work (large enrollment batches and their reports), newest first. A failed job can be queued again."</p>
         <form method="get" action="/admin/jobs" class="mt-4 flex items-end gap-3">
-            <div>
-                <label for="jobs-state" class="block text-sm font-medium text-slate-700">"State"</label>
+            <Labeled id="jobs-state" label="State">
                 <select id="jobs-state" name="state" class="input mt-1">
                     {move || {
                         let current = state();
@@ -436,66 +384,53 @@ pub fn JobsPage() -> impl IntoView {
                             .collect_view()
                     }}
                 </select>
-            </div>
-            <button type="submit" class="btn-secondary">"Show"</button>
+            </Labeled>
+            <SubmitButton kind=ButtonKind::Secondary>"Show"</SubmitButton>
         </form>
-        <div class="mt-3"><ActionErrors error /></div>
+        <FormErrors class="mt-3" error />
         {move || retry.value().get().and_then(Result::ok).map(|()| done_notice("Queued again."))}
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(rows) => view! { <JobTable rows retry /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:rows>
+            <JobTable rows retry />
+        </AsyncSection>
     }
 }
 
 #[component]
 fn JobTable(rows: Vec<JobLine>, retry: ServerAction<RetryJob>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="mt-4 text-slate-600">"No jobs."</p> }.into_any();
-    }
     view! {
-        <table class="mt-4 min-w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="jobs">
-            <thead class="bg-slate-50 text-left text-slate-600">
-                <tr>
-                    <th scope="col" class="px-3 py-2">"Kind"</th>
-                    <th scope="col" class="px-3 py-2">"State"</th>
-                    <th scope="col" class="px-3 py-2">"Progress"</th>
-                    <th scope="col" class="px-3 py-2">"Started by"</th>
-                    <th scope="col" class="px-3 py-2">"Created"</th>
-                    <th scope="col" class="px-3 py-2"><span class="sr-only">"Actions"</span></th>
-                </tr>
-            </thead>
-            <tbody class="divide-y divide-slate-100 align-top">
-                {rows.into_iter().map(|j| {
-                    let failed = j.state == "failed";
-                    let progress = if j.progress_total > 0 { format!("{} of {}", j.progress_done, j.progress_total) } else { "—".to_owned() };
-                    view! {
-                        <tr>
-                            <td class="px-3 py-2">{j.kind.clone()}</td>
-                            <td class="px-3 py-2">{j.state.clone()}{j.error.clone().map(|e| view! { <span class="block text-xs text-red-700">{format!("attempt {} of {}: {e}", j.attempts, j.max_attempts)}</span> })}</td>
-                            <td class="px-3 py-2">
-                                {(j.progress_total > 0).then(|| view! { <progress class="mr-2 align-middle" max=j.progress_total value=j.progress_done></progress> })}
-                                {progress}
-                            </td>
-                            <td class="px-3 py-2">{j.created_by.clone().unwrap_or_else(|| "system".to_owned())}</td>
-                            <td class="px-3 py-2 text-slate-600">{format_date(j.created_at)}</td>
-                            <td class="px-3 py-2">
-                                {failed.then(|| view! {
-                                    <ActionForm action=retry>
-                                        <input type="hidden" name="id" value=j.id.clone() />
-                                        <button type="submit" class="btn-secondary">"Retry"</button>
-                                    </ActionForm>
-                                })}
-                            </td>
-                        </tr>
-                    }
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            label="Jobs"
+            columns=[Column::new("Kind"), Column::new("State"), Column::new("Progress"), Column::new("Started by"), Column::new("Created"), Column::hidden("Actions")]
+            rows=rows
+            row=|j| {
+                let failed = j.state == "failed";
+                let progress = if j.progress_total > 0 { format!("{} of {}", j.progress_done, j.progress_total) } else { "—".to_owned() };
+                view! {
+                    <tr>
+                        <td>{j.kind.clone()}</td>
+                        <td>{j.state.clone()}{j.error.clone().map(|e| view! { <span class="block text-xs text-red-700">{format!("attempt {} of {}: {e}", j.attempts, j.max_attempts)}</span> })}</td>
+                        <td>
+                            {(j.progress_total > 0).then(|| view! { <progress class="mr-2 align-middle" max=j.progress_total value=j.progress_done></progress> })}
+                            {progress}
+                        </td>
+                        <td>{j.created_by.clone().unwrap_or_else(|| "system".to_owned())}</td>
+                        <td class="text-slate-600">{format_date(j.created_at)}</td>
+                        <td>
+                            {failed.then(|| view! {
+                                <ActionForm action=retry>
+                                    <input type="hidden" name="id" value=j.id.clone() />
+                                    <SubmitButton kind=ButtonKind::Secondary>"Retry"</SubmitButton>
+                                </ActionForm>
+                            })}
+                        </td>
+                    </tr>
+                }
+            }
+            testid="jobs"
+            class="mt-4"
+            framed=true
+            align_top=true
+            empty=|| view! { <p class="mt-4 text-slate-600">"No jobs."</p> }
+        />
     }
-    .into_any()
 }

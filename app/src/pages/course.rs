@@ -2,8 +2,9 @@
 //! the Membership tab. Tabs are plain links (`?tab=membership`), so they work without JavaScript.
 
 use crate::api::courses::get_course_overview;
-use crate::components::error_view::PageError;
+use crate::components::async_section::AsyncSection;
 use crate::components::membership::{MembershipAccess, MembershipTab};
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, CourseOverview};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,14 +16,9 @@ pub fn CoursePage() -> impl IntoView {
     let key = move || params.read().get("key").unwrap_or_default();
     let data = Resource::new(key, get_course_overview);
     view! {
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(overview) => view! { <Dashboard overview /> }.into_any(),
-                    Err(error) => view! { <Title text="Course" /><PageError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data error_title="Course" let:overview>
+            <Dashboard overview />
+        </AsyncSection>
     }
 }
 
@@ -88,20 +84,19 @@ fn CourseInfo(overview: CourseOverview) -> impl IntoView {
             </section>
             <section class="card md:col-span-2" aria-labelledby="team-heading">
                 <h2 id="team-heading" class="font-semibold">"Course team"</h2>
-                <table class="mt-3 min-w-full text-sm">
-                    <thead class="text-left text-slate-500">
-                        <tr><th scope="col" class="py-1">"Name"</th><th scope="col" class="py-1">"Email"</th><th scope="col" class="py-1">"Role"</th></tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {overview.team.into_iter().map(|m| view! {
-                            <tr>
-                                <td class="py-1.5">{m.full_name}<span class="block text-xs text-slate-500">{m.username}</span></td>
-                                <td class="py-1.5">{m.email}</td>
-                                <td class="py-1.5"><span class="badge">{m.role_label}</span></td>
-                            </tr>
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <DataTable
+                    label="Course team members"
+                    columns=[Column::new("Name"), Column::new("Email"), Column::new("Role")]
+                    rows=overview.team
+                    row=|m| view! {
+                        <tr>
+                            <td>{m.full_name}<span class="block text-xs text-slate-500">{m.username}</span></td>
+                            <td>{m.email}</td>
+                            <td><span class="badge">{m.role_label}</span></td>
+                        </tr>
+                    }
+                    class="mt-3"
+                />
             </section>
         </div>
     }

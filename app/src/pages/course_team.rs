@@ -7,9 +7,11 @@ use crate::api::team::{
     explain_course_access, get_studio_team, StudioAdd, StudioRemove, StudioRevokeInvitation, StudioSetRole,
 };
 use crate::components::error_view::PageError;
+use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, SubmitButton};
 use crate::components::sharing::{
-    ends_text, ActionErrors, ChangeNotice, EndDateField, ExplainSection, HistoryList, InheritedList,
+    ends_text, ChangeNotice, EndDateField, ExplainSection, HistoryList, InheritedList,
 };
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, StudioTeam, TeamMember};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -99,49 +101,37 @@ fn TeamPage(
         </p>
         <section class="card mt-6" aria-labelledby="members-heading" data-testid="studio-team">
             <h2 id="members-heading" class="font-semibold">"Members"</h2>
-            <div class="mt-3"><ChangeNotice result=change_done /><ActionErrors error=change_error /></div>
-            <div class="overflow-x-auto">
-                <table class="min-w-full text-sm">
-                    <thead class="text-left text-slate-500">
-                        <tr>
-                            <th scope="col" class="py-1 pr-3">"Name"</th>
-                            <th scope="col" class="py-1 pr-3">"Email"</th>
-                            <th scope="col" class="py-1 pr-3">"Role"</th>
-                            <th scope="col" class="py-1 pr-3">"Since"</th>
-                            <th scope="col" class="py-1"><span class="sr-only">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {rows.into_iter().map(|m| {
-                            let me = m.username == viewer;
-                            let last_admin = m.role == Role::Instructor.as_str() && m.expires_at.is_none() && permanent_admins <= 1;
-                            view! { <MemberRow member=m course=key.clone() me can_manage last_admin set_role remove /> }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <FormErrors class="mt-3" error=change_error><ChangeNotice result=change_done /></FormErrors>
+            <DataTable
+                label="Course team members"
+                columns=[Column::new("Name"), Column::new("Email"), Column::new("Role"), Column::new("Since"), Column::hidden("Actions")]
+                rows=rows
+                row=|m| {
+                    let me = m.username == viewer;
+                    let last_admin = m.role == Role::Instructor.as_str() && m.expires_at.is_none() && permanent_admins <= 1;
+                    view! { <MemberRow member=m course=key.clone() me can_manage last_admin set_role remove /> }
+                }
+            />
             {team.members.is_empty().then(|| view! { <p class="mt-3 text-sm text-slate-600">"Nobody is on this course's team yet."</p> })}
         </section>
         {can_manage.then(|| view! {
             <section class="card mt-6" aria-labelledby="add-heading">
                 <h2 id="add-heading" class="font-semibold">"Add a team member"</h2>
                 <p class="text-sm text-slate-600">"Adding someone also enrolls them. An email without an account gets an invitation that becomes the role when they register."</p>
-                <div class="mt-3"><ChangeNotice result=Signal::derive(move || add.value().get()) /><ActionErrors error=add_error /></div>
+                <FormErrors class="mt-3" error=add_error><ChangeNotice result=Signal::derive(move || add.value().get()) /></FormErrors>
                 <ActionForm action=add attr:class="flex flex-wrap items-end gap-3">
                     <input type="hidden" name="course" value=add_key.clone() />
-                    <div class="min-w-64 flex-1">
-                        <label for="team-identifier" class="block text-sm font-medium text-slate-700">"Email or username"</label>
+                    <Labeled id="team-identifier" label="Email or username" class="min-w-64 flex-1">
                         <input id="team-identifier" name="identifier" class="input mt-1" required=true autocomplete="off" />
-                    </div>
-                    <div>
-                        <label for="team-role" class="block text-sm font-medium text-slate-700">"Role"</label>
+                    </Labeled>
+                    <Labeled id="team-role" label="Role">
                         <select id="team-role" name="role" class="input mt-1">
                             <option value="staff">"Staff"</option>
                             <option value="instructor">"Admin"</option>
                         </select>
-                    </div>
+                    </Labeled>
                     <EndDateField id="team-until".to_owned() />
-                    <button type="submit" class="btn-primary" disabled=move || add.pending().get()>"Add"</button>
+                    <SubmitButton pending=add.pending()>"Add"</SubmitButton>
                 </ActionForm>
             </section>
         }.into_any())}
@@ -210,7 +200,7 @@ fn MemberRow(
                 <ActionForm action=remove>
                     <input type="hidden" name="course" value=course.clone() />
                     <input type="hidden" name="username" value=username.clone() />
-                    <button type="submit" class="btn-secondary">"Leave the team"</button>
+                    <SubmitButton kind=ButtonKind::Secondary>"Leave the team"</SubmitButton>
                 </ActionForm>
             }
             .into_any()
@@ -256,18 +246,18 @@ fn MemberRow(
     };
     view! {
         <tr data-testid=format!("member-{}", member.username)>
-            <td class="py-2 pr-3">
+            <td>
                 {member.full_name}
                 {me.then(|| view! { <span class="ml-1 badge">"You"</span> })}
                 <span class="block text-xs text-slate-500">{member.username.clone()}</span>
             </td>
-            <td class="py-2 pr-3"><a class="link" href=format!("mailto:{}", member.email)>{member.email.clone()}</a></td>
-            <td class="py-2 pr-3">
+            <td><a class="link" href=format!("mailto:{}", member.email)>{member.email.clone()}</a></td>
+            <td>
                 <span class="badge">{member.role_label}</span>
                 {ends_text(member.expires_at).map(|t| view! { <span class="block text-xs text-amber-700">{t}</span> })}
             </td>
-            <td class="py-2 pr-3 text-slate-600">{since}</td>
-            <td class="py-2 text-right">{controls}</td>
+            <td class="text-slate-600">{since}</td>
+            <td class="text-right">{controls}</td>
         </tr>
     }
 }

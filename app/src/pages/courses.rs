@@ -2,7 +2,10 @@
 //! GET forms, so they work without JavaScript and can be bookmarked.
 
 use crate::api::courses::list_courses;
-use crate::components::error_view::{urlencode, PageError};
+use crate::components::async_section::AsyncSection;
+use crate::components::error_view::urlencode;
+use crate::components::form_parts::{ButtonKind, SubmitButton};
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, CourseSummary, Page};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -21,17 +24,12 @@ pub fn CoursesPage() -> impl IntoView {
             <form method="get" action="/courses" role="search" class="flex gap-2">
                 <label for="course-search" class="sr-only">"Search courses"</label>
                 <input id="course-search" name="q" type="search" class="input w-72" placeholder="Search by key or name" value=search />
-                <button type="submit" class="btn-secondary">"Search"</button>
+                <SubmitButton kind=ButtonKind::Secondary>"Search"</SubmitButton>
             </form>
         </div>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(list) => view! { <CourseTable list search=search() /> }.into_any(),
-                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-6" let:list>
+            <CourseTable list search=search() />
+        </AsyncSection>
     }
 }
 
@@ -45,32 +43,25 @@ fn CourseTable(list: Page<CourseSummary>, search: String) -> impl IntoView {
     }
     view! {
         <p class="mt-4 text-sm text-slate-600">{list.total} " courses"</p>
-        <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-sm">
-                <thead class="bg-slate-50 text-left text-slate-600">
+        <DataTable
+            label="Courses"
+            columns=[Column::new("Course"), Column::new("Organization"), Column::new("Runs"), Column::right("Active enrollments")]
+            rows=list.items
+            row=|c| {
+                let href = format!("/courses/{}", c.key);
+                let runs = format!("{} – {}", c.starts_at.map(format_date).unwrap_or_default(), c.ends_at.map(format_date).unwrap_or_default());
+                view! {
                     <tr>
-                        <th scope="col" class="px-4 py-2">"Course"</th>
-                        <th scope="col" class="px-4 py-2">"Organization"</th>
-                        <th scope="col" class="px-4 py-2">"Runs"</th>
-                        <th scope="col" class="px-4 py-2 text-right">"Active enrollments"</th>
+                        <td><a class="link font-medium" href=href>{c.name}</a><span class="block text-xs text-slate-500">{c.key}</span></td>
+                        <td>{c.org}</td>
+                        <td class="whitespace-nowrap">{runs}</td>
+                        <td class="text-right tabular-nums">{c.active_enrollments}</td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {list.items.into_iter().map(|c| {
-                        let href = format!("/courses/{}", c.key);
-                        let runs = format!("{} – {}", c.starts_at.map(format_date).unwrap_or_default(), c.ends_at.map(format_date).unwrap_or_default());
-                        view! {
-                            <tr>
-                                <td class="px-4 py-2"><a class="link font-medium" href=href>{c.name}</a><span class="block text-xs text-slate-500">{c.key}</span></td>
-                                <td class="px-4 py-2">{c.org}</td>
-                                <td class="px-4 py-2 whitespace-nowrap">{runs}</td>
-                                <td class="px-4 py-2 text-right tabular-nums">{c.active_enrollments}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+            class="mt-2"
+            framed=true
+        />
         <nav aria-label="Pages" class="mt-4 flex items-center gap-3 text-sm">
             {(current > 1).then(|| view! { <a class="btn-secondary" href=link(current - 1)>"Previous"</a> })}
             <span>"Page " {current} " of " {pages}</span>

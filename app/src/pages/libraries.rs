@@ -2,8 +2,9 @@
 //! the form to create one where they may.
 
 use crate::api::libraries::{list_libraries, CreateLibrary};
-use crate::components::error_view::PageError;
-use crate::components::sharing::ActionErrors;
+use crate::components::async_section::AsyncSection;
+use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, SubmitButton};
+use crate::components::table::{Column, DataTable};
 use crate::model::LibraryList;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,17 +23,12 @@ pub fn LibrariesPage() -> impl IntoView {
             <form method="get" action="/libraries" role="search" class="flex gap-2">
                 <label for="library-search" class="sr-only">"Search libraries"</label>
                 <input id="library-search" name="q" type="search" class="input w-72" placeholder="Search by title, ID or organization" value=search />
-                <button type="submit" class="btn-secondary">"Search"</button>
+                <SubmitButton kind=ButtonKind::Secondary>"Search"</SubmitButton>
             </form>
         </div>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(list) => view! { <LibraryTable list create /> }.into_any(),
-                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-6" let:list>
+            <LibraryTable list create />
+        </AsyncSection>
     }
 }
 
@@ -41,70 +37,55 @@ fn LibraryTable(list: LibraryList, create: ServerAction<CreateLibrary>) -> impl 
     let error = Signal::derive(move || create.value().get().and_then(Result::err));
     let orgs = list.can_create_in.clone();
     view! {
-        {if list.libraries.is_empty() {
-            view! { <p class="mt-6 text-slate-600">"No library you can see matches. Ask a library Admin to share one with you."</p> }.into_any()
-        } else {
-            view! {
-                <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                    <table class="min-w-full text-sm" data-testid="libraries">
-                        <thead class="bg-slate-50 text-left text-slate-600">
-                            <tr>
-                                <th scope="col" class="px-4 py-2">"Library"</th>
-                                <th scope="col" class="px-4 py-2">"Organization"</th>
-                                <th scope="col" class="px-4 py-2">"Your access"</th>
-                                <th scope="col" class="px-4 py-2">"Open to"</th>
-                            </tr>
-                        </thead>
-                        <tbody class="divide-y divide-slate-100">
-                            {list.libraries.into_iter().map(|l| {
-                                let open = match (l.allow_public_read, l.allow_public_learning) {
-                                    (true, true) => "course creators (read), everyone (learn)",
-                                    (true, false) => "course creators (read)",
-                                    (false, true) => "everyone (learn)",
-                                    (false, false) => "its team only",
-                                };
-                                view! {
-                                    <tr>
-                                        <td class="px-4 py-2">
-                                            <a class="link" href=format!("/libraries/{}", l.key)>{l.title}</a>
-                                            <span class="block font-mono text-xs text-slate-500">{l.key.clone()}</span>
-                                        </td>
-                                        <td class="px-4 py-2">{l.org}</td>
-                                        <td class="px-4 py-2">{l.my_level.map_or_else(|| view! { <span class="text-slate-500">"through public read or staff"</span> }.into_any(), |level| view! { <span class="badge">{level}</span> }.into_any())}</td>
-                                        <td class="px-4 py-2 text-slate-600">{open}</td>
-                                    </tr>
-                                }
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                </div>
-            }.into_any()
-        }}
+        <DataTable
+            label="Libraries"
+            columns=[Column::new("Library"), Column::new("Organization"), Column::new("Your access"), Column::new("Open to")]
+            rows=list.libraries
+            row=|l| {
+                let open = match (l.allow_public_read, l.allow_public_learning) {
+                    (true, true) => "course creators (read), everyone (learn)",
+                    (true, false) => "course creators (read)",
+                    (false, true) => "everyone (learn)",
+                    (false, false) => "its team only",
+                };
+                view! {
+                    <tr>
+                        <td>
+                            <a class="link" href=format!("/libraries/{}", l.key)>{l.title}</a>
+                            <span class="block font-mono text-xs text-slate-500">{l.key.clone()}</span>
+                        </td>
+                        <td>{l.org}</td>
+                        <td>{l.my_level.map_or_else(|| view! { <span class="text-slate-500">"through public read or staff"</span> }.into_any(), |level| view! { <span class="badge">{level}</span> }.into_any())}</td>
+                        <td class="text-slate-600">{open}</td>
+                    </tr>
+                }
+            }
+            testid="libraries"
+            class="mt-4"
+            framed=true
+            empty=|| view! { <p class="mt-6 text-slate-600">"No library you can see matches. Ask a library Admin to share one with you."</p> }
+        />
         {(!orgs.is_empty()).then(|| view! {
             <section class="card mt-6 max-w-2xl" aria-labelledby="create-heading">
                 <h2 id="create-heading" class="font-semibold">"Create a library"</h2>
                 <p class="text-sm text-slate-600">"You become its Admin. The ID is part of its key (lib:ORG:ID) and never changes."</p>
-                <div class="mt-3"><ActionErrors error /></div>
+                <FormErrors class="mt-3" error />
                 <ActionForm action=create attr:class="grid gap-3 sm:grid-cols-2">
-                    <div>
-                        <label for="library-org" class="block text-sm font-medium text-slate-700">"Organization"</label>
+                    <Labeled id="library-org" label="Organization">
                         <select id="library-org" name="org" class="input mt-1">
                             {orgs.into_iter().map(|o| view! { <option value=o.clone()>{o.clone()}</option> }).collect_view()}
                         </select>
-                    </div>
-                    <div>
-                        <label for="library-slug" class="block text-sm font-medium text-slate-700">"ID"</label>
+                    </Labeled>
+                    <Labeled id="library-slug" label="ID">
                         <input id="library-slug" name="slug" class="input mt-1" required=true pattern="[A-Za-z0-9_\\-]{1,64}" title="1 to 64 letters, digits, hyphens or underscores" />
-                    </div>
-                    <div class="sm:col-span-2">
-                        <label for="library-title" class="block text-sm font-medium text-slate-700">"Title"</label>
+                    </Labeled>
+                    <Labeled id="library-title" label="Title" class="sm:col-span-2">
                         <input id="library-title" name="title" class="input mt-1" required=true maxlength="200" />
-                    </div>
-                    <div class="sm:col-span-2">
-                        <label for="library-description" class="block text-sm font-medium text-slate-700">"Description (optional)"</label>
+                    </Labeled>
+                    <Labeled id="library-description" label="Description (optional)" class="sm:col-span-2">
                         <textarea id="library-description" name="description" class="input mt-1" rows="2"></textarea>
-                    </div>
-                    <div><button type="submit" class="btn-primary" disabled=move || create.pending().get()>"Create library"</button></div>
+                    </Labeled>
+                    <div><SubmitButton pending=create.pending()>"Create library"</SubmitButton></div>
                 </ActionForm>
             </section>
         }.into_any())}

@@ -7,9 +7,11 @@ use crate::api::libraries::{
     UpdateLibrary,
 };
 use crate::components::error_view::PageError;
+use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, SubmitButton};
 use crate::components::sharing::{
-    ends_text, ActionErrors, ChangeNotice, EndDateField, ExplainSection, HistoryList, InheritedList,
+    ends_text, ChangeNotice, EndDateField, ExplainSection, HistoryList, InheritedList,
 };
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, LibraryMember, LibraryPage};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -113,22 +115,20 @@ fn Library(
             {lib.my_level.clone().map_or_else(|| view! { <span class="text-slate-600">"through public read or global staff"</span> }.into_any(), |l| view! { <span class="badge" data-testid="my-level">{l}</span> }.into_any())}
             <span class="ml-3 text-xs text-slate-500">"Created " {format_date(page.created_at)}</span>
         </p>
-        <div class="mt-4"><ActionErrors error=details_error /></div>
+        <FormErrors class="mt-4" error=details_error />
         <div class="grid gap-6 md:grid-cols-2">
             {can_edit.then(|| view! {
                 <section class="card" aria-labelledby="details-heading">
                     <h2 id="details-heading" class="font-semibold">"Details"</h2>
                     <ActionForm action=update attr:class="mt-3 space-y-3">
                         <input type="hidden" name="key" value=details_key.clone() />
-                        <div>
-                            <label for="lib-title" class="block text-sm font-medium text-slate-700">"Title"</label>
+                        <Labeled id="lib-title" label="Title">
                             <input id="lib-title" name="title" class="input mt-1" required=true maxlength="200" value=lib.title.clone() />
-                        </div>
-                        <div>
-                            <label for="lib-description" class="block text-sm font-medium text-slate-700">"Description"</label>
+                        </Labeled>
+                        <Labeled id="lib-description" label="Description">
                             <textarea id="lib-description" name="description" class="input mt-1" rows="2">{lib.description.clone()}</textarea>
-                        </div>
-                        <button type="submit" class="btn-secondary">"Save details"</button>
+                        </Labeled>
+                        <SubmitButton kind=ButtonKind::Secondary>"Save details"</SubmitButton>
                     </ActionForm>
                 </section>
             }.into_any())}
@@ -145,7 +145,7 @@ fn Library(
                         <span><span class="font-medium">"Public learning"</span><span class="block text-xs text-slate-600">"Anyone, even signed out, can learn from its content in courses."</span></span>
                     </label>
                     {if can_manage {
-                        view! { <button type="submit" class="btn-secondary">"Save switches"</button> }.into_any()
+                        view! { <SubmitButton kind=ButtonKind::Secondary>"Save switches"</SubmitButton> }.into_any()
                     } else {
                         view! { <p class="text-xs text-slate-500" data-testid="switches-locked">"Only library Admins change these."</p> }.into_any()
                     }}
@@ -162,53 +162,41 @@ fn Library(
                 {AccessLevel::ALL.iter().rev().map(|l| format!("{}: {}", l.label(), l.describe())).collect::<Vec<_>>().join(" ")}
                 " A group's access applies to whoever is in the group at the time."
             </p>
-            <div class="mt-3"><ChangeNotice result=team_done /><ActionErrors error=team_error /></div>
-            <div class="overflow-x-auto">
-                <table class="min-w-full text-sm">
-                    <thead class="text-left text-slate-500">
-                        <tr>
-                            <th scope="col" class="py-1 pr-3">"Who"</th>
-                            <th scope="col" class="py-1 pr-3">"Access"</th>
-                            <th scope="col" class="py-1 pr-3">"Since"</th>
-                            <th scope="col" class="py-1"><span class="sr-only">"Actions"</span></th>
-                        </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {page.members.clone().into_iter().map(|m| {
-                            let me = m.kind == "user" && m.name == viewer;
-                            let last_admin = m.kind == "user" && m.level == AccessLevel::Admin.as_str() && m.expires_at.is_none() && permanent_admins <= 1;
-                            view! { <LibraryMemberRow member=m library=rows_key.clone() me can_manage last_admin set_level revoke /> }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+            <FormErrors class="mt-3" error=team_error><ChangeNotice result=team_done /></FormErrors>
+            <DataTable
+                label="Library team members"
+                columns=[Column::new("Who"), Column::new("Access"), Column::new("Since"), Column::hidden("Actions")]
+                rows=page.members.clone()
+                row=|m| {
+                    let me = m.kind == "user" && m.name == viewer;
+                    let last_admin = m.kind == "user" && m.level == AccessLevel::Admin.as_str() && m.expires_at.is_none() && permanent_admins <= 1;
+                    view! { <LibraryMemberRow member=m library=rows_key.clone() me can_manage last_admin set_level revoke /> }
+                }
+            />
             {page.members.is_empty().then(|| view! { <p class="mt-3 text-sm text-slate-600">"This library's team has no members yet."</p> })}
             {can_manage.then(|| view! {
                 <h3 class="mt-6 text-sm font-semibold">"Share with a user or group"</h3>
-                <div class="mt-2"><ChangeNotice result=Signal::derive(move || grant.value().get()) /><ActionErrors error=grant_error /></div>
+                <FormErrors class="mt-2" error=grant_error><ChangeNotice result=Signal::derive(move || grant.value().get()) /></FormErrors>
                 <ActionForm action=grant attr:class="flex flex-wrap items-end gap-3">
                     <input type="hidden" name="key" value=grant_key.clone() />
-                    <div>
-                        <label for="grant-kind" class="block text-sm font-medium text-slate-700">"Share with"</label>
+                    <Labeled id="grant-kind" label="Share with">
                         <select id="grant-kind" name="kind" class="input mt-1">
                             <option value="user">"A user"</option>
                             <option value="group">"A group"</option>
                         </select>
-                    </div>
-                    <div class="min-w-64 flex-1">
-                        <label for="grant-name" class="block text-sm font-medium text-slate-700">"Email, username or group name"</label>
+                    </Labeled>
+                    <Labeled id="grant-name" label="Email, username or group name" class="min-w-64 flex-1">
                         <input id="grant-name" name="name" class="input mt-1" required=true autocomplete="off" />
-                    </div>
-                    <div>
-                        <label for="grant-level" class="block text-sm font-medium text-slate-700">"Access"</label>
+                    </Labeled>
+                    <Labeled id="grant-level" label="Access">
                         <select id="grant-level" name="level" class="input mt-1">
                             <option value="read">"Read only"</option>
                             <option value="author">"Author"</option>
                             <option value="admin">"Admin"</option>
                         </select>
-                    </div>
+                    </Labeled>
                     <EndDateField id="grant-until".to_owned() />
-                    <button type="submit" class="btn-primary" disabled=move || grant.pending().get()>"Share"</button>
+                    <SubmitButton pending=grant.pending()>"Share"</SubmitButton>
                 </ActionForm>
             }.into_any())}
         </section>
@@ -292,13 +280,13 @@ fn LibraryMemberRow(
     };
     view! {
         <tr data-testid=format!("lib-member-{}-{}", member.kind, member.name)>
-            <td class="py-2 pr-3">{who}</td>
-            <td class="py-2 pr-3">
+            <td>{who}</td>
+            <td>
                 <span class="badge">{member.level_label}</span>
                 {ends_text(member.expires_at).map(|t| view! { <span class="block text-xs text-amber-700">{t}</span> })}
             </td>
-            <td class="py-2 pr-3 text-slate-600">{since}</td>
-            <td class="py-2 text-right">{controls}</td>
+            <td class="text-slate-600">{since}</td>
+            <td class="text-right">{controls}</td>
         </tr>
     }
 }

@@ -3,6 +3,7 @@
 use crate::api::session::Login;
 use crate::components::error_view::ErrorBanner;
 use crate::components::form::Field;
+use crate::components::form_parts::{Notice, SubmitButton};
 use crate::components::layout::Session;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,13 +24,13 @@ pub fn LoginPage() -> impl IntoView {
         <section class="card mx-auto max-w-md">
             <h1 class="text-2xl font-semibold">"Sign in"</h1>
             {move || signed_out().then(|| view! {
-                <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"You have signed out."</p>
+                <Notice class="mt-3">"You have signed out."</Notice>
             })}
             {move || cancelled().then(|| view! {
-                <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"The deletion is cancelled and your account is active again. Sign in with your usual password."</p>
+                <Notice class="mt-3">"The deletion is cancelled and your account is active again. Sign in with your usual password."</Notice>
             })}
             {move || password_set().then(|| view! {
-                <p role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"Your password is set. Sign in with it."</p>
+                <Notice class="mt-3">"Your password is set. Sign in with it."</Notice>
             })}
             <div class="mt-4">
                 <ErrorBanner error />
@@ -37,9 +38,9 @@ pub fn LoginPage() -> impl IntoView {
                     <input type="hidden" name="next" value=next />
                     <Field name="identifier" label="Username or email" autocomplete="username" error />
                     <Field name="password" label="Password" kind="password" autocomplete="current-password" error />
-                    <button type="submit" class="btn-primary w-full" disabled=move || login.pending().get()>
+                    <SubmitButton class="w-full" pending=login.pending()>
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
-                    </button>
+                    </SubmitButton>
                 </ActionForm>
             </div>
             <p class="mt-4 text-sm text-slate-600">

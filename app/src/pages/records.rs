@@ -7,9 +7,11 @@ use crate::api::records::{
     get_learner_program_record, get_learner_records, get_my_program_record, get_my_records,
     get_shared_record, SendRecord, ShareRecord, UnshareRecord,
 };
+use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
-use crate::components::error_view::PageError;
+use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, Notice, SubmitButton};
 use crate::components::sharing::{ends_text, ActionErrors};
+use crate::components::table::{Column, DataTable};
 use crate::model::format_date;
 use crate::model::records::{ProgramRecord, RecordView, RecordsList, ShareInfo};
 use leptos::prelude::*;
@@ -29,14 +31,9 @@ pub fn MyRecordsPage() -> impl IntoView {
     let data = Resource::new(|| (), |_| get_my_records());
     view! {
         <Title text="My learner records" />
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(list) => view! { <RecordsListView list base="/records/programs".to_owned() query=String::new() own=true /> }.into_any(),
-                    Err(error) => view! { <PageError error /> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data let:list>
+            <RecordsListView list base="/records/programs".to_owned() query=String::new() own=true />
+        </AsyncSection>
     }
 }
 
@@ -110,43 +107,41 @@ fn RecordBody(record: ProgramRecord) -> impl IntoView {
                 <span class="text-slate-500">{format!("Last updated {}", format_date(record.last_updated))}</span>
             </p>
         </div>
-        <div class="mt-4 overflow-x-auto">
-            <table class="min-w-full text-sm" data-testid="record-courses">
-                <thead class="border-b border-slate-200 text-left text-slate-600">
+        <DataTable
+            label="Courses in this record"
+            columns=[
+                Column::new("Course"),
+                Column::new("School"),
+                Column::new("Course run"),
+                Column::right("Highest grade"),
+                Column::new("Letter"),
+                Column::right("Verified attempts"),
+                Column::new("Date earned"),
+                Column::new("Status"),
+            ]
+            rows=record.courses
+            row=|c| {
+                let earned = c.earned_at.is_some();
+                view! {
                     <tr>
-                        <th scope="col" class="py-2 pr-4">"Course"</th>
-                        <th scope="col" class="py-2 pr-4">"School"</th>
-                        <th scope="col" class="py-2 pr-4">"Course run"</th>
-                        <th scope="col" class="py-2 pr-4 text-right">"Highest grade"</th>
-                        <th scope="col" class="py-2 pr-4">"Letter"</th>
-                        <th scope="col" class="py-2 pr-4 text-right">"Verified attempts"</th>
-                        <th scope="col" class="py-2 pr-4">"Date earned"</th>
-                        <th scope="col" class="py-2">"Status"</th>
+                        <td class="font-medium">{c.name}</td>
+                        <td>{c.school}</td>
+                        <td class="text-slate-600">{c.course_run.map(|r| r.trim_start_matches("course-v1:").to_owned()).unwrap_or_default()}</td>
+                        <td class="text-right tabular-nums">{c.percent.map(registrar::records::percent_text).unwrap_or_default()}</td>
+                        <td>{c.letter.unwrap_or_default()}</td>
+                        <td class="text-right tabular-nums">{(earned && c.attempts > 0).then_some(c.attempts)}</td>
+                        <td>{c.earned_at.map(format_date).unwrap_or_default()}</td>
+                        <td>{if earned {
+                            view! { <span class="badge bg-green-50 text-green-800">"Earned"</span> }.into_any()
+                        } else {
+                            view! { <span class="badge">"Not earned"</span> }.into_any()
+                        }}</td>
                     </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {record.courses.into_iter().map(|c| {
-                        let earned = c.earned_at.is_some();
-                        view! {
-                            <tr>
-                                <td class="py-2 pr-4 font-medium">{c.name}</td>
-                                <td class="py-2 pr-4">{c.school}</td>
-                                <td class="py-2 pr-4 text-slate-600">{c.course_run.map(|r| r.trim_start_matches("course-v1:").to_owned()).unwrap_or_default()}</td>
-                                <td class="py-2 pr-4 text-right tabular-nums">{c.percent.map(registrar::records::percent_text).unwrap_or_default()}</td>
-                                <td class="py-2 pr-4">{c.letter.unwrap_or_default()}</td>
-                                <td class="py-2 pr-4 text-right tabular-nums">{(earned && c.attempts > 0).then_some(c.attempts)}</td>
-                                <td class="py-2 pr-4">{c.earned_at.map(format_date).unwrap_or_default()}</td>
-                                <td class="py-2">{if earned {
-                                    view! { <span class="badge bg-green-50 text-green-800">"Earned"</span> }.into_any()
-                                } else {
-                                    view! { <span class="badge">"Not earned"</span> }.into_any()
-                                }}</td>
-                            </tr>
-                        }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+                }
+            }
+            testid="record-courses"
+            class="mt-4"
+        />
     }
 }
 
@@ -164,14 +159,9 @@ pub fn ProgramRecordPage() -> impl IntoView {
     view! {
         <Title text="Program record" />
         <p class="no-print text-sm"><a class="link" href="/records">"← My learner records"</a></p>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(record) => view! { <OwnerRecord record share unshare send /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:record>
+            <OwnerRecord record share unshare send />
+        </AsyncSection>
     }
 }
 
@@ -257,22 +247,21 @@ fn ShareSection(
             }}
             <ActionForm action=share attr:class="mt-3 grid gap-3">
                 <input type="hidden" name="program" value=program.clone() />
-                <div>
-                    <label for="share-expires" class="block text-sm font-medium text-slate-700">"Link works until (optional, last day)"</label>
+                <Labeled id="share-expires" label="Link works until (optional, last day)">
                     <input id="share-expires" name="expires" type="date" class="input mt-1" value=expires_value />
-                </div>
+                </Labeled>
                 <label class="flex items-center gap-2 text-sm">
                     <input type="checkbox" name="show_email" checked=show_email />
                     "Show my email address on the public page"
                 </label>
                 <div>
-                    <button type="submit" class="btn-primary">{if is_shared { "Save link settings" } else { "Create public link" }}</button>
+                    <SubmitButton>{if is_shared { "Save link settings" } else { "Create public link" }}</SubmitButton>
                 </div>
             </ActionForm>
             {is_shared.then(|| view! {
                 <ActionForm action=unshare attr:class="mt-3">
                     <input type="hidden" name="program" value=unshare_program />
-                    <button type="submit" class="btn-danger">"Stop sharing"</button>
+                    <SubmitButton kind=ButtonKind::Danger>"Stop sharing"</SubmitButton>
                     <p class="mt-1 text-xs text-slate-500">"The link stops working at once. Sharing again makes a new link."</p>
                 </ActionForm>
             })}
@@ -296,8 +285,8 @@ fn SendSection(
             } else {
                 view! {
                     <p class="mt-1 text-sm text-slate-600">"The organisation gets an email with the link to your record and its CSV (this shares the record if it is not shared yet). A sent email cannot be taken back."</p>
-                    <div class="mt-3"><ActionErrors error /></div>
-                    {move || sent().then(|| view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"Sent. The history below lists it."</p> })}
+                    <FormErrors class="mt-3" error />
+                    {move || sent().then(|| view! { <Notice class="mb-3">"Sent. The history below lists it."</Notice> })}
                     <ActionForm action=send attr:class="grid gap-3">
                         <input type="hidden" name="program" value=program.clone() />
                         <fieldset>
@@ -319,7 +308,7 @@ fn SendSection(
                             <input type="checkbox" name="confirm" required=true class="mt-1" />
                             "I understand the organisation receives my name, email and this record, and that the mail cannot be taken back."
                         </label>
-                        <div><button type="submit" class="btn-primary">"Send record"</button></div>
+                        <div><SubmitButton>"Send record"</SubmitButton></div>
                     </ActionForm>
                 }.into_any()
             }}
@@ -335,25 +324,20 @@ pub fn SharedRecordPage() -> impl IntoView {
     let data = Resource::new(id, get_shared_record);
     view! {
         <Title text="Shared program record" />
-        <Transition fallback=|| view! { <p class="text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(record) => {
-                        let csv = format!("/records/shared/{}/csv", id());
-                        let shared = record.shared_at.map(|at| format!("Shared by the learner on {}.", format_date(at)));
-                        view! {
-                            <div class="card"><RecordBody record /></div>
-                            <p class="mt-2 text-sm text-slate-600">{shared}</p>
-                            <div class="no-print mt-3 flex gap-3">
-                                <a class="btn-secondary" href=csv download="" rel="external">"Download program record (CSV)"</a>
-                                <button type="button" class="btn-secondary js-only" onclick="window.print()">"Print"</button>
-                            </div>
-                        }.into_any()
-                    }
-                    Err(error) => view! { <PageError error /> }.into_any(),
+        <AsyncSection resource=data let:record>
+            {
+                let csv = format!("/records/shared/{}/csv", id());
+                let shared = record.shared_at.map(|at| format!("Shared by the learner on {}.", format_date(at)));
+                view! {
+                    <div class="card"><RecordBody record /></div>
+                    <p class="mt-2 text-sm text-slate-600">{shared}</p>
+                    <div class="no-print mt-3 flex gap-3">
+                        <a class="btn-secondary" href=csv download="" rel="external">"Download program record (CSV)"</a>
+                        <button type="button" class="btn-secondary js-only" onclick="window.print()">"Print"</button>
+                    </div>
                 }
-            })}
-        </Transition>
+            }
+        </AsyncSection>
     }
 }
 
@@ -375,29 +359,25 @@ pub fn StaffRecordsPage() -> impl IntoView {
         <h1 class="mt-4 text-2xl font-semibold">"Learner records"</h1>
         <p class="mt-1 text-sm text-slate-600">"Read only: what a learner sees under My learner records."</p>
         <form method="get" action="/admin/records" class="mt-3 flex items-end gap-3">
-            <div>
-                <label for="records-username" class="block text-sm font-medium text-slate-700">"Username"</label>
+            <Labeled id="records-username" label="Username">
                 <input id="records-username" name="username" class="input mt-1" value=username required=true />
-            </div>
-            <button type="submit" class="btn-secondary">"Show records"</button>
+            </Labeled>
+            <SubmitButton kind=ButtonKind::Secondary>"Show records"</SubmitButton>
         </form>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(Some(list)) => {
-                        let q = format!("?username={}", crate::components::error_view::urlencode(&list.username));
-                        view! {
-                            <div class="mt-6">
-                                <p class="text-sm text-slate-600" data-testid="records-of">{format!("Records of {} ({})", list.full_name, list.username)}</p>
-                                <RecordsListView list base="/admin/records".to_owned() query=q own=false />
-                            </div>
-                        }.into_any()
-                    }
-                    Ok(None) => ().into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
+        <AsyncSection resource=data class="mt-4" let:list>
+            {match list {
+                Some(list) => {
+                    let q = format!("?username={}", crate::components::error_view::urlencode(&list.username));
+                    view! {
+                        <div class="mt-6">
+                            <p class="text-sm text-slate-600" data-testid="records-of">{format!("Records of {} ({})", list.full_name, list.username)}</p>
+                            <RecordsListView list base="/admin/records".to_owned() query=q own=false />
+                        </div>
+                    }.into_any()
                 }
-            })}
-        </Transition>
+                None => ().into_any(),
+            }}
+        </AsyncSection>
     }
 }
 
@@ -414,16 +394,11 @@ pub fn StaffProgramRecordPage() -> impl IntoView {
         <Title text="Learner program record" />
         <ConsoleNav current="/admin/records" />
         <p class="mt-3 text-sm"><a class="link" href=move || format!("/admin/records?username={}", crate::components::error_view::urlencode(&key().0))>"← Back to the learner's records"</a></p>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(record) => {
-                        debug_assert_eq!(record.view, RecordView::Staff);
-                        view! { <div class="card mt-3"><RecordBody record /></div> }.into_any()
-                    }
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:record>
+            {
+                debug_assert_eq!(record.view, RecordView::Staff);
+                view! { <div class="card mt-3"><RecordBody record /></div> }
+            }
+        </AsyncSection>
     }
 }

@@ -3,6 +3,7 @@
 use crate::api::session::Register;
 use crate::components::error_view::ErrorBanner;
 use crate::components::form::Field;
+use crate::components::form_parts::SubmitButton;
 use crate::components::layout::Session;
 use crate::error::ApiError;
 use leptos::form::FromFormData;
@@ -45,7 +46,7 @@ pub fn RegisterPage() -> impl IntoView {
                     <Field name="full_name" label="Full name" autocomplete="name" error />
                     <Field name="password" label="Password" kind="password" autocomplete="new-password" error hint="At least 10 characters." />
                     <Field name="password_confirm" label="Repeat the password" kind="password" autocomplete="new-password" error />
-                    <button type="submit" class="btn-primary w-full" disabled=move || register.pending().get()>"Create account"</button>
+                    <SubmitButton class="w-full" pending=register.pending()>"Create account"</SubmitButton>
                 </ActionForm>
             </div>
             <p class="mt-4 text-sm text-slate-600">"Already registered? " <a href="/login" class="link">"Sign in"</a></p>

@@ -8,9 +8,11 @@ use crate::api::retirement::{
     get_retirement, get_retirement_dashboard, list_outbox, list_retirements, AbortRetirement,
     CancelRetirement, RequestRetirement, ResumeRetirement,
 };
+use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
 use crate::components::error_view::PageError;
-use crate::components::sharing::ActionErrors;
+use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, Notice, SubmitButton};
+use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, OutboxMail, RetirementDashboard, RetirementDetail, RetirementSummary};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,23 +45,16 @@ pub fn RetirementsPage() -> impl IntoView {
         <ConsoleNav current="/admin/retirements" />
         <h1 class="mt-4 text-2xl font-semibold">"Retirements"</h1>
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"Account deletions: learners wait in PENDING through the cool-off, then the worker runs each stage. A failed stage is retried with backoff, then the learner goes to ERRORED for you to resume or abort."</p>
-        <Transition fallback=|| view! { <p class="mt-6 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match dashboard.await {
-                    Ok(d) => view! { <Dashboard d /> }.into_any(),
-                    Err(error) => view! { <div class="mt-6"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=dashboard class="mt-6" let:d>
+            <Dashboard d />
+        </AsyncSection>
         <section class="mt-6" aria-labelledby="find-heading">
             <h2 id="find-heading" class="font-semibold">"Find a retirement"</h2>
             <form method="get" action="/admin/retirements" class="mt-2 flex flex-wrap items-end gap-3">
-                <div>
-                    <label for="retirement-search" class="block text-sm font-medium text-slate-700">"Username or email (original or retired)"</label>
+                <Labeled id="retirement-search" label="Username or email (original or retired)">
                     <input id="retirement-search" name="search" class="input mt-1 w-80" value=search />
-                </div>
-                <div>
-                    <label for="retirement-state" class="block text-sm font-medium text-slate-700">"State"</label>
+                </Labeled>
+                <Labeled id="retirement-state" label="State">
                     <select id="retirement-state" name="state" class="input mt-1">
                         <option value="">"Any"</option>
                         <Transition fallback=|| ()>
@@ -72,37 +67,30 @@ pub fn RetirementsPage() -> impl IntoView {
                             })}
                         </Transition>
                     </select>
-                </div>
-                <button type="submit" class="btn-secondary">"Search"</button>
+                </Labeled>
+                <SubmitButton kind=ButtonKind::Secondary>"Search"</SubmitButton>
             </form>
-            <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Ok(rows) => view! { <RetirementTable rows /> }.into_any(),
-                        Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                    }
-                })}
-            </Transition>
+            <AsyncSection resource=list class="mt-4" let:rows>
+                <RetirementTable rows />
+            </AsyncSection>
         </section>
         <section class="card mt-6 max-w-2xl" aria-labelledby="request-heading">
             <h2 id="request-heading" class="font-semibold">"Queue an account for deletion"</h2>
             <p class="mt-1 text-sm text-slate-600">"For a learner who asked another way. They get the mail with the cancel link, and the cool-off applies."</p>
-            <div class="mt-3"><ActionErrors error /></div>
+            <FormErrors class="mt-3" error />
             {move || request.value().get().and_then(Result::ok).map(|s| view! {
-                <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">
+                <Notice class="mb-3">
                     {format!("{} is queued for deletion on {}.", s.original_username, format_date(s.due_at))}
-                </p>
+                </Notice>
             })}
             <ActionForm action=request attr:class="grid gap-3">
-                <div>
-                    <label for="request-identifier" class="block text-sm font-medium text-slate-700">"Username or email"</label>
+                <Labeled id="request-identifier" label="Username or email">
                     <input id="request-identifier" name="identifier" class="input mt-1" required=true />
-                </div>
-                <div>
-                    <label for="request-reason" class="block text-sm font-medium text-slate-700">"Reason (kept in the history)"</label>
+                </Labeled>
+                <Labeled id="request-reason" label="Reason (kept in the history)">
                     <input id="request-reason" name="reason" class="input mt-1" required=true />
-                </div>
-                <div><button type="submit" class="btn-danger">"Queue for deletion"</button></div>
+                </Labeled>
+                <div><SubmitButton kind=ButtonKind::Danger>"Queue for deletion"</SubmitButton></div>
             </ActionForm>
         </section>
     }
@@ -117,23 +105,25 @@ fn Dashboard(d: RetirementDashboard) -> impl IntoView {
             <section class="card" aria-labelledby="states-heading">
                 <h2 id="states-heading" class="font-semibold">"Learners per state"</h2>
                 <p class="text-xs text-slate-500">{format!("{} in all · cool-off {} days", d.total, d.cool_off_days)}</p>
-                <table class="mt-2 min-w-full text-sm" data-testid="state-counts">
-                    <thead class="text-left text-slate-600"><tr><th scope="col" class="py-1">"State"</th><th scope="col" class="py-1">"Step"</th><th scope="col" class="py-1 text-right">"Learners"</th></tr></thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {d.states.into_iter().map(|s| {
-                            let href = format!("/admin/retirements?state={}", s.name);
-                            view! {
-                                <tr>
-                                    <td class="py-1"><a class="link" href=href>{s.name.clone()}</a>
-                                        {s.dead_end.then(|| view! { <span class="ml-2 text-xs text-slate-500">"final"</span> })}
-                                    </td>
-                                    <td class="py-1 text-slate-500">{s.step}</td>
-                                    <td class="py-1 text-right tabular-nums">{s.learners}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
+                <DataTable
+                    label="Learners per state"
+                    columns=[Column::new("State"), Column::new("Step"), Column::right("Learners")]
+                    rows=d.states
+                    row=|s| {
+                        let href = format!("/admin/retirements?state={}", s.name);
+                        view! {
+                            <tr>
+                                <td><a class="link" href=href>{s.name.clone()}</a>
+                                    {s.dead_end.then(|| view! { <span class="ml-2 text-xs text-slate-500">"final"</span> })}
+                                </td>
+                                <td class="text-slate-500">{s.step}</td>
+                                <td class="text-right tabular-nums">{s.learners}</td>
+                            </tr>
+                        }
+                    }
+                    testid="state-counts"
+                    class="mt-2"
+                />
             </section>
             <section class="card" aria-labelledby="chart-heading">
                 <h2 id="chart-heading" class="font-semibold">"Requests, last 30 days"</h2>
@@ -155,42 +145,32 @@ fn Dashboard(d: RetirementDashboard) -> impl IntoView {
 
 #[component]
 fn RetirementTable(rows: Vec<RetirementSummary>) -> impl IntoView {
-    if rows.is_empty() {
-        return view! { <p class="mt-4 text-slate-600">"No retirements match."</p> }.into_any();
-    }
     view! {
-        <div class="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-            <table class="min-w-full text-sm" data-testid="retirements">
-                <thead class="bg-slate-50 text-left text-slate-600">
-                    <tr>
-                        <th scope="col" class="px-4 py-2">"Learner"</th>
-                        <th scope="col" class="px-4 py-2">"State"</th>
-                        <th scope="col" class="px-4 py-2">"Requested"</th>
-                        <th scope="col" class="px-4 py-2">"Due"</th>
-                        <th scope="col" class="px-4 py-2">"Last change"</th>
-                    </tr>
-                </thead>
-                <tbody class="divide-y divide-slate-100">
-                    {rows.into_iter().map(|r| view! {
-                        <tr>
-                            <td class="px-4 py-2">
-                                <a class="link" href=format!("/admin/retirements/{}", r.id)>{r.original_username.clone()}</a>
-                                <span class="block text-xs text-slate-500">{r.original_email.clone()}</span>
-                                <span class="block font-mono text-xs text-slate-400">{r.retired_username.clone()}</span>
-                            </td>
-                            <td class="px-4 py-2"><span class=state_badge(&r.current_state)>{r.current_state.clone()}</span>
-                                {r.last_error.clone().map(|e| { let title = e.clone(); view! { <span class="block max-w-xs truncate text-xs text-red-700" title=title>{e}</span> } })}
-                            </td>
-                            <td class="px-4 py-2">{format_date(r.created_at)}</td>
-                            <td class="px-4 py-2">{format_date(r.due_at)}</td>
-                            <td class="px-4 py-2">{format_date(r.modified_at)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
+        <DataTable
+            label="Retirements"
+            columns=[Column::new("Learner"), Column::new("State"), Column::new("Requested"), Column::new("Due"), Column::new("Last change")]
+            rows=rows
+            row=|r| view! {
+                <tr>
+                    <td>
+                        <a class="link" href=format!("/admin/retirements/{}", r.id)>{r.original_username.clone()}</a>
+                        <span class="block text-xs text-slate-500">{r.original_email.clone()}</span>
+                        <span class="block font-mono text-xs text-slate-400">{r.retired_username.clone()}</span>
+                    </td>
+                    <td><span class=state_badge(&r.current_state)>{r.current_state.clone()}</span>
+                        {r.last_error.clone().map(|e| { let title = e.clone(); view! { <span class="block max-w-xs truncate text-xs text-red-700" title=title>{e}</span> } })}
+                    </td>
+                    <td>{format_date(r.created_at)}</td>
+                    <td>{format_date(r.due_at)}</td>
+                    <td>{format_date(r.modified_at)}</td>
+                </tr>
+            }
+            testid="retirements"
+            class="mt-4"
+            framed=true
+            empty=|| view! { <p class="mt-4 text-slate-600">"No retirements match."</p> }
+        />
     }
-    .into_any()
 }
 
 #[derive(Clone, Copy)]
@@ -265,7 +245,7 @@ fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
             {s.leased_by.clone().map(|by| view! { <dt class="text-slate-500">"Worked on by"</dt><dd class="col-span-2">{by}</dd> })}
             {s.last_error.clone().map(|e| view! { <dt class="text-slate-500">"Last error"</dt><dd class="col-span-2 text-red-700">{e}</dd> })}
         </dl>
-        <div class="mt-4"><ActionErrors error /></div>
+        <FormErrors class="mt-4" error />
         <div class="mt-2 grid gap-4 lg:grid-cols-3">
             {(!detail.resume_targets.is_empty()).then(|| view! {
                 <section class="card" aria-labelledby="resume-heading">
@@ -279,7 +259,7 @@ fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
                         </select>
                         <label for="resume-reason" class="text-sm font-medium text-slate-700">"Reason"</label>
                         <input id="resume-reason" name="reason" class="input" required=true />
-                        <button type="submit" class="btn-primary">"Resume"</button>
+                        <SubmitButton>"Resume"</SubmitButton>
                     </ActionForm>
                 </section>
             })}
@@ -291,7 +271,7 @@ fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
                         <input type="hidden" name="id" value=id2 />
                         <label for="cancel-reason" class="text-sm font-medium text-slate-700">"Reason"</label>
                         <input id="cancel-reason" name="reason" class="input" required=true />
-                        <button type="submit" class="btn-primary">"Cancel the deletion"</button>
+                        <SubmitButton>"Cancel the deletion"</SubmitButton>
                     </ActionForm>
                 </section>
             })}
@@ -303,7 +283,7 @@ fn Detail(detail: RetirementDetail, actions: DetailActions) -> impl IntoView {
                         <input type="hidden" name="id" value=id3 />
                         <label for="abort-reason" class="text-sm font-medium text-slate-700">"Reason"</label>
                         <input id="abort-reason" name="reason" class="input" required=true />
-                        <button type="submit" class="btn-danger">"Abort"</button>
+                        <SubmitButton kind=ButtonKind::Danger>"Abort"</SubmitButton>
                     </ActionForm>
                 </section>
             })}
@@ -337,22 +317,16 @@ pub fn OutboxPage() -> impl IntoView {
         <h1 class="mt-4 text-2xl font-semibold">"Outbox"</h1>
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"Mail is written here with the change that caused it, then delivered by SMTP when one is configured. Failed messages are retried and stay readable."</p>
         <form method="get" action="/admin/outbox" class="mt-4 flex items-end gap-3">
-            <div>
-                <label for="outbox-to" class="block text-sm font-medium text-slate-700">"Recipient"</label>
+            <Labeled id="outbox-to" label="Recipient">
                 <input id="outbox-to" name="to" type="email" class="input mt-1 w-80" value=to />
-            </div>
-            <button type="submit" class="btn-secondary">"Show"</button>
+            </Labeled>
+            <SubmitButton kind=ButtonKind::Secondary>"Show"</SubmitButton>
         </form>
-        <div class="mt-3"><ActionErrors error /></div>
-        {move || retry.value().get().and_then(Result::ok).map(|()| view! { <p role="status" class="rounded-md bg-green-50 p-3 text-sm text-green-800">"The message will be sent again shortly."</p> })}
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(mails) => view! { <MailList mails retry /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <FormErrors class="mt-3" error />
+        {move || retry.value().get().and_then(Result::ok).map(|()| view! { <Notice>"The message will be sent again shortly."</Notice> })}
+        <AsyncSection resource=data class="mt-4" let:mails>
+            <MailList mails retry />
+        </AsyncSection>
     }
 }
 
@@ -382,7 +356,7 @@ fn MailList(mails: Vec<OutboxMail>, retry: ServerAction<crate::api::admin::Retry
                             {(m.state != "sent").then(|| view! {
                                 <ActionForm action=retry attr:class="mt-2">
                                     <input type="hidden" name="id" value=m.id.clone() />
-                                    <button type="submit" class="btn-secondary">"Send again now"</button>
+                                    <SubmitButton kind=ButtonKind::Secondary>"Send again now"</SubmitButton>
                                 </ActionForm>
                             })}
                         </details>

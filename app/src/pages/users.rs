@@ -9,9 +9,10 @@ use crate::api::admin::{
     bulk_users, get_user, search_users, BulkUsers, CreateUser, DeactivateUser, EndUserSessions,
     ReactivateUser, SendPasswordReset, SetUserFlags, UpdateUser,
 };
+use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
-use crate::components::error_view::PageError;
-use crate::components::sharing::ActionErrors;
+use crate::components::form_parts::{ButtonKind, CheckField, FormErrors, Labeled, Notice, SubmitButton};
+use crate::components::table::{Column, DataTable};
 use crate::model::console::{
     bulk_label, state_label, BulkOutcome, UserDetail, UserList, UserListRow, BULK_ACTIONS, USER_FILTERS,
 };
@@ -52,12 +53,10 @@ pub fn UsersPage() -> impl IntoView {
         <ConsoleNav current="/admin/users" />
         <h1 class="mt-4 text-2xl font-semibold">"Users"</h1>
         <form method="get" action="/admin/users" class="mt-4 flex flex-wrap items-end gap-3" role="search">
-            <div>
-                <label for="users-q" class="block text-sm font-medium text-slate-700">"Username, email or name starts with"</label>
+            <Labeled id="users-q" label="Username, email or name starts with">
                 <input id="users-q" name="q" type="search" class="input mt-1 w-80" value=q />
-            </div>
-            <div>
-                <label for="users-filter" class="block text-sm font-medium text-slate-700">"Show"</label>
+            </Labeled>
+            <Labeled id="users-filter" label="Show">
                 <select id="users-filter" name="filter" class="input mt-1">
                     {move || {
                         let current = filter();
@@ -67,38 +66,30 @@ pub fn UsersPage() -> impl IntoView {
                         }).collect_view()
                     }}
                 </select>
-            </div>
-            <button type="submit" class="btn-secondary">"Search"</button>
+            </Labeled>
+            <SubmitButton kind=ButtonKind::Secondary>"Search"</SubmitButton>
         </form>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match list.await {
-                    Ok(list) => view! { <UserTable list q=q() filter=filter() /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=list class="mt-4" let:list>
+            <UserTable list q=q() filter=filter() />
+        </AsyncSection>
         <section class="card mt-8 max-w-2xl" aria-labelledby="create-heading">
             <h2 id="create-heading" class="font-semibold">"Create an account"</h2>
             <p class="mt-1 text-sm text-slate-600">"The account is active and has no password until its owner chooses one with the link we mail."</p>
-            <div class="mt-3"><ActionErrors error /></div>
+            <FormErrors class="mt-3" error />
             <ActionForm action=create attr:class="grid gap-3 sm:grid-cols-2">
-                <div>
-                    <label for="new-username" class="block text-sm font-medium text-slate-700">"Username"</label>
+                <Labeled id="new-username" label="Username">
                     <input id="new-username" name="username" class="input mt-1" required=true minlength="2" maxlength="30" pattern="[A-Za-z0-9_.\\-]+" title="2 to 30 letters, digits, dots, _ or -" />
-                </div>
-                <div>
-                    <label for="new-email" class="block text-sm font-medium text-slate-700">"Email"</label>
+                </Labeled>
+                <Labeled id="new-email" label="Email">
                     <input id="new-email" name="email" type="email" class="input mt-1" required=true />
-                </div>
-                <div class="sm:col-span-2">
-                    <label for="new-name" class="block text-sm font-medium text-slate-700">"Full name"</label>
+                </Labeled>
+                <Labeled id="new-name" label="Full name" class="sm:col-span-2">
                     <input id="new-name" name="full_name" class="input mt-1" required=true maxlength="255" />
-                </div>
-                <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_staff" />"Staff (may enter the console)"</label>
-                <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_superuser" />"Superuser (superusers only)"</label>
-                <label class="flex items-center gap-2 text-sm sm:col-span-2"><input type="checkbox" name="send_reset" checked=true />"Mail a link to choose a password"</label>
-                <div><button type="submit" class="btn-primary">"Create account"</button></div>
+                </Labeled>
+                <CheckField name="is_staff" label="Staff (may enter the console)" />
+                <CheckField name="is_superuser" label="Superuser (superusers only)" />
+                <CheckField name="send_reset" label="Mail a link to choose a password" checked=true class="sm:col-span-2" />
+                <div><SubmitButton>"Create account"</SubmitButton></div>
             </ActionForm>
         </section>
     }
@@ -130,55 +121,53 @@ fn UserTable(list: UserList, q: String, filter: String) -> impl IntoView {
     view! {
         <form method="get" action="/admin/users/bulk" class="mt-4">
             <p class="text-sm text-slate-600" data-testid="users-count">{count}{format!(" · page {}", list.page)}</p>
-            <div class="mt-2 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-                <table class="min-w-full text-sm" data-testid="users">
-                    <thead class="bg-slate-50 text-left text-slate-600">
+            <DataTable
+                label="Accounts"
+                columns=[
+                    Column::hidden("Select"),
+                    Column::new("Username"),
+                    Column::new("Name"),
+                    Column::new("Email"),
+                    Column::new("Status"),
+                    Column::new("Joined"),
+                    Column::new("Last sign-in"),
+                ]
+                rows=list.rows
+                row=|row| {
+                    let (label, class) = state_badge(&row);
+                    let href = format!("/admin/users/{}", row.username);
+                    let check_id = format!("pick-{}", row.username);
+                    let check_for = check_id.clone();
+                    view! {
                         <tr>
-                            <th scope="col" class="px-3 py-2"><span class="sr-only">"Select"</span></th>
-                            <th scope="col" class="px-3 py-2">"Username"</th>
-                            <th scope="col" class="px-3 py-2">"Name"</th>
-                            <th scope="col" class="px-3 py-2">"Email"</th>
-                            <th scope="col" class="px-3 py-2">"Status"</th>
-                            <th scope="col" class="px-3 py-2">"Joined"</th>
-                            <th scope="col" class="px-3 py-2">"Last sign-in"</th>
+                            <td>
+                                <label for=check_for class="sr-only">{format!("Select {}", row.username)}</label>
+                                <input id=check_id type="checkbox" name="u" value=row.username.clone() />
+                            </td>
+                            <td><a class="link font-medium" href=href>{row.username.clone()}</a></td>
+                            <td>{row.full_name.clone()}</td>
+                            <td class="text-slate-600">{row.email.clone()}</td>
+                            <td>
+                                <span class=class>{label}</span>
+                                {row.is_superuser.then(|| view! { <span class="badge ml-1 bg-indigo-50 text-indigo-800">"superuser"</span> })}
+                                {(row.is_staff && !row.is_superuser).then(|| view! { <span class="badge ml-1 bg-indigo-50 text-indigo-800">"staff"</span> })}
+                            </td>
+                            <td class="text-slate-600">{format_date(row.date_joined)}</td>
+                            <td class="text-slate-600">{date_or_never(row.last_login)}</td>
                         </tr>
-                    </thead>
-                    <tbody class="divide-y divide-slate-100">
-                        {list.rows.into_iter().map(|row| {
-                            let (label, class) = state_badge(&row);
-                            let href = format!("/admin/users/{}", row.username);
-                            let check_id = format!("pick-{}", row.username);
-                            let check_for = check_id.clone();
-                            view! {
-                                <tr>
-                                    <td class="px-3 py-2">
-                                        <label for=check_for class="sr-only">{format!("Select {}", row.username)}</label>
-                                        <input id=check_id type="checkbox" name="u" value=row.username.clone() />
-                                    </td>
-                                    <td class="px-3 py-2"><a class="link font-medium" href=href>{row.username.clone()}</a></td>
-                                    <td class="px-3 py-2">{row.full_name.clone()}</td>
-                                    <td class="px-3 py-2 text-slate-600">{row.email.clone()}</td>
-                                    <td class="px-3 py-2">
-                                        <span class=class>{label}</span>
-                                        {row.is_superuser.then(|| view! { <span class="badge ml-1 bg-indigo-50 text-indigo-800">"superuser"</span> })}
-                                        {(row.is_staff && !row.is_superuser).then(|| view! { <span class="badge ml-1 bg-indigo-50 text-indigo-800">"staff"</span> })}
-                                    </td>
-                                    <td class="px-3 py-2 text-slate-600">{format_date(row.date_joined)}</td>
-                                    <td class="px-3 py-2 text-slate-600">{date_or_never(row.last_login)}</td>
-                                </tr>
-                            }
-                        }).collect_view()}
-                    </tbody>
-                </table>
-            </div>
+                    }
+                }
+                testid="users"
+                class="mt-2"
+                framed=true
+            />
             <div class="mt-3 flex flex-wrap items-end gap-3">
-                <div>
-                    <label for="bulk-action" class="block text-sm font-medium text-slate-700">"With the ticked accounts"</label>
+                <Labeled id="bulk-action" label="With the ticked accounts">
                     <select id="bulk-action" name="action" class="input mt-1">
                         {BULK_ACTIONS.iter().map(|(value, label)| view! { <option value=*value>{*label}</option> }).collect_view()}
                     </select>
-                </div>
-                <button type="submit" class="btn-secondary">"Preview"</button>
+                </Labeled>
+                <SubmitButton kind=ButtonKind::Secondary>"Preview"</SubmitButton>
                 <nav aria-label="Pages" class="ml-auto flex gap-3 text-sm">
                     {prev.map(|href| view! { <a class="link" href=href rel="prev">"← Previous"</a> })}
                     {next.map(|href| view! { <a class="link" href=href rel="next">"Next →"</a> })}
@@ -205,21 +194,16 @@ pub fn BulkPage() -> impl IntoView {
         <ConsoleNav current="/admin/users" />
         <h1 class="mt-4 text-2xl font-semibold">{move || format!("{}: preview", bulk_label(&action()))}</h1>
         <p class="mt-1 text-sm text-slate-600">"Nothing has changed yet. Check every line, then confirm."</p>
-        <div class="mt-3"><ActionErrors error /></div>
+        <FormErrors class="mt-3" error />
         {move || run.value().get().and_then(Result::ok).map(|outcome| view! {
             <div role="status" class="mt-3 rounded-md bg-green-50 p-3 text-sm text-green-800" data-testid="bulk-done">
                 {format!("Done: {} account(s) changed, {} left alone.", outcome.changing(), outcome.lines.len() - outcome.changing())}
                 " " <a class="link" href="/admin/users">"Back to users"</a>
             </div>
         })}
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match preview.await {
-                    Ok(outcome) => view! { <BulkPreview outcome run /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=preview class="mt-4" let:outcome>
+            <BulkPreview outcome run />
+        </AsyncSection>
     }
 }
 
@@ -229,30 +213,31 @@ fn BulkPreview(outcome: BulkOutcome, run: ServerAction<BulkUsers>) -> impl IntoV
     let names: Vec<String> =
         outcome.lines.iter().filter(|l| l.refused.is_none()).map(|l| l.username.clone()).collect();
     view! {
-        <table class="mt-4 min-w-full rounded-lg border border-slate-200 bg-white text-sm" data-testid="bulk-preview">
-            <thead class="bg-slate-50 text-left text-slate-600">
-                <tr><th scope="col" class="px-3 py-2">"Account"</th><th scope="col" class="px-3 py-2">"What happens"</th></tr>
-            </thead>
-            <tbody class="divide-y divide-slate-100">
-                {outcome.lines.into_iter().map(|l| view! {
-                    <tr>
-                        <td class="px-3 py-2 font-medium">{l.username.clone()}</td>
-                        <td class="px-3 py-2">
-                            {match l.refused.clone() {
-                                Some(why) => view! { <span class="text-red-700">{format!("Left alone: {why}")}</span> }.into_any(),
-                                None => view! { <span>{l.change.clone()}</span> }.into_any(),
-                            }}
-                        </td>
-                    </tr>
-                }).collect_view()}
-            </tbody>
-        </table>
+        <DataTable
+            label="Bulk action preview"
+            columns=[Column::new("Account"), Column::new("What happens")]
+            rows=outcome.lines
+            row=|l| view! {
+                <tr>
+                    <td class="font-medium">{l.username.clone()}</td>
+                    <td>
+                        {match l.refused.clone() {
+                            Some(why) => view! { <span class="text-red-700">{format!("Left alone: {why}")}</span> }.into_any(),
+                            None => view! { <span>{l.change.clone()}</span> }.into_any(),
+                        }}
+                    </td>
+                </tr>
+            }
+            testid="bulk-preview"
+            class="mt-4"
+            framed=true
+        />
         {(changing > 0).then(|| view! {
             <ActionForm action=run attr:class="mt-4">
                 <input type="hidden" name="action" value=outcome.action.clone() />
                 {names.iter().enumerate().map(|(i, n)| view! { <input type="hidden" name=format!("usernames[{i}]") value=n.clone() /> }).collect_view()}
                 <input type="hidden" name="run" value="on" />
-                <button type="submit" class="btn-danger">{format!("Confirm: {} {} account(s)", bulk_label(&outcome.action).to_lowercase(), changing)}</button>
+                <SubmitButton kind=ButtonKind::Danger>{format!("Confirm: {} {} account(s)", bulk_label(&outcome.action).to_lowercase(), changing)}</SubmitButton>
                 " " <a class="link text-sm" href="/admin/users">"Cancel"</a>
             </ActionForm>
         })}
@@ -286,14 +271,9 @@ pub fn UserPageView() -> impl IntoView {
         <Title text=move || format!("User {}", username()) />
         <ConsoleNav current="/admin/users" />
         <p class="mt-4 text-sm"><a class="link" href="/admin/users">"← Users"</a></p>
-        <Transition fallback=|| view! { <p class="mt-4 text-slate-500">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(detail) => view! { <UserDetailView detail actions /> }.into_any(),
-                    Err(error) => view! { <div class="mt-4"><PageError error /></div> }.into_any(),
-                }
-            })}
-        </Transition>
+        <AsyncSection resource=data class="mt-4" let:detail>
+            <UserDetailView detail actions />
+        </AsyncSection>
     }
 }
 
@@ -332,30 +312,28 @@ fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
     view! {
         <h1 class="mt-2 text-2xl font-semibold" data-testid="user-heading">{u.username.clone()}" "<span class=class data-testid="user-state">{label}</span></h1>
         <p class="text-sm text-slate-600">{format!("{} · {} · joined {} · last sign-in {}", u.full_name, u.email, format_date(u.date_joined), date_or_never(u.last_login))}</p>
-        <div class="mt-4"><ActionErrors error=errors /></div>
-        {move || reset.value().get().and_then(Result::ok).map(|()| view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">"A link to choose a password is in the outbox."</p> })}
-        {move || end.value().get().and_then(Result::ok).map(|n| view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">{format!("{n} session(s) ended.")}</p> })}
-        {move || reactivate.value().get().and_then(Result::ok).map(|state| view! { <p role="status" class="mb-3 rounded-md bg-green-50 p-3 text-sm text-green-800">{if state == "active" { "The account is active again.".to_owned() } else { "The account is set up: it becomes active once its owner signs the required agreements.".to_owned() }}</p> })}
+        <FormErrors class="mt-4" error=errors />
+        {move || reset.value().get().and_then(Result::ok).map(|()| view! { <Notice class="mb-3">"A link to choose a password is in the outbox."</Notice> })}
+        {move || end.value().get().and_then(Result::ok).map(|n| view! { <Notice class="mb-3">{format!("{n} session(s) ended.")}</Notice> })}
+        {move || reactivate.value().get().and_then(Result::ok).map(|state| view! { <Notice class="mb-3">{if state == "active" { "The account is active again.".to_owned() } else { "The account is set up: it becomes active once its owner signs the required agreements.".to_owned() }}</Notice> })}
         <div class="mt-4 grid gap-6 lg:grid-cols-2">
             <section class="card" aria-labelledby="profile-heading">
                 <h2 id="profile-heading" class="font-semibold">"Profile"</h2>
                 <ActionForm action=update attr:class="mt-2 grid gap-3">
                     <input type="hidden" name="username" value=n_profile.clone() />
-                    <div>
-                        <label for="profile-name" class="block text-sm font-medium text-slate-700">"Full name"</label>
+                    <Labeled id="profile-name" label="Full name">
                         <input id="profile-name" name="full_name" class="input mt-1" required=true value=u.full_name.clone() />
-                    </div>
-                    <div>
-                        <label for="profile-email" class="block text-sm font-medium text-slate-700">"Email"</label>
+                    </Labeled>
+                    <Labeled id="profile-email" label="Email">
                         <input id="profile-email" name="email" type="email" class="input mt-1" required=true value=u.email.clone() />
-                    </div>
-                    <div><button type="submit" class="btn-secondary">"Save profile"</button></div>
+                    </Labeled>
+                    <div><SubmitButton kind=ButtonKind::Secondary>"Save profile"</SubmitButton></div>
                 </ActionForm>
                 <ActionForm action=flags attr:class="mt-4 flex flex-wrap items-center gap-4 border-t border-slate-100 pt-3">
                     <input type="hidden" name="username" value=n_flags.clone() />
-                    <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_staff" checked=u.is_staff />"Staff"</label>
-                    <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="is_superuser" checked=u.is_superuser />"Superuser"</label>
-                    <button type="submit" class="btn-secondary">"Save flags"</button>
+                    <CheckField name="is_staff" label="Staff" checked=u.is_staff />
+                    <CheckField name="is_superuser" label="Superuser" checked=u.is_superuser />
+                    <SubmitButton kind=ButtonKind::Secondary>"Save flags"</SubmitButton>
                 </ActionForm>
             </section>
             <section class="card" aria-labelledby="access-heading">
@@ -363,31 +341,30 @@ fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
                 <div class="mt-2 flex flex-wrap gap-2">
                     <ActionForm action=reset>
                         <input type="hidden" name="username" value=n_reset.clone() />
-                        <button type="submit" class="btn-secondary">"Mail a password link"</button>
+                        <SubmitButton kind=ButtonKind::Secondary>"Mail a password link"</SubmitButton>
                     </ActionForm>
                     <ActionForm action=end>
                         <input type="hidden" name="username" value=n_end.clone() />
-                        <button type="submit" class="btn-secondary">{format!("End {} session(s)", session_count)}</button>
+                        <SubmitButton kind=ButtonKind::Secondary>{format!("End {} session(s)", session_count)}</SubmitButton>
                     </ActionForm>
                 </div>
                 {if deactivated {
                     view! {
                         <ActionForm action=reactivate attr:class="mt-4 grid gap-2 border-t border-slate-100 pt-3">
                             <input type="hidden" name="username" value=n_activation.clone() />
-                            <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="bypass" />"Activate at once, without the required agreements (recorded in the audit log)"</label>
-                            <div><button type="submit" class="btn-primary">"Reactivate"</button></div>
+                            <CheckField name="bypass" label="Activate at once, without the required agreements (recorded in the audit log)" />
+                            <div><SubmitButton>"Reactivate"</SubmitButton></div>
                         </ActionForm>
                     }.into_any()
                 } else {
                     view! {
                         <ActionForm action=deactivate attr:class="mt-4 grid gap-2 border-t border-slate-100 pt-3">
                             <input type="hidden" name="username" value=n_activation.clone() />
-                            <div>
-                                <label for="deactivate-reason" class="block text-sm font-medium text-slate-700">"Reason (kept in the audit log)"</label>
+                            <Labeled id="deactivate-reason" label="Reason (kept in the audit log)">
                                 <input id="deactivate-reason" name="reason" class="input mt-1" />
-                            </div>
+                            </Labeled>
                             <label class="flex items-center gap-2 text-sm"><input type="checkbox" name="confirm" required=true />"End every session and token and drop every role and group now"</label>
-                            <div><button type="submit" class="btn-danger">"Deactivate"</button></div>
+                            <div><SubmitButton kind=ButtonKind::Danger>"Deactivate"</SubmitButton></div>
                         </ActionForm>
                     }.into_any()
                 }}

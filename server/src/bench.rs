@@ -16,6 +16,7 @@ use crate::config::AuthPolicy;
 use crate::services::{self, Core};
 use crate::store::{self, courses, now_ms, values_placeholders, Db};
 use crate::worker::JobWorker;
+use app::gate::console::{ChangeCredentials, Console, ViewAudit, ViewUsers};
 use app::gate::Gate;
 use app::model::{BatchAction, BatchRequest, RosterQuery, RosterStatus};
 use app::ports::{ClientMeta, RequestPrincipal};
@@ -212,7 +213,7 @@ async fn measure_records(
     })
     .await?;
 
-    let staff = staff_gate.global_staff().map_err(|e| e.to_string())?;
+    let staff = staff_gate.console_for::<ChangeCredentials>().await.map_err(|e| e.to_string())?;
     // The 100,000 learners of the roster course, by the names `insert_users` gave them.
     let usernames: Vec<String> =
         (0..graded.len().min(GRADE_PUSHES)).map(|i| format!("rosteruser{i}")).collect();
@@ -246,7 +247,7 @@ async fn measure_records(
 
 async fn gate_push(
     gate: &Gate,
-    staff: &app::gate::GlobalStaff,
+    staff: &Console<ChangeCredentials>,
     pushes: Vec<app::model::records::GradeRequest>,
 ) -> Result<Vec<app::model::records::ItemResult>, String> {
     gate.backend().records.push_grades(staff, pushes).await.map_err(|e| e.message)
@@ -711,7 +712,8 @@ pub async fn measure(engine: &'static str, url: &str) -> Result<Numbers, String>
         username: "benchstaff0".into(),
         is_active: true,
         is_staff: true,
-        is_superuser: false,
+        // A superuser holds every console permission: the grade pushes need change_credentials.
+        is_superuser: true,
         grants: Vec::new(),
     };
     let shared: app::ports::SharedBackend =
@@ -966,7 +968,7 @@ async fn load_console_data(db: &Db) -> Result<(), String> {
 /// Measure the console's targets on a scratch database at `url`.
 pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleNumbers, String> {
     use app::model::console::{AuditQuery, UserQuery};
-    use registrar::console::{Permission, Section, Verb};
+
     let db = Db::open(url).await.map_err(|e| e.to_string())?;
     let started = Instant::now();
     load_console_data(&db).await?;
@@ -989,8 +991,7 @@ pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleN
     let search = |q: &'static str, filter: &'static str, at_least: usize| {
         let gate = &gate;
         async move {
-            let staff =
-                gate.console(Permission::new(Section::Users, Verb::View)).await.map_err(|e| e.to_string())?;
+            let staff = gate.console_for::<ViewUsers>().await.map_err(|e| e.to_string())?;
             let query = UserQuery { q: q.into(), filter: filter.into(), page: 1 };
             let list =
                 gate.backend().console.search_users(&(&staff).into(), &query).await.map_err(|e| e.message)?;
@@ -1007,8 +1008,7 @@ pub async fn measure_console(engine: &'static str, url: &str) -> Result<ConsoleN
     let audit_by_target = median_of(30, || {
         let gate = &gate;
         async move {
-            let staff =
-                gate.console(Permission::new(Section::Audit, Verb::View)).await.map_err(|e| e.to_string())?;
+            let staff = gate.console_for::<ViewAudit>().await.map_err(|e| e.to_string())?;
             let query = AuditQuery { target: "member4242".into(), ..AuditQuery::default() };
             let page =
                 gate.backend().console.audit(&(&staff).into(), &query, 50).await.map_err(|e| e.message)?;

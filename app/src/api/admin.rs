@@ -11,21 +11,16 @@ use crate::model::console::{
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
+use crate::gate::console::*;
+#[cfg(feature = "ssr")]
 use crate::gate::Gate;
 #[cfg(feature = "ssr")]
 use crate::model::console::{InvitationRequest, NewAccount, UserQuery};
-#[cfg(feature = "ssr")]
-use registrar::console::{Permission, Section, Verb};
 
 /// A ticked HTML checkbox arrives as `on` (or `true` from scripts); an unticked one not at all.
 #[cfg(feature = "ssr")]
 fn ticked(value: Option<&str>) -> bool {
     matches!(value.map(str::trim), Some("on" | "true" | "1" | "yes"))
-}
-
-#[cfg(feature = "ssr")]
-async fn staff(gate: &Gate, section: Section, verb: Verb) -> Result<crate::gate::GlobalStaff, ApiError> {
-    gate.console(Permission::new(section, verb)).await
 }
 
 /// Search accounts by the start of a username, email or name.
@@ -36,7 +31,7 @@ pub async fn search_users(
     page: Option<u32>,
 ) -> Result<UserList, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::View).await?;
+    let staff = gate.console_for::<ViewUsers>().await?;
     let query =
         UserQuery { q: q.unwrap_or_default(), filter: filter.unwrap_or_default(), page: page.unwrap_or(1) };
     Ok(gate.backend().console.search_users(&(&staff).into(), &query).await?)
@@ -46,7 +41,7 @@ pub async fn search_users(
 #[server(prefix = "/api", endpoint = "console/user")]
 pub async fn get_user(identifier: String) -> Result<UserDetail, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::View).await?;
+    let staff = gate.console_for::<ViewUsers>().await?;
     Ok(gate.backend().console.user_detail(&(&staff).into(), &identifier).await?)
 }
 
@@ -61,7 +56,7 @@ pub async fn create_user(
     send_reset: Option<String>,
 ) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Add).await?;
+    let staff = gate.console_for::<CreateUsers>().await?;
     let account = NewAccount {
         username,
         email,
@@ -79,7 +74,7 @@ pub async fn create_user(
 #[server(prefix = "/api", endpoint = "console/user_update")]
 pub async fn update_user(username: String, full_name: String, email: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
     Ok(gate.backend().console.update_profile(&(&staff).into(), &username, &full_name, &email).await?)
 }
 
@@ -91,7 +86,7 @@ pub async fn set_user_flags(
     is_superuser: Option<String>,
 ) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
     let (is_staff, is_superuser) = (ticked(is_staff.as_deref()), ticked(is_superuser.as_deref()));
     Ok(gate.backend().console.set_flags(&(&staff).into(), &username, is_staff, is_superuser).await?)
 }
@@ -100,7 +95,7 @@ pub async fn set_user_flags(
 #[server(prefix = "/api", endpoint = "console/user_reset")]
 pub async fn send_password_reset(username: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
     Ok(gate.backend().console.send_password_reset(&(&staff).into(), &username).await?)
 }
 
@@ -108,7 +103,7 @@ pub async fn send_password_reset(username: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "console/user_end_sessions")]
 pub async fn end_user_sessions(username: String) -> Result<u64, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
     Ok(gate.backend().console.end_sessions(&(&staff).into(), &username).await?)
 }
 
@@ -121,7 +116,7 @@ pub async fn deactivate_user(
     confirm: Option<String>,
 ) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
     if !ticked(confirm.as_deref()) {
         return Err(registrar::DomainError::with_message(
             registrar::ErrorCode::InputInvalid,
@@ -141,7 +136,7 @@ pub async fn deactivate_user(
 #[server(prefix = "/api", endpoint = "console/user_reactivate")]
 pub async fn reactivate_user(username: String, bypass: Option<String>) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
     Ok(gate.backend().console.reactivate(&(&staff).into(), &username, ticked(bypass.as_deref())).await?)
 }
 
@@ -153,7 +148,7 @@ pub async fn bulk_users(
     run: Option<String>,
 ) -> Result<BulkOutcome, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Users, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
     let names = usernames.unwrap_or_default();
     Ok(gate
         .backend()
@@ -166,7 +161,7 @@ pub async fn bulk_users(
 #[server(prefix = "/api", endpoint = "console/agreements")]
 pub async fn list_agreements() -> Result<Vec<AgreementView>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Agreements, Verb::View).await?;
+    let staff = gate.console_for::<ViewAgreements>().await?;
     Ok(gate.backend().console.agreements(&(&staff).into()).await?)
 }
 
@@ -180,13 +175,15 @@ pub async fn publish_agreement(
 ) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
     let id = id.unwrap_or_default();
-    let verb = if id.trim().is_empty() { Verb::Add } else { Verb::Change };
-    let staff = staff(&gate, Section::Agreements, verb).await?;
-    Ok(gate
-        .backend()
-        .console
-        .publish_agreement(&(&staff).into(), &id, &title, &body, ticked(required.as_deref()))
-        .await?)
+    let required = ticked(required.as_deref());
+    let console = &gate.backend().console;
+    if id.trim().is_empty() {
+        let staff = gate.console_for::<AddAgreements>().await?;
+        Ok(console.publish_agreement(&(&staff).into(), &title, &body, required).await?)
+    } else {
+        let staff = gate.console_for::<ChangeAgreements>().await?;
+        Ok(console.publish_agreement_version(&(&staff).into(), &id, &title, &body, required).await?)
+    }
 }
 
 /// What the signed-in (or invited) account must sign, and what it signed.
@@ -213,7 +210,7 @@ pub async fn sign_agreement(id: String, version: i64) -> Result<SignResult, ApiE
 #[server(prefix = "/api", endpoint = "console/invitations")]
 pub async fn list_invitations() -> Result<Vec<InvitationLine>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Invitations, Verb::View).await?;
+    let staff = gate.console_for::<ViewInvitations>().await?;
     Ok(gate.backend().console.invitations(&(&staff).into()).await?)
 }
 
@@ -227,21 +224,26 @@ pub async fn invite(
     expires: Option<String>,
 ) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Invitations, Verb::Add).await?;
     let request = InvitationRequest {
         email,
         role: role.unwrap_or_default(),
         scope: scope.unwrap_or_default(),
         expires: expires.unwrap_or_default(),
     };
-    Ok(gate.backend().console.invite(&(&staff).into(), request).await?)
+    if request.role.trim().is_empty() {
+        let staff = gate.console_for::<AddInvitations>().await?;
+        Ok(gate.backend().console.invite(&(&staff).into(), request).await?)
+    } else {
+        let staff = gate.console_for::<InviteWithRole>().await?;
+        Ok(gate.backend().console.invite_with_role(&(&staff).into(), request).await?)
+    }
 }
 
 /// Revoke an open invitation.
 #[server(prefix = "/api", endpoint = "console/invitation_revoke")]
 pub async fn revoke_invitation(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Invitations, Verb::Delete).await?;
+    let staff = gate.console_for::<DeleteInvitations>().await?;
     Ok(gate.backend().console.revoke_invitation(&(&staff).into(), &id).await?)
 }
 
@@ -249,7 +251,7 @@ pub async fn revoke_invitation(id: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "console/roles")]
 pub async fn list_role_assignments(search: Option<String>) -> Result<Vec<RoleAssignmentLine>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Roles, Verb::View).await?;
+    let staff = gate.console_for::<ViewRoles>().await?;
     Ok(gate
         .backend()
         .console
@@ -266,7 +268,7 @@ pub async fn grant_role(
     expires: Option<String>,
 ) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Roles, Verb::Add).await?;
+    let staff = gate.console_for::<AddRoles>().await?;
     let expires_at = crate::api::end_date(expires)?;
     let scope = scope.unwrap_or_default();
     Ok(gate.backend().console.grant_role(&(&staff).into(), &identifier, &role, &scope, expires_at).await?)
@@ -276,7 +278,7 @@ pub async fn grant_role(
 #[server(prefix = "/api", endpoint = "console/role_revoke")]
 pub async fn revoke_role(identifier: String, role: String, scope: Option<String>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Roles, Verb::Delete).await?;
+    let staff = gate.console_for::<DeleteRoles>().await?;
     let scope = scope.unwrap_or_default();
     Ok(gate.backend().console.revoke_role(&(&staff).into(), &identifier, &role, &scope).await?)
 }
@@ -285,7 +287,7 @@ pub async fn revoke_role(identifier: String, role: String, scope: Option<String>
 #[server(prefix = "/api", endpoint = "console/group_permissions")]
 pub async fn set_group_permissions(id: String, permissions: Option<Vec<String>>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Groups, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeGroups>().await?;
     let codenames = permissions.unwrap_or_default();
     Ok(gate.backend().console.set_group_permissions(&(&staff).into(), &id, &codenames).await?)
 }
@@ -302,7 +304,7 @@ pub async fn search_audit(
     before: Option<i64>,
 ) -> Result<AuditPage, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Audit, Verb::View).await?;
+    let staff = gate.console_for::<ViewAudit>().await?;
     let query = AuditQuery {
         actor: actor.unwrap_or_default(),
         target: target.unwrap_or_default(),
@@ -319,7 +321,7 @@ pub async fn search_audit(
 #[server(prefix = "/api", endpoint = "console/jobs")]
 pub async fn list_jobs(state: Option<String>) -> Result<Vec<JobLine>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Jobs, Verb::View).await?;
+    let staff = gate.console_for::<ViewJobs>().await?;
     Ok(gate.backend().console.jobs(&(&staff).into(), state.as_deref().unwrap_or_default()).await?)
 }
 
@@ -327,7 +329,7 @@ pub async fn list_jobs(state: Option<String>) -> Result<Vec<JobLine>, ApiError> 
 #[server(prefix = "/api", endpoint = "console/job_retry")]
 pub async fn retry_job(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Jobs, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeJobs>().await?;
     Ok(gate.backend().console.retry_job(&(&staff).into(), &id).await?)
 }
 
@@ -335,7 +337,7 @@ pub async fn retry_job(id: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "console/mail_retry")]
 pub async fn retry_mail(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = staff(&gate, Section::Outbox, Verb::Change).await?;
+    let staff = gate.console_for::<ChangeOutbox>().await?;
     Ok(gate.backend().console.retry_mail(&(&staff).into(), &id).await?)
 }
 

@@ -5,15 +5,15 @@ use crate::model::{AccessExplanation, GroupPage, GroupSummary, OrgGrant, TeamCha
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::gate::{now_ms, Gate};
+use crate::gate::console::*;
 #[cfg(feature = "ssr")]
-use registrar::console::{Permission, Section, Verb};
+use crate::gate::{now_ms, Gate};
 
 /// Every group, with member counts.
 #[server(prefix = "/api", endpoint = "console/groups")]
 pub async fn list_groups() -> Result<Vec<GroupSummary>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Groups, Verb::View)).await?;
+    let staff = gate.console_for::<ViewGroups>().await?;
     Ok(gate.backend().libraries.groups(&staff).await?)
 }
 
@@ -21,7 +21,7 @@ pub async fn list_groups() -> Result<Vec<GroupSummary>, ApiError> {
 #[server(prefix = "/api", endpoint = "console/group_create")]
 pub async fn create_group(name: String, description: Option<String>) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Groups, Verb::Add)).await?;
+    let staff = gate.console_for::<AddGroups>().await?;
     let id = gate
         .backend()
         .libraries
@@ -35,7 +35,7 @@ pub async fn create_group(name: String, description: Option<String>) -> Result<S
 #[server(prefix = "/api", endpoint = "console/group")]
 pub async fn get_group(id: String) -> Result<GroupPage, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Groups, Verb::View)).await?;
+    let staff = gate.console_for::<ViewGroups>().await?;
     Ok(gate.backend().libraries.group_page(&staff, &id).await?)
 }
 
@@ -43,7 +43,7 @@ pub async fn get_group(id: String) -> Result<GroupPage, ApiError> {
 #[server(prefix = "/api", endpoint = "console/group_rename")]
 pub async fn rename_group(id: String, name: String, description: Option<String>) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeGroups>().await?;
     Ok(gate
         .backend()
         .libraries
@@ -55,7 +55,7 @@ pub async fn rename_group(id: String, name: String, description: Option<String>)
 #[server(prefix = "/api", endpoint = "console/group_delete")]
 pub async fn delete_group(id: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Groups, Verb::Delete)).await?;
+    let staff = gate.console_for::<DeleteGroups>().await?;
     gate.backend().libraries.delete_group(&staff, &id).await?;
     leptos_axum::redirect("/admin/groups");
     Ok(())
@@ -65,7 +65,7 @@ pub async fn delete_group(id: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "console/group_add_member")]
 pub async fn add_group_member(id: String, identifier: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeGroups>().await?;
     Ok(gate.backend().libraries.add_group_member(&staff, &id, &identifier).await?)
 }
 
@@ -73,7 +73,7 @@ pub async fn add_group_member(id: String, identifier: String) -> Result<(), ApiE
 #[server(prefix = "/api", endpoint = "console/group_remove_member")]
 pub async fn remove_group_member(id: String, username: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Groups, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeGroups>().await?;
     Ok(gate.backend().libraries.remove_group_member(&staff, &id, &username).await?)
 }
 
@@ -81,7 +81,7 @@ pub async fn remove_group_member(id: String, username: String) -> Result<(), Api
 #[server(prefix = "/api", endpoint = "console/explain")]
 pub async fn explain_access(identifier: String, target: String) -> Result<AccessExplanation, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Roles, Verb::View)).await?;
+    let staff = gate.console_for::<ViewRoles>().await?;
     Ok(gate.backend().libraries.explain_access(&staff, &identifier, &target).await?)
 }
 
@@ -89,7 +89,7 @@ pub async fn explain_access(identifier: String, target: String) -> Result<Access
 #[server(prefix = "/api", endpoint = "console/org_grants")]
 pub async fn list_org_grants(org: Option<String>) -> Result<Vec<OrgGrant>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Roles, Verb::View)).await?;
+    let staff = gate.console_for::<ViewRoles>().await?;
     Ok(gate.backend().libraries.org_grants(&staff, org.as_deref().unwrap_or_default()).await?)
 }
 
@@ -104,7 +104,7 @@ pub async fn grant_org(
     expires: Option<String>,
 ) -> Result<TeamChange, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Roles, Verb::Add)).await?;
+    let staff = gate.console_for::<AddRoles>().await?;
     let expires_at = registrar::roles::parse_end_date(expires.as_deref().unwrap_or_default(), now_ms())?;
     let request = org_request(org, kind, &holder, role, expires_at)?;
     Ok(gate.backend().libraries.grant_org(&staff, &request).await?)
@@ -119,7 +119,7 @@ pub async fn revoke_org(
     role: String,
 ) -> Result<TeamChange, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Roles, Verb::Delete)).await?;
+    let staff = gate.console_for::<DeleteRoles>().await?;
     let request = org_request(org, kind, &holder, role, None)?;
     Ok(gate.backend().libraries.revoke_org(&staff, &request).await?)
 }

@@ -8,9 +8,9 @@ use crate::model::records::{CredentialOut, CredentialsConsole, ProgramRecord, Re
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::gate::Gate;
+use crate::gate::console::*;
 #[cfg(feature = "ssr")]
-use registrar::console::{Permission, Section, Verb};
+use crate::gate::Gate;
 
 /// A checkbox as a form posts it: present ("on") or absent.
 #[cfg(feature = "ssr")]
@@ -89,7 +89,7 @@ pub async fn get_shared_record(id: String) -> Result<ProgramRecord, ApiError> {
 #[server(prefix = "/api", endpoint = "console/learner_records")]
 pub async fn get_learner_records(username: String) -> Result<RecordsList, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
+    let staff = gate.console_for::<ViewCredentials>().await?;
     Ok(gate.backend().records.learner_records(&staff, &username).await?)
 }
 
@@ -100,7 +100,7 @@ pub async fn get_learner_program_record(
     program: String,
 ) -> Result<ProgramRecord, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
+    let staff = gate.console_for::<ViewCredentials>().await?;
     Ok(gate.backend().records.learner_program_record(&staff, &username, &program).await?)
 }
 
@@ -108,7 +108,7 @@ pub async fn get_learner_program_record(
 #[server(prefix = "/api", endpoint = "console/learner_credentials")]
 pub async fn get_learner_credentials(username: String) -> Result<Vec<CredentialOut>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
+    let staff = gate.console_for::<ViewCredentials>().await?;
     Ok(gate.backend().records.credentials_of(&staff, &username).await?)
 }
 
@@ -117,7 +117,7 @@ pub async fn get_learner_credentials(username: String) -> Result<Vec<CredentialO
 pub async fn award_credential(username: String, certificate: String) -> Result<CredentialOut, ApiError> {
     use crate::model::records::{CredentialRequest, CredentialTarget};
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::Add)).await?;
+    let staff = gate.console_for::<AddCredentials>().await?;
     // `course:<run>:<mode>` or `program:<uuid>`, as the console's select offers them.
     let target = if let Some(program) = certificate.strip_prefix("program:") {
         CredentialTarget { program_uuid: Some(program.to_owned()), ..CredentialTarget::default() }
@@ -150,7 +150,7 @@ pub async fn award_credential(username: String, certificate: String) -> Result<C
 #[server(prefix = "/api", endpoint = "console/credential_status")]
 pub async fn set_credential_status(uuid: String, status: String) -> Result<CredentialOut, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeCredentials>().await?;
     Ok(gate.backend().records.set_credential_status(&staff, &uuid, &status).await?)
 }
 
@@ -158,7 +158,7 @@ pub async fn set_credential_status(uuid: String, status: String) -> Result<Crede
 #[server(prefix = "/api", endpoint = "console/credentials")]
 pub async fn get_credentials_console() -> Result<CredentialsConsole, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::View)).await?;
+    let staff = gate.console_for::<ViewCredentials>().await?;
     Ok(gate.backend().records.credentials_console(&staff).await?)
 }
 
@@ -187,7 +187,7 @@ pub async fn update_site(
 ) -> Result<(), ApiError> {
     use crate::model::records::SiteConfig;
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeCredentials>().await?;
     let site = SiteConfig {
         domain: "-".to_owned(),
         name,
@@ -226,7 +226,7 @@ pub async fn save_program(
 ) -> Result<String, ApiError> {
     use crate::model::records::ProgramRow;
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeCredentials>().await?;
     let total_hours_of_effort = match text(hours) {
         Some(h) => Some(h.parse::<i64>().map_err(|_| {
             registrar::DomainError::with_message(
@@ -262,7 +262,7 @@ pub async fn save_course_certificate(
 ) -> Result<String, ApiError> {
     use crate::model::records::CourseCertificateRow;
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeCredentials>().await?;
     let available_at = match text(available) {
         Some(day) => Some(registrar::roles::day_start(&day).ok_or_else(|| {
             registrar::DomainError::with_message(
@@ -299,7 +299,7 @@ pub async fn save_program_certificate(
 ) -> Result<String, ApiError> {
     use crate::model::records::ProgramCertificateRow;
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeCredentials>().await?;
     let row = ProgramCertificateRow {
         id: text(id).unwrap_or_default(),
         program_id: program,
@@ -328,7 +328,7 @@ pub async fn save_pathway(
 ) -> Result<String, ApiError> {
     use crate::model::records::PathwayRow;
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Credentials, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeCredentials>().await?;
     let row = PathwayRow {
         id: text(id).unwrap_or_default(),
         name,

@@ -8,9 +8,9 @@ use crate::model::{
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::gate::Gate;
+use crate::gate::console::*;
 #[cfg(feature = "ssr")]
-use registrar::console::{Permission, Section, Verb};
+use crate::gate::Gate;
 
 #[cfg(feature = "ssr")]
 fn clear_session_cookie(gate: &Gate) {
@@ -92,7 +92,7 @@ pub async fn cancel_deletion(token: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "console/retirement_dashboard")]
 pub async fn get_retirement_dashboard() -> Result<RetirementDashboard, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Retirements, Verb::View)).await?;
+    let staff = gate.console_for::<ViewRetirements>().await?;
     Ok(gate.backend().retirement.retirement_dashboard(&staff).await?)
 }
 
@@ -103,7 +103,7 @@ pub async fn list_retirements(
     state: Option<String>,
 ) -> Result<Vec<RetirementSummary>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Retirements, Verb::View)).await?;
+    let staff = gate.console_for::<ViewRetirements>().await?;
     Ok(gate.backend().retirement.retirements(&staff, &search, state).await?)
 }
 
@@ -111,7 +111,7 @@ pub async fn list_retirements(
 #[server(prefix = "/api", endpoint = "console/retirement")]
 pub async fn get_retirement(id: String) -> Result<RetirementDetail, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Retirements, Verb::View)).await?;
+    let staff = gate.console_for::<ViewRetirements>().await?;
     Ok(gate.backend().retirement.retirement_detail(&staff, &id).await?)
 }
 
@@ -119,7 +119,7 @@ pub async fn get_retirement(id: String) -> Result<RetirementDetail, ApiError> {
 #[server(prefix = "/api", endpoint = "console/retirement_resume")]
 pub async fn resume_retirement(id: String, to: String, reason: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Retirements, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeRetirements>().await?;
     Ok(gate.backend().retirement.retirement_resume(&staff, &id, &to, &reason).await?)
 }
 
@@ -127,7 +127,7 @@ pub async fn resume_retirement(id: String, to: String, reason: String) -> Result
 #[server(prefix = "/api", endpoint = "console/retirement_abort")]
 pub async fn abort_retirement(id: String, reason: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Retirements, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeRetirements>().await?;
     Ok(gate.backend().retirement.retirement_abort(&staff, &id, &reason).await?)
 }
 
@@ -135,7 +135,7 @@ pub async fn abort_retirement(id: String, reason: String) -> Result<(), ApiError
 #[server(prefix = "/api", endpoint = "console/retirement_cancel")]
 pub async fn cancel_retirement(id: String, reason: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Retirements, Verb::Change)).await?;
+    let staff = gate.console_for::<ChangeRetirements>().await?;
     Ok(gate.backend().retirement.retirement_cancel(&staff, &id, &reason).await?)
 }
 
@@ -143,7 +143,7 @@ pub async fn cancel_retirement(id: String, reason: String) -> Result<(), ApiErro
 #[server(prefix = "/api", endpoint = "console/retirement_request")]
 pub async fn request_retirement(identifier: String, reason: String) -> Result<RetirementSummary, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Retirements, Verb::Add)).await?;
+    let staff = gate.console_for::<AddRetirements>().await?;
     Ok(gate.backend().retirement.retirement_request_for(&staff, &identifier, &reason).await?)
 }
 
@@ -151,6 +151,6 @@ pub async fn request_retirement(identifier: String, reason: String) -> Result<Re
 #[server(prefix = "/api", endpoint = "console/outbox")]
 pub async fn list_outbox(to: String) -> Result<Vec<OutboxMail>, ApiError> {
     let gate = Gate::for_request()?;
-    let staff = gate.console(Permission::new(Section::Outbox, Verb::View)).await?;
+    let staff = gate.console_for::<ViewOutbox>().await?;
     Ok(gate.backend().retirement.outbox(&staff, &to).await?)
 }

@@ -6,7 +6,6 @@
 //! what a form submits; the labels, names and values all come from the page. Fields that show
 //! their own error and hint live in `form.rs` (`Field`); team-page notices in `sharing.rs`.
 
-use crate::components::sharing::ActionErrors;
 use crate::error::ApiError;
 use leptos::prelude::*;
 
@@ -146,4 +145,19 @@ pub fn Notice(
         |spacing| format!("{spacing} rounded-md bg-green-50 p-3 text-sm text-green-800"),
     );
     view! { <p role="status" class=class>{children()}</p> }
+}
+
+/// Every message of a failed action, field errors included (for compact forms whose fields have no
+/// room for their own message).
+#[component]
+pub fn ActionErrors(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    move || {
+        error.get().map(|e| {
+            view! {
+                <div role="alert" class="mb-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
+                    {e.errors().into_iter().map(|m| view! { <p>{m.message}</p> }).collect_view()}
+                </div>
+            }
+        })
+    }
 }

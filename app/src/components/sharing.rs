@@ -157,18 +157,3 @@ pub fn HistoryList(entries: Vec<HistoryEntry>) -> impl IntoView {
         </section>
     }
 }
-
-/// Every message of a failed action, field errors included (for compact forms whose fields have no
-/// room for their own message).
-#[component]
-pub fn ActionErrors(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
-    move || {
-        error.get().map(|e| {
-            view! {
-                <div role="alert" class="mb-3 rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800">
-                    {e.errors().into_iter().map(|m| view! { <p>{m.message}</p> }).collect_view()}
-                </div>
-            }
-        })
-    }
-}

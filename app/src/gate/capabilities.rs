@@ -65,62 +65,6 @@ impl GlobalStaff {
     }
 }
 
-/// Who acts in a console use case: staff through the Gate, or a management command.
-pub enum ConsoleActor<'a> {
-    Staff(&'a GlobalStaff),
-    System(&'a System),
-}
-
-impl ConsoleActor<'_> {
-    /// The label for the audit log.
-    #[must_use]
-    pub fn label(&self) -> &str {
-        match self {
-            Self::Staff(s) => s.actor(),
-            Self::System(s) => s.actor(),
-        }
-    }
-
-    /// The acting account's id (none for a system principal).
-    #[must_use]
-    pub fn user_id(&self) -> Option<&str> {
-        match self {
-            Self::Staff(s) => Some(s.principal.user_id.0.as_str()),
-            Self::System(_) => None,
-        }
-    }
-
-    /// Superuser powers: superusers, and management commands (run by the operator).
-    #[must_use]
-    pub fn is_superuser(&self) -> bool {
-        match self {
-            Self::Staff(s) => s.principal.is_superuser,
-            Self::System(_) => true,
-        }
-    }
-
-    /// Whether the actor also holds `permission` (management commands hold every one).
-    #[must_use]
-    pub fn may(&self, permission: Permission) -> bool {
-        match self {
-            Self::Staff(s) => s.may(permission),
-            Self::System(_) => true,
-        }
-    }
-}
-
-impl<'a> From<&'a GlobalStaff> for ConsoleActor<'a> {
-    fn from(staff: &'a GlobalStaff) -> Self {
-        Self::Staff(staff)
-    }
-}
-
-impl<'a> From<&'a System> for ConsoleActor<'a> {
-    fn from(system: &'a System) -> Self {
-        Self::System(system)
-    }
-}
-
 /// Capability: an account that may sign agreements: an active user, or an invited one signed in to
 /// sign the agreements it must sign before it becomes active.
 pub struct Signer {

@@ -6,13 +6,15 @@
 //! one. It must not run a use case itself or read the database except through `ports::facts`. The management commands use [`Gate::system`], a named system principal.
 
 pub mod capabilities;
+pub mod console;
 
 pub use capabilities::*;
+pub use console::*;
 
 use crate::error::ApiError;
 use crate::ports::{Backend, ClientMeta, RequestPrincipal, SharedBackend};
 use registrar::authz::{decide, Action, Principal};
-use registrar::console::{self, Permission};
+use registrar::console::{may as console_may, refusal as console_refusal};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::library::{decide_library, may_create_library, LibraryAction, LibraryKey};
 use registrar::{DomainError, ErrorCode};
@@ -92,9 +94,9 @@ impl Gate {
         Ok(GlobalStaff { principal: principal.clone(), held: Vec::new() })
     }
 
-    /// Capability for one console permission: superusers, or global staff whose groups give it. The
-    /// refusal names the permission.
-    pub async fn console(&self, permission: Permission) -> Result<GlobalStaff, ApiError> {
+    /// Capability for the console permissions `P` lists: superusers, or global staff whose groups
+    /// give every one of them. The refusal names the first one missing.
+    pub async fn console_for<P: ConsolePermission>(&self) -> Result<Console<P>, ApiError> {
         let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
         self.require(principal, &Action::UseAdminConsole)?;
         let held = if principal.is_superuser {
@@ -102,11 +104,13 @@ impl Gate {
         } else {
             self.backend.facts.console_permissions(&GateAsks(()), &principal.user_id).await?
         };
-        if console::may(console_role(principal), &held, permission) {
-            Ok(GlobalStaff { principal: principal.clone(), held })
-        } else {
-            Err(console::refusal(permission).into())
+        if let Some(missing) = P::NEEDS.iter().find(|p| !console_may(console_role(principal), &held, **p)) {
+            return Err(console_refusal(*missing).into());
         }
+        Ok(Console {
+            staff: GlobalStaff { principal: principal.clone(), held },
+            permission: std::marker::PhantomData,
+        })
     }
 
     /// Capability to read and sign agreements: an active user, or an invited account that signed in

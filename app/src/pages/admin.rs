@@ -8,8 +8,9 @@ use crate::api::console::{
 };
 use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
+use crate::components::form_parts::ActionErrors;
 use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, SubmitButton};
-use crate::components::sharing::{ends_text, ActionErrors, ChangeNotice, EndDateField, ExplanationView};
+use crate::components::sharing::{ends_text, ChangeNotice, EndDateField, ExplanationView};
 use crate::components::table::{Column, DataTable};
 use crate::model::{format_date, GroupPage, GroupSummary, OrgGrant};
 use leptos::prelude::*;

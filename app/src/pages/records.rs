@@ -9,8 +9,9 @@ use crate::api::records::{
 };
 use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
+use crate::components::form_parts::ActionErrors;
 use crate::components::form_parts::{ButtonKind, FormErrors, Labeled, Notice, SubmitButton};
-use crate::components::sharing::{ends_text, ActionErrors};
+use crate::components::sharing::ends_text;
 use crate::components::table::{Column, DataTable};
 use crate::model::format_date;
 use crate::model::records::{ProgramRecord, RecordView, RecordsList, ShareInfo};

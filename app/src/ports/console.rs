@@ -3,7 +3,12 @@
 //! permission (or a management command's system principal). Signatures only.
 
 use super::{ClientMeta, Download};
-use crate::gate::capabilities::{ConsoleActor, Public, Signer};
+use crate::gate::capabilities::{Public, Signer};
+use crate::gate::console::{
+    AddAgreements, AddInvitations, AddRoles, ChangeAgreements, ChangeGroups, ChangeJobs, ChangeOutbox,
+    ChangeUsers, ConsoleActor, CreateUsers, DeleteInvitations, DeleteRoles, InviteWithRole, ViewAgreements,
+    ViewAudit, ViewInvitations, ViewJobs, ViewRoles, ViewUsers,
+};
 use crate::model::console::{
     AgreementView, AuditPage, AuditQuery, BulkOutcome, InvitationLine, InvitationRequest, JobLine,
     MyAgreements, NewAccount, RoleAssignmentLine, SignResult, UserDetail, UserList, UserQuery,
@@ -16,28 +21,28 @@ pub trait ConsoleUsers: Send + Sync {
     /// Search accounts (prefix of username, email or name; any case), filtered, paged.
     async fn search_users(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ViewUsers>,
         query: &UserQuery,
     ) -> Result<UserList, DomainError>;
 
     /// Everything about one account (by username or email).
     async fn user_detail(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ViewUsers>,
         identifier: &str,
     ) -> Result<UserDetail, DomainError>;
 
     /// Create an account (active, no password until it is chosen through the mailed link).
     async fn create_account(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, CreateUsers>,
         account: NewAccount,
     ) -> Result<String, DomainError>;
 
     /// Change an account's name and email.
     async fn update_profile(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         full_name: &str,
         email: &str,
@@ -46,17 +51,25 @@ pub trait ConsoleUsers: Send + Sync {
     /// Set the staff and superuser flags (the superuser flag: superusers only; never one's own).
     async fn set_flags(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         is_staff: bool,
         is_superuser: bool,
     ) -> Result<(), DomainError>;
 
     /// Mail a link to choose a new password (through the outbox).
-    async fn send_password_reset(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<(), DomainError>;
+    async fn send_password_reset(
+        &self,
+        actor: &ConsoleActor<'_, ChangeUsers>,
+        username: &str,
+    ) -> Result<(), DomainError>;
 
     /// End every session of an account; returns how many.
-    async fn end_sessions(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<u64, DomainError>;
+    async fn end_sessions(
+        &self,
+        actor: &ConsoleActor<'_, ChangeUsers>,
+        username: &str,
+    ) -> Result<u64, DomainError>;
 
     /// The password-reset page: whose link it is (the link is checked, nothing changes).
     async fn reset_link_info(&self, public: &Public, token: &str) -> Result<String, DomainError>;
@@ -78,7 +91,7 @@ pub trait AccountStatus: Send + Sync {
     /// grant and group membership go, signatures stay, sign-in is refused until reactivated.
     async fn deactivate(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         reason: &str,
     ) -> Result<(), DomainError>;
@@ -87,7 +100,7 @@ pub trait AccountStatus: Send + Sync {
     /// `bypass_agreements` activates it at once (audited as such).
     async fn reactivate(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         bypass_agreements: bool,
     ) -> Result<String, DomainError>;
@@ -95,7 +108,7 @@ pub trait AccountStatus: Send + Sync {
     /// Preview (nothing changes) or run a bulk action on many accounts; one line per account.
     async fn bulk_users(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         action: &str,
         usernames: &[String],
         reason: &str,
@@ -107,13 +120,25 @@ pub trait AccountStatus: Send + Sync {
 #[async_trait::async_trait]
 pub trait Agreements: Send + Sync {
     /// Every agreement at its current version, with how many signed it.
-    async fn agreements(&self, actor: &ConsoleActor<'_>) -> Result<Vec<AgreementView>, DomainError>;
+    async fn agreements(
+        &self,
+        actor: &ConsoleActor<'_, ViewAgreements>,
+    ) -> Result<Vec<AgreementView>, DomainError>;
 
-    /// Publish an agreement: a new one (`id` empty), or a new version of one (everyone signs again
-    /// when it is required). Returns its id.
+    /// Publish a new agreement. Returns its id.
     async fn publish_agreement(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, AddAgreements>,
+        title: &str,
+        body: &str,
+        required: bool,
+    ) -> Result<String, DomainError>;
+
+    /// Publish a new version of agreement `id` (everyone signs again when it is required). Returns
+    /// its id.
+    async fn publish_agreement_version(
+        &self,
+        actor: &ConsoleActor<'_, ChangeAgreements>,
         id: &str,
         title: &str,
         body: &str,
@@ -141,17 +166,31 @@ pub trait Agreements: Send + Sync {
 #[async_trait::async_trait]
 pub trait Invitations: Send + Sync {
     /// Invitations, newest first.
-    async fn invitations(&self, actor: &ConsoleActor<'_>) -> Result<Vec<InvitationLine>, DomainError>;
+    async fn invitations(
+        &self,
+        actor: &ConsoleActor<'_, ViewInvitations>,
+    ) -> Result<Vec<InvitationLine>, DomainError>;
 
     /// Invite an email (an existing account that is not set up is set up at once). Returns its id.
     async fn invite(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, AddInvitations>,
+        request: InvitationRequest,
+    ) -> Result<String, DomainError>;
+
+    /// Invite an email with a role (at a scope) that it gets when the invitation is taken up.
+    async fn invite_with_role(
+        &self,
+        actor: &ConsoleActor<'_, InviteWithRole>,
         request: InvitationRequest,
     ) -> Result<String, DomainError>;
 
     /// Revoke an open invitation.
-    async fn revoke_invitation(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError>;
+    async fn revoke_invitation(
+        &self,
+        actor: &ConsoleActor<'_, DeleteInvitations>,
+        id: &str,
+    ) -> Result<(), DomainError>;
 }
 
 /// Role assignments at every scope, and the console permissions groups give.
@@ -160,7 +199,7 @@ pub trait RoleAssignments: Send + Sync {
     /// Role assignments across scopes, optionally those of one role or holder (prefix), newest first.
     async fn role_assignments(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ViewRoles>,
         search: &str,
     ) -> Result<Vec<RoleAssignmentLine>, DomainError>;
 
@@ -168,7 +207,7 @@ pub trait RoleAssignments: Send + Sync {
     /// username; refuses a duplicate by name.
     async fn grant_role(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, AddRoles>,
         identifier: &str,
         role: &str,
         scope: &str,
@@ -178,7 +217,7 @@ pub trait RoleAssignments: Send + Sync {
     /// Take a role at a scope away.
     async fn revoke_role(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, DeleteRoles>,
         identifier: &str,
         role: &str,
         scope: &str,
@@ -187,7 +226,7 @@ pub trait RoleAssignments: Send + Sync {
     /// Set the console permissions a group gives (superusers only).
     async fn set_group_permissions(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeGroups>,
         group_id: &str,
         codenames: &[String],
     ) -> Result<(), DomainError>;
@@ -199,22 +238,30 @@ pub trait AuditLog: Send + Sync {
     /// Search the audit log, newest first.
     async fn audit(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ViewAudit>,
         query: &AuditQuery,
         limit: u32,
     ) -> Result<AuditPage, DomainError>;
 
     /// The audit log entries a search finds, as CSV (every page).
-    async fn audit_csv(&self, actor: &ConsoleActor<'_>, query: &AuditQuery) -> Result<Download, DomainError>;
+    async fn audit_csv(
+        &self,
+        actor: &ConsoleActor<'_, ViewAudit>,
+        query: &AuditQuery,
+    ) -> Result<Download, DomainError>;
 
     /// Background jobs, newest first (`state` filters when not empty).
-    async fn jobs(&self, actor: &ConsoleActor<'_>, state: &str) -> Result<Vec<JobLine>, DomainError>;
+    async fn jobs(
+        &self,
+        actor: &ConsoleActor<'_, ViewJobs>,
+        state: &str,
+    ) -> Result<Vec<JobLine>, DomainError>;
 
     /// Queue a failed job again.
-    async fn retry_job(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError>;
+    async fn retry_job(&self, actor: &ConsoleActor<'_, ChangeJobs>, id: &str) -> Result<(), DomainError>;
 
     /// Send a failed (or pending) message again now.
-    async fn retry_mail(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError>;
+    async fn retry_mail(&self, actor: &ConsoleActor<'_, ChangeOutbox>, id: &str) -> Result<(), DomainError>;
 }
 
 /// Everything the console area offers.

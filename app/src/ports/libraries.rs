@@ -1,8 +1,9 @@
 //! Port: content libraries and their teams, groups and org-wide grants, "explain access".
 //! Signatures only; the server implements them.
 
-use crate::gate::capabilities::{
-    GlobalStaff, LibraryAdmin, LibraryCreator, LibraryEditor, LibraryViewer, Me,
+use crate::gate::capabilities::{LibraryAdmin, LibraryCreator, LibraryEditor, LibraryViewer, Me};
+use crate::gate::console::{
+    AddGroups, AddRoles, ChangeGroups, Console, DeleteGroups, DeleteRoles, ViewGroups, ViewRoles,
 };
 use crate::model::{
     AccessExplanation, GroupPage, GroupSummary, Holder, LibraryList, LibraryPage, OrgGrant, OrgGrantRequest,
@@ -77,35 +78,35 @@ pub trait Libraries: Send + Sync {
 #[async_trait::async_trait]
 pub trait Groups: Send + Sync {
     /// Every group (console).
-    async fn groups(&self, staff: &GlobalStaff) -> Result<Vec<GroupSummary>, DomainError>;
+    async fn groups(&self, staff: &Console<ViewGroups>) -> Result<Vec<GroupSummary>, DomainError>;
 
     /// Create a group; returns its id.
     async fn create_group(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddGroups>,
         name: &str,
         description: &str,
     ) -> Result<String, DomainError>;
 
     /// A group's page: members and grants.
-    async fn group_page(&self, staff: &GlobalStaff, id: &str) -> Result<GroupPage, DomainError>;
+    async fn group_page(&self, staff: &Console<ViewGroups>, id: &str) -> Result<GroupPage, DomainError>;
 
     /// Rename and describe a group.
     async fn rename_group(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeGroups>,
         id: &str,
         name: &str,
         description: &str,
     ) -> Result<(), DomainError>;
 
     /// Delete a group with its memberships and grants.
-    async fn delete_group(&self, staff: &GlobalStaff, id: &str) -> Result<(), DomainError>;
+    async fn delete_group(&self, staff: &Console<DeleteGroups>, id: &str) -> Result<(), DomainError>;
 
     /// Add a member by username or email.
     async fn add_group_member(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeGroups>,
         id: &str,
         identifier: &str,
     ) -> Result<(), DomainError>;
@@ -113,7 +114,7 @@ pub trait Groups: Send + Sync {
     /// Remove a member.
     async fn remove_group_member(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeGroups>,
         id: &str,
         username: &str,
     ) -> Result<(), DomainError>;
@@ -121,26 +122,26 @@ pub trait Groups: Send + Sync {
     /// Every source of a user's access to a course or library (console).
     async fn explain_access(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ViewRoles>,
         identifier: &str,
         target: &str,
     ) -> Result<AccessExplanation, DomainError>;
 
     /// Org-wide grants (course roles and library levels), optionally for one org.
-    async fn org_grants(&self, staff: &GlobalStaff, org: &str) -> Result<Vec<OrgGrant>, DomainError>;
+    async fn org_grants(&self, staff: &Console<ViewRoles>, org: &str) -> Result<Vec<OrgGrant>, DomainError>;
 
     /// Give an org-wide course role (`instructor`/`staff`/`data_researcher`, users) or library level
     /// (`admin`/`author`/`read`, users or groups).
     async fn grant_org(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddRoles>,
         grant: &OrgGrantRequest,
     ) -> Result<TeamChange, DomainError>;
 
     /// Take an org-wide grant away.
     async fn revoke_org(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<DeleteRoles>,
         grant: &OrgGrantRequest,
     ) -> Result<TeamChange, DomainError>;
 }

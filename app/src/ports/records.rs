@@ -3,7 +3,8 @@
 //! Signatures only.
 
 use super::{ClientMeta, Download};
-use crate::gate::capabilities::{GlobalStaff, Me, Public, System};
+use crate::gate::capabilities::{Me, Public, System};
+use crate::gate::console::{AddCredentials, ChangeCredentials, Console, ViewCredentials};
 use crate::model::records::{
     CourseCertificateRow, CredentialOut, CredentialRequest, CredentialsConsole, GradeRequest, ItemResult,
     PathwayRow, ProgramCertificateRow, ProgramRecord, ProgramRow, RecordsList, ShareInfo, SignatoryRow,
@@ -18,7 +19,11 @@ pub trait Records: Send + Sync {
     async fn my_records(&self, me: &Me) -> Result<RecordsList, DomainError>;
 
     /// Any learner's records, read only (staff).
-    async fn learner_records(&self, staff: &GlobalStaff, username: &str) -> Result<RecordsList, DomainError>;
+    async fn learner_records(
+        &self,
+        staff: &Console<ViewCredentials>,
+        username: &str,
+    ) -> Result<RecordsList, DomainError>;
 
     /// The signed-in learner's record of one program (with sharing, pathways and history).
     async fn my_program_record(&self, me: &Me, program_id: &str) -> Result<ProgramRecord, DomainError>;
@@ -26,7 +31,7 @@ pub trait Records: Send + Sync {
     /// A learner's record of one program, read only (staff).
     async fn learner_program_record(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ViewCredentials>,
         username: &str,
         program_id: &str,
     ) -> Result<ProgramRecord, DomainError>;
@@ -73,10 +78,17 @@ pub trait Records: Send + Sync {
 #[async_trait::async_trait]
 pub trait CredentialsAdmin: Send + Sync {
     /// The console's credentials page.
-    async fn credentials_console(&self, staff: &GlobalStaff) -> Result<CredentialsConsole, DomainError>;
+    async fn credentials_console(
+        &self,
+        staff: &Console<ViewCredentials>,
+    ) -> Result<CredentialsConsole, DomainError>;
 
     /// Change the site configuration (console).
-    async fn update_site(&self, staff: &GlobalStaff, site: SiteConfig) -> Result<(), DomainError>;
+    async fn update_site(
+        &self,
+        staff: &Console<ChangeCredentials>,
+        site: SiteConfig,
+    ) -> Result<(), DomainError>;
 
     /// Create or update a site by domain (`registrar create-or-update-site`); true if created.
     async fn create_or_update_site(&self, system: &System, site: SiteConfig) -> Result<bool, DomainError>;
@@ -84,30 +96,38 @@ pub trait CredentialsAdmin: Send + Sync {
     /// Add a signatory with its image (validated by content).
     async fn create_signatory(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddCredentials>,
         row: SignatoryRow,
         image: Vec<u8>,
     ) -> Result<String, DomainError>;
 
     /// Create or update a program (id empty: create) with its organisations and course runs.
-    async fn save_program(&self, staff: &GlobalStaff, program: ProgramRow) -> Result<String, DomainError>;
+    async fn save_program(
+        &self,
+        staff: &Console<ChangeCredentials>,
+        program: ProgramRow,
+    ) -> Result<String, DomainError>;
 
     /// Create or update a course certificate configuration (unique per site, course run, type).
     async fn save_course_certificate(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeCredentials>,
         row: CourseCertificateRow,
     ) -> Result<String, DomainError>;
 
     /// Create or update a program certificate configuration (at least one signatory).
     async fn save_program_certificate(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeCredentials>,
         row: ProgramCertificateRow,
     ) -> Result<String, DomainError>;
 
     /// Create or update a pathway.
-    async fn save_pathway(&self, staff: &GlobalStaff, row: PathwayRow) -> Result<String, DomainError>;
+    async fn save_pathway(
+        &self,
+        staff: &Console<ChangeCredentials>,
+        row: PathwayRow,
+    ) -> Result<String, DomainError>;
 }
 
 /// Credentials as the service API and the learner read and change them; grade pushes.
@@ -116,7 +136,7 @@ pub trait CredentialsApi: Send + Sync {
     /// A learner's credentials (console and service API).
     async fn credentials_of(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ViewCredentials>,
         username: &str,
     ) -> Result<Vec<CredentialOut>, DomainError>;
 
@@ -129,14 +149,14 @@ pub trait CredentialsApi: Send + Sync {
     /// Award or revoke (update-or-create; the same request twice is one effect); true if created.
     async fn issue_credential(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddCredentials>,
         request: CredentialRequest,
     ) -> Result<(CredentialOut, bool), DomainError>;
 
     /// Change a credential's status (`awarded` / `revoked`); revoking keeps the row.
     async fn set_credential_status(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeCredentials>,
         uuid: &str,
         status: &str,
     ) -> Result<CredentialOut, DomainError>;
@@ -144,7 +164,7 @@ pub trait CredentialsApi: Send + Sync {
     /// Upsert grades, each judged alone (stale, invalid, unknown learner or run: that item only).
     async fn push_grades(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeCredentials>,
         grades: Vec<GradeRequest>,
     ) -> Result<Vec<ItemResult>, DomainError>;
 }

@@ -2,7 +2,8 @@
 //! service API's (Open edX's retirement endpoints, for external drivers). Signatures only.
 
 use super::{ClientMeta, QueueQuery};
-use crate::gate::capabilities::{GlobalStaff, Me, Public, RetirementWorker};
+use crate::gate::capabilities::{Me, Public, RetirementWorker};
+use crate::gate::console::{AddRetirements, ChangeRetirements, Console, ViewOutbox, ViewRetirements};
 use crate::model::{
     CancelDeletionPage, DeletionInfo, DeletionQueued, OutboxMail, RetirementDashboard, RetirementDetail,
     RetirementSummary, ServiceRetirement,
@@ -53,46 +54,61 @@ pub trait Deletion: Send + Sync {
 #[async_trait::async_trait]
 pub trait RetirementAdmin: Send + Sync {
     /// The console's dashboard: states with counts, requests per day.
-    async fn retirement_dashboard(&self, staff: &GlobalStaff) -> Result<RetirementDashboard, DomainError>;
+    async fn retirement_dashboard(
+        &self,
+        staff: &Console<ViewRetirements>,
+    ) -> Result<RetirementDashboard, DomainError>;
 
     /// Retirements by original or retired username/email, optionally in one state (newest first).
     async fn retirements(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ViewRetirements>,
         search: &str,
         state: Option<String>,
     ) -> Result<Vec<RetirementSummary>, DomainError>;
 
     /// One retirement with its events.
-    async fn retirement_detail(&self, staff: &GlobalStaff, id: &str)
-        -> Result<RetirementDetail, DomainError>;
+    async fn retirement_detail(
+        &self,
+        staff: &Console<ViewRetirements>,
+        id: &str,
+    ) -> Result<RetirementDetail, DomainError>;
 
     /// Resume a failed or stuck retirement from `to` (PENDING or a stage's _COMPLETE); audited.
     async fn retirement_resume(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeRetirements>,
         id: &str,
         to: &str,
         reason: &str,
     ) -> Result<(), DomainError>;
 
     /// Stop a retirement for good; audited.
-    async fn retirement_abort(&self, staff: &GlobalStaff, id: &str, reason: &str) -> Result<(), DomainError>;
+    async fn retirement_abort(
+        &self,
+        staff: &Console<ChangeRetirements>,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), DomainError>;
 
     /// Cancel a retirement still in its cool-off: the account is active again; audited.
-    async fn retirement_cancel(&self, staff: &GlobalStaff, id: &str, reason: &str)
-        -> Result<(), DomainError>;
+    async fn retirement_cancel(
+        &self,
+        staff: &Console<ChangeRetirements>,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), DomainError>;
 
     /// Queue an account for deletion on a learner's behalf (no cool-off mail sent to a typo).
     async fn retirement_request_for(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddRetirements>,
         identifier: &str,
         reason: &str,
     ) -> Result<RetirementSummary, DomainError>;
 
     /// The console's outbox: the newest messages, optionally to one address.
-    async fn outbox(&self, staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError>;
+    async fn outbox(&self, staff: &Console<ViewOutbox>, to: &str) -> Result<Vec<OutboxMail>, DomainError>;
 }
 
 /// The service API external retirement drivers call, and their OAuth tokens.

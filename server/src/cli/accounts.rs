@@ -53,7 +53,6 @@ pub(super) async fn change_roles(url: &str, args: RoleArgs, grant: bool) -> Resu
     let db = open_db(url).await?;
     let backend = system_backend(db.clone());
     let (_, system) = Gate::system(backend.clone(), if grant { "grant-role" } else { "revoke-role" });
-    let actor = app::gate::ConsoleActor::from(&system);
     let expires_at =
         registrar::roles::parse_end_date(args.expires.as_deref().unwrap_or_default(), crate::store::now_ms())
             .map_err(|e| e.message)?;
@@ -79,9 +78,9 @@ pub(super) async fn change_roles(url: &str, args: RoleArgs, grant: bool) -> Resu
             continue;
         }
         let result = if grant {
-            backend.console.grant_role(&actor, user, &args.role, &args.scope, expires_at).await
+            backend.console.grant_role(&(&system).into(), user, &args.role, &args.scope, expires_at).await
         } else {
-            backend.console.revoke_role(&actor, user, &args.role, &args.scope).await
+            backend.console.revoke_role(&(&system).into(), user, &args.role, &args.scope).await
         };
         match result {
             Ok(()) => println!(
@@ -109,7 +108,6 @@ pub(super) async fn invite(url: &str, args: InviteArgs) -> Result<(), String> {
     let db = open_db(url).await?;
     let backend = system_backend(db.clone());
     let (_, system) = Gate::system(backend.clone(), "invite");
-    let actor = app::gate::ConsoleActor::from(&system);
     let mut refused = 0;
     for email in &args.emails {
         let request = app::model::console::InvitationRequest {
@@ -118,7 +116,12 @@ pub(super) async fn invite(url: &str, args: InviteArgs) -> Result<(), String> {
             scope: args.scope.clone(),
             expires: args.expires.clone().unwrap_or_default(),
         };
-        match backend.console.invite(&actor, request).await {
+        let invited = if request.role.trim().is_empty() {
+            backend.console.invite(&(&system).into(), request).await
+        } else {
+            backend.console.invite_with_role(&(&system).into(), request).await
+        };
+        match invited {
             Ok(id) => println!("{email}: invited (invitation {id})"),
             Err(e) => {
                 refused += 1;

@@ -5,15 +5,15 @@ use super::credentials_api::download;
 use super::gate::RequestGate;
 use super::status::{failure, query_pairs};
 use app::error::ApiError;
+use app::gate::console::*;
 use app::model::console::AuditQuery;
 use axum::extract::RawQuery;
 use axum::response::Response;
-use registrar::console::{Permission, Section, Verb};
 
 /// `GET /api/console/audit.csv?actor=…&target=…&action=…&scope=…&from=…&to=…`.
 pub async fn audit_csv(gate: RequestGate, RawQuery(query): RawQuery) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.console(Permission::new(Section::Audit, Verb::View)).await?;
+        let staff = gate.console_for::<ViewAudit>().await?;
         let mut q = AuditQuery::default();
         for (key, value) in query_pairs(query.as_deref()) {
             match key.as_str() {

@@ -10,6 +10,7 @@
 use super::gate::RequestGate;
 use super::status::{failure, invalid, query_pairs as pairs};
 use app::error::ApiError;
+use app::gate::console::*;
 use app::model::records::{CredentialRequest, GradeRequest, SignatoryRow};
 use app::ports::Download;
 use axum::body::Bytes;
@@ -17,7 +18,6 @@ use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::{header, HeaderMap, StatusCode};
-use registrar::console::{Permission, Section, Verb};
 use registrar::{DomainError, ErrorCode};
 use serde::Deserialize;
 
@@ -90,7 +90,7 @@ pub async fn upload_signatory(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.contains("application/json"));
     let result: Result<String, ApiError> = async {
-        let staff = gate.console(Permission::new(Section::Credentials, Verb::Add)).await?;
+        let staff = gate.console_for::<AddCredentials>().await?;
         let unreadable = |_| {
             ApiError::from(DomainError::with_message(
                 ErrorCode::ImageInvalid,
@@ -146,7 +146,7 @@ pub async fn list_credentials(gate: RequestGate, RawQuery(query): RawQuery) -> R
         let p = me.principal();
         let rows = match get("username") {
             Some(username) if !username.eq_ignore_ascii_case(&p.username) => {
-                let staff = gate.global_staff()?;
+                let staff = gate.console_for::<ViewCredentials>().await?;
                 gate.backend().records.credentials_of(&staff, &username).await?
             }
             Some(_) => gate.backend().records.my_credentials(&me).await?,
@@ -179,7 +179,7 @@ pub async fn list_credentials(gate: RequestGate, RawQuery(query): RawQuery) -> R
 /// effect). 201 when the credential was made, 200 otherwise.
 pub async fn post_credential(gate: RequestGate, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.global_staff()?;
+        let staff = gate.console_for::<AddCredentials>().await?;
         let request: CredentialRequest = json_body(&body)?;
         let (out, created) = gate.backend().records.issue_credential(&staff, request).await?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
@@ -207,7 +207,7 @@ struct StatusBody {
 /// `PATCH|PUT /api/v2/credentials/{uuid}/` with `{"status": "awarded"|"revoked"}`.
 pub async fn patch_credential(gate: RequestGate, Path(uuid): Path<String>, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.global_staff()?;
+        let staff = gate.console_for::<ChangeCredentials>().await?;
         let body: StatusBody = json_body(&body)?;
         Ok(Json(gate.backend().records.set_credential_status(&staff, &uuid, &body.status).await?)
             .into_response())
@@ -219,7 +219,7 @@ pub async fn patch_credential(gate: RequestGate, Path(uuid): Path<String>, body:
 /// `DELETE /api/v2/credentials/{uuid}/`: revokes (the row stays) and answers the revoked credential.
 pub async fn delete_credential(gate: RequestGate, Path(uuid): Path<String>) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.global_staff()?;
+        let staff = gate.console_for::<ChangeCredentials>().await?;
         Ok(Json(gate.backend().records.set_credential_status(&staff, &uuid, "revoked").await?)
             .into_response())
     }
@@ -231,7 +231,7 @@ pub async fn delete_credential(gate: RequestGate, Path(uuid): Path<String>) -> R
 /// item's error status when it is refused) or a JSON array of them (200 with a result per item).
 pub async fn post_grades(gate: RequestGate, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.global_staff()?;
+        let staff = gate.console_for::<ChangeCredentials>().await?;
         let value: serde_json::Value = json_body(&body)?;
         let single = value.is_object();
         let items: Vec<serde_json::Value> = match value {

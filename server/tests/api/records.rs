@@ -735,7 +735,44 @@ async fn console_administers_certificates(engine: Engine) {
     app.cleanup().await;
 }
 
+/// The service API asks the console's question for the same act: help desk staff (global staff
+/// whose group gives no credentials permission) can neither list a learner's credentials nor award,
+/// revoke or push grades through `/api/v2/`, while Platform admins can.
+async fn the_credentials_api_asks_for_the_credentials_permissions(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let helpdesk = app.sign_in("helpdesk", "registrar-staff").await;
+    let staff = app.sign_in("staff", "registrar-staff").await;
+    let listed = app.get("/api/v2/credentials/?username=learner", Some(&helpdesk)).await;
+    assert_eq!(listed.status, 403, "{}", listed.body);
+    assert!(listed.error_message().contains("view_credentials"), "{}", listed.body);
+    assert_eq!(app.get("/api/v2/credentials/?username=learner", Some(&staff)).await.status, 200);
+    let award = serde_json::json!({
+        "username": "learner05",
+        "credential": {"course_run_key": CS101, "mode": "verified", "type": "course-run"},
+        "status": "awarded",
+    });
+    let refused = json(&app, "POST", "/api/v2/credentials/", &award, &helpdesk).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.error_message().contains("add_credentials"), "{}", refused.body);
+    let grade = serde_json::json!({"username": "learner05", "course_run": CS101, "letter_grade": "A", "percent_grade": 0.9});
+    let pushed = json(&app, "POST", "/api/v2/grades/", &grade, &helpdesk).await;
+    assert_eq!(pushed.status, 403, "{}", pushed.body);
+    let revoke = json(
+        &app,
+        "DELETE",
+        "/api/v2/credentials/0123456789abcdef0123456789abcdef/",
+        &serde_json::json!({}),
+        &helpdesk,
+    )
+    .await;
+    assert_eq!(revoke.status, 403, "{}", revoke.body);
+    // Nothing was written on the way.
+    assert_eq!(app.get("/api/v2/credentials/?username=learner05", Some(&staff)).await.json()["count"], 0);
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    the_credentials_api_asks_for_the_credentials_permissions,
     learner_reads_and_shares_their_records,
     records_switch_and_rate_limit,
     sending_to_a_pathway_mails_the_organisation,

@@ -16,7 +16,7 @@ use app::model::format_date;
 use app::ports::console::ConsoleUsers;
 use registrar::account::{validate_full_name, validate_password, Email, Username};
 use registrar::activation::{self, AccountState};
-use registrar::console::{require_superuser, Section, Verb};
+use registrar::console::require_superuser;
 use registrar::roles::Role;
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
@@ -79,10 +79,9 @@ impl ConsoleService {
 impl ConsoleUsers for ConsoleService {
     async fn search_users(
         &self,
-        actor: &ConsoleActor<'_>,
+        _actor: &ConsoleActor<'_, ViewUsers>,
         query: &UserQuery,
     ) -> Result<UserList, DomainError> {
-        need(actor, Section::Users, Verb::View)?;
         let filter = cs::user_filter(query.filter.trim()).ok_or_else(|| {
             DomainError::with_message(
                 ErrorCode::InputInvalid,
@@ -113,10 +112,9 @@ impl ConsoleUsers for ConsoleService {
 
     async fn user_detail(
         &self,
-        actor: &ConsoleActor<'_>,
+        _actor: &ConsoleActor<'_, ViewUsers>,
         identifier: &str,
     ) -> Result<UserDetail, DomainError> {
-        need(actor, Section::Users, Verb::View)?;
         let user = self.account_named(identifier).await?;
         let pool = &self.core.db().pool;
         let id = user.id.as_str();
@@ -199,12 +197,10 @@ impl ConsoleUsers for ConsoleService {
 
     async fn create_account(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, CreateUsers>,
         account: NewAccount,
     ) -> Result<String, DomainError> {
         // As in Django: adding needs change too, so "add" alone cannot make privileged accounts.
-        need(actor, Section::Users, Verb::Add)?;
-        need(actor, Section::Users, Verb::Change)?;
         if account.is_superuser {
             require_superuser(actor.is_superuser(), "create a superuser")?;
         }
@@ -270,12 +266,11 @@ impl ConsoleUsers for ConsoleService {
 
     async fn update_profile(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         full_name: &str,
         email: &str,
     ) -> Result<(), DomainError> {
-        need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
         let email = Email::parse(email).map_err(|e| e.on_field("email"))?;
@@ -307,12 +302,11 @@ impl ConsoleUsers for ConsoleService {
 
     async fn set_flags(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         is_staff: bool,
         is_superuser: bool,
     ) -> Result<(), DomainError> {
-        need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
         if is_superuser != user.is_superuser.0 {
@@ -357,8 +351,11 @@ impl ConsoleUsers for ConsoleService {
         tx.commit().await
     }
 
-    async fn send_password_reset(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<(), DomainError> {
-        need(actor, Section::Users, Verb::Change)?;
+    async fn send_password_reset(
+        &self,
+        actor: &ConsoleActor<'_, ChangeUsers>,
+        username: &str,
+    ) -> Result<(), DomainError> {
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
         if !user.is_active.0 {
@@ -375,8 +372,11 @@ impl ConsoleUsers for ConsoleService {
         tx.commit().await
     }
 
-    async fn end_sessions(&self, actor: &ConsoleActor<'_>, username: &str) -> Result<u64, DomainError> {
-        need(actor, Section::Users, Verb::Change)?;
+    async fn end_sessions(
+        &self,
+        actor: &ConsoleActor<'_, ChangeUsers>,
+        username: &str,
+    ) -> Result<u64, DomainError> {
         let user = self.account_named(username).await?;
         let mut tx = self.core.begin().await?;
         let ended = sessions::delete_for_user(&mut *tx, &user.id).await?;

@@ -9,7 +9,6 @@ use app::model::console::{AgreementView, MyAgreements, SignResult, SignatureLine
 use app::ports::console::Agreements;
 use app::ports::ClientMeta;
 use registrar::activation::{self, AccountState, Agreement, SignOutcome, Signature};
-use registrar::console::{Section, Verb};
 use registrar::roles::{Grant, Role, Scope};
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
@@ -115,8 +114,10 @@ impl Core {
 
 #[async_trait::async_trait]
 impl Agreements for ConsoleService {
-    async fn agreements(&self, actor: &ConsoleActor<'_>) -> Result<Vec<AgreementView>, DomainError> {
-        need(actor, Section::Agreements, Verb::View)?;
+    async fn agreements(
+        &self,
+        _actor: &ConsoleActor<'_, ViewAgreements>,
+    ) -> Result<Vec<AgreementView>, DomainError> {
         let rows = cs::agreements(&self.core.db().pool).await?;
         let counts = cs::current_signature_counts(self.core.db()).await?;
         Ok(rows
@@ -135,56 +136,26 @@ impl Agreements for ConsoleService {
 
     async fn publish_agreement(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, AddAgreements>,
+        title: &str,
+        body: &str,
+        required: bool,
+    ) -> Result<String, DomainError> {
+        self.publish(actor, "", title, body, required).await
+    }
+
+    async fn publish_agreement_version(
+        &self,
+        actor: &ConsoleActor<'_, ChangeAgreements>,
         id: &str,
         title: &str,
         body: &str,
         required: bool,
     ) -> Result<String, DomainError> {
-        let new = id.trim().is_empty();
-        need(actor, Section::Agreements, if new { Verb::Add } else { Verb::Change })?;
-        let title = title.trim();
-        if title.is_empty() || title.chars().count() > 200 {
-            return Err(DomainError::with_message(
-                ErrorCode::InputInvalid,
-                "Give the agreement a title of at most 200 characters.",
-            )
-            .on_field("title"));
+        if id.trim().is_empty() {
+            return Err(DomainError::with_message(ErrorCode::NotFound, "There is no such agreement."));
         }
-        let body = body.trim();
-        if body.is_empty() || body.len() > 100_000 {
-            return Err(DomainError::with_message(
-                ErrorCode::InputInvalid,
-                "Write the agreement's text (at most 100,000 characters).",
-            )
-            .on_field("body"));
-        }
-        let now = now_ms();
-        let mut tx = self.core.begin().await?;
-        let (id, version) = if new {
-            let id = new_id();
-            cs::insert_agreement(&mut tx, &id, title, required, now).await?;
-            (id, 1_i64)
-        } else {
-            let version = cs::bump_agreement(&mut tx, id.trim(), title, required, now).await?;
-            let version = version.ok_or_else(|| {
-                DomainError::with_message(ErrorCode::NotFound, "There is no such agreement.")
-            })?;
-            (id.trim().to_owned(), version)
-        };
-        cs::insert_agreement_version(&mut tx, &id, version, title, body, now).await?;
-        audit(
-            &mut tx,
-            actor,
-            AuditAction::AgreementPublish,
-            ("agreement", &id),
-            None,
-            Some(json!({ "title": title, "version": version, "required": required })),
-            None,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(id)
+        self.publish(actor, id, title, body, required).await
     }
 
     async fn my_agreements(&self, signer: &Signer) -> Result<MyAgreements, DomainError> {
@@ -272,5 +243,61 @@ impl Agreements for ConsoleService {
             sessions::delete(self.core.db(), session).await?;
         }
         Ok(())
+    }
+}
+
+impl ConsoleService {
+    /// Publish a new agreement (`id` empty) or a new version of one.
+    pub(crate) async fn publish<P: ConsolePermission>(
+        &self,
+        actor: &ConsoleActor<'_, P>,
+        id: &str,
+        title: &str,
+        body: &str,
+        required: bool,
+    ) -> Result<String, DomainError> {
+        let new = id.trim().is_empty();
+        let title = title.trim();
+        if title.is_empty() || title.chars().count() > 200 {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Give the agreement a title of at most 200 characters.",
+            )
+            .on_field("title"));
+        }
+        let body = body.trim();
+        if body.is_empty() || body.len() > 100_000 {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Write the agreement's text (at most 100,000 characters).",
+            )
+            .on_field("body"));
+        }
+        let now = now_ms();
+        let mut tx = self.core.begin().await?;
+        let (id, version) = if new {
+            let id = new_id();
+            cs::insert_agreement(&mut tx, &id, title, required, now).await?;
+            (id, 1_i64)
+        } else {
+            let version = cs::bump_agreement(&mut tx, id.trim(), title, required, now).await?;
+            let version = version.ok_or_else(|| {
+                DomainError::with_message(ErrorCode::NotFound, "There is no such agreement.")
+            })?;
+            (id.trim().to_owned(), version)
+        };
+        cs::insert_agreement_version(&mut tx, &id, version, title, body, now).await?;
+        audit(
+            &mut tx,
+            actor,
+            AuditAction::AgreementPublish,
+            ("agreement", &id),
+            None,
+            Some(json!({ "title": title, "version": version, "required": required })),
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
     }
 }

@@ -8,7 +8,6 @@ use app::gate::ConsoleActor;
 use app::model::console::{AuditLine, AuditPage, AuditQuery, JobLine};
 use app::ports::console::AuditLog;
 use app::ports::Download;
-use registrar::console::{Section, Verb};
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
@@ -96,11 +95,10 @@ impl ConsoleService {
 impl AuditLog for ConsoleService {
     async fn audit(
         &self,
-        actor: &ConsoleActor<'_>,
+        _actor: &ConsoleActor<'_, ViewAudit>,
         query: &AuditQuery,
         limit: u32,
     ) -> Result<AuditPage, DomainError> {
-        need(actor, Section::Audit, Verb::View)?;
         let filter = self.audit_filter(query).await?;
         let limit = i64::from(limit.clamp(1, 500));
         let mut rows = cs::audit(self.core.db(), &filter, limit + 1).await?;
@@ -110,8 +108,11 @@ impl AuditLog for ConsoleService {
         Ok(AuditPage { rows: rows.into_iter().map(audit_line).collect(), next })
     }
 
-    async fn audit_csv(&self, actor: &ConsoleActor<'_>, query: &AuditQuery) -> Result<Download, DomainError> {
-        need(actor, Section::Audit, Verb::View)?;
+    async fn audit_csv(
+        &self,
+        _actor: &ConsoleActor<'_, ViewAudit>,
+        query: &AuditQuery,
+    ) -> Result<Download, DomainError> {
         let filter = self.audit_filter(query).await?;
         let rows = cs::audit(self.core.db(), &filter, AUDIT_EXPORT_MAX).await?;
         let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
@@ -149,8 +150,11 @@ impl AuditLog for ConsoleService {
         Ok(Download { file_name: "audit-log.csv".to_owned(), content_type: "text/csv; charset=utf-8", bytes })
     }
 
-    async fn jobs(&self, actor: &ConsoleActor<'_>, state: &str) -> Result<Vec<JobLine>, DomainError> {
-        need(actor, Section::Jobs, Verb::View)?;
+    async fn jobs(
+        &self,
+        _actor: &ConsoleActor<'_, ViewJobs>,
+        state: &str,
+    ) -> Result<Vec<JobLine>, DomainError> {
         let state = state.trim();
         if !["", "queued", "running", "succeeded", "failed"].contains(&state) {
             return Err(DomainError::with_message(
@@ -177,8 +181,7 @@ impl AuditLog for ConsoleService {
             .collect())
     }
 
-    async fn retry_job(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError> {
-        need(actor, Section::Jobs, Verb::Change)?;
+    async fn retry_job(&self, actor: &ConsoleActor<'_, ChangeJobs>, id: &str) -> Result<(), DomainError> {
         let mut tx = self.core.begin().await?;
         if !cs::requeue_failed_job(&mut tx, id.trim()).await? {
             return Err(DomainError::with_message(
@@ -190,8 +193,7 @@ impl AuditLog for ConsoleService {
         tx.commit().await
     }
 
-    async fn retry_mail(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError> {
-        need(actor, Section::Outbox, Verb::Change)?;
+    async fn retry_mail(&self, actor: &ConsoleActor<'_, ChangeOutbox>, id: &str) -> Result<(), DomainError> {
         let mut tx = self.core.begin().await?;
         if !cs::retry_mail(&mut tx, id.trim()).await? {
             return Err(DomainError::with_message(

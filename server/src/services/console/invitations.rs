@@ -45,23 +45,74 @@ pub(crate) fn invitation_line(i: cs::InvitationRow, now: i64) -> InvitationLine 
 
 #[async_trait::async_trait]
 impl Invitations for ConsoleService {
-    async fn invitations(&self, actor: &ConsoleActor<'_>) -> Result<Vec<InvitationLine>, DomainError> {
-        need(actor, Section::Invitations, Verb::View)?;
+    async fn invitations(
+        &self,
+        _actor: &ConsoleActor<'_, ViewInvitations>,
+    ) -> Result<Vec<InvitationLine>, DomainError> {
         let now = now_ms();
         Ok(cs::invitations(self.core.db(), 500).await?.into_iter().map(|i| invitation_line(i, now)).collect())
     }
 
     async fn invite(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, AddInvitations>,
         request: InvitationRequest,
     ) -> Result<String, DomainError> {
-        need(actor, Section::Invitations, Verb::Add)?;
+        if !request.role.trim().is_empty() {
+            // Giving a role is another permission: that is `invite_with_role`'s door.
+            return Err(refusal(Permission::new(Section::Roles, Verb::Add)));
+        }
+        self.invite_as(actor, request).await
+    }
+
+    async fn invite_with_role(
+        &self,
+        actor: &ConsoleActor<'_, InviteWithRole>,
+        request: InvitationRequest,
+    ) -> Result<String, DomainError> {
+        self.invite_as(actor, request).await
+    }
+
+    async fn revoke_invitation(
+        &self,
+        actor: &ConsoleActor<'_, DeleteInvitations>,
+        id: &str,
+    ) -> Result<(), DomainError> {
+        let invitation = cs::invitation(self.core.db(), id.trim())
+            .await?
+            .ok_or_else(|| DomainError::with_message(ErrorCode::NotFound, "There is no such invitation."))?;
+        let mut tx = self.core.begin().await?;
+        if !cs::revoke_invitation(&mut tx, &invitation.id).await? {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("The invitation of {} was used or revoked already.", invitation.email),
+            ));
+        }
+        audit(
+            &mut tx,
+            actor,
+            AuditAction::InvitationRevoke,
+            ("invitation", &invitation.id),
+            None,
+            Some(json!({ "email": invitation.email })),
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+}
+
+impl ConsoleService {
+    /// Invite an email (with the role the request names, if any): what both doors share.
+    pub(crate) async fn invite_as<P: ConsolePermission>(
+        &self,
+        actor: &ConsoleActor<'_, P>,
+        request: InvitationRequest,
+    ) -> Result<String, DomainError> {
         let email = Email::parse(&request.email).map_err(|e| e.on_field("email"))?;
         let grant = if request.role.trim().is_empty() {
             None
         } else {
-            need(actor, Section::Roles, Verb::Add)?;
             Some(
                 checked_grant(self.core.db(), &request.role, &request.scope)
                     .await
@@ -153,30 +204,5 @@ impl Invitations for ConsoleService {
         }
         tx.commit().await?;
         Ok(id)
-    }
-
-    async fn revoke_invitation(&self, actor: &ConsoleActor<'_>, id: &str) -> Result<(), DomainError> {
-        need(actor, Section::Invitations, Verb::Delete)?;
-        let invitation = cs::invitation(self.core.db(), id.trim())
-            .await?
-            .ok_or_else(|| DomainError::with_message(ErrorCode::NotFound, "There is no such invitation."))?;
-        let mut tx = self.core.begin().await?;
-        if !cs::revoke_invitation(&mut tx, &invitation.id).await? {
-            return Err(DomainError::with_message(
-                ErrorCode::InputInvalid,
-                format!("The invitation of {} was used or revoked already.", invitation.email),
-            ));
-        }
-        audit(
-            &mut tx,
-            actor,
-            AuditAction::InvitationRevoke,
-            ("invitation", &invitation.id),
-            None,
-            Some(json!({ "email": invitation.email })),
-            None,
-        )
-        .await?;
-        tx.commit().await
     }
 }

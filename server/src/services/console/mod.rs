@@ -7,10 +7,11 @@
 
 use crate::services::{internal, Core};
 use crate::store::{self, console as cs, users};
+use app::gate::console::*;
 use app::gate::ConsoleActor;
 use app::model::console::UserListRow;
 use registrar::activation::AccountState;
-use registrar::console::{refusal, Permission, Section, Verb};
+use registrar::console::{refusal, Permission};
 use registrar::ids::UserId;
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
@@ -36,20 +37,11 @@ pub(crate) struct AccountStart {
     invitation: Option<cs::InvitationRow>,
 }
 
-pub(crate) fn need(actor: &ConsoleActor<'_>, section: Section, verb: Verb) -> Result<(), DomainError> {
-    let permission = Permission::new(section, verb);
-    if actor.may(permission) {
-        Ok(())
-    } else {
-        Err(refusal(permission))
-    }
-}
-
 /// Accounts with staff or superuser status are changed by superusers only: otherwise anyone who may
 /// change users could take over a more privileged account (change its email, then mail it a
 /// password link) or lock it out.
-pub(crate) fn check_privileged_target(
-    actor: &ConsoleActor<'_>,
+pub(crate) fn check_privileged_target<P: ConsolePermission>(
+    actor: &ConsoleActor<'_, P>,
     user: &users::UserRow,
 ) -> Result<(), DomainError> {
     if (user.is_staff.0 || user.is_superuser.0) && !actor.is_superuser() {
@@ -80,9 +72,9 @@ pub(crate) fn user_line(u: &users::UserRow) -> UserListRow {
 }
 
 /// The audit entry of a console change, inside its transaction.
-pub(crate) async fn audit(
+pub(crate) async fn audit<P: ConsolePermission>(
     conn: &mut store::Conn,
-    actor: &ConsoleActor<'_>,
+    actor: &ConsoleActor<'_, P>,
     action: AuditAction,
     target: (&str, &str),
     before: Option<serde_json::Value>,

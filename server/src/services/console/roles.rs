@@ -6,7 +6,7 @@ use crate::store::{self, console as cs};
 use app::gate::ConsoleActor;
 use app::model::console::RoleAssignmentLine;
 use app::ports::console::RoleAssignments;
-use registrar::console::{require_superuser, Permission, Section, Verb};
+use registrar::console::{require_superuser, Permission};
 use registrar::roles::{Grant, Role, Scope};
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
@@ -41,10 +41,9 @@ pub(crate) async fn checked_grant(db: &store::Db, role: &str, scope: &str) -> Re
 impl RoleAssignments for ConsoleService {
     async fn role_assignments(
         &self,
-        actor: &ConsoleActor<'_>,
+        _actor: &ConsoleActor<'_, ViewRoles>,
         search: &str,
     ) -> Result<Vec<RoleAssignmentLine>, DomainError> {
-        need(actor, Section::Roles, Verb::View)?;
         let like = store::like_contains(search);
         let rows = store::roles::search_assignments(self.core.db(), &like).await?;
         Ok(rows
@@ -65,13 +64,12 @@ impl RoleAssignments for ConsoleService {
 
     async fn grant_role(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, AddRoles>,
         identifier: &str,
         role: &str,
         scope: &str,
         expires_at: Option<i64>,
     ) -> Result<(), DomainError> {
-        need(actor, Section::Roles, Verb::Add)?;
         let user = self.account_named(identifier).await?;
         if !user.is_active.0 {
             return Err(DomainError::with_message(
@@ -102,12 +100,11 @@ impl RoleAssignments for ConsoleService {
 
     async fn revoke_role(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, DeleteRoles>,
         identifier: &str,
         role: &str,
         scope: &str,
     ) -> Result<(), DomainError> {
-        need(actor, Section::Roles, Verb::Delete)?;
         let user = self.account_named(identifier).await?;
         let grant = checked_grant(self.core.db(), role, scope).await?;
         let mut tx = self.core.begin().await?;
@@ -132,11 +129,10 @@ impl RoleAssignments for ConsoleService {
 
     async fn set_group_permissions(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeGroups>,
         group_id: &str,
         codenames: &[String],
     ) -> Result<(), DomainError> {
-        need(actor, Section::Groups, Verb::Change)?;
         require_superuser(actor.is_superuser(), "change which console permissions a group gives")?;
         let mut permissions =
             codenames.iter().map(|c| Permission::parse(c)).collect::<Result<Vec<_>, _>>()?;

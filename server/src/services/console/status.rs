@@ -9,16 +9,15 @@ use app::gate::ConsoleActor;
 use app::model::console::{BulkLine, BulkOutcome, BULK_ACTIONS};
 use app::ports::console::AccountStatus;
 use registrar::activation::{self, AccountState};
-use registrar::console::{Section, Verb};
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 
 impl ConsoleService {
     /// The checks before deactivating `user`: never oneself, never the last superuser.
-    pub(crate) async fn check_deactivation(
+    pub(crate) async fn check_deactivation<P: ConsolePermission>(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, P>,
         user: &users::UserRow,
     ) -> Result<(), DomainError> {
         activation::check_self_change(actor.user_id().unwrap_or_default(), &user.id, true, false)?;
@@ -41,10 +40,10 @@ impl ConsoleService {
     }
 
     /// Deactivate inside the caller's transaction (checked already).
-    pub(crate) async fn deactivate_in(
+    pub(crate) async fn deactivate_in<P: ConsolePermission>(
         &self,
         conn: &mut store::Conn,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, P>,
         user: &users::UserRow,
         reason: &str,
     ) -> Result<(), DomainError> {
@@ -70,10 +69,10 @@ impl ConsoleService {
     }
 
     /// Set `user` up again inside the caller's transaction; returns the new state.
-    pub(crate) async fn reactivate_in(
+    pub(crate) async fn reactivate_in<P: ConsolePermission>(
         &self,
         conn: &mut store::Conn,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, P>,
         user: &users::UserRow,
         bypass: bool,
     ) -> Result<AccountState, DomainError> {
@@ -139,11 +138,10 @@ impl ConsoleService {
 impl AccountStatus for ConsoleService {
     async fn deactivate(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         reason: &str,
     ) -> Result<(), DomainError> {
-        need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
         self.check_deactivation(actor, &user).await?;
@@ -154,11 +152,10 @@ impl AccountStatus for ConsoleService {
 
     async fn reactivate(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         username: &str,
         bypass_agreements: bool,
     ) -> Result<String, DomainError> {
-        need(actor, Section::Users, Verb::Change)?;
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
         let mut tx = self.core.begin().await?;
@@ -171,14 +168,13 @@ impl AccountStatus for ConsoleService {
 
     async fn bulk_users(
         &self,
-        actor: &ConsoleActor<'_>,
+        actor: &ConsoleActor<'_, ChangeUsers>,
         action: &str,
         usernames: &[String],
         reason: &str,
         run: bool,
     ) -> Result<BulkOutcome, DomainError> {
         let reason = if reason.trim().is_empty() { "bulk action" } else { reason.trim() };
-        need(actor, Section::Users, Verb::Change)?;
         if !BULK_ACTIONS.iter().any(|(a, _)| *a == action) {
             return Err(DomainError::with_message(
                 ErrorCode::InputInvalid,

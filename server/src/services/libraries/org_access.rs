@@ -7,7 +7,7 @@ use super::LibraryService;
 use super::{holder_id, library_member};
 use crate::services::access::*;
 use crate::store::{audit, courses, groups, libraries, roles, Conn};
-use app::gate::GlobalStaff;
+use app::gate::console::*;
 use app::model::{
     AccessExplanation, GroupGrant, GroupMember, GroupPage, GroupSummary, Holder, OrgGrant, OrgGrantRequest,
     TeamChange,
@@ -21,13 +21,13 @@ use registrar::{DomainError, ErrorCode};
 
 #[async_trait::async_trait]
 impl Groups for LibraryService {
-    async fn groups(&self, _staff: &GlobalStaff) -> Result<Vec<GroupSummary>, DomainError> {
+    async fn groups(&self, _staff: &Console<ViewGroups>) -> Result<Vec<GroupSummary>, DomainError> {
         Ok(groups::list(self.core.db()).await?.into_iter().map(group_summary).collect())
     }
 
     async fn create_group(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddGroups>,
         name: &str,
         description: &str,
     ) -> Result<String, DomainError> {
@@ -54,7 +54,7 @@ impl Groups for LibraryService {
         Ok(id)
     }
 
-    async fn group_page(&self, _staff: &GlobalStaff, id: &str) -> Result<GroupPage, DomainError> {
+    async fn group_page(&self, _staff: &Console<ViewGroups>, id: &str) -> Result<GroupPage, DomainError> {
         let group = self.group_by_id(id).await?;
         let members = groups::members(self.core.db(), id)
             .await?
@@ -83,7 +83,7 @@ impl Groups for LibraryService {
 
     async fn rename_group(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeGroups>,
         id: &str,
         name: &str,
         description: &str,
@@ -103,7 +103,7 @@ impl Groups for LibraryService {
         tx.commit().await
     }
 
-    async fn delete_group(&self, staff: &GlobalStaff, id: &str) -> Result<(), DomainError> {
+    async fn delete_group(&self, staff: &Console<DeleteGroups>, id: &str) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
         let mut tx = self.core.begin().await?;
         groups::delete(&mut tx, id).await?;
@@ -114,7 +114,7 @@ impl Groups for LibraryService {
 
     async fn add_group_member(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeGroups>,
         id: &str,
         identifier: &str,
     ) -> Result<(), DomainError> {
@@ -135,7 +135,7 @@ impl Groups for LibraryService {
 
     async fn remove_group_member(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeGroups>,
         id: &str,
         username: &str,
     ) -> Result<(), DomainError> {
@@ -155,7 +155,7 @@ impl Groups for LibraryService {
 
     async fn explain_access(
         &self,
-        _staff: &GlobalStaff,
+        _staff: &Console<ViewRoles>,
         identifier: &str,
         target: &str,
     ) -> Result<AccessExplanation, DomainError> {
@@ -178,7 +178,7 @@ impl Groups for LibraryService {
         }
     }
 
-    async fn org_grants(&self, _staff: &GlobalStaff, org: &str) -> Result<Vec<OrgGrant>, DomainError> {
+    async fn org_grants(&self, _staff: &Console<ViewRoles>, org: &str) -> Result<Vec<OrgGrant>, DomainError> {
         let org = org.trim();
         let org = (!org.is_empty()).then_some(org);
         let mut out: Vec<OrgGrant> = roles::org_grants(self.core.db(), org)
@@ -214,7 +214,7 @@ impl Groups for LibraryService {
 
     async fn grant_org(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddRoles>,
         request: &OrgGrantRequest,
     ) -> Result<TeamChange, DomainError> {
         self.change_org(staff, request, true).await
@@ -222,7 +222,7 @@ impl Groups for LibraryService {
 
     async fn revoke_org(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<DeleteRoles>,
         request: &OrgGrantRequest,
     ) -> Result<TeamChange, DomainError> {
         self.change_org(staff, request, false).await
@@ -244,10 +244,10 @@ pub(crate) const ORG_COURSE_ROLES: [Role; 4] =
     [Role::Instructor, Role::Staff, Role::DataResearcher, Role::OrgContentCreator];
 
 impl LibraryService {
-    pub(crate) async fn audit_group(
+    pub(crate) async fn audit_group<P: ConsolePermission>(
         &self,
         tx: &mut Conn,
-        staff: &GlobalStaff,
+        staff: &Console<P>,
         action: AuditAction,
         id: &str,
         before: Option<serde_json::Value>,
@@ -271,9 +271,9 @@ impl LibraryService {
     }
 
     /// Give (`grant`) or take away an org-wide course role or library level.
-    pub(crate) async fn change_org(
+    pub(crate) async fn change_org<P: ConsolePermission>(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<P>,
         request: &OrgGrantRequest,
         grant: bool,
     ) -> Result<TeamChange, DomainError> {

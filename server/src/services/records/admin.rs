@@ -6,7 +6,7 @@ use crate::services::internal;
 use crate::store::audit;
 use crate::store::credential_awards as ca;
 use crate::store::credentials::{self as cs};
-use app::gate::{GlobalStaff, System};
+use app::gate::System;
 use app::model::records::{
     CourseCertificateRow, CredentialsConsole, PathwayRow, ProgramCertificateRow, ProgramRow, SignatoryRow,
     SiteConfig,
@@ -88,7 +88,10 @@ pub(crate) fn check_site(site: &SiteConfig) -> Result<SiteConfig, DomainError> {
 
 #[async_trait::async_trait]
 impl CredentialsAdmin for RecordService {
-    async fn credentials_console(&self, _staff: &GlobalStaff) -> Result<CredentialsConsole, DomainError> {
+    async fn credentials_console(
+        &self,
+        _staff: &Console<ViewCredentials>,
+    ) -> Result<CredentialsConsole, DomainError> {
         let site = self.site().await?;
         let db = self.core.db();
         Ok(CredentialsConsole {
@@ -101,7 +104,11 @@ impl CredentialsAdmin for RecordService {
         })
     }
 
-    async fn update_site(&self, staff: &GlobalStaff, config: SiteConfig) -> Result<(), DomainError> {
+    async fn update_site(
+        &self,
+        staff: &Console<ChangeCredentials>,
+        config: SiteConfig,
+    ) -> Result<(), DomainError> {
         let current = self.site().await?;
         let mut config = check_site(&config)?;
         // The console edits this server's site; its domain is the public URL's.
@@ -132,7 +139,7 @@ impl CredentialsAdmin for RecordService {
 
     async fn create_signatory(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddCredentials>,
         row: SignatoryRow,
         image: Vec<u8>,
     ) -> Result<String, DomainError> {
@@ -154,7 +161,11 @@ impl CredentialsAdmin for RecordService {
         Ok(id)
     }
 
-    async fn save_program(&self, staff: &GlobalStaff, program: ProgramRow) -> Result<String, DomainError> {
+    async fn save_program(
+        &self,
+        staff: &Console<ChangeCredentials>,
+        program: ProgramRow,
+    ) -> Result<String, DomainError> {
         let site = self.site().await?;
         let title = required(&program.title, "The program title")?;
         let program_type = required(&program.program_type, "The program type")?;
@@ -207,7 +218,7 @@ impl CredentialsAdmin for RecordService {
 
     async fn save_course_certificate(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeCredentials>,
         row: CourseCertificateRow,
     ) -> Result<String, DomainError> {
         let site = self.site().await?;
@@ -252,7 +263,7 @@ impl CredentialsAdmin for RecordService {
 
     async fn save_program_certificate(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeCredentials>,
         row: ProgramCertificateRow,
     ) -> Result<String, DomainError> {
         let site = self.site().await?;
@@ -288,7 +299,11 @@ impl CredentialsAdmin for RecordService {
         Ok(id)
     }
 
-    async fn save_pathway(&self, staff: &GlobalStaff, row: PathwayRow) -> Result<String, DomainError> {
+    async fn save_pathway(
+        &self,
+        staff: &Console<ChangeCredentials>,
+        row: PathwayRow,
+    ) -> Result<String, DomainError> {
         let site = self.site().await?;
         let name = required(&row.name, "The pathway name")?;
         let org_name = required(&row.org_name, "The organization name")?;

@@ -6,7 +6,7 @@ use crate::services::internal;
 use crate::store::credentials::{self as cs, SiteRow};
 use crate::store::records::{self as rs, NewEvent, ShareDb};
 use crate::store::{now_ms, outbox, throttle, Conn, DbError};
-use app::gate::{GlobalStaff, Me, Public};
+use app::gate::{Me, Public};
 use app::model::records::{
     PathwayOption, ProgramRecord, ProgramSummary, RecordCourse, RecordEvent, RecordView, RecordsList,
     ShareInfo,
@@ -401,7 +401,7 @@ impl Records for RecordService {
 
     async fn learner_records(
         &self,
-        _staff: &GlobalStaff,
+        _staff: &Console<ViewCredentials>,
         username: &str,
     ) -> Result<RecordsList, DomainError> {
         let site = self.site().await?;
@@ -418,7 +418,7 @@ impl Records for RecordService {
 
     async fn learner_program_record(
         &self,
-        _staff: &GlobalStaff,
+        _staff: &Console<ViewCredentials>,
         username: &str,
         program_id: &str,
     ) -> Result<ProgramRecord, DomainError> {

@@ -8,7 +8,7 @@ use crate::services::{internal, Core};
 use crate::store::credential_awards::{self as ca, CredentialDb};
 use crate::store::credentials::{self as cs, SiteRow};
 use crate::store::{audit, users, Conn, DbError};
-use app::gate::GlobalStaff;
+use app::gate::console::*;
 use app::model::records::{CredentialAttribute, CredentialOut, CredentialTarget, RecordsSite};
 use registrar::records::iso_timestamp;
 use registrar::AuditAction;
@@ -141,10 +141,10 @@ impl RecordService {
         Ok(Learner { id: user.id, username: user.username, full_name: user.full_name, email: user.email })
     }
 
-    pub(crate) async fn audit(
+    pub(crate) async fn audit<P: ConsolePermission>(
         &self,
         conn: &mut Conn,
-        staff: &GlobalStaff,
+        staff: &Console<P>,
         action: AuditAction,
         target_type: &str,
         target_id: &str,

@@ -6,7 +6,7 @@ use crate::store::credential_awards::{self as ca, CertificateRef, GradeDb};
 use crate::store::credentials::{self as cs, SiteRow};
 use crate::store::records as rs;
 use crate::store::{Conn, Flag};
-use app::gate::{GlobalStaff, Me};
+use app::gate::Me;
 use app::model::records::{CredentialOut, CredentialRequest, CredentialTarget, GradeRequest, ItemResult};
 use app::ports::records::CredentialsApi;
 use registrar::records::{grade_push, parse_timestamp, percent_e4, CertificateType, GradePush, PushedGrade};
@@ -66,7 +66,7 @@ impl RecordService {
 impl CredentialsApi for RecordService {
     async fn credentials_of(
         &self,
-        _staff: &GlobalStaff,
+        _staff: &Console<ViewCredentials>,
         username: &str,
     ) -> Result<Vec<CredentialOut>, DomainError> {
         let learner = self.learner_by_username(username).await?;
@@ -92,7 +92,7 @@ impl CredentialsApi for RecordService {
 
     async fn issue_credential(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddCredentials>,
         request: CredentialRequest,
     ) -> Result<(CredentialOut, bool), DomainError> {
         let status = match request.status.as_str() {
@@ -144,7 +144,7 @@ impl CredentialsApi for RecordService {
 
     async fn set_credential_status(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeCredentials>,
         uuid: &str,
         status: &str,
     ) -> Result<CredentialOut, DomainError> {
@@ -184,7 +184,7 @@ impl CredentialsApi for RecordService {
 
     async fn push_grades(
         &self,
-        _staff: &GlobalStaff,
+        _staff: &Console<ChangeCredentials>,
         grades: Vec<GradeRequest>,
     ) -> Result<Vec<ItemResult>, DomainError> {
         let failed = |index: usize, e: DomainError| ItemResult {

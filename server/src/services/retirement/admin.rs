@@ -4,7 +4,6 @@
 use super::*;
 use crate::store::retirement::{self as rs};
 use crate::store::{now_ms, outbox, users};
-use app::gate::GlobalStaff;
 use app::model::{
     format_date, OutboxMail, RetirementDashboard, RetirementDetail, RetirementEvent, RetirementStateInfo,
     RetirementSummary,
@@ -15,7 +14,10 @@ use registrar::{DomainError, ErrorCode};
 
 #[async_trait::async_trait]
 impl RetirementAdmin for RetirementService {
-    async fn retirement_dashboard(&self, _staff: &GlobalStaff) -> Result<RetirementDashboard, DomainError> {
+    async fn retirement_dashboard(
+        &self,
+        _staff: &Console<ViewRetirements>,
+    ) -> Result<RetirementDashboard, DomainError> {
         let list = &self.core.settings().states;
         let counts = rs::counts_by_state(self.core.db()).await?;
         let count = |name: &str| counts.iter().find(|(s, _)| s == name).map_or(0, |(_, n)| *n);
@@ -45,7 +47,7 @@ impl RetirementAdmin for RetirementService {
 
     async fn retirements(
         &self,
-        _staff: &GlobalStaff,
+        _staff: &Console<ViewRetirements>,
         search: &str,
         state: Option<String>,
     ) -> Result<Vec<RetirementSummary>, DomainError> {
@@ -64,7 +66,7 @@ impl RetirementAdmin for RetirementService {
 
     async fn retirement_detail(
         &self,
-        _staff: &GlobalStaff,
+        _staff: &Console<ViewRetirements>,
         id: &str,
     ) -> Result<RetirementDetail, DomainError> {
         let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
@@ -105,7 +107,7 @@ impl RetirementAdmin for RetirementService {
 
     async fn retirement_resume(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeRetirements>,
         id: &str,
         to: &str,
         reason: &str,
@@ -122,7 +124,12 @@ impl RetirementAdmin for RetirementService {
         .await
     }
 
-    async fn retirement_abort(&self, staff: &GlobalStaff, id: &str, reason: &str) -> Result<(), DomainError> {
+    async fn retirement_abort(
+        &self,
+        staff: &Console<ChangeRetirements>,
+        id: &str,
+        reason: &str,
+    ) -> Result<(), DomainError> {
         let reason = require_reason(reason)?;
         let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
         self.change_state(
@@ -137,7 +144,7 @@ impl RetirementAdmin for RetirementService {
 
     async fn retirement_cancel(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<ChangeRetirements>,
         id: &str,
         reason: &str,
     ) -> Result<(), DomainError> {
@@ -148,7 +155,7 @@ impl RetirementAdmin for RetirementService {
 
     async fn retirement_request_for(
         &self,
-        staff: &GlobalStaff,
+        staff: &Console<AddRetirements>,
         identifier: &str,
         reason: &str,
     ) -> Result<RetirementSummary, DomainError> {
@@ -179,7 +186,7 @@ impl RetirementAdmin for RetirementService {
         Ok(summary(status))
     }
 
-    async fn outbox(&self, staff: &GlobalStaff, to: &str) -> Result<Vec<OutboxMail>, DomainError> {
+    async fn outbox(&self, staff: &Console<ViewOutbox>, to: &str) -> Result<Vec<OutboxMail>, DomainError> {
         let rows = outbox::recent(self.core.db(), to, 100).await?;
         // Link tokens act for the learner: only superusers see them.
         let reveal = registrar::retirement::may_read_link_tokens(staff.principal().is_superuser);

@@ -10,7 +10,8 @@ use crate::store::enrollments::Actor;
 use crate::store::personal_data::Subject;
 use crate::store::retirement::{self as rs, StatusRow};
 use crate::store::{self, now_ms, oauth_clients, outbox, sessions, tokens, users};
-use app::gate::{GlobalStaff, RetirementWorker};
+use app::gate::console::*;
+use app::gate::RetirementWorker;
 use app::model::{format_date, RetirementSummary};
 use registrar::retirement::{check_transition, TransitionKind, ABORTED, PENDING};
 use registrar::AuditAction;
@@ -293,7 +294,7 @@ pub(crate) fn hide_tokens(body: &str) -> String {
 }
 
 /// Who acts, for the audit log: a global staff member.
-pub(crate) fn staff_actor(staff: &GlobalStaff) -> Actor<'_> {
+pub(crate) fn staff_actor<P: ConsolePermission>(staff: &Console<P>) -> Actor<'_> {
     Actor { id: Some(&staff.principal().user_id.0), label: staff.actor() }
 }
 

@@ -1,5 +1,7 @@
-//! The wording of the mail Registrar sends, one function per message kind. Plain text; course name and
-//! links included so the message stands on its own.
+//! The wording of the mail Registrar sends, one function per message kind: enrollment notices,
+//! finished batches, account deletion (confirm and cancel links), password links, invitations, and
+//! a learner record sent to a credit pathway. Plain text; names and links included so the message
+//! stands on its own. It must not decide who gets mail or queue it: the use cases do.
 
 use registrar::enrollment::Notice;
 
@@ -99,6 +101,98 @@ pub fn batch_finished(
     }
 }
 
+/// The link that confirms a deletion asked for by an account without a password (valid an hour).
+#[must_use]
+pub fn confirm_deletion(full_name: &str, username: &str, link: &str) -> Composed {
+    Composed {
+        subject: "Confirm the deletion of your account".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nSomeone signed in as {username} asked to delete this account on Registrar. To \
+             confirm, open this link within an hour:\n{link}\n\nIf it was not you, ignore this mail: nothing \
+             happens without the link.\n"
+        ),
+    }
+}
+
+/// The deletion is queued: when it happens, and the link that cancels it during the cool-off.
+#[must_use]
+pub fn deletion_queued(full_name: &str, username: &str, due_date: &str, link: &str) -> Composed {
+    Composed {
+        subject: "Your account is queued for deletion".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nWe received a request to delete your account {username} on Registrar. It will \
+             be deleted on {due_date} (UTC).\n\nChanged your mind? Cancel the deletion before then:\n{link}\n\n\
+             If you did not ask for this, cancel it with the link above and change your password.\n"
+        ),
+    }
+}
+
+/// A single-use link to choose a password, mailed by an administrator.
+#[must_use]
+pub fn password_link(full_name: &str, username: &str, until_date: &str, link: &str) -> Composed {
+    Composed {
+        subject: "Choose your Registrar password".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nAn administrator asked Registrar to send you a link to choose a password for \
+             the account {username}. It works once, until {until_date}:\n\n{link}\n\nIf you did not expect \
+             this, you can ignore it: your password stays as it is.\n"
+        ),
+    }
+}
+
+/// An invitation to create an account with this address (`valid_until`: a date, or none).
+#[must_use]
+pub fn invitation(link: &str, valid_until: Option<&str>) -> Composed {
+    let until = valid_until.map(|d| format!(" It is valid until {d}.")).unwrap_or_default();
+    Composed {
+        subject: "You are invited to Registrar".to_owned(),
+        body: format!("Hello,\n\nYou are invited to Registrar.{until} Create your account with this email address:\n\n{link}\n"),
+    }
+}
+
+/// What a learner sends a credit pathway: who, which program record, and the links to it.
+pub struct PathwayRequest<'a> {
+    pub org_name: &'a str,
+    pub pathway_name: &'a str,
+    pub learner_name: &'a str,
+    pub learner_email: &'a str,
+    pub program_title: &'a str,
+    pub completed: bool,
+    pub platform_name: &'a str,
+    pub from: &'a str,
+    pub link: &'a str,
+    /// Sent before: the subject says it is an update.
+    pub again: bool,
+}
+
+/// The mail a credit pathway's organisation receives (answered to the learner).
+#[must_use]
+pub fn pathway_request(r: &PathwayRequest<'_>) -> Composed {
+    let progress = if r.completed { "completed" } else { "partially completed" };
+    Composed {
+        subject: format!(
+            "{}{} Credit Request for {}",
+            if r.again { "Updated: " } else { "" },
+            r.program_title,
+            r.learner_name
+        ),
+        body: format!(
+            "Dear {org},\n\n{name} would like to apply for credit in the {pathway}. {name} has sent their \
+             {progress} program record for {program} from {platform}.\n\nView the program record: {link}\n\
+             Download the record as CSV: {link}/csv\n\nReplying to this mail reaches {name} ({email}).\n\n\
+             Sent by {platform} ({from}) on behalf of {name}.",
+            org = r.org_name,
+            name = r.learner_name,
+            pathway = r.pathway_name,
+            program = r.program_title,
+            platform = r.platform_name,
+            email = r.learner_email,
+            link = r.link,
+            from = r.from,
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -134,5 +228,58 @@ mod tests {
         assert!(m.body.contains("Enrolled: 12"));
         assert!(m.body.contains("/courses/course-v1:MathX%2BALG200%2B2026?tab=membership&batch=b-1"));
         assert!(m.body.contains("batch_report.csv?course=course-v1:MathX%2BALG200%2B2026&id=b-1"));
+    }
+
+    #[test]
+    fn account_mails_name_the_account_and_carry_the_link_whole() {
+        let m = confirm_deletion("Ada Lovelace", "ada", "https://r.example/account/confirm-deletion?token=t");
+        assert_eq!(m.subject, "Confirm the deletion of your account");
+        assert!(m.body.starts_with("Hello Ada Lovelace,\n\nSomeone signed in as ada asked to delete"));
+        assert!(m.body.contains("To confirm, open this link within an hour:\nhttps://r.example/account/confirm-deletion?token=t\n"));
+        let m = deletion_queued("Ada Lovelace", "ada", "2027-01-15", "https://r.example/cancel");
+        assert!(m.body.contains("It will be deleted on 2027-01-15 (UTC)."));
+        assert!(m.body.contains("before then:\nhttps://r.example/cancel\n\nIf you did not ask for this"));
+        let m = password_link("Ada Lovelace", "ada", "2027-01-15", "https://r.example/reset");
+        assert_eq!(m.subject, "Choose your Registrar password");
+        assert!(m
+            .body
+            .contains("for the account ada. It works once, until 2027-01-15:\n\nhttps://r.example/reset\n"));
+    }
+
+    #[test]
+    fn invitations_mention_an_end_only_when_there_is_one() {
+        let open = invitation("https://r.example/register?email=a%40b.org", None);
+        assert_eq!(
+            open.body,
+            "Hello,\n\nYou are invited to Registrar. Create your account with this email address:\n\nhttps://r.example/register?email=a%40b.org\n"
+        );
+        let dated = invitation("https://r.example/register", Some("2027-02-01"));
+        assert!(dated.body.contains("You are invited to Registrar. It is valid until 2027-02-01. Create"));
+    }
+
+    #[test]
+    fn pathway_requests_say_who_sends_what_and_mark_updates() {
+        let request = PathwayRequest {
+            org_name: "State University",
+            pathway_name: "Credit Pathway",
+            learner_name: "Ada Lovelace",
+            learner_email: "ada@example.org",
+            program_title: "Data Science",
+            completed: false,
+            platform_name: "Registrar",
+            from: "partners@example.org",
+            link: "https://r.example/records/shared/s1",
+            again: false,
+        };
+        let m = pathway_request(&request);
+        assert_eq!(m.subject, "Data Science Credit Request for Ada Lovelace");
+        assert!(m
+            .body
+            .contains("has sent their partially completed program record for Data Science from Registrar."));
+        assert!(m.body.contains("Download the record as CSV: https://r.example/records/shared/s1/csv"));
+        assert!(m.body.contains("Replying to this mail reaches Ada Lovelace (ada@example.org)."));
+        let again = pathway_request(&PathwayRequest { again: true, completed: true, ..request });
+        assert!(again.subject.starts_with("Updated: "));
+        assert!(again.body.contains("their completed program record"));
     }
 }

@@ -315,17 +315,6 @@ pub async fn user_ids_by_username(
     Ok(out)
 }
 
-/// Take SQLite's write lock before a grade push reads, so two pushes for one learner cannot both
-/// apply; on PostgreSQL it does nothing.
-pub async fn lock_grades(conn: &mut AnyConnection) -> Result<(), super::DbError> {
-    if Dialect::of_connection(conn) == Dialect::Sqlite {
-        sqlx::query("UPDATE user_grades SET modified_at = modified_at WHERE user_id = ''")
-            .execute(&mut *conn)
-            .await?;
-    }
-    Ok(())
-}
-
 /// Which of these course run keys exist, asked in statements of at most `ROWS_PER_STATEMENT` keys.
 pub async fn existing_runs(
     conn: &mut AnyConnection,

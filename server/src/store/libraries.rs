@@ -1,7 +1,7 @@
 //! Content libraries and their grants (to a user or a group, on one library or on every library of an
 //! org), read as domain `LibraryGrant`s for permission decisions.
 
-use super::{new_id, now_ms, Db, Dialect, Flag};
+use super::{new_id, now_ms, Db, Flag};
 use registrar::library::{AccessLevel, Grantee, LibraryGrant, LibraryKey, LibraryScope, LibrarySwitches};
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, FromRow};
 
@@ -283,17 +283,6 @@ pub async fn revoke(
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
-}
-
-/// Serialize changes to one library's team until the transaction ends; call it first in the
-/// transaction (PostgreSQL locks the library row; SQLite takes its write lock with a no-op write).
-pub async fn lock(conn: &mut AnyConnection, dialect: Dialect, key: &str) -> Result<(), super::DbError> {
-    let sql = match dialect {
-        Dialect::Postgres => "SELECT key FROM libraries WHERE key = $1 FOR UPDATE",
-        Dialect::Sqlite => "UPDATE libraries SET updated_at = updated_at WHERE key = $1",
-    };
-    sqlx::query(sql).bind(key).execute(&mut *conn).await?;
-    Ok(())
 }
 
 /// Active users holding Admin directly on the library with no end date: the Admins a team keeps.

@@ -17,6 +17,7 @@ pub mod groups;
 pub mod health;
 pub mod jobs;
 pub mod libraries;
+pub mod lock;
 pub mod oauth_clients;
 pub mod orgs;
 pub mod outbox;

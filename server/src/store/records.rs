@@ -3,7 +3,7 @@
 //! with the per-learner lock their changes take, and the record's append-only history (shared,
 //! unshared, viewed, downloaded, sent).
 
-use super::{list_placeholders, now_ms, Db, Dialect, Flag};
+use super::{list_placeholders, now_ms, Db, Flag};
 use sqlx::{AnyConnection, AssertSqlSafe, FromRow};
 
 /// A program as records show it.
@@ -209,17 +209,6 @@ where
 }
 
 // ---- Shares ---------------------------------------------------------------------------------------
-
-/// Serialize one learner's record changes (share, unshare, send) until the transaction ends:
-/// PostgreSQL locks the user row, SQLite takes its write lock with a no-op write.
-pub async fn lock_learner(conn: &mut AnyConnection, user_id: &str) -> Result<(), super::DbError> {
-    let sql = match Dialect::of_connection(conn) {
-        Dialect::Postgres => "SELECT id FROM users WHERE id = $1 FOR UPDATE",
-        Dialect::Sqlite => "UPDATE users SET last_login = last_login WHERE id = $1",
-    };
-    sqlx::query(sql).bind(user_id).execute(&mut *conn).await?;
-    Ok(())
-}
 
 #[derive(Debug, Clone, FromRow)]
 pub struct ShareDb {

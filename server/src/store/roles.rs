@@ -231,22 +231,6 @@ async fn team_rows(db: &Db, filter: &str, key: &str, which: &[Role]) -> Result<V
     Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
-/// Serialize changes to one course's team until the transaction ends; call it first in the
-/// transaction. PostgreSQL locks the course row; SQLite takes its single write lock with a no-op write,
-/// so a transaction that reads before it writes cannot fail to upgrade when another writer went first.
-pub async fn lock_course_team(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    course: &str,
-) -> Result<(), super::DbError> {
-    let sql = match dialect {
-        Dialect::Postgres => "SELECT key FROM courses WHERE key = $1 FOR UPDATE",
-        Dialect::Sqlite => "UPDATE courses SET display_name = display_name WHERE key = $1",
-    };
-    sqlx::query(sql).bind(course).execute(&mut *conn).await?;
-    Ok(())
-}
-
 /// Remove a course role; returns whether the user held it.
 pub async fn revoke_course_role(
     conn: &mut AnyConnection,

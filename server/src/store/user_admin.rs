@@ -145,16 +145,6 @@ pub async fn record_program_count<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
-/// Revoke the account's OAuth clients that are not revoked yet; returns how many.
-pub async fn revoke_oauth_clients(conn: &mut AnyConnection, user_id: &str) -> Result<u64, super::DbError> {
-    let done =
-        sqlx::query("UPDATE oauth_clients SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
-            .bind(user_id)
-            .bind(now_ms())
-            .execute(&mut *conn)
-            .await?;
-    Ok(done.rows_affected())
-}
 
 /// Drop every role assignment, library grant and group membership of the account; returns how many
 /// rows went.

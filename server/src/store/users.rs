@@ -227,20 +227,6 @@ pub async fn state_of(conn: &mut AnyConnection, id: &str) -> Result<String, supe
     Ok(sqlx::query_scalar("SELECT state FROM users WHERE id = $1").bind(id).fetch_one(&mut *conn).await?)
 }
 
-/// A no-op write on one account's row, first in a transaction: SQLite takes its write lock here,
-/// not at the first read, so a transaction that reads before it writes cannot fail to upgrade.
-pub async fn touch(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
-    sqlx::query("UPDATE users SET state = state WHERE id = $1").bind(id).execute(&mut *conn).await?;
-    Ok(())
-}
-
-/// A no-op write that matches no row, first in a transaction: takes SQLite's write lock before a
-/// batch that reads and writes many accounts.
-pub async fn take_write_lock(conn: &mut AnyConnection) -> Result<(), super::DbError> {
-    sqlx::query("UPDATE users SET state = state WHERE id = ''").execute(&mut *conn).await?;
-    Ok(())
-}
-
 /// Change an account's email (with its case-folded key) and full name. Any uniqueness refusal is
 /// reported as [`WriteError::EmailTaken`] (the email is the only unique column written).
 pub async fn set_email_and_name(

@@ -52,21 +52,14 @@ impl ConsoleService {
         let until = now_ms() + RESET_LINK_MS;
         let token = Core::sign(key, &Self::reset_purpose(user), &user.id, until)?;
         let link = format!("{}/account/reset-password?token={token}", self.core.site_url());
-        let body = format!(
-            "Hello {name},\n\nAn administrator asked Registrar to send you a link to choose a password for the \
-             account {username}. It works once, until {until}:\n\n{link}\n\nIf you did not expect this, you \
-             can ignore it: your password stays as it is.\n",
-            name = user.full_name,
-            username = user.username,
-            until = format_date(until),
-        );
+        let mail = crate::notices::password_link(&user.full_name, &user.username, &format_date(until), &link);
         store::outbox::enqueue(
             &mut *conn,
             &store::outbox::NewMail {
                 user_id: Some(&user.id),
                 to: &user.email,
-                subject: "Choose your Registrar password",
-                body_text: &body,
+                subject: &mail.subject,
+                body_text: &mail.body,
                 ..Default::default()
             },
         )

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::services::{internal, Core};
+use crate::store::lock::{self, Row};
 use crate::store::{self, console as cs, new_id, now_ms, sessions, users};
 use app::gate::{ConsoleActor, Signer};
 use app::model::console::{AgreementView, MyAgreements, SignResult, SignatureLine};
@@ -196,7 +197,7 @@ impl Agreements for ConsoleService {
     ) -> Result<SignResult, DomainError> {
         let user_id = signer.user_id().0.as_str();
         let mut tx = self.core.begin().await?;
-        users::touch(&mut tx, user_id).await?;
+        lock::row(&mut tx, Row::User, user_id).await?;
         let agreements = domain_agreements(&cs::agreements(&mut *tx).await?);
         let signatures = domain_signatures(&cs::signatures_of(&mut *tx, user_id).await?);
         let outcome = activation::sign(&agreements, &signatures, id.trim(), version)?;

@@ -186,17 +186,14 @@ impl ConsoleService {
                 self.core.site_url(),
                 app::components::error_view::urlencode(email.as_str())
             );
-            let until =
-                expires_at.map(|t| format!(" It is valid until {}.", format_date(t - 1))).unwrap_or_default();
-            let body = format!(
-                "Hello,\n\nYou are invited to Registrar.{until} Create your account with this email address:\n\n{link}\n"
-            );
+            let until = expires_at.map(|t| format_date(t - 1));
+            let mail = crate::notices::invitation(&link, until.as_deref());
             store::outbox::enqueue(
                 &mut *tx,
                 &store::outbox::NewMail {
                     to: email.as_str(),
-                    subject: "You are invited to Registrar",
-                    body_text: &body,
+                    subject: &mail.subject,
+                    body_text: &mail.body,
                     ..Default::default()
                 },
             )

@@ -4,7 +4,8 @@
 
 use super::agreements::{domain_agreements, domain_signatures};
 use super::*;
-use crate::store::{self, console as cs, sessions, tokens, user_admin, users};
+use crate::store::lock::{self, Row};
+use crate::store::{self, console as cs, oauth_clients, sessions, tokens, user_admin, users};
 use app::gate::ConsoleActor;
 use app::model::console::{BulkLine, BulkOutcome, BULK_ACTIONS};
 use app::ports::console::AccountStatus;
@@ -50,7 +51,7 @@ impl ConsoleService {
         users::deactivate(&mut *conn, &user.id).await?;
         let ended_sessions = sessions::delete_for_user(&mut *conn, &user.id).await?;
         let revoked_tokens = tokens::revoke_for_user(&mut *conn, &user.id).await?;
-        let clients = user_admin::revoke_oauth_clients(&mut *conn, &user.id).await?;
+        let clients = oauth_clients::revoke_for_user(&mut *conn, &user.id).await?;
         let dropped = user_admin::drop_grants_and_memberships(&mut *conn, &user.id).await?;
         audit(
             conn,
@@ -160,7 +161,7 @@ impl AccountStatus for ConsoleService {
         check_privileged_target(actor, &user)?;
         let mut tx = self.core.begin().await?;
         // Write first (SQLite takes its write lock here, not at the first read).
-        users::touch(&mut tx, &user.id).await?;
+        lock::row(&mut tx, Row::User, &user.id).await?;
         let state = self.reactivate_in(&mut tx, actor, &user, bypass_agreements).await?;
         tx.commit().await?;
         Ok(state.as_str().to_owned())
@@ -186,7 +187,7 @@ impl AccountStatus for ConsoleService {
         let mut lines = Vec::with_capacity(targets.len());
         let mut tx = self.core.begin().await?;
         if run {
-            users::take_write_lock(&mut tx).await?;
+            lock::writer(&mut tx).await?;
         }
         for (typed, user) in targets {
             let Some(user) = user else {

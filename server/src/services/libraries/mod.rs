@@ -7,6 +7,7 @@
 
 use crate::services::access::*;
 use crate::services::Core;
+use crate::store::lock::{self, Row};
 use crate::store::{audit, groups, libraries, orgs, users, Conn};
 use app::gate::{now_ms, LibraryAdmin, LibraryCreator, LibraryEditor, LibraryViewer, Me};
 use app::model::{
@@ -141,7 +142,7 @@ impl LibraryService {
         let scope = target.scope();
         let mut tx = self.core.begin().await?;
         if let libraries::Target::Library(key) = target {
-            libraries::lock(&mut tx, self.core.db().dialect, key).await?;
+            lock::row(&mut tx, Row::Library, key).await?;
         }
         let count = async |tx: &mut Conn| match target {
             libraries::Target::Library(key) => libraries::count_permanent_admins(tx, key).await,

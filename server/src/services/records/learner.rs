@@ -4,6 +4,7 @@
 use super::*;
 use crate::services::internal;
 use crate::store::credentials::{self as cs, SiteRow};
+use crate::store::lock::{self, Row};
 use crate::store::records::{self as rs, NewEvent, ShareDb};
 use crate::store::{now_ms, outbox, throttle, Conn, DbError};
 use app::gate::{Me, Public};
@@ -455,7 +456,7 @@ impl Records for RecordService {
             .ok_or_else(|| not_found("You have no record in this program."))?;
         self.learner_rate_limit("share", &learner.id).await?;
         let mut tx = self.core.begin().await?;
-        rs::lock_learner(&mut tx, &learner.id).await?;
+        lock::row(&mut tx, Row::User, &learner.id).await?;
         let (id, made) = Self::live_share(&mut tx, &learner.id, program_id, show_email, expires_at).await?;
         if !made {
             rs::update_share(&mut tx, &id, show_email, expires_at).await?;
@@ -468,7 +469,7 @@ impl Records for RecordService {
     async fn unshare_record(&self, me: &Me, program_id: &str) -> Result<(), DomainError> {
         let user_id = &me.principal().user_id.0;
         let mut tx = self.core.begin().await?;
-        rs::lock_learner(&mut tx, user_id).await?;
+        lock::row(&mut tx, Row::User, user_id).await?;
         let Some(share) = rs::current_share(&mut tx, user_id, program_id).await? else {
             return Err(not_found("This record is not shared."));
         };
@@ -531,37 +532,34 @@ impl Records for RecordService {
             .ok_or_else(|| not_found("This program record cannot be sent to that pathway."))?;
         self.learner_rate_limit("send", &learner.id).await?;
         let mut tx = self.core.begin().await?;
-        rs::lock_learner(&mut tx, &learner.id).await?;
+        lock::row(&mut tx, Row::User, &learner.id).await?;
         let (share, _) = Self::live_share(&mut tx, &learner.id, program_id, false, None).await?;
         let link = format!("{}/records/shared/{share}", self.core.site_url());
         let name = if learner.full_name.trim().is_empty() { &learner.username } else { &learner.full_name };
-        let progress = if record.completed { "completed" } else { "partially completed" };
-        let again = pathway.last_sent_at.is_some();
-        let subject =
-            format!("{}{} Credit Request for {}", if again { "Updated: " } else { "" }, record.title, name);
         let from = if site.partner_from_address.is_empty() {
             format!("no-reply@{}", site.domain)
         } else {
             site.partner_from_address.clone()
         };
-        let body = format!(
-            "Dear {org},\n\n{name} would like to apply for credit in the {pathway}. {name} has sent their \
-             {progress} program record for {program} from {platform}.\n\nView the program record: {link}\n\
-             Download the record as CSV: {link}/csv\n\nReplying to this mail reaches {name} ({email}).\n\n\
-             Sent by {platform} ({from}) on behalf of {name}.",
-            org = pathway.org_name,
-            pathway = pathway.name,
-            program = record.title,
-            platform = site.platform_name,
-            email = learner.email,
-        );
+        let mail = crate::notices::pathway_request(&crate::notices::PathwayRequest {
+            org_name: &pathway.org_name,
+            pathway_name: &pathway.name,
+            learner_name: name,
+            learner_email: &learner.email,
+            program_title: &record.title,
+            completed: record.completed,
+            platform_name: &site.platform_name,
+            from: &from,
+            link: &link,
+            again: pathway.last_sent_at.is_some(),
+        });
         outbox::enqueue(
             &mut *tx,
             &outbox::NewMail {
                 user_id: Some(&learner.id),
                 to: &pathway.email,
-                subject: &subject,
-                body_text: &body,
+                subject: &mail.subject,
+                body_text: &mail.body,
                 body_html: None,
                 from: Some(&from),
                 reply_to: Some(&learner.email),

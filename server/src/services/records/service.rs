@@ -4,7 +4,7 @@
 use super::*;
 use crate::store::credential_awards::{self as ca, CertificateRef, GradeDb};
 use crate::store::credentials::{self as cs, SiteRow};
-use crate::store::records as rs;
+use crate::store::lock::{self, Row};
 use crate::store::{Conn, Flag};
 use app::gate::Me;
 use app::model::records::{CredentialOut, CredentialRequest, CredentialTarget, GradeRequest, ItemResult};
@@ -120,7 +120,7 @@ impl CredentialsApi for RecordService {
         let site = self.site().await?;
         let learner = self.learner_by_username(&request.username).await?;
         let mut tx = self.core.begin().await?;
-        rs::lock_learner(&mut tx, &learner.id).await?;
+        lock::row(&mut tx, Row::User, &learner.id).await?;
         let (certificate_id, is_program) =
             self.resolve_certificate(&mut tx, &site, &request.credential).await?;
         let reference = if is_program {
@@ -236,7 +236,7 @@ impl CredentialsApi for RecordService {
         }
         let mut tx = self.core.begin().await?;
         // Take the write lock before reading (two pushes for one learner must not both apply).
-        ca::lock_grades(&mut tx).await?;
+        lock::writer(&mut tx).await?;
         let names: Vec<String> =
             parsed.iter().map(|(_, u, _, _)| u.clone()).collect::<HashSet<_>>().into_iter().collect();
         let user_ids = ca::user_ids_by_username(&mut tx, &names).await?;

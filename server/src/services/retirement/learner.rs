@@ -72,14 +72,8 @@ impl Deletion for RetirementService {
         let until = now_ms() + CONFIRM_LINK_MS;
         let token = Core::sign(&key, "delete", &user.id, until)?;
         let link = format!("{}/account/confirm-deletion?token={token}", self.core.site_url());
-        let body = format!(
-            "Hello {},\n\nSomeone signed in as {} asked to delete this account on Registrar. To confirm, open \
-             this link within an hour:\n{link}\n\nIf it was not you, ignore this mail: nothing happens without \
-             the link.\n",
-            user.full_name, user.username
-        );
-        outbox::enqueue(&self.core.db().pool, &mail_to(&user, "Confirm the deletion of your account", &body))
-            .await?;
+        let mail = crate::notices::confirm_deletion(&user.full_name, &user.username, &link);
+        outbox::enqueue(&self.core.db().pool, &mail_to(&user, &mail.subject, &mail.body)).await?;
         Ok(user.email)
     }
 

@@ -143,15 +143,9 @@ impl RetirementService {
         if mail {
             let token = Core::sign(&key, "cancel", &id, due)?;
             let link = format!("{}/account/cancel-deletion?token={token}", self.core.site_url());
-            let body = format!(
-                "Hello {},\n\nWe received a request to delete your account {} on Registrar. It will be deleted on \
-                 {} (UTC).\n\nChanged your mind? Cancel the deletion before then:\n{link}\n\nIf you did not ask \
-                 for this, cancel it with the link above and change your password.\n",
-                user.full_name,
-                user.username,
-                format_date(due)
-            );
-            outbox::enqueue(&mut *tx, &mail_to(user, "Your account is queued for deletion", &body)).await?;
+            let mail =
+                crate::notices::deletion_queued(&user.full_name, &user.username, &format_date(due), &link);
+            outbox::enqueue(&mut *tx, &mail_to(user, &mail.subject, &mail.body)).await?;
         }
         tx.audit(&store::audit::Entry {
             actor_id,

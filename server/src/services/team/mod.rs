@@ -6,6 +6,7 @@
 //! enrolling a new team member.
 
 use crate::services::Core;
+use crate::store::lock::{self, Row};
 use crate::store::{self, courses, enrollments, roles, users};
 use app::gate::{CourseAdmin, DiscussionManager};
 use app::model::TeamMember;
@@ -87,7 +88,7 @@ impl TeamService {
         let grant =
             registrar::roles::Grant { role, scope: registrar::roles::Scope::Course(course_key.clone()) };
         let mut tx = self.core.begin().await?;
-        roles::lock_course_team(&mut tx, self.core.db.dialect, &course).await?;
+        lock::row(&mut tx, Row::Course, &course).await?;
         let held = roles::grants_for_user(&mut *tx, &user.id).await?;
         let in_course = registrar::roles::Scope::Course(course_key.clone());
         if let Some(other) =
@@ -158,7 +159,7 @@ impl TeamService {
         })?;
         registrar::team::check_removal(&actor.user_id.0, &user.id, role)?;
         let mut tx = self.core.begin().await?;
-        roles::lock_course_team(&mut tx, self.core.db.dialect, &course).await?;
+        lock::row(&mut tx, Row::Course, &course).await?;
         // Count, remove, count again, inside the lock: concurrent removals see each other.
         let before = roles::count_permanent_course_role(&mut tx, &course, Role::Instructor).await?;
         if !roles::revoke_course_role(&mut tx, &user.id, &course, role).await? {

@@ -8,6 +8,7 @@
 use super::TeamService;
 use crate::services::access::*;
 use crate::services::{internal, Core};
+use crate::store::lock::{self, Row};
 use crate::store::{audit, courses, enrollments, roles, team_invitations, users, Conn, DbError};
 use app::gate::{now_ms, CourseAdmin, CourseTeamViewer};
 use app::model::{AccessExplanation, InheritedAccess, StudioTeam, TeamChange, TeamInvitation};
@@ -327,7 +328,7 @@ impl StudioTeamPage for TeamService {
         let actor = admin.principal();
         let user = self.core.account(username).await?;
         let mut tx = self.core.begin().await?;
-        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await?;
+        lock::row(&mut tx, Row::Course, &course).await?;
         let Some((held, held_until)) = self.studio_role_of(&mut tx, &user.id, admin.course()).await? else {
             return Err(DomainError::with_message(
                 ErrorCode::TeamRoleNotHeld,
@@ -370,7 +371,7 @@ impl StudioTeamPage for TeamService {
         let actor = admin.principal();
         let user = self.core.account(username).await?;
         let mut tx = self.core.begin().await?;
-        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await?;
+        lock::row(&mut tx, Row::Course, &course).await?;
         let before = self.permanent_admins(&mut tx, &course).await?;
         let dropped = self.drop_studio_roles(&mut tx, actor, &user, &course).await?;
         if dropped.is_empty() {
@@ -395,7 +396,7 @@ impl StudioTeamPage for TeamService {
         let me = viewer.principal();
         let user = users::get(self.core.db(), &me.user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
         let mut tx = self.core.begin().await?;
-        roles::lock_course_team(&mut tx, self.core.db().dialect, &course).await?;
+        lock::row(&mut tx, Row::Course, &course).await?;
         match self.studio_role_of(&mut tx, &user.id, viewer.course()).await? {
             Some((Role::Instructor, _)) => {
                 return Err(DomainError::with_message(

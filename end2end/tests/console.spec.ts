@@ -107,3 +107,32 @@ test("help desk staff see only the sections their group gives them", async ({ pa
   await open(page, "/admin/jobs", info);
   await expect(page.getByText("view_jobs")).toBeVisible();
 });
+
+test("on a phone no console or team page scrolls sideways; a wide table scrolls in its own region", async ({
+  page,
+}, info) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signIn(page, info, DEMO.admin);
+  for (const path of [
+    "/admin/users",
+    "/admin/roles",
+    "/admin/credentials",
+    "/admin/retirements",
+    "/admin/outbox",
+    "/courses/course-v1:DemoX+CS101+2026_T1/team",
+    "/libraries/lib:DemoX:cs101-problems",
+  ]) {
+    await open(page, path, info);
+    const [scroll, client] = await page.evaluate(() => [
+      document.documentElement.scrollWidth,
+      document.documentElement.clientWidth,
+    ]);
+    expect(scroll, `${path} is ${scroll}px wide on a ${client}px screen`).toBeLessThanOrEqual(client);
+  }
+  // The course team is wider than the phone: its region scrolls, and every Admin is still listed.
+  await open(page, "/courses/course-v1:DemoX+CS101+2026_T1/team", info);
+  const region = page.getByRole("region", { name: "Course team members" });
+  await expect(region).toContainText("instructor@example.org");
+  const [inner, outer] = await region.evaluate((el) => [el.scrollWidth, el.clientWidth]);
+  expect(inner).toBeGreaterThan(outer);
+});

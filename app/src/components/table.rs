@@ -9,11 +9,12 @@
 
 use leptos::prelude::*;
 
-/// The region around the table: scrolls sideways on its own, is focusable so keyboard users can
-/// scroll it, never widens its container (inline-size containment), and shows a shadow at an edge
+/// The region around the table: scrolls sideways on its own (positioned, so a column's screen-reader
+/// header, absolutely placed, stays inside it instead of widening the page), is focusable so keyboard
+/// users can scroll it, never widens its container (inline-size containment), and shows a shadow at an edge
 /// while columns are hidden past it (white covers that scroll with the content hide the shadows at
 /// either end; pure CSS, so it works without JavaScript).
-const REGION: &str = "overflow-x-auto [contain:inline-size] bg-no-repeat [background-image:linear-gradient(to_right,white_30%,rgb(255_255_255/0)),linear-gradient(to_left,white_30%,rgb(255_255_255/0)),radial-gradient(farthest-side_at_0_50%,rgb(15_23_42/0.2),rgb(15_23_42/0)),radial-gradient(farthest-side_at_100%_50%,rgb(15_23_42/0.2),rgb(15_23_42/0))] [background-position:left_center,right_center,left_center,right_center] [background-size:2.5rem_100%,2.5rem_100%,0.875rem_100%,0.875rem_100%] [background-attachment:local,local,scroll,scroll] focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
+const REGION: &str = "relative overflow-x-auto [contain:inline-size] bg-no-repeat [background-image:linear-gradient(to_right,white_30%,rgb(255_255_255/0)),linear-gradient(to_left,white_30%,rgb(255_255_255/0)),radial-gradient(farthest-side_at_0_50%,rgb(15_23_42/0.2),rgb(15_23_42/0)),radial-gradient(farthest-side_at_100%_50%,rgb(15_23_42/0.2),rgb(15_23_42/0))] [background-position:left_center,right_center,left_center,right_center] [background-size:2.5rem_100%,2.5rem_100%,0.875rem_100%,0.875rem_100%] [background-attachment:local,local,scroll,scroll] focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600";
 
 /// A table standing on the page (not inside a card): white, bordered and rounded.
 const FRAME: &str = "rounded-lg border border-slate-200 bg-white";

@@ -217,9 +217,9 @@ pub fn RolesPage() -> impl IntoView {
                 <div class="sm:col-span-2"><SubmitButton>"Give role"</SubmitButton></div>
             </ActionForm>
         </section>
-        <form method="get" action="/admin/roles" class="mt-6 flex items-end gap-3" role="search">
+        <form method="get" action="/admin/roles" class="mt-6 flex flex-wrap items-end gap-3" role="search">
             <Labeled id="roles-search" label="Holder, role or scope contains">
-                <input id="roles-search" name="search" type="search" class="input mt-1 w-80" value=search />
+                <input id="roles-search" name="search" type="search" class="input mt-1 w-full sm:w-80" value=search />
             </Labeled>
             <SubmitButton kind=ButtonKind::Secondary>"Search"</SubmitButton>
         </form>

@@ -52,7 +52,7 @@ pub fn RetirementsPage() -> impl IntoView {
             <h2 id="find-heading" class="font-semibold">"Find a retirement"</h2>
             <form method="get" action="/admin/retirements" class="mt-2 flex flex-wrap items-end gap-3">
                 <Labeled id="retirement-search" label="Username or email (original or retired)">
-                    <input id="retirement-search" name="search" class="input mt-1 w-80" value=search />
+                    <input id="retirement-search" name="search" class="input mt-1 w-full sm:w-80" value=search />
                 </Labeled>
                 <Labeled id="retirement-state" label="State">
                     <select id="retirement-state" name="state" class="input mt-1">
@@ -316,9 +316,9 @@ pub fn OutboxPage() -> impl IntoView {
         <ConsoleNav current="/admin/outbox" />
         <h1 class="mt-4 text-2xl font-semibold">"Outbox"</h1>
         <p class="mt-1 max-w-3xl text-sm text-slate-600">"Mail is written here with the change that caused it, then delivered by SMTP when one is configured. Failed messages are retried and stay readable."</p>
-        <form method="get" action="/admin/outbox" class="mt-4 flex items-end gap-3">
+        <form method="get" action="/admin/outbox" class="mt-4 flex flex-wrap items-end gap-3">
             <Labeled id="outbox-to" label="Recipient">
-                <input id="outbox-to" name="to" type="email" class="input mt-1 w-80" value=to />
+                <input id="outbox-to" name="to" type="email" class="input mt-1 w-full sm:w-80" value=to />
             </Labeled>
             <SubmitButton kind=ButtonKind::Secondary>"Show"</SubmitButton>
         </form>

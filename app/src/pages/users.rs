@@ -54,7 +54,7 @@ pub fn UsersPage() -> impl IntoView {
         <h1 class="mt-4 text-2xl font-semibold">"Users"</h1>
         <form method="get" action="/admin/users" class="mt-4 flex flex-wrap items-end gap-3" role="search">
             <Labeled id="users-q" label="Username, email or name starts with">
-                <input id="users-q" name="q" type="search" class="input mt-1 w-80" value=q />
+                <input id="users-q" name="q" type="search" class="input mt-1 w-full sm:w-80" value=q />
             </Labeled>
             <Labeled id="users-filter" label="Show">
                 <select id="users-filter" name="filter" class="input mt-1">

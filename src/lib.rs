@@ -20,6 +20,7 @@ pub mod records;
 pub mod retirement;
 pub mod roles;
 pub mod team;
+pub mod wire;
 
 pub use audit::AuditAction;
 pub use error::{DomainError, ErrorCode, ErrorKind};

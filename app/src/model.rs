@@ -87,7 +87,8 @@ pub struct TeamMember {
     pub username: String,
     pub full_name: String,
     pub email: String,
-    pub role: String,
+    #[serde(with = "registrar::wire::stored")]
+    pub role: registrar::roles::Role,
     pub role_label: String,
     /// When the role was granted (epoch ms) and by whom.
     pub since: i64,
@@ -176,8 +177,9 @@ pub struct LibrarySummary {
     pub description: String,
     pub allow_public_read: bool,
     pub allow_public_learning: bool,
-    /// The viewer's own level, if a grant gives them one.
-    pub my_level: Option<String>,
+    /// The viewer's own level, if a grant gives them one (written as its label).
+    #[serde(default, with = "registrar::wire::level_label_opt")]
+    pub my_level: Option<registrar::library::AccessLevel>,
 }
 
 /// The library list page.
@@ -200,7 +202,8 @@ pub struct LibraryMember {
     pub email: Option<String>,
     /// Link to the group's page (groups only).
     pub group_id: Option<String>,
-    pub level: String,
+    #[serde(with = "registrar::wire::stored")]
+    pub level: registrar::library::AccessLevel,
     pub level_label: String,
     pub since: i64,
     pub granted_by: Option<String>,

@@ -432,7 +432,7 @@ fn TeamTable(
                             <ActionForm action=remove>
                                 <input type="hidden" name="course" value=course />
                                 <input type="hidden" name="username" value=m.username />
-                                <input type="hidden" name="role" value=m.role />
+                                <input type="hidden" name="role" value=m.role.as_str() />
                                 <button type="submit" class="btn-secondary" aria-label=label>"Remove"</button>
                             </ActionForm>
                         </td>

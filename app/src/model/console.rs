@@ -34,7 +34,8 @@ pub struct UserListRow {
     pub email: String,
     pub full_name: String,
     /// `new`, `invited`, `active`, `deactivated`.
-    pub state: String,
+    #[serde(with = "registrar::wire::stored")]
+    pub state: registrar::activation::AccountState,
     pub is_active: bool,
     pub is_staff: bool,
     pub is_superuser: bool,

@@ -75,7 +75,7 @@ fn TeamPage(
     let key = team.course.key.clone();
     let page = format!("/courses/{key}/team");
     let permanent_admins =
-        team.members.iter().filter(|m| m.role == Role::Instructor.as_str() && m.expires_at.is_none()).count();
+        team.members.iter().filter(|m| m.role == Role::Instructor && m.expires_at.is_none()).count();
     let change_error = Signal::derive(move || {
         set_role
             .value()
@@ -108,7 +108,7 @@ fn TeamPage(
                 rows=rows
                 row=|m| {
                     let me = m.username == viewer;
-                    let last_admin = m.role == Role::Instructor.as_str() && m.expires_at.is_none() && permanent_admins <= 1;
+                    let last_admin = m.role == Role::Instructor && m.expires_at.is_none() && permanent_admins <= 1;
                     view! { <MemberRow member=m course=key.clone() me can_manage last_admin set_role remove /> }
                 }
             />
@@ -182,7 +182,7 @@ fn MemberRow(
     set_role: ServerAction<StudioSetRole>,
     remove: ServerAction<StudioRemove>,
 ) -> impl IntoView {
-    let is_admin = member.role == Role::Instructor.as_str();
+    let is_admin = member.role == Role::Instructor;
     let since = match &member.granted_by {
         Some(by) => format!("{} by {by}", format_date(member.since)),
         None => format_date(member.since),
@@ -213,7 +213,7 @@ fn MemberRow(
         let (role_value, role_label) = other_role;
         let (course2, username2) = (course.clone(), username.clone());
         let (course3, username3, until3) = (course.clone(), username.clone(), keep_until.clone());
-        let current_role = member.role.clone();
+        let current_role = member.role.as_str();
         let date_id = format!("until-{}", username.replace(|c: char| !c.is_ascii_alphanumeric(), "_"));
         view! {
             <div class="flex flex-wrap items-center justify-end gap-2">

@@ -55,7 +55,7 @@ fn LibraryTable(list: LibraryList, create: ServerAction<CreateLibrary>) -> impl 
                             <span class="block font-mono text-xs text-slate-500">{l.key.clone()}</span>
                         </td>
                         <td>{l.org}</td>
-                        <td>{l.my_level.map_or_else(|| view! { <span class="text-slate-500">"through public read or staff"</span> }.into_any(), |level| view! { <span class="badge">{level}</span> }.into_any())}</td>
+                        <td>{l.my_level.map_or_else(|| view! { <span class="text-slate-500">"through public read or staff"</span> }.into_any(), |level| view! { <span class="badge">{level.label()}</span> }.into_any())}</td>
                         <td class="text-slate-600">{open}</td>
                     </tr>
                 }

@@ -88,7 +88,7 @@ fn Library(
     let permanent_admins = page
         .members
         .iter()
-        .filter(|m| m.kind == "user" && m.level == AccessLevel::Admin.as_str() && m.expires_at.is_none())
+        .filter(|m| m.kind == "user" && m.level == AccessLevel::Admin && m.expires_at.is_none())
         .count();
     let team_error = Signal::derive(move || {
         set_level.value().get().and_then(Result::err).or_else(|| revoke.value().get().and_then(Result::err))
@@ -112,7 +112,7 @@ fn Library(
         </p>
         <p class="mt-2 text-sm">
             "Your access: "
-            {lib.my_level.clone().map_or_else(|| view! { <span class="text-slate-600">"through public read or global staff"</span> }.into_any(), |l| view! { <span class="badge" data-testid="my-level">{l}</span> }.into_any())}
+            {lib.my_level.map_or_else(|| view! { <span class="text-slate-600">"through public read or global staff"</span> }.into_any(), |l| view! { <span class="badge" data-testid="my-level">{l.label()}</span> }.into_any())}
             <span class="ml-3 text-xs text-slate-500">"Created " {format_date(page.created_at)}</span>
         </p>
         <FormErrors class="mt-4" error=details_error />
@@ -169,7 +169,7 @@ fn Library(
                 rows=page.members.clone()
                 row=|m| {
                     let me = m.kind == "user" && m.name == viewer;
-                    let last_admin = m.kind == "user" && m.level == AccessLevel::Admin.as_str() && m.expires_at.is_none() && permanent_admins <= 1;
+                    let last_admin = m.kind == "user" && m.level == AccessLevel::Admin && m.expires_at.is_none() && permanent_admins <= 1;
                     view! { <LibraryMemberRow member=m library=rows_key.clone() me can_manage last_admin set_level revoke /> }
                 }
             />
@@ -237,7 +237,7 @@ fn LibraryMemberRow(
         }
         .into_any()
     };
-    let own_admin = me && member.level == AccessLevel::Admin.as_str();
+    let own_admin = me && member.level == AccessLevel::Admin;
     let controls = if !can_manage {
         ().into_any()
     } else if own_admin && !last_admin {
@@ -264,7 +264,7 @@ fn LibraryMemberRow(
                     <input id=format!("{select_id}-until") name="expires" type="date" class="input w-40 py-1" value=keep_until title="Last day of access (empty: no end)" />
                     <label for=select_id.clone() class="sr-only">{format!("Access of {name}")}</label>
                     <select id=select_id name="level" class="input py-1">
-                        {AccessLevel::ALL.into_iter().map(|l| view! { <option value=l.as_str() selected=l.as_str() == member.level>{l.label()}</option> }).collect_view()}
+                        {AccessLevel::ALL.into_iter().map(|l| view! { <option value=l.as_str() selected=l == member.level>{l.label()}</option> }).collect_view()}
                     </select>
                     <button type="submit" class="btn-secondary" aria-label=format!("Change the access of {name}")>"Change"</button>
                 </ActionForm>

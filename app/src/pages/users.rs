@@ -20,14 +20,15 @@ use crate::model::format_date;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
+use registrar::activation::AccountState;
 
 fn state_badge(row: &UserListRow) -> (&'static str, &'static str) {
-    let label = state_label(&row.state, row.is_active);
-    let class = match (row.state.as_str(), row.is_active) {
-        ("active", true) => "badge bg-green-50 text-green-800",
-        ("deactivated", _) => "badge bg-red-50 text-red-800",
-        ("invited" | "new", _) => "badge bg-amber-50 text-amber-900",
-        _ => "badge bg-slate-100 text-slate-700",
+    let label = state_label(row.state.as_str(), row.is_active);
+    let class = match (row.state, row.is_active) {
+        (AccountState::Active, true) => "badge bg-green-50 text-green-800",
+        (AccountState::Deactivated, _) => "badge bg-red-50 text-red-800",
+        (AccountState::Invited | AccountState::New, _) => "badge bg-amber-50 text-amber-900",
+        (AccountState::Active, false) => "badge bg-slate-100 text-slate-700",
     };
     (label, class)
 }
@@ -303,7 +304,7 @@ fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
             .or_else(|| deactivate.value().get().and_then(Result::err))
             .or_else(|| reactivate.value().get().and_then(Result::err))
     });
-    let deactivated = u.state != "active";
+    let deactivated = u.state != AccountState::Active;
     let session_count = detail.sessions.len();
     let [n_profile, n_flags, n_reset, n_end, n_activation] = std::array::from_fn(|_| u.username.clone());
     let records_href = format!("/admin/records?username={}", u.username);

@@ -145,7 +145,6 @@ pub async fn record_program_count<'e, E: Executor<'e, Database = Any>>(
     .await?)
 }
 
-
 /// Drop every role assignment, library grant and group membership of the account; returns how many
 /// rows went.
 pub async fn drop_grants_and_memberships(

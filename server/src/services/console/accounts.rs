@@ -95,7 +95,7 @@ impl ConsoleUsers for ConsoleService {
         )
         .await?;
         Ok(UserList {
-            rows: rows.iter().map(user_line).collect(),
+            rows: rows.iter().map(user_line).collect::<Result<_, _>>()?,
             total: total.min(UserList::COUNT_CAP),
             capped: total > UserList::COUNT_CAP,
             page,
@@ -139,7 +139,7 @@ impl ConsoleUsers for ConsoleService {
         .map(audit_line)
         .collect();
         Ok(UserDetail {
-            user: user_line(&user),
+            user: user_line(&user)?,
             enrollments: enrollments
                 .into_iter()
                 .map(|e| EnrollmentLine {

@@ -56,19 +56,20 @@ pub(crate) fn check_privileged_target<P: ConsolePermission>(
     Ok(())
 }
 
-pub(crate) fn user_line(u: &users::UserRow) -> UserListRow {
-    UserListRow {
+/// The list line of an account; a stored state outside the schema's list is a data error.
+pub(crate) fn user_line(u: &users::UserRow) -> Result<UserListRow, DomainError> {
+    Ok(UserListRow {
         id: u.id.clone(),
         username: u.username.clone(),
         email: u.email.clone(),
         full_name: u.full_name.clone(),
-        state: u.state.clone(),
+        state: AccountState::parse(&u.state).map_err(internal)?,
         is_active: u.is_active.0,
         is_staff: u.is_staff.0,
         is_superuser: u.is_superuser.0,
         date_joined: u.date_joined,
         last_login: u.last_login,
-    }
+    })
 }
 
 /// The audit entry of a console change, inside its transaction.

@@ -178,9 +178,9 @@ pub(crate) struct LibraryAudit {
     after: Option<serde_json::Value>,
 }
 
-pub(crate) fn library_member(row: libraries::TeamRow) -> LibraryMember {
-    let level_label = AccessLevel::parse(&row.access_level)
-        .map_or_else(|_| row.access_level.clone(), |l| l.label().to_owned());
+/// A library team row as the page lists it; a stored level outside the schema's list is a data error.
+pub(crate) fn library_member(row: libraries::TeamRow) -> Result<LibraryMember, DomainError> {
+    let level = AccessLevel::parse(&row.access_level).map_err(crate::services::internal)?;
     let (kind, name, detail) = match (&row.username, &row.group_name) {
         (Some(username), _) => ("user", username.clone(), row.full_name.clone().unwrap_or_default()),
         (None, Some(group)) => {
@@ -189,18 +189,18 @@ pub(crate) fn library_member(row: libraries::TeamRow) -> LibraryMember {
         }
         (None, None) => ("user", String::new(), String::new()),
     };
-    LibraryMember {
+    Ok(LibraryMember {
         kind: kind.to_owned(),
         name,
         detail,
         email: row.email,
         group_id: row.group_id,
-        level: row.access_level,
-        level_label,
+        level,
+        level_label: level.label().to_owned(),
         since: row.created_at,
         granted_by: row.granted_by,
         expires_at: row.expires_at,
-    }
+    })
 }
 
 pub(crate) fn summary_of(row: &libraries::LibraryRow, my_level: Option<AccessLevel>) -> LibrarySummary {
@@ -212,7 +212,7 @@ pub(crate) fn summary_of(row: &libraries::LibraryRow, my_level: Option<AccessLev
         description: row.description.clone(),
         allow_public_read: row.allow_public_read.0,
         allow_public_learning: row.allow_public_learning.0,
-        my_level: my_level.map(|l| l.label().to_owned()),
+        my_level,
     }
 }
 
@@ -289,20 +289,24 @@ impl Libraries for LibraryService {
         let (mut members, mut inherited, mut history) = (Vec::new(), Vec::new(), Vec::new());
         let mut global_staff = 0;
         if can_view_team {
-            members =
-                libraries::team(self.core.db(), &row.key).await?.into_iter().map(library_member).collect();
-            inherited = libraries::org_grants(self.core.db(), Some(&row.org))
+            members = libraries::team(self.core.db(), &row.key)
                 .await?
                 .into_iter()
                 .map(library_member)
-                .map(|m| InheritedAccess {
-                    username: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
-                    full_name: m.detail,
-                    access: m.level_label,
-                    source: format!("Every library of {}", row.org),
-                    expires_at: m.expires_at,
+                .collect::<Result<_, _>>()?;
+            inherited = libraries::org_grants(self.core.db(), Some(&row.org))
+                .await?
+                .into_iter()
+                .map(|r| {
+                    library_member(r).map(|m| InheritedAccess {
+                        username: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
+                        full_name: m.detail,
+                        access: m.level_label,
+                        source: format!("Every library of {}", row.org),
+                        expires_at: m.expires_at,
+                    })
                 })
-                .collect();
+                .collect::<Result<_, _>>()?;
             let (staff, count) = self.core.global_staff_access("Admin").await?;
             inherited.extend(staff);
             global_staff = count;

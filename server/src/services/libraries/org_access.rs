@@ -196,19 +196,19 @@ impl Groups for LibraryService {
                 expires_at: r.expires_at,
             })
             .collect();
-        out.extend(libraries::org_grants(self.core.db(), org).await?.into_iter().map(|r| {
-            let m = library_member(r.clone());
-            OrgGrant {
+        for r in libraries::org_grants(self.core.db(), org).await? {
+            let m = library_member(r.clone())?;
+            out.push(OrgGrant {
                 org: r.target,
                 kind: "library".into(),
                 holder: if m.kind == "group" { format!("group:{}", m.name) } else { m.name },
-                role: m.level,
+                role: m.level.as_str().to_owned(),
                 role_label: m.level_label,
                 since: m.since,
                 granted_by: m.granted_by,
                 expires_at: m.expires_at,
-            }
-        }));
+            });
+        }
         Ok(out)
     }
 

@@ -37,19 +37,19 @@ impl Core {
         Ok(roles::course_team(&self.db, course, which)
             .await?
             .into_iter()
-            .map(|r| {
-                let role_label =
-                    Role::parse(&r.role).map_or_else(|_| r.role.clone(), |role| role.label().to_owned());
-                TeamMember {
+            // The rows are those whose stored role is one of `which`, so each finds its role.
+            .filter_map(|r| {
+                let role = which.iter().copied().find(|w| w.as_str() == r.role)?;
+                Some(TeamMember {
                     username: r.username,
                     full_name: r.full_name,
                     email: r.email,
-                    role: r.role,
-                    role_label,
+                    role,
+                    role_label: role.label().to_owned(),
                     since: r.created_at,
                     granted_by: r.granted_by,
                     expires_at: r.expires_at,
-                }
+                })
             })
             .collect())
     }

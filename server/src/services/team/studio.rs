@@ -197,13 +197,10 @@ impl StudioTeamPage for TeamService {
         })?;
         let mut members = self.core.team_of(&key, &STUDIO_ROLES).await?;
         // Studio shows one role per person: the highest, when the Membership tab gave both.
-        let admins: std::collections::HashSet<String> = members
-            .iter()
-            .filter(|m| m.role == Role::Instructor.as_str())
-            .map(|m| m.username.clone())
-            .collect();
-        members.retain(|m| m.role == Role::Instructor.as_str() || !admins.contains(&m.username));
-        members.sort_by_key(|m| m.role != Role::Instructor.as_str());
+        let admins: std::collections::HashSet<String> =
+            members.iter().filter(|m| m.role == Role::Instructor).map(|m| m.username.clone()).collect();
+        members.retain(|m| m.role == Role::Instructor || !admins.contains(&m.username));
+        members.sort_by_key(|m| m.role != Role::Instructor);
         let org = course.org().as_str();
         let mut inherited =
             Self::inherited_course(roles::org_team(self.core.db(), org, &STUDIO_ROLES).await?, org);

@@ -143,7 +143,8 @@ pub async fn award_credential(username: String, certificate: String) -> Result<C
         attributes: Vec::new(),
         date_override: None,
     };
-    Ok(gate.backend().records.issue_credential(&staff, request).await?.0)
+    let change = gate.console_for::<ChangeCredentials>().await.ok();
+    Ok(gate.backend().records.issue_credential(&staff, change.as_ref(), request).await?.0)
 }
 
 /// Award again or revoke a learner's credential (revoking keeps it, no longer shown).

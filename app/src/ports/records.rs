@@ -143,13 +143,23 @@ pub trait CredentialsApi: Send + Sync {
     /// The signed-in learner's own credentials.
     async fn my_credentials(&self, me: &Me) -> Result<Vec<CredentialOut>, DomainError>;
 
-    /// One credential: staff any, a learner their own (others are 404).
+    /// One of the signed-in learner's own credentials (anyone else's is 404).
     async fn credential(&self, me: &Me, uuid: &str) -> Result<CredentialOut, DomainError>;
 
+    /// Any learner's credential (staff who may view credentials).
+    async fn any_credential(
+        &self,
+        staff: &Console<ViewCredentials>,
+        uuid: &str,
+    ) -> Result<CredentialOut, DomainError>;
+
     /// Award or revoke (update-or-create; the same request twice is one effect); true if created.
+    /// Creating needs `add_credentials`; revoking, or changing the status of one that exists, is a
+    /// change: without `change` (the caller's `change_credentials`, if it holds it) it is refused.
     async fn issue_credential(
         &self,
         staff: &Console<AddCredentials>,
+        change: Option<&Console<ChangeCredentials>>,
         request: CredentialRequest,
     ) -> Result<(CredentialOut, bool), DomainError>;
 

@@ -3,9 +3,11 @@
 //! results for batches), record CSV downloads (the owner's and a shared link's), signatory images,
 //! and the console's signatory upload (multipart).
 //!
-//! Every handler goes through the Gate: writes of the service API and the upload ask for
-//! `GlobalStaff`; reading credentials asks for `Me` (a learner sees only their own); the shared CSV
-//! and signatory images ask for `Public` (the unguessable link is the credential).
+//! Every handler goes through the Gate and asks the console's question for the same act: listing or
+//! reading anyone's credentials `view_credentials`, awarding and the signatory upload
+//! `add_credentials`, revoking, status changes and grade pushes `change_credentials`; a learner reads
+//! their own as `Me`; the shared CSV and signatory images ask for `Public` (the unguessable link is
+//! the credential).
 
 use super::gate::RequestGate;
 use super::status::{failure, invalid, query_pairs as pairs};
@@ -180,8 +182,10 @@ pub async fn list_credentials(gate: RequestGate, RawQuery(query): RawQuery) -> R
 pub async fn post_credential(gate: RequestGate, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
         let staff = gate.console_for::<AddCredentials>().await?;
+        let change = gate.console_for::<ChangeCredentials>().await.ok();
         let request: CredentialRequest = json_body(&body)?;
-        let (out, created) = gate.backend().records.issue_credential(&staff, request).await?;
+        let (out, created) =
+            gate.backend().records.issue_credential(&staff, change.as_ref(), request).await?;
         let status = if created { StatusCode::CREATED } else { StatusCode::OK };
         Ok((status, Json(out)).into_response())
     }
@@ -189,11 +193,23 @@ pub async fn post_credential(gate: RequestGate, body: Bytes) -> Response {
     result.unwrap_or_else(failure)
 }
 
-/// `GET /api/v2/credentials/{uuid}/`: staff any; a learner their own (A5: the owner may retrieve).
+/// `GET /api/v2/credentials/{uuid}/`: a learner their own (A5: the owner may retrieve); anyone's
+/// for staff who may view credentials (others are refused, naming the permission).
 pub async fn get_credential(gate: RequestGate, Path(uuid): Path<String>) -> Response {
     let result: Result<Response, ApiError> = async {
         let me = gate.me()?;
-        Ok(Json(gate.backend().records.credential(&me, &uuid).await?).into_response())
+        let records = &gate.backend().records;
+        let found = match records.credential(&me, &uuid).await {
+            Err(e)
+                if e.code == ErrorCode::NotFound
+                    && (me.principal().is_staff || me.principal().is_superuser) =>
+            {
+                let staff = gate.console_for::<ViewCredentials>().await?;
+                records.any_credential(&staff, &uuid).await?
+            }
+            other => other?,
+        };
+        Ok(Json(found).into_response())
     }
     .await;
     result.unwrap_or_else(failure)

@@ -9,6 +9,7 @@ use crate::store::{Conn, Flag};
 use app::gate::Me;
 use app::model::records::{CredentialOut, CredentialRequest, CredentialTarget, GradeRequest, ItemResult};
 use app::ports::records::CredentialsApi;
+use registrar::console::refusal;
 use registrar::records::{grade_push, parse_timestamp, percent_e4, CertificateType, GradePush, PushedGrade};
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
@@ -85,20 +86,32 @@ impl CredentialsApi for RecordService {
     async fn credential(&self, me: &Me, uuid: &str) -> Result<CredentialOut, DomainError> {
         let credential = self.credential_by_id(uuid).await?;
         let p = me.principal();
-        let mine =
-            |c: &CredentialOut| p.is_staff || p.is_superuser || c.username.eq_ignore_ascii_case(&p.username);
+        let mine = |c: &CredentialOut| c.username.eq_ignore_ascii_case(&p.username);
         credential.filter(mine).ok_or_else(|| not_found("There is no such credential."))
+    }
+
+    async fn any_credential(
+        &self,
+        _staff: &Console<ViewCredentials>,
+        uuid: &str,
+    ) -> Result<CredentialOut, DomainError> {
+        self.credential_by_id(uuid).await?.ok_or_else(|| not_found("There is no such credential."))
     }
 
     async fn issue_credential(
         &self,
         staff: &Console<AddCredentials>,
+        change: Option<&Console<ChangeCredentials>>,
         request: CredentialRequest,
     ) -> Result<(CredentialOut, bool), DomainError> {
         let status = match request.status.as_str() {
             "awarded" | "revoked" => request.status.clone(),
             other => return Err(invalid(format!("status '{other}' is neither awarded nor revoked."))),
         };
+        let may_change = change.is_some();
+        if status == "revoked" && !may_change {
+            return Err(refusal(ChangeCredentials::NEEDS[0]));
+        }
         let mut names = HashSet::new();
         for a in &request.attributes {
             if a.name.trim().is_empty() || a.name.len() > 255 || a.value.len() > 255 {
@@ -130,6 +143,11 @@ impl CredentialsApi for RecordService {
         };
         let (id, changed, created) =
             ca::upsert_user_credential(&mut tx, &learner.id, reference, &status, date_override).await?;
+        if changed && !created && !may_change {
+            // An existing credential's status or date would change: that is change_credentials'.
+            // Returning drops the transaction, so nothing is written.
+            return Err(refusal(ChangeCredentials::NEEDS[0]));
+        }
         let attributes_changed = ca::upsert_attributes(&mut tx, &id, &request.attributes).await?;
         if changed || attributes_changed {
             // About the learner (their audit trail; redacted with them when they are retired).

@@ -372,17 +372,7 @@ impl ConsoleUsers for ConsoleService {
     ) -> Result<u64, DomainError> {
         let user = self.account_named(username).await?;
         let mut tx = self.core.begin().await?;
-        let ended = sessions::delete_for_user(&mut *tx, &user.id).await?;
-        audit(
-            &mut tx,
-            actor,
-            AuditAction::UserEndSessions,
-            ("user", &user.id),
-            None,
-            Some(json!({ "sessions_ended": ended })),
-            None,
-        )
-        .await?;
+        let ended = self.end_sessions_in(&mut tx, actor, &user, None).await?;
         tx.commit().await?;
         Ok(ended)
     }

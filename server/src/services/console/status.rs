@@ -15,6 +15,28 @@ use registrar::{DomainError, ErrorCode};
 use serde_json::json;
 
 impl ConsoleService {
+    /// End every session of `user` inside the caller's transaction, audited; returns how many.
+    pub(crate) async fn end_sessions_in<P: ConsolePermission>(
+        &self,
+        conn: &mut store::Conn,
+        actor: &ConsoleActor<'_, P>,
+        user: &users::UserRow,
+        reason: Option<&str>,
+    ) -> Result<u64, DomainError> {
+        let ended = sessions::delete_for_user(&mut *conn, &user.id).await?;
+        audit(
+            conn,
+            actor,
+            AuditAction::UserEndSessions,
+            ("user", &user.id),
+            None,
+            Some(json!({ "sessions_ended": ended })),
+            reason,
+        )
+        .await?;
+        Ok(ended)
+    }
+
     /// The checks before deactivating `user`: never oneself, never the last superuser.
     pub(crate) async fn check_deactivation<P: ConsolePermission>(
         &self,
@@ -235,17 +257,7 @@ impl AccountStatus for ConsoleService {
                                 self.reactivate_in(&mut tx, actor, &user, false).await?;
                             }
                             "end_sessions" => {
-                                let ended = sessions::delete_for_user(&mut *tx, &user.id).await?;
-                                audit(
-                                    &mut tx,
-                                    actor,
-                                    AuditAction::UserEndSessions,
-                                    ("user", &user.id),
-                                    None,
-                                    Some(json!({ "sessions_ended": ended })),
-                                    Some(reason),
-                                )
-                                .await?;
+                                self.end_sessions_in(&mut tx, actor, &user, Some(reason)).await?;
                             }
                             _ => {
                                 users::clear_staff(&mut tx, &user.id).await?;

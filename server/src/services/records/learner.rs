@@ -506,24 +506,12 @@ impl Records for RecordService {
     }
 
     async fn my_record_csv(&self, me: &Me, program_id: &str) -> Result<Download, DomainError> {
-        let site = self.site().await?;
-        require_records_on(&site)?;
-        let learner = self.learner_by_id(&me.principal().user_id.0).await?;
-        let record = self
-            .program_record(&site, &learner, program_id, RecordView::Owner)
-            .await?
-            .ok_or_else(|| not_found("You have no record in this program."))?;
+        let (_, _, record) = self.own_record(me, program_id).await?;
         Self::record_csv(&record)
     }
 
     async fn send_to_pathway(&self, me: &Me, program_id: &str, pathway_id: &str) -> Result<(), DomainError> {
-        let site = self.site().await?;
-        require_records_on(&site)?;
-        let learner = self.learner_by_id(&me.principal().user_id.0).await?;
-        let record = self
-            .program_record(&site, &learner, program_id, RecordView::Owner)
-            .await?
-            .ok_or_else(|| not_found("You have no record in this program."))?;
+        let (site, learner, record) = self.own_record(me, program_id).await?;
         let pathway = rs::program_pathways(self.core.db(), &site.id, program_id, &learner.id)
             .await?
             .into_iter()
@@ -588,5 +576,24 @@ impl Records for RecordService {
             _ => "image/svg+xml",
         };
         Ok(Download { file_name: format!("signatory-{id}"), content_type, bytes })
+    }
+}
+
+impl RecordService {
+    /// The signed-in learner's record of one program, with the site and the learner it was read for
+    /// (records must be switched on; a program they have no record in is 404).
+    async fn own_record(
+        &self,
+        me: &Me,
+        program_id: &str,
+    ) -> Result<(SiteRow, Learner, ProgramRecord), DomainError> {
+        let site = self.site().await?;
+        require_records_on(&site)?;
+        let learner = self.learner_by_id(&me.principal().user_id.0).await?;
+        let record = self
+            .program_record(&site, &learner, program_id, RecordView::Owner)
+            .await?
+            .ok_or_else(|| not_found("You have no record in this program."))?;
+        Ok((site, learner, record))
     }
 }

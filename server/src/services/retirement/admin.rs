@@ -112,8 +112,7 @@ impl RetirementAdmin for RetirementService {
         to: &str,
         reason: &str,
     ) -> Result<(), DomainError> {
-        let reason = require_reason(reason)?;
-        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
+        let (status, reason) = self.acted_on(id, reason).await?;
         self.change_state(
             &status,
             to,
@@ -130,8 +129,7 @@ impl RetirementAdmin for RetirementService {
         id: &str,
         reason: &str,
     ) -> Result<(), DomainError> {
-        let reason = require_reason(reason)?;
-        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
+        let (status, reason) = self.acted_on(id, reason).await?;
         self.change_state(
             &status,
             ABORTED,
@@ -148,8 +146,7 @@ impl RetirementAdmin for RetirementService {
         id: &str,
         reason: &str,
     ) -> Result<(), DomainError> {
-        let reason = require_reason(reason)?;
-        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
+        let (status, reason) = self.acted_on(id, reason).await?;
         self.cancel_pending(&status, staff_actor(staff), reason).await
     }
 
@@ -204,5 +201,14 @@ impl RetirementAdmin for RetirementService {
                 sent_at: m.sent_at,
             })
             .collect())
+    }
+}
+
+impl RetirementService {
+    /// The retirement an admin acts on, and the reason they must give for it.
+    async fn acted_on<'r>(&self, id: &str, reason: &'r str) -> Result<(StatusRow, &'r str), DomainError> {
+        let reason = require_reason(reason)?;
+        let status = rs::get(self.core.db(), id).await?.ok_or_else(|| not_found(id))?;
+        Ok((status, reason))
     }
 }

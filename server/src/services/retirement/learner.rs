@@ -115,13 +115,7 @@ impl Deletion for RetirementService {
         _public: &Public,
         token: &str,
     ) -> Result<CancelDeletionPage, DomainError> {
-        let id = self.core.verify_link("cancel", token).await?;
-        let status = rs::get(self.core.db(), &id).await?.ok_or_else(|| {
-            DomainError::with_message(
-                ErrorCode::LinkInvalid,
-                "This deletion was already cancelled or is finished.",
-            )
-        })?;
+        let status = self.cancel_link_status(token).await?;
         Ok(CancelDeletionPage {
             username: status.original_username,
             due_at: status.due_at,
@@ -131,13 +125,7 @@ impl Deletion for RetirementService {
     }
 
     async fn cancel_by_link(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
-        let id = self.core.verify_link("cancel", token).await?;
-        let status = rs::get(self.core.db(), &id).await?.ok_or_else(|| {
-            DomainError::with_message(
-                ErrorCode::LinkInvalid,
-                "This deletion was already cancelled or is finished.",
-            )
-        })?;
+        let status = self.cancel_link_status(token).await?;
         let actor = status.original_username.clone();
         self.cancel_pending(
             &status,
@@ -157,5 +145,18 @@ impl Deletion for RetirementService {
             "data": data,
         });
         serde_json::to_string_pretty(&doc).map_err(internal)
+    }
+}
+
+impl RetirementService {
+    /// The retirement a mailed cancel link names (the token is the credential).
+    async fn cancel_link_status(&self, token: &str) -> Result<StatusRow, DomainError> {
+        let id = self.core.verify_link("cancel", token).await?;
+        rs::get(self.core.db(), &id).await?.ok_or_else(|| {
+            DomainError::with_message(
+                ErrorCode::LinkInvalid,
+                "This deletion was already cancelled or is finished.",
+            )
+        })
     }
 }

@@ -241,19 +241,33 @@ async fn set_signatories(
     certificate_id: &str,
     signatories: &[String],
 ) -> Result<(), super::DbError> {
-    let delete = format!("DELETE FROM certificate_signatories WHERE {column} = $1");
-    sqlx::query(AssertSqlSafe(delete)).bind(certificate_id).execute(&mut *conn).await?;
-    if signatories.is_empty() {
+    replace_ordered(conn, "certificate_signatories", column, "signatory_id", certificate_id, signatories)
+        .await
+}
+
+/// Replace the ordered list `values` that `owner` holds in `table` (rows of `owner_column`,
+/// `value_column` and `position`). Table and column names are this module's constants, never input.
+async fn replace_ordered(
+    conn: &mut AnyConnection,
+    table: &str,
+    owner_column: &str,
+    value_column: &str,
+    owner: &str,
+    values: &[String],
+) -> Result<(), super::DbError> {
+    let delete = format!("DELETE FROM {table} WHERE {owner_column} = $1");
+    sqlx::query(AssertSqlSafe(delete)).bind(owner).execute(&mut *conn).await?;
+    if values.is_empty() {
         return Ok(());
     }
     let dialect = Dialect::of_connection(conn);
     let sql = format!(
-        "INSERT INTO certificate_signatories ({column}, signatory_id, position) VALUES {}",
-        values_placeholders(dialect, signatories.len(), 3)
+        "INSERT INTO {table} ({owner_column}, {value_column}, position) VALUES {}",
+        values_placeholders(dialect, values.len(), 3)
     );
     let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (position, signatory) in signatories.iter().enumerate() {
-        q = q.bind(certificate_id).bind(signatory).bind(i64::try_from(position).unwrap_or(i64::MAX));
+    for (position, value) in values.iter().enumerate() {
+        q = q.bind(owner).bind(value).bind(i64::try_from(position).unwrap_or(i64::MAX));
     }
     q.execute(&mut *conn).await?;
     Ok(())
@@ -402,34 +416,9 @@ pub async fn save_program(
         }
         program.id.clone()
     };
-    replace_list(conn, "program_orgs", "org", &id, &program.orgs).await?;
-    replace_list(conn, "program_courses", "course_key", &id, &program.courses).await?;
+    replace_ordered(conn, "program_orgs", "program_id", "org", &id, &program.orgs).await?;
+    replace_ordered(conn, "program_courses", "program_id", "course_key", &id, &program.courses).await?;
     Ok(Some(id))
-}
-
-async fn replace_list(
-    conn: &mut AnyConnection,
-    table: &str,
-    column: &str,
-    program_id: &str,
-    values: &[String],
-) -> Result<(), super::DbError> {
-    let delete = format!("DELETE FROM {table} WHERE program_id = $1");
-    sqlx::query(AssertSqlSafe(delete)).bind(program_id).execute(&mut *conn).await?;
-    if values.is_empty() {
-        return Ok(());
-    }
-    let dialect = Dialect::of_connection(conn);
-    let sql = format!(
-        "INSERT INTO {table} (program_id, {column}, position) VALUES {}",
-        values_placeholders(dialect, values.len(), 3)
-    );
-    let mut q = sqlx::query(AssertSqlSafe(sql));
-    for (position, value) in values.iter().enumerate() {
-        q = q.bind(program_id).bind(value).bind(i64::try_from(position).unwrap_or(i64::MAX));
-    }
-    q.execute(&mut *conn).await?;
-    Ok(())
 }
 
 /// Which of `keys` are known (courses or orgs): `table` is `courses` or `orgs`.

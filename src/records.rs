@@ -582,16 +582,7 @@ mod tests {
 
     /// The hand-written `iso_timestamp` used before `time` (with its civil-from-days): the oracle.
     fn old_iso_timestamp(epoch_ms: i64) -> String {
-        let days = epoch_ms.div_euclid(86_400_000);
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
+        let (year, month, day) = crate::roles::tests::old_civil_date(epoch_ms);
         let in_day = epoch_ms.rem_euclid(86_400_000) / 1000;
         format!(
             "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",

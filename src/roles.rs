@@ -291,7 +291,7 @@ pub struct Grant {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -354,8 +354,9 @@ mod tests {
         Some((era * 146_097 + doe - 719_468) * 86_400_000)
     }
 
-    /// The hand-written civil-from-days `civil_date` used before `time`: the oracle.
-    fn old_civil_date(epoch_ms: i64) -> (i64, i64, i64) {
+    /// The hand-written civil-from-days `civil_date` used before `time`: the oracle (records' tests
+    /// use it too).
+    pub(crate) fn old_civil_date(epoch_ms: i64) -> (i64, i64, i64) {
         let days = epoch_ms.div_euclid(86_400_000);
         let z = days + 719_468;
         let era = z.div_euclid(146_097);

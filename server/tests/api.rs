@@ -5,6 +5,7 @@
 mod common;
 
 mod api {
+    pub mod attacks;
     pub mod batch_jobs;
     pub mod cli;
     pub mod console;

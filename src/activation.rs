@@ -74,6 +74,32 @@ pub fn initial_state(policy: ActivationPolicy, is_first_user: bool, invited: boo
     (state, false)
 }
 
+/// What an account may redeem of the invitations addressed to its email.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redemption {
+    /// Nothing: the address is not proven (anyone can register with another person's address),
+    /// or the account is deactivated.
+    Nothing,
+    /// Only a console invitation, which sets the account up; course, team and enrollment
+    /// invitations wait until it is active.
+    SetUp,
+    /// Every invitation to the address.
+    Everything,
+}
+
+/// Invitations addressed to an email (console, course team, enrollment, beta) are redeemed only for
+/// an account that proved it controls that address, by following a link mailed to it: otherwise
+/// whoever registers first with another person's address takes the role meant for them.
+#[must_use]
+pub fn redemption(state: AccountState, address_proven: bool) -> Redemption {
+    match state {
+        _ if !address_proven => Redemption::Nothing,
+        AccountState::Deactivated => Redemption::Nothing,
+        AccountState::New | AccountState::Invited => Redemption::SetUp,
+        AccountState::Active => Redemption::Everything,
+    }
+}
+
 /// A published clickthrough agreement at its current version.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Agreement {
@@ -265,5 +291,15 @@ mod tests {
         assert!(check_self_change("a", "a", false, true).unwrap_err().message.contains("superuser"));
         assert!(check_self_change("a", "a", false, false).is_ok());
         assert_eq!(refuse_bare_active_flag().code, ErrorCode::InputInvalid);
+    }
+
+    #[test]
+    fn invitations_wait_for_a_proven_address_and_an_active_account() {
+        assert_eq!(redemption(AccountState::Active, false), Redemption::Nothing);
+        assert_eq!(redemption(AccountState::New, false), Redemption::Nothing);
+        assert_eq!(redemption(AccountState::Deactivated, true), Redemption::Nothing);
+        assert_eq!(redemption(AccountState::New, true), Redemption::SetUp);
+        assert_eq!(redemption(AccountState::Invited, true), Redemption::SetUp);
+        assert_eq!(redemption(AccountState::Active, true), Redemption::Everything);
     }
 }

@@ -86,6 +86,8 @@ audit_actions! {
     TokenIssue => "token.issue",
     /// An OAuth client created (client-credentials grant).
     OauthClientCreate => "oauth_client.create",
+    /// An OAuth client revoked, with the tokens it was issued.
+    OauthClientRevoke => "oauth_client.revoke",
     /// An agreement (or a new version of one) published.
     AgreementPublish => "agreement.publish",
     /// An agreement signed.
@@ -94,6 +96,10 @@ audit_actions! {
     InvitationCreate => "invitation.create",
     /// A console invitation revoked.
     InvitationRevoke => "invitation.revoke",
+    /// A console invitation redeemed by the account that proved the invited address.
+    InvitationAccept => "invitation.accept",
+    /// An account proved it controls its address (followed the mailed link).
+    EmailVerified => "user.email_verified",
     /// A group created.
     GroupCreate => "group.create",
     /// A group renamed or described again.

@@ -30,6 +30,9 @@ pub enum Action {
     ViewInstructorDashboard(CourseKey),
     /// Enroll and unenroll learners in a course.
     EnrollLearners(CourseKey),
+    /// Email learners about their enrollment ("Notify"): course Admins and Staff, not Limited Staff
+    /// (who may enroll but must not be able to mail thousands of addresses in the course's name).
+    EmailLearners(CourseKey),
     /// Change who holds course-team roles.
     EditCourseAccess(CourseKey),
     /// See and change who holds discussion roles (which ones: `discussion::check_manage`).
@@ -143,7 +146,7 @@ pub fn decide(principal: &Principal, action: &Action) -> Decision {
                 || principal.holds(Role::DiscussionAdmin, &Scope::Course(course.clone()))
         }
         Action::EnrollLearners(course) => principal.has_staff_access(course),
-        Action::ViewCourseTeam(course) => {
+        Action::ViewCourseTeam(course) | Action::EmailLearners(course) => {
             principal.has_instructor_access(course)
                 || principal.holds(Role::Staff, &Scope::Course(course.clone()))
                 || principal.holds(Role::Staff, &Scope::Org(course.org().clone()))

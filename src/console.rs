@@ -212,6 +212,28 @@ pub fn require_superuser(is_superuser: bool, what: &str) -> Result<(), DomainErr
     }
 }
 
+/// Who may change who is in a group, or delete it. A group that gives console permissions makes
+/// its staff members holders of them, so changing its membership is changing who holds console
+/// permissions: superusers only, like changing the permissions themselves (otherwise `change_groups`
+/// would let its holder put themselves into a group that gives everything). Groups that give no
+/// console permission (library and org-wide grants) follow `change_groups`/`delete_groups`.
+pub fn check_group_membership_change(
+    is_superuser: bool,
+    group_name: &str,
+    permissions_given: usize,
+) -> Result<(), DomainError> {
+    if permissions_given == 0 || is_superuser {
+        return Ok(());
+    }
+    Err(DomainError::with_message(
+        ErrorCode::Forbidden,
+        format!(
+            "{group_name} gives console permissions: only a superuser may change who is in it or delete \
+             it."
+        ),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,5 +296,14 @@ mod tests {
         assert!(require_superuser(true, "x").is_ok());
         let e = require_superuser(false, "make someone a superuser").unwrap_err();
         assert!(e.message.contains("Only a superuser may make someone a superuser"), "{}", e.message);
+    }
+
+    #[test]
+    fn membership_of_a_group_that_gives_console_permissions_is_for_superusers() {
+        let refused = check_group_membership_change(false, "Platform admins", 3).unwrap_err();
+        assert_eq!(refused.code, ErrorCode::Forbidden);
+        assert!(refused.message.contains("Platform admins"), "{}", refused.message);
+        assert!(check_group_membership_change(true, "Platform admins", 3).is_ok());
+        assert!(check_group_membership_change(false, "Library authors", 0).is_ok());
     }
 }

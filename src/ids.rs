@@ -94,7 +94,8 @@ impl CourseKey {
         else {
             return Err(invalid());
         };
-        if !(valid_key_part(number) && valid_key_part(run)) {
+        // Every part as typed: an org with spaces around it is not silently trimmed into another key.
+        if !(valid_key_part(org) && valid_key_part(number) && valid_key_part(run)) {
             return Err(invalid());
         }
         let org = OrgKey::parse(org).map_err(|_| invalid())?;

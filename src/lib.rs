@@ -20,7 +20,11 @@ pub mod records;
 pub mod retirement;
 pub mod roles;
 pub mod team;
+pub mod token_scope;
 pub mod wire;
+
+#[cfg(test)]
+mod proptests;
 
 pub use audit::AuditAction;
 pub use error::{DomainError, ErrorCode, ErrorKind};

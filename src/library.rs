@@ -50,6 +50,10 @@ impl LibraryKey {
         };
         let rest = s.trim().strip_prefix("lib:").ok_or_else(invalid)?;
         let (org, slug) = rest.split_once(':').ok_or_else(invalid)?;
+        // Both parts as typed: spaces inside the key are refused, not trimmed into another key.
+        if org != org.trim() || slug != slug.trim() {
+            return Err(invalid());
+        }
         let org = OrgKey::parse(org).map_err(|_| invalid())?;
         Self::new(org, slug).map_err(|_| invalid())
     }

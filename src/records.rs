@@ -392,7 +392,7 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     } else if let Some(i) = time.rfind(['+', '-']).filter(|&i| i >= 8) {
         let (h, m) = time[i + 1..].split_once(':').unwrap_or((&time[i + 1..], "0"));
         let (h, m) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?);
-        if h > 23 || m > 59 {
+        if !(0..=23).contains(&h) || !(0..=59).contains(&m) {
             return None;
         }
         let sign = if time[i..].starts_with('-') { -1 } else { 1 };
@@ -404,11 +404,15 @@ pub fn parse_timestamp(text: &str) -> Option<i64> {
     let parts: Vec<&str> = hms.split(':').collect();
     let [h, m, s] = parts.as_slice() else { return None };
     let (h, m, s) = (h.parse::<i64>().ok()?, m.parse::<i64>().ok()?, s.parse::<i64>().ok()?);
-    if h > 23 || m > 59 || s > 60 || !fraction.chars().all(|c| c.is_ascii_digit()) {
+    // Negative fields are no time of day; huge ones would overflow the sum below.
+    let in_range = (0..=23).contains(&h) && (0..=59).contains(&m) && (0..=60).contains(&s);
+    if !in_range || !fraction.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }
     let millis = format!("{fraction:0<3}").get(..3)?.parse::<i64>().ok()?;
-    Some(day + h * 3_600_000 + m * 60_000 + s * 1000 + millis - offset_ms)
+    let clock_ms =
+        h.checked_mul(3_600_000)?.checked_add(m.checked_mul(60_000)?)?.checked_add(s.checked_mul(1000)?)?;
+    day.checked_add(clock_ms)?.checked_add(millis)?.checked_sub(offset_ms)
 }
 
 /// Epoch milliseconds as `2024-01-01T00:00:00Z` (what the service API answers), milliseconds

@@ -27,6 +27,7 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/records/shared",
     "/api/account/reset-link",
     "/api/account/reset-password",
+    "/api/account/confirm-address",
 ];
 
 /// The `/api` paths an invited account that is not active yet may reach: reading and signing its

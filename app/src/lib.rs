@@ -8,6 +8,7 @@ pub mod api;
 pub mod components;
 pub mod error;
 pub mod model;
+pub mod page_policy;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -23,6 +24,7 @@ use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app (server side).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    page_policy::set();
     view! {
         <!DOCTYPE html>
         <html lang="en" class="h-full bg-slate-50">
@@ -58,6 +60,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account") view=pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/account/deletion-requested") view=pages::account::DeletionRequestedPage ssr=SsrMode::Async />
                     <Route path=path!("/account/cancel-deletion") view=pages::account::CancelDeletionPageView ssr=SsrMode::Async />
+                    <Route path=path!("/account/confirm-address") view=pages::account::ConfirmAddressPage ssr=SsrMode::Async />
                     <Route path=path!("/account/confirm-deletion") view=pages::account::ConfirmDeletionPageView ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=pages::courses::CoursesPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key") view=pages::course::CoursePage ssr=SsrMode::Async />

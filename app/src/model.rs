@@ -293,6 +293,8 @@ pub struct AccountView {
     pub last_login: Option<i64>,
     pub enrollments: Vec<CourseLink>,
     pub active_sessions: i64,
+    /// Whether the account proved it controls `email` (followed the mailed link).
+    pub email_confirmed: bool,
 }
 
 /// What `registrar manage-user` asks for: create or update one account.

@@ -16,7 +16,7 @@ use crate::config::AuthPolicy;
 use crate::services::{self, Core};
 use crate::store::{self, courses, now_ms, values_placeholders, Db};
 use crate::worker::JobWorker;
-use app::gate::console::{ChangeCredentials, Console, ViewAudit, ViewUsers};
+use app::gate::console::{Console, PushGrades, ViewAudit, ViewUsers};
 use app::gate::Gate;
 use app::model::{BatchAction, BatchRequest, RosterQuery, RosterStatus};
 use app::ports::{ClientMeta, RequestPrincipal};
@@ -213,7 +213,7 @@ async fn measure_records(
     })
     .await?;
 
-    let staff = staff_gate.console_for::<ChangeCredentials>().await.map_err(|e| e.to_string())?;
+    let staff = staff_gate.console_for::<PushGrades>().await.map_err(|e| e.to_string())?;
     // The 100,000 learners of the roster course, by the names `insert_users` gave them.
     let usernames: Vec<String> =
         (0..graded.len().min(GRADE_PUSHES)).map(|i| format!("rosteruser{i}")).collect();
@@ -247,7 +247,7 @@ async fn measure_records(
 
 async fn gate_push(
     gate: &Gate,
-    staff: &Console<ChangeCredentials>,
+    staff: &Console<PushGrades>,
     pushes: Vec<app::model::records::GradeRequest>,
 ) -> Result<Vec<app::model::records::ItemResult>, String> {
     gate.backend().records.push_grades(staff, pushes).await.map_err(|e| e.message)

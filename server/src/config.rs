@@ -20,6 +20,79 @@ pub struct DatabaseArgs {
     pub database_url: String,
 }
 
+/// The keys that sign mailed links (password, confirmation, cancel-deletion), for every command.
+#[derive(Debug, Clone, Args)]
+pub struct LinkKeyArgs {
+    /// Keys that sign mailed links, comma-separated, each at least 32 characters: the first signs,
+    /// every one verifies (to rotate, put the new key first and drop the old one when its links have
+    /// expired). Required outside development; never stored in the database.
+    #[arg(long, env = "REGISTRAR_LINK_KEYS", global = true, hide_env_values = true)]
+    pub link_keys: Option<String>,
+    /// A file with the link keys, one per line (the first signs), instead of REGISTRAR_LINK_KEYS.
+    #[arg(long, env = "REGISTRAR_LINK_KEYS_FILE", global = true)]
+    pub link_keys_file: Option<String>,
+}
+
+/// The keys that sign mailed links: the first signs, all verify. Empty in development without
+/// configuration: the server then keeps a key of its own in the database (never in production).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct LinkKeys(Vec<Vec<u8>>);
+
+impl fmt::Debug for LinkKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "LinkKeys({} key(s))", self.0.len())
+    }
+}
+
+impl LinkKeys {
+    /// Keys from their text (one per item); each must be at least 32 characters.
+    pub fn from_texts<I: IntoIterator<Item = S>, S: AsRef<str>>(texts: I) -> Result<Self, String> {
+        let mut keys = Vec::new();
+        for (index, text) in texts.into_iter().enumerate() {
+            let text = text.as_ref().trim();
+            if text.is_empty() {
+                continue;
+            }
+            if text.chars().count() < 32 {
+                return Err(format!(
+                    "link key {} is {} characters long; use at least 32 random characters",
+                    index + 1,
+                    text.chars().count()
+                ));
+            }
+            keys.push(text.as_bytes().to_vec());
+        }
+        Ok(Self(keys))
+    }
+
+    /// From `--link-keys` or `--link-keys-file` (the file wins when both are given).
+    pub fn from_args(args: &LinkKeyArgs) -> Result<Self, String> {
+        if let Some(path) = &args.link_keys_file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read REGISTRAR_LINK_KEYS_FILE {path}: {e}"))?;
+            return Self::from_texts(text.lines());
+        }
+        Self::from_texts(args.link_keys.as_deref().unwrap_or_default().split(','))
+    }
+
+    /// The key that signs new links.
+    #[must_use]
+    pub fn signing(&self) -> Option<&[u8]> {
+        self.0.first().map(Vec::as_slice)
+    }
+
+    /// Every key that verifies a link, newest first.
+    #[must_use]
+    pub fn verifying(&self) -> &[Vec<u8>] {
+        &self.0
+    }
+
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Account deletion settings (Open edX's names), shared by `serve` and the retirement commands.
 #[derive(Debug, Clone, Args)]
 pub struct RetirementArgs {
@@ -101,6 +174,9 @@ pub struct ServeArgs {
     /// The From address of outgoing mail.
     #[arg(long, env = "REGISTRAR_MAIL_FROM", default_value = "Registrar <registrar@localhost>")]
     pub mail_from: String,
+    /// Enrollment notices ("Notify") one course may send per day, all its staff together.
+    #[arg(long, env = "REGISTRAR_NOTIFY_MAILS_PER_COURSE_PER_DAY", default_value_t = 2_000)]
+    pub notify_mails_per_course_per_day: u32,
     /// Directory with the compiled site (pkg/, CSS, public assets).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -211,15 +287,24 @@ impl Config {
         database: &DatabaseArgs,
         serve: &ServeArgs,
         retirement: &RetirementArgs,
+        link_keys: LinkKeys,
     ) -> Result<Self, String> {
         let retirement = RetirementSettings::from_args(retirement)?;
         let public_url = serve.public_url.clone();
         // Development is a site nobody else reaches: no public URL, or one on this machine.
         let production = public_url.as_deref().is_some_and(reached_by_others);
+
         if production && retirement.names.uses_default_salts() {
             return Err(
                 "RETIRED_USER_SALTS is unset or still holds Open edX's published default salts (abc, 123); \
                     set your own secret salts (keep every old one, newest last) before serving a public site"
+                    .to_owned(),
+            );
+        }
+        if production && link_keys.is_empty() {
+            return Err(
+                "REGISTRAR_LINK_KEYS (or REGISTRAR_LINK_KEYS_FILE) is unset: set at least one random key of 32 \
+                 or more characters to sign mailed links before serving a public site"
                     .to_owned(),
             );
         }
@@ -232,6 +317,8 @@ impl Config {
                 auto_setup: serve.auto_setup_new_users,
                 first_user_superuser: serve.first_user_superuser,
             },
+            link_keys,
+            notify_per_course_per_day: i64::from(serve.notify_mails_per_course_per_day),
             ..AuthPolicy::default()
         };
         let server = ServerConfig {
@@ -306,6 +393,10 @@ pub struct AuthPolicy {
     /// How new accounts start (the default is the "open" policy: set up at once, active once every
     /// required agreement is signed).
     pub activation: registrar::activation::ActivationPolicy,
+    /// The keys that sign mailed links (empty: development's key in the database).
+    pub link_keys: LinkKeys,
+    /// Enrollment notices ("Notify") one course may send per day, all its staff together.
+    pub notify_per_course_per_day: i64,
 }
 
 impl Default for AuthPolicy {
@@ -324,6 +415,8 @@ impl Default for AuthPolicy {
                 auto_setup: true,
                 first_user_superuser: false,
             },
+            link_keys: LinkKeys::default(),
+            notify_per_course_per_day: 2_000,
         }
     }
 }
@@ -411,19 +504,42 @@ mod tests {
         retirement: RetirementArgs,
         #[command(flatten)]
         serve: ServeArgs,
+        #[command(flatten)]
+        keys: LinkKeyArgs,
     }
+
+    const KEY: &str = "a-link-key-of-at-least-32-characters";
 
     fn config(args: &[&str]) -> Result<Config, String> {
         let flags = Flags::try_parse_from(std::iter::once("registrar").chain(args.iter().copied()))
             .map_err(|e| e.to_string())?;
-        Config::from_args(&flags.database, &flags.serve, &flags.retirement)
+        Config::from_args(&flags.database, &flags.serve, &flags.retirement, LinkKeys::from_args(&flags.keys)?)
+    }
+
+    #[test]
+    fn a_public_site_without_link_keys_is_refused_and_short_keys_are_named() {
+        let refused =
+            config(&["--public-url", "https://r.example.org", "--retired-user-salts", "x"]).unwrap_err();
+        assert!(refused.starts_with("REGISTRAR_LINK_KEYS"), "{refused}");
+        let short = config(&["--link-keys", &format!("{KEY},short")]).unwrap_err();
+        assert!(short.contains("link key 2 is 5 characters"), "{short}");
+        let rotated = config(&["--link-keys", &format!("{KEY}-new , {KEY}")]).unwrap();
+        assert_eq!(rotated.auth.link_keys.verifying().len(), 2);
+        assert_eq!(rotated.auth.link_keys.signing(), Some(format!("{KEY}-new").as_bytes()));
+        assert!(!format!("{:?}", rotated.auth).contains(KEY), "keys stay out of logs");
     }
 
     #[test]
     fn a_public_https_site_gets_secure_cookies_its_origin_and_its_links() {
-        let c =
-            config(&["--public-url", "https://registrar.example.org/app/", "--retired-user-salts", "s1,s2"])
-                .unwrap();
+        let c = config(&[
+            "--public-url",
+            "https://registrar.example.org/app/",
+            "--retired-user-salts",
+            "s1,s2",
+            "--link-keys",
+            KEY,
+        ])
+        .unwrap();
         assert!(c.server.production && c.auth.cookie_secure);
         assert_eq!(c.server.public_origin.as_deref(), Some("https://registrar.example.org"));
         assert_eq!(c.server.site_url, "https://registrar.example.org/app/");
@@ -453,9 +569,16 @@ mod tests {
 
     #[test]
     fn the_demo_data_is_refused_on_a_public_https_site() {
-        let c =
-            config(&["--seed-demo", "--public-url", "https://r.example.org", "--retired-user-salts", "x"])
-                .unwrap();
+        let c = config(&[
+            "--seed-demo",
+            "--public-url",
+            "https://r.example.org",
+            "--retired-user-salts",
+            "x",
+            "--link-keys",
+            KEY,
+        ])
+        .unwrap();
         assert!(c.check_seed_demo().unwrap_err().contains("unset REGISTRAR_SEED_DEMO"));
         assert!(config(&["--seed-demo", "--public-url", "http://localhost:3000"])
             .unwrap()

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod bench;
 pub mod cli;
 pub mod config;
+pub mod csv_file;
 pub mod http;
 pub mod mail;
 pub mod notices;

@@ -140,6 +140,26 @@ pub fn password_link(full_name: &str, username: &str, until_date: &str, link: &s
     }
 }
 
+/// The link that proves a new account controls its address (invitations to it are redeemed then).
+#[must_use]
+pub fn confirm_address(
+    full_name: &str,
+    username: &str,
+    email: &str,
+    until_date: &str,
+    link: &str,
+) -> Composed {
+    Composed {
+        subject: "Confirm your email address for Registrar".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nPlease confirm that {email} is the address of your Registrar account \
+             {username}. Follow this link (it works until {until_date}); anything you were invited to with \
+             this address is added to your account then:\n\n{link}\n\nIf you did not create this account, \
+             ignore this message: nothing addressed to you is given to it.\n"
+        ),
+    }
+}
+
 /// An invitation to create an account with this address (`valid_until`: a date, or none).
 #[must_use]
 pub fn invitation(link: &str, valid_until: Option<&str>) -> Composed {

@@ -323,6 +323,7 @@ pub async fn seed_demo(db: &Db, show_progress: bool) -> Result<SeedSummary, Seed
                 is_staff: person.staff,
                 is_superuser: person.superuser,
                 state: registrar::activation::AccountState::Active,
+                email_verified: true,
             },
         )
         .await
@@ -485,6 +486,7 @@ async fn seed_retirements(db: &Db) -> Result<(), SeedError> {
             is_staff: false,
             is_superuser: false,
             state: registrar::activation::AccountState::Active,
+            email_verified: true,
         };
         let id = users::insert(&db.pool, &new).await.map_err(|e| SeedError::Invalid(e.to_string()))?;
         courses::enroll(&db.pool, &id, "course-v1:OpenX+HIST110+2026", "audit").await?;

@@ -4,6 +4,7 @@
 //!
 //! Pure: no IO. The server's pipeline and service API ask these functions before every change.
 
+use crate::{DomainError, ErrorCode};
 use serde::{Deserialize, Serialize};
 use sha1::{Digest, Sha1};
 use std::fmt;
@@ -282,6 +283,23 @@ pub fn is_reserved_username(username: &str, service_username: &str) -> bool {
 #[must_use]
 pub fn may_queue_for_deletion(actor_is_superuser: bool, target_is_staff: bool) -> bool {
     actor_is_superuser || !target_is_staff
+}
+
+/// Whether an account may be reactivated while it has a deletion in `retirement_state`: not unless
+/// the deletion was aborted (cancel it first, in its cool-off; later it is gone). Otherwise a deletion
+/// deactivated after the request would run on an account its owner signs in to again.
+pub fn check_reactivation(retirement_state: Option<&str>, username: &str) -> Result<(), DomainError> {
+    match retirement_state {
+        None | Some(ABORTED) => Ok(()),
+        Some(PENDING) => Err(DomainError::with_message(
+            ErrorCode::RetirementPending,
+            format!("{username} is queued for deletion: cancel the deletion to give the account back."),
+        )),
+        Some(state) => Err(DomainError::with_message(
+            ErrorCode::RetirementPending,
+            format!("{username}'s account is being deleted ({state}); it cannot be reactivated."),
+        )),
+    }
 }
 
 /// Who may read the tokens of cancel and confirmation links in mail (they act for the learner).

@@ -42,8 +42,10 @@ fn is_token_char(c: char) -> bool {
 }
 
 /// One pass: every maximal run of name characters (less trailing dots, which end sentences) that
-/// is a needle is replaced.
+/// is a needle is replaced. A needle may end in dots itself (usernames may): the run less fewer of
+/// its trailing dots is tried first, so `bob.` is found in `bob..` and `bob` in `bob.`.
 fn redact_words(text: &str, needles: &std::collections::HashMap<String, &str>) -> Option<String> {
+    let longest = needles.keys().map(String::len).max().unwrap_or(0);
     let mut out = String::with_capacity(text.len());
     let mut changed = false;
     let mut rest = text;
@@ -54,13 +56,23 @@ fn redact_words(text: &str, needles: &std::collections::HashMap<String, &str>) -
         let end = rest.find(|c: char| !is_token_char(c)).unwrap_or(rest.len());
         let run = &rest[..end];
         let word = run.trim_end_matches('.');
-        match needles.get(&word.to_ascii_lowercase()) {
-            Some(replacement) if !word.is_empty() => {
+        // Lengths from `word` to the run's end cut only dots; none longer than the longest needle is
+        // tried, so a long run of dots costs no more. A run of dots alone is punctuation.
+        let found = if word.is_empty() || word.len() > longest {
+            None
+        } else {
+            let lower = run.get(..run.len().min(longest)).map(str::to_ascii_lowercase).unwrap_or_default();
+            (word.len()..=lower.len())
+                .rev()
+                .find_map(|len| lower.get(..len).and_then(|key| needles.get(key)).map(|r| (len, *r)))
+        };
+        match found {
+            Some((len, replacement)) => {
                 out.push_str(replacement);
-                out.push_str(&run[word.len()..]);
+                out.push_str(&run[len..]);
                 changed = true;
             }
-            _ => out.push_str(run),
+            None => out.push_str(run),
         }
         rest = &rest[end..];
     }
@@ -90,13 +102,19 @@ fn redact_phrase(text: &str, needle: &str, replacement: &str) -> Option<String> 
         let before_continues = before.is_some_and(is_token_char);
         result.push_str(&rest[..at]);
         if before_continues || after_continues {
-            result.push_str(&rest[at..at + needle.len()]);
+            // Not a whole word here; an overlapping one may start inside it (`Jo Jo` in `-Jo Jo Jo`),
+            // so move on by one character only.
+            let first = rest[at..].chars().next();
+            let step = first.map_or(needle.len(), char::len_utf8);
+            result.push_str(&rest[at..at + step]);
+            prev = first;
+            rest = &rest[at + step..];
         } else {
             result.push_str(replacement);
             changed = true;
+            prev = rest[..at + needle.len()].chars().next_back();
+            rest = after_text;
         }
-        prev = rest[..at + needle.len()].chars().next_back();
-        rest = after_text;
     }
     changed.then_some(result)
 }

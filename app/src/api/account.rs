@@ -14,3 +14,22 @@ pub async fn get_account() -> Result<AccountView, ApiError> {
     let me = gate.me()?;
     Ok(gate.backend().accounts.account(&me).await?)
 }
+
+/// Confirm an address through the link mailed to it (public: the signed token is the credential).
+/// Browsers without JavaScript go on to My account, or to sign-in.
+#[server(prefix = "/api", endpoint = "account/confirm-address")]
+pub async fn confirm_address(token: String) -> Result<String, ApiError> {
+    let gate = Gate::for_request()?;
+    let username = gate.backend().accounts.confirm_address(&gate.public(), &token).await?;
+    let next = if gate.principal().is_some() { "/account?confirmed=1" } else { "/login?address_confirmed=1" };
+    leptos_axum::redirect(next);
+    Ok(username)
+}
+
+/// Mail the signed-in account a new confirmation link; returns the address.
+#[server(prefix = "/api", endpoint = "account/resend-confirmation")]
+pub async fn resend_confirmation() -> Result<String, ApiError> {
+    let gate = Gate::for_request()?;
+    let me = gate.me()?;
+    Ok(gate.backend().accounts.resend_confirmation(&me).await?)
+}

@@ -180,6 +180,18 @@ course_capability!(
     CourseEnroller
 );
 
+impl CourseEnroller {
+    /// Whether the enroller may also email the learners ("Notify"): not Limited Staff.
+    #[must_use]
+    pub fn may_email_learners(&self) -> bool {
+        registrar::authz::decide(
+            &self.principal,
+            &registrar::authz::Action::EmailLearners(self.course.clone()),
+        )
+        .is_allowed()
+    }
+}
+
 /// A capability scoped to one library: the principal, the library and its switches.
 macro_rules! library_capability {
     ($(#[$doc:meta])* $name:ident) => {

@@ -17,6 +17,7 @@ use registrar::authz::{decide, Action, Principal};
 use registrar::console::{may as console_may, refusal as console_refusal};
 use registrar::ids::{CourseKey, OrgKey};
 use registrar::library::{decide_library, may_create_library, LibraryAction, LibraryKey};
+use registrar::token_scope::{refusal as token_refusal, token_may, TokenScope};
 use registrar::{DomainError, ErrorCode};
 
 /// The Gate for one request.
@@ -74,22 +75,36 @@ impl Gate {
         Public(())
     }
 
-    /// The principal, if signed in and active.
+    /// The principal, if signed in and active, with a session or a token that acts as its user (a
+    /// scoped service token is no principal here: it reaches only the capabilities of its scopes).
     #[must_use]
     pub fn principal(&self) -> Option<&Principal> {
-        self.request.principal.as_ref().filter(|p| p.is_active)
+        self.request.principal.as_ref().filter(|p| p.is_active && self.request.scopes.is_none())
+    }
+
+    /// The principal for a capability a token with `scope` may use (`None`: sessions and personal
+    /// tokens only); a scoped token used elsewhere is refused, naming what it may do.
+    fn principal_for(&self, scope: Option<TokenScope>) -> Result<&Principal, ApiError> {
+        let principal =
+            self.request.principal.as_ref().filter(|p| p.is_active).ok_or(ErrorCode::AuthRequired)?;
+        let scopes = self.request.scopes.as_deref();
+        if token_may(scopes, scope) {
+            Ok(principal)
+        } else {
+            Err(token_refusal(scopes.unwrap_or_default()).into())
+        }
     }
 
     /// Capability for the signed-in user's own account; anonymous callers get `AUTH_REQUIRED`.
     pub fn me(&self) -> Result<Me, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let principal = self.principal_for(None)?;
         self.require(principal, &Action::ManageOwnAccount)?;
         Ok(Me { principal: principal.clone(), session_id: self.request.session_id.clone() })
     }
 
     /// Capability for global staff outside the console (every course, the service APIs).
     pub fn global_staff(&self) -> Result<GlobalStaff, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let principal = self.principal_for(None)?;
         self.require(principal, &Action::ListAllCourses)?;
         Ok(GlobalStaff { principal: principal.clone(), held: Vec::new() })
     }
@@ -97,7 +112,7 @@ impl Gate {
     /// Capability for the console permissions `P` lists: superusers, or global staff whose groups
     /// give every one of them. The refusal names the first one missing.
     pub async fn console_for<P: ConsolePermission>(&self) -> Result<Console<P>, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let principal = self.principal_for(P::SCOPE)?;
         self.require(principal, &Action::UseAdminConsole)?;
         let held = if principal.is_superuser {
             Vec::new()
@@ -147,7 +162,7 @@ impl Gate {
 
     /// Capability to create libraries in `org`.
     pub fn library_creator(&self, org: &OrgKey) -> Result<LibraryCreator, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let principal = self.principal_for(None)?;
         if may_create_library(Some(principal), org) {
             Ok(LibraryCreator { principal: principal.clone(), org: org.clone() })
         } else {
@@ -194,7 +209,7 @@ impl Gate {
     /// `NOT_FOUND`, exactly as for a library that does not exist, so private libraries stay unknown to
     /// strangers; someone who may view it but not act gets `FORBIDDEN`.
     async fn for_library(&self, key: &LibraryKey, action: LibraryAction) -> Result<Principal, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let principal = self.principal_for(None)?;
         let not_found = || {
             ApiError::from(DomainError::with_message(
                 ErrorCode::NotFound,
@@ -242,7 +257,7 @@ impl Gate {
 
     /// Capability for the retirement service API: the configured service user or a superuser.
     pub fn retirement_worker(&self) -> Result<RetirementWorker, ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let principal = self.principal_for(Some(TokenScope::Retirement))?;
         let service = self.backend.facts.retirement_service_username(&GateAsks(()));
         if registrar::retirement::may_drive_retirement(
             principal.is_superuser,
@@ -269,7 +284,7 @@ impl Gate {
         course: &CourseKey,
         action: fn(CourseKey) -> Action,
     ) -> Result<(Principal, CourseKey), ApiError> {
-        let principal = self.principal().ok_or(ErrorCode::AuthRequired)?;
+        let principal = self.principal_for(None)?;
         self.require(principal, &action(course.clone()))?;
         Ok((principal.clone(), course.clone()))
     }

@@ -1,7 +1,8 @@
-//! My account: profile, enrollments and sessions; "Download my data" and "Delete my account"; the
-//! page after a deletion request and the page a mailed cancel link opens. Works without JavaScript.
+//! My account: profile, enrollments and sessions, the unconfirmed-address banner; "Download my data"
+//! and "Delete my account"; the page after a deletion request and the pages mailed links open
+//! (cancel a deletion, confirm an address). Works without JavaScript.
 
-use crate::api::account::get_account;
+use crate::api::account::{get_account, ConfirmAddress, ResendConfirmation};
 use crate::api::retirement::{
     get_cancel_link, get_confirm_link, get_deletion_info, CancelDeletion, ConfirmDeletion, DeleteAccount,
     MailDeletionLink,
@@ -32,6 +33,7 @@ fn AccountDetails(view: AccountView) -> impl IntoView {
     let last_login = view.last_login.map_or_else(|| "never".to_owned(), format_date);
     view! {
         <h1 class="text-2xl font-semibold">"My account"</h1>
+        {(!view.email_confirmed).then(|| view! { <UnconfirmedAddress email=view.email.clone() /> })}
         <div class="mt-6 grid gap-6 md:grid-cols-2">
             <section class="card" aria-labelledby="profile-heading">
                 <h2 id="profile-heading" class="font-semibold">"Profile"</h2>
@@ -244,6 +246,62 @@ fn ConfirmDeletionForm(info: DeletionInfo, token: String) -> impl IntoView {
                     <SubmitButton kind=ButtonKind::Danger>"Delete my account"</SubmitButton>
                 </ActionForm>
             </div>
+        </section>
+    }
+}
+
+/// Until the address is confirmed: what waits for it, and a button to mail the link again.
+#[component]
+fn UnconfirmedAddress(email: String) -> impl IntoView {
+    let resend = ServerAction::<ResendConfirmation>::new();
+    let error = Signal::derive(move || resend.value().get().and_then(Result::err));
+    view! {
+        <section class="mt-4 rounded border border-amber-300 bg-amber-50 p-4 text-sm" aria-labelledby="confirm-heading">
+            <h2 id="confirm-heading" class="font-semibold text-amber-900">"Confirm your email address"</h2>
+            <p class="mt-1 text-amber-900">
+                "We sent a link to " <strong>{email}</strong> ". Follow it to confirm the address is yours; \
+                 courses and teams you were invited to with it are added to your account then."
+            </p>
+            <ErrorBanner error />
+            {move || resend.value().get().and_then(Result::ok).map(|to| view! {
+                <Notice class="mt-2">{format!("We sent a new link to {to}.")}</Notice>
+            })}
+            <ActionForm action=resend>
+                <SubmitButton kind=ButtonKind::Secondary class="mt-2">"Send the link again"</SubmitButton>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// The page a mailed confirmation link opens: a button (a GET changes nothing; mail scanners
+/// follow links).
+#[component]
+pub fn ConfirmAddressPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let confirm = ServerAction::<ConfirmAddress>::new();
+    let error = Signal::derive(move || confirm.value().get().and_then(Result::err));
+    view! {
+        <Title text="Confirm your email address" />
+        <section class="card mx-auto max-w-lg">
+            <h1 class="text-2xl font-semibold">"Confirm your email address"</h1>
+            {move || match confirm.value().get() {
+                Some(Ok(username)) => view! {
+                    <Notice class="mt-3">{format!("Thank you: the address of {username} is confirmed.")}</Notice>
+                    <a class="btn-primary mt-4 inline-block" href="/account">"Go to my account"</a>
+                }.into_any(),
+                _ => view! {
+                    <p class="mt-3 text-slate-700">
+                        "Confirm that this email address belongs to your Registrar account. Anything you were \
+                         invited to with it is added to your account."
+                    </p>
+                    <ErrorBanner error />
+                    <ActionForm action=confirm>
+                        <input type="hidden" name="token" value=token() />
+                        <SubmitButton class="mt-4">"Confirm my address"</SubmitButton>
+                    </ActionForm>
+                }.into_any(),
+            }}
         </section>
     }
 }

@@ -37,6 +37,13 @@ pub trait Accounts: Send + Sync {
     /// The account page.
     async fn account(&self, me: &Me) -> Result<AccountView, DomainError>;
 
+    /// Follow the link mailed to an account's address: the address is proven and invitations to it
+    /// are redeemed. Returns the account's username. The signed token is the credential.
+    async fn confirm_address(&self, public: &Public, token: &str) -> Result<String, DomainError>;
+
+    /// Mail the signed-in account a new confirmation link; returns the address it went to.
+    async fn resend_confirmation(&self, me: &Me) -> Result<String, DomainError>;
+
     /// The `Set-Cookie` value that stores a session token, or clears it when `None`.
     fn session_cookie(&self, token: Option<&str>) -> String;
 }

@@ -29,6 +29,9 @@ pub struct RequestPrincipal {
     pub session_id: Option<String>,
     /// An invited account signed in to sign its agreements (no principal until it is active).
     pub awaiting: Option<AwaitingAccount>,
+    /// The scopes of the service token the request came with; `None` for sessions and personal
+    /// tokens, which act as their user.
+    pub scopes: Option<Vec<registrar::token_scope::TokenScope>>,
 }
 
 /// An invited account that has signed in but is not active yet.

@@ -4,7 +4,7 @@
 
 use super::{ClientMeta, Download};
 use crate::gate::capabilities::{Me, Public, System};
-use crate::gate::console::{AddCredentials, ChangeCredentials, Console, ViewCredentials};
+use crate::gate::console::{AddCredentials, ChangeCredentials, Console, PushGrades, ViewCredentials};
 use crate::model::records::{
     CourseCertificateRow, CredentialOut, CredentialRequest, CredentialsConsole, GradeRequest, ItemResult,
     PathwayRow, ProgramCertificateRow, ProgramRecord, ProgramRow, RecordsList, ShareInfo, SignatoryRow,
@@ -174,7 +174,7 @@ pub trait CredentialsApi: Send + Sync {
     /// Upsert grades, each judged alone (stale, invalid, unknown learner or run: that item only).
     async fn push_grades(
         &self,
-        staff: &Console<ChangeCredentials>,
+        staff: &Console<PushGrades>,
         grades: Vec<GradeRequest>,
     ) -> Result<Vec<ItemResult>, DomainError>;
 }

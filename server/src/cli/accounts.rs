@@ -7,7 +7,7 @@ use app::gate::Gate;
 use app::model::ManageUser;
 use std::io::{Read, Write};
 
-pub(super) async fn manage_user(url: &str, args: ManageUserArgs) -> Result<(), String> {
+pub(super) async fn manage_user(url: &str, keys: &LinkKeys, args: ManageUserArgs) -> Result<(), String> {
     let password = if args.password_stdin {
         let line = tokio::task::spawn_blocking(|| {
             let mut line = String::new();
@@ -22,7 +22,7 @@ pub(super) async fn manage_user(url: &str, args: ManageUserArgs) -> Result<(), S
         None
     };
     let db = open_db(url).await?;
-    let (gate, admin) = Gate::system(system_backend(db), "manage-user");
+    let (gate, admin) = Gate::system(system_backend(keys, db), "manage-user");
     let request = ManageUser {
         username: args.username.clone(),
         email: args.email,
@@ -49,9 +49,14 @@ pub(super) async fn manage_user(url: &str, args: ManageUserArgs) -> Result<(), S
 
 /// `grant-role` / `revoke-role`: each account in turn, a line each; fails (exit 2) if any was
 /// refused, after doing the others.
-pub(super) async fn change_roles(url: &str, args: RoleArgs, grant: bool) -> Result<(), String> {
+pub(super) async fn change_roles(
+    url: &str,
+    keys: &LinkKeys,
+    args: RoleArgs,
+    grant: bool,
+) -> Result<(), String> {
     let db = open_db(url).await?;
-    let backend = system_backend(db.clone());
+    let backend = system_backend(keys, db.clone());
     let (_, system) = Gate::system(backend.clone(), if grant { "grant-role" } else { "revoke-role" });
     let expires_at =
         registrar::roles::parse_end_date(args.expires.as_deref().unwrap_or_default(), crate::store::now_ms())
@@ -104,9 +109,9 @@ pub(super) async fn change_roles(url: &str, args: RoleArgs, grant: bool) -> Resu
     Ok(())
 }
 
-pub(super) async fn invite(url: &str, args: InviteArgs) -> Result<(), String> {
+pub(super) async fn invite(url: &str, keys: &LinkKeys, args: InviteArgs) -> Result<(), String> {
     let db = open_db(url).await?;
-    let backend = system_backend(db.clone());
+    let backend = system_backend(keys, db.clone());
     let (_, system) = Gate::system(backend.clone(), "invite");
     let mut refused = 0;
     for email in &args.emails {
@@ -135,9 +140,9 @@ pub(super) async fn invite(url: &str, args: InviteArgs) -> Result<(), String> {
     Ok(())
 }
 
-pub(super) async fn deactivate_users(url: &str, args: DeactivateArgs) -> Result<(), String> {
+pub(super) async fn deactivate_users(url: &str, keys: &LinkKeys, args: DeactivateArgs) -> Result<(), String> {
     let db = open_db(url).await?;
-    let backend = system_backend(db.clone());
+    let backend = system_backend(keys, db.clone());
     let (_, system) = Gate::system(backend.clone(), "deactivate-user");
     let actor = app::gate::ConsoleActor::from(&system);
     let outcome = backend
@@ -162,9 +167,9 @@ pub(super) async fn deactivate_users(url: &str, args: DeactivateArgs) -> Result<
     Ok(())
 }
 
-pub(super) async fn export_audit(url: &str, args: ExportAuditArgs) -> Result<(), String> {
+pub(super) async fn export_audit(url: &str, keys: &LinkKeys, args: ExportAuditArgs) -> Result<(), String> {
     let db = open_db(url).await?;
-    let backend = system_backend(db.clone());
+    let backend = system_backend(keys, db.clone());
     let (_, system) = Gate::system(backend.clone(), "export-audit");
     let query = app::model::console::AuditQuery {
         actor: args.actor,
@@ -194,9 +199,9 @@ pub(super) async fn export_audit(url: &str, args: ExportAuditArgs) -> Result<(),
     Ok(())
 }
 
-pub(super) async fn create_token(url: &str, args: CreateTokenArgs) -> Result<(), String> {
+pub(super) async fn create_token(url: &str, keys: &LinkKeys, args: CreateTokenArgs) -> Result<(), String> {
     let db = open_db(url).await?;
-    let (gate, admin) = Gate::system(system_backend(db), "create-token");
+    let (gate, admin) = Gate::system(system_backend(keys, db), "create-token");
     let expires_at = args.days.map(|d| crate::store::now_ms() + i64::from(d) * 86_400_000);
     let token = gate
         .backend()

@@ -126,6 +126,16 @@ pub struct CreateOauthClientArgs {
     pub name: String,
     /// The user the client acts as (e.g. the retirement service user).
     pub username: String,
+    /// What its tokens may do, whatever the user could: retirement, credentials, grades
+    /// (space- or comma-separated).
+    #[arg(long, default_value = "retirement")]
+    pub scopes: String,
+}
+
+#[derive(Debug, Args)]
+pub struct RevokeOauthClientArgs {
+    /// The client id `create-oauth-client` printed.
+    pub client_id: String,
 }
 
 #[derive(Debug, Args)]

@@ -17,7 +17,7 @@ use accounts::{change_roles, create_token, deactivate_users, export_audit, invit
 pub use args::*;
 use serve::serve;
 
-use crate::config::{AuthPolicy, Config, RetirementSettings};
+use crate::config::{AuthPolicy, Config, LinkKeyArgs, LinkKeys, RetirementSettings};
 use crate::services::retirement::RetirementService;
 use crate::services::{self, Core};
 use crate::store::Db;
@@ -39,6 +39,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub retirement: RetirementArgs,
+
+    #[command(flatten)]
+    pub link_keys: LinkKeyArgs,
 
     /// With no command, `registrar` serves (the options of `serve` apply).
     #[command(flatten)]
@@ -67,6 +70,8 @@ pub enum Command {
     CancelRetirement(CancelRetirementArgs),
     /// Create an OAuth2 client (client credentials grant) acting as a user; prints the id and secret once.
     CreateOauthClient(CreateOauthClientArgs),
+    /// Revoke an OAuth2 client: it gets no new tokens, and the tokens it was issued stop working.
+    RevokeOauthClient(RevokeOauthClientArgs),
     /// Give a role at a scope to one or more accounts (by username or email).
     GrantRole(RoleArgs),
     /// Take a role at a scope away from one or more accounts.
@@ -111,33 +116,46 @@ pub(super) async fn open_db(url: &str) -> Result<Db, String> {
     Db::open(url).await.map_err(|e| e.to_string())
 }
 
-pub(super) fn system_backend(db: Db) -> SharedBackend {
-    services::backend(Arc::new(Core::new(db, AuthPolicy::default())))
+pub(super) fn system_backend(keys: &LinkKeys, db: Db) -> SharedBackend {
+    services::backend(Arc::new(Core::new(db, policy_with(keys))))
+}
+
+/// The default policy with the configured link keys (commands that mail links sign them too).
+fn policy_with(keys: &LinkKeys) -> AuthPolicy {
+    AuthPolicy { link_keys: keys.clone(), ..AuthPolicy::default() }
 }
 
 /// The retirement area with the retirement settings from the command line, and its database.
-async fn retirement_service(url: &str, args: &RetirementArgs) -> Result<(RetirementService, Db), String> {
+async fn retirement_service(
+    url: &str,
+    keys: &LinkKeys,
+    args: &RetirementArgs,
+) -> Result<(RetirementService, Db), String> {
     let settings = RetirementSettings::from_args(args)?;
     let db = open_db(url).await?;
-    let core = Core::new(db.clone(), AuthPolicy::default()).with_retirement(settings);
+    let core = Core::new(db.clone(), policy_with(keys)).with_retirement(settings);
     Ok((RetirementService::new(Arc::new(core)), db))
 }
 
 async fn run(cli: Cli) -> Result<(), String> {
     let url = &cli.database.database_url;
+    let keys = LinkKeys::from_args(&cli.link_keys)?;
+    let keys = &keys;
     match cli.command {
-        None => serve(Config::from_args(&cli.database, &cli.serve, &cli.retirement)?).await,
-        Some(Command::Serve(args)) => serve(Config::from_args(&cli.database, &args, &cli.retirement)?).await,
+        None => serve(Config::from_args(&cli.database, &cli.serve, &cli.retirement, keys.clone())?).await,
+        Some(Command::Serve(args)) => {
+            serve(Config::from_args(&cli.database, &args, &cli.retirement, keys.clone())?).await
+        }
         Some(Command::PopulateRetirementStates(args)) => {
-            let (backend, db) = retirement_service(url, &cli.retirement).await?;
-            let (_, system) = Gate::system(system_backend(db), "populate-retirement-states");
+            let (backend, db) = retirement_service(url, keys, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(keys, db), "populate-retirement-states");
             let sync = backend.populate_states(&system, args.dry_run).await.map_err(|e| e.message)?;
             print_state_sync(&sync);
             Ok(())
         }
         Some(Command::RetireUser(args)) => {
-            let (backend, db) = retirement_service(url, &cli.retirement).await?;
-            let (_, system) = Gate::system(system_backend(db), "retire-user");
+            let (backend, db) = retirement_service(url, keys, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(keys, db), "retire-user");
             let status =
                 backend.retire_user_command(&system, &args.identifier).await.map_err(|e| e.message)?;
             println!(
@@ -151,8 +169,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::CancelRetirement(args)) => {
-            let (backend, db) = retirement_service(url, &cli.retirement).await?;
-            let (_, system) = Gate::system(system_backend(db), "cancel-retirement");
+            let (backend, db) = retirement_service(url, keys, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(keys, db), "cancel-retirement");
             backend.cancel_retirement_command(&system, &args.email).await.map_err(|e| e.message)?;
             println!(
                 "Successfully cancelled retirement request for user with email address '{}'.",
@@ -168,7 +186,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                     .map_err(|e| format!("cannot read the sites: {e}"))?
                     .map(|s| s.config());
             let config = (*args).apply(existing);
-            let (gate, system) = Gate::system(system_backend(db), "create-or-update-site");
+            let (gate, system) = Gate::system(system_backend(keys, db), "create-or-update-site");
             let created = gate
                 .backend()
                 .records
@@ -189,19 +207,26 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
         Some(Command::CreateOauthClient(args)) => {
-            let (backend, db) = retirement_service(url, &cli.retirement).await?;
-            let (_, system) = Gate::system(system_backend(db), "create-oauth-client");
+            let (backend, db) = retirement_service(url, keys, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(keys, db), "create-oauth-client");
             let (id, secret) = backend
-                .create_oauth_client(&system, &args.name, &args.username)
+                .create_oauth_client(&system, &args.name, &args.username, &args.scopes)
                 .await
                 .map_err(|e| e.message)?;
             println!("client_id: {id}");
             println!("client_secret: {secret}");
             eprintln!(
-                "OAuth2 client '{}' acting as {}. The secret is shown only this once; store it safely. Get a \
-                 token with POST /oauth2/access_token (grant_type=client_credentials).",
-                args.name, args.username
+                "OAuth2 client '{}' acting as {} for: {}. The secret is shown only this once; store it safely. \
+                 Get a token with POST /oauth2/access_token (grant_type=client_credentials).",
+                args.name, args.username, args.scopes
             );
+            Ok(())
+        }
+        Some(Command::RevokeOauthClient(args)) => {
+            let (backend, db) = retirement_service(url, keys, &cli.retirement).await?;
+            let (_, system) = Gate::system(system_backend(keys, db), "revoke-oauth-client");
+            let ended = backend.revoke_oauth_client(&system, &args.client_id).await.map_err(|e| e.message)?;
+            println!("Revoked OAuth2 client {}; {ended} live token(s) ended.", args.client_id.trim());
             Ok(())
         }
         Some(Command::Migrate) => {
@@ -215,13 +240,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             println!("{summary}");
             Ok(())
         }
-        Some(Command::ManageUser(args)) => manage_user(url, args).await,
-        Some(Command::GrantRole(args)) => change_roles(url, args, true).await,
-        Some(Command::RevokeRole(args)) => change_roles(url, args, false).await,
-        Some(Command::Invite(args)) => invite(url, args).await,
-        Some(Command::DeactivateUser(args)) => deactivate_users(url, args).await,
-        Some(Command::ExportAudit(args)) => export_audit(url, args).await,
-        Some(Command::CreateToken(args)) => create_token(url, args).await,
+        Some(Command::ManageUser(args)) => manage_user(url, keys, args).await,
+        Some(Command::GrantRole(args)) => change_roles(url, keys, args, true).await,
+        Some(Command::RevokeRole(args)) => change_roles(url, keys, args, false).await,
+        Some(Command::Invite(args)) => invite(url, keys, args).await,
+        Some(Command::DeactivateUser(args)) => deactivate_users(url, keys, args).await,
+        Some(Command::ExportAudit(args)) => export_audit(url, keys, args).await,
+        Some(Command::CreateToken(args)) => create_token(url, keys, args).await,
         Some(Command::Bench(args)) => {
             let only = args.only.as_deref();
             if only != Some("console") {

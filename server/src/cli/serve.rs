@@ -29,12 +29,12 @@ pub(super) async fn serve(config: Config) -> Result<(), String> {
             .with_site_url(&server.site_url)
             .with_retirement(config.retirement.clone()),
     );
-    let (_, system) = Gate::system(system_backend(db.clone()), "serve");
+    let (_, system) = Gate::system(system_backend(&config.auth.link_keys, db.clone()), "serve");
     RetirementService::new(core.clone()).ensure_states(&system).await.map_err(|e| e.message)?;
     let state = AppState::new(
         server.leptos_options(),
         core.clone(),
-        OriginPolicy { public_origin: server.public_origin.clone() },
+        OriginPolicy { public_origin: server.public_origin.clone(), ..OriginPolicy::default() },
         server.trust_proxy,
     );
     let app = router(state);

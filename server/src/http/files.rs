@@ -30,22 +30,6 @@ fn attachment(filename: &str, body: Vec<u8>) -> Response {
         .into_response()
 }
 
-/// A CSV document from a header and rows; writing to memory cannot fail short of running out of it.
-pub fn csv_document<R: IntoIterator<Item = Vec<String>>>(
-    header: &[&str],
-    rows: R,
-) -> Result<Vec<u8>, DomainError> {
-    let mut out = csv::Writer::from_writer(Vec::new());
-    let written = out.write_record(header).and_then(|()| {
-        for row in rows {
-            out.write_record(&row)?;
-        }
-        out.flush().map_err(csv::Error::from)
-    });
-    written.map_err(crate::services::internal)?;
-    out.into_inner().map_err(crate::services::internal)
-}
-
 /// A course key as a file-name fragment.
 fn file_stem(course: &CourseKey) -> String {
     course.to_string().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
@@ -75,7 +59,7 @@ pub async fn roster_csv(gate: RequestGate, Query(params): Query<RosterParams>) -
             page: 1,
         };
         let rows = gate.backend().enrollment.roster_export(&enroller, query).await?;
-        let body = csv_document(
+        let body = crate::csv_file::CsvFile::document(
             &["username", "full_name", "email", "mode", "status", "auto_enroll", "since"],
             rows.into_iter().map(roster_record),
         )?;
@@ -127,7 +111,7 @@ pub fn report_csv(report: &BatchReport) -> Result<Vec<u8>, DomainError> {
             )
         })
     };
-    csv_document(
+    crate::csv_file::CsvFile::document(
         &["identifier", "success", "result", "before", "after", "error"],
         report.rows.iter().map(|row| {
             let failed = matches!(

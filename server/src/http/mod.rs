@@ -1,10 +1,12 @@
 //! HTTP: the axum router, the Leptos routes and server functions, and the middleware every request
-//! passes (origin check, principal resolution with deny-by-default on `/api`, error statuses).
+//! passes (security headers, origin check, principal resolution with deny-by-default on `/api`,
+//! error statuses).
 
 pub mod console_api;
 pub mod credentials_api;
 pub mod files;
 pub mod gate;
+pub mod headers;
 pub mod origin;
 pub mod principal;
 pub mod retirement_api;
@@ -82,6 +84,10 @@ pub struct AppState {
     pub backend: SharedBackend,
     pub origin: origin::OriginPolicy,
     pub trust_proxy: bool,
+    /// The session cookie's name (`__Host-` prefixed over https).
+    pub session_cookie: &'static str,
+    /// Served over https (HSTS, `Secure` cookies).
+    pub https: bool,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -99,8 +105,11 @@ impl AppState {
         trust_proxy: bool,
     ) -> Self {
         let db = core.db().clone();
+        let https = core.policy.cookie_secure;
+        let session_cookie = crate::services::accounts::session_cookie_name(https);
+        let origin = origin::OriginPolicy { session_cookie, ..origin };
         let backend: SharedBackend = crate::services::backend(core);
-        Self { leptos_options, db, backend, origin, trust_proxy }
+        Self { leptos_options, db, backend, origin, trust_proxy, session_cookie, https }
     }
 }
 
@@ -110,7 +119,8 @@ pub fn router(state: AppState) -> Router {
     let backend = state.backend.clone();
     let context = move || provide_context(backend.clone());
     let options = state.leptos_options.clone();
-    Router::new()
+    let (https, session_cookie) = (state.https, state.session_cookie);
+    let app_router = Router::new()
         .route("/healthz", get(health))
         .route("/api/membership/enrollments.csv", get(files::roster_csv))
         .route("/api/membership/batch_report.csv", get(files::batch_report_csv))
@@ -165,7 +175,9 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(status::api_error_status))
         .layer(middleware::from_fn_with_state(state.clone(), principal::resolve))
         .layer(middleware::from_fn_with_state(state.origin.clone(), origin::check))
-        .with_state(state)
+        .layer(middleware::from_fn_with_state(session_cookie, headers::no_store_when_signed_in))
+        .with_state(state);
+    headers::secure(app_router, https)
 }
 
 async fn health(State(state): State<AppState>) -> impl IntoResponse {

@@ -1,8 +1,11 @@
 //! CSRF defence: state-changing requests must come from our own origin.
 //!
-//! Browsers send `Sec-Fetch-Site` and `Origin` on cross-site POSTs; we refuse those that say another
-//! site. Requests with neither header (curl, service clients using bearer tokens) carry no ambient
-//! browser credentials to abuse and pass. Session cookies are also `SameSite=Lax`.
+//! Browsers send `Sec-Fetch-Site` and `Origin` on POSTs; we refuse those that say another site. A
+//! request that carries the session cookie must also *prove* it is ours: one with neither header is
+//! refused (an old browser, a plugin or a proxy that strips them could otherwise carry the cookie
+//! for another site). Requests without the session cookie (sign-in, curl, service clients with
+//! bearer tokens, which browsers never add on their own) carry no ambient credentials to abuse and
+//! pass. Session cookies are also `SameSite=Lax`. This module must not resolve who is asking.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -11,11 +14,19 @@ use axum::Json;
 use http::{header, Method, StatusCode};
 
 /// Which origins count as ours.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct OriginPolicy {
     /// The public URL's origin (`https://registrar.example.org`), if configured; otherwise the
     /// request's own `Host` is the reference.
     pub public_origin: Option<String>,
+    /// The session cookie's name: requests that carry it must prove their origin.
+    pub session_cookie: &'static str,
+}
+
+impl Default for OriginPolicy {
+    fn default() -> Self {
+        Self { public_origin: None, session_cookie: crate::services::accounts::SESSION_COOKIE }
+    }
 }
 
 fn host_of_origin(origin: &str) -> Option<&str> {
@@ -29,13 +40,16 @@ pub fn allowed(policy: &OriginPolicy, method: &Method, headers: &http::HeaderMap
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return true;
     }
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return false;
-        }
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return false;
     }
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
-        return true;
+        // Neither header: only requests that carry no session cookie (or a bearer token, which
+        // is what authenticates them) pass.
+        let cookie_borne = super::principal::bearer(headers).is_none()
+            && !super::principal::cookie_values(headers, policy.session_cookie).is_empty();
+        return site.is_some() || !cookie_borne;
     };
     if origin == "null" {
         return false;
@@ -94,7 +108,17 @@ mod tests {
             &headers(&[("host", "localhost:3000"), ("sec-fetch-site", "cross-site")])
         ));
         assert!(!allowed(&p, &post, &headers(&[("host", "localhost:3000"), ("origin", "null")])));
-        let public = OriginPolicy { public_origin: Some("https://reg.example.org/".into()) };
+        // The session cookie without either header is refused; with a bearer token it is not what
+        // authenticates, and with Sec-Fetch-Site the browser said where it came from.
+        let cookie = ("cookie", "theme=dark; registrar_session=abc");
+        assert!(!allowed(&p, &post, &headers(&[("host", "localhost:3000"), cookie])));
+        assert!(allowed(&p, &post, &headers(&[cookie, ("authorization", "Bearer xyz")])));
+        assert!(allowed(&p, &post, &headers(&[cookie, ("sec-fetch-site", "same-origin")])));
+        assert!(allowed(&p, &post, &headers(&[("cookie", "theme=dark")])));
+        let public = OriginPolicy {
+            public_origin: Some("https://reg.example.org/".into()),
+            ..OriginPolicy::default()
+        };
         assert!(allowed(&public, &post, &headers(&[("origin", "https://reg.example.org")])));
         assert!(!allowed(&public, &post, &headers(&[("origin", "http://reg.example.org")])));
     }

@@ -6,7 +6,6 @@
 
 use super::AppState;
 use crate::auth::secret;
-use crate::services::accounts::SESSION_COOKIE;
 use crate::services::internal;
 use crate::store::{sessions, tokens, DbError};
 use app::error::ApiError;
@@ -18,6 +17,7 @@ use axum::Json;
 use http::{header, HeaderMap, StatusCode};
 use registrar::activation::AccountState;
 use registrar::ids::UserId;
+use registrar::token_scope::TokenScope;
 use registrar::ErrorCode;
 use std::net::SocketAddr;
 
@@ -28,25 +28,38 @@ enum Credential {
     None,
 }
 
-fn credential(headers: &HeaderMap) -> Credential {
-    if let Some(auth) = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) {
-        // Open edX's retirement driver sends `JWT <token>`; our tokens are opaque either way.
-        let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("JWT "));
-        if let Some(token) = token.map(str::trim).filter(|t| !t.is_empty()) {
-            return Credential::Bearer(token.to_owned());
-        }
+/// The bearer token of an `Authorization` header, if any. Open edX's retirement driver sends
+/// `JWT <token>`; our tokens are opaque either way.
+pub(crate) fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let auth = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())?;
+    let token = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("JWT "));
+    token.map(str::trim).filter(|t| !t.is_empty())
+}
+
+/// Every non-empty value of the cookie `name` the request carries.
+pub(crate) fn cookie_values<'h>(headers: &'h HeaderMap, name: &str) -> Vec<&'h str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .filter(|(n, value)| *n == name && !value.is_empty())
+        .map(|(_, value)| value)
+        .collect()
+}
+
+/// A bearer token first; otherwise the session cookie, when there is exactly one. Two session
+/// cookies mean someone planted one beside ours (a sibling subdomain can over plain http): neither
+/// is trusted, so a planted session never signs anyone in to the planter's account.
+fn credential(headers: &HeaderMap, cookie_name: &str) -> Credential {
+    if let Some(token) = bearer(headers) {
+        return Credential::Bearer(token.to_owned());
     }
-    for value in headers.get_all(header::COOKIE) {
-        let Ok(value) = value.to_str() else { continue };
-        for pair in value.split(';') {
-            if let Some((name, secret)) = pair.trim().split_once('=') {
-                if name == SESSION_COOKIE && !secret.is_empty() {
-                    return Credential::Session(secret.to_owned());
-                }
-            }
-        }
+    match cookie_values(headers, cookie_name).as_slice() {
+        [secret] => Credential::Session((*secret).to_owned()),
+        _ => Credential::None,
     }
-    Credential::None
 }
 
 fn client_meta(state: &AppState, request: &Request) -> ClientMeta {
@@ -71,13 +84,20 @@ fn client_meta(state: &AppState, request: &Request) -> ClientMeta {
 }
 
 async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrincipal, DbError> {
-    let (user, session_id) = match credential {
+    let (user, session_id, scopes) = match credential {
         Credential::Session(secret) => {
             let id = secret::digest(&secret);
-            (sessions::resolve(&state.db, &id).await?, Some(id))
+            (sessions::resolve(&state.db, &id).await?, Some(id), None)
         }
-        Credential::Bearer(token) => (tokens::resolve(&state.db, &secret::digest(&token)).await?, None),
-        Credential::None => (None, None),
+        Credential::Bearer(token) => match tokens::resolve(&state.db, &secret::digest(&token)).await? {
+            // Stored scopes that no longer parse allow nothing, rather than everything.
+            Some(found) => {
+                let scopes = found.scopes.map(|s| TokenScope::parse_list(&s).unwrap_or_default());
+                (Some(found.user), None, scopes)
+            }
+            None => (None, None, None),
+        },
+        Credential::None => (None, None, None),
     };
     // An invited account signs in to sign its agreements: no principal, only those endpoints.
     let awaiting = user
@@ -89,7 +109,7 @@ async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrinc
         None => None,
     };
     let session_id = session_id.filter(|_| principal.is_some() || awaiting.is_some());
-    Ok(RequestPrincipal { principal, session_id, awaiting })
+    Ok(RequestPrincipal { principal, session_id, awaiting, scopes })
 }
 
 /// Whether anonymous callers may reach this path.
@@ -101,7 +121,7 @@ pub fn is_public(path: &str) -> bool {
 /// The middleware.
 pub async fn resolve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let meta = client_meta(&state, &request);
-    let resolved = match lookup(&state, credential(request.headers())).await {
+    let resolved = match lookup(&state, credential(request.headers(), state.session_cookie)).await {
         Ok(resolved) => resolved,
         Err(e) => {
             let error = ApiError::from(internal(e));

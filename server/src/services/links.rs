@@ -1,5 +1,7 @@
-//! Signed links mailed to people (confirm or cancel a deletion, choose a password): a key kept in
-//! the database, HMAC-signed tokens with a purpose, an id and an expiry.
+//! Signed links mailed to people (confirm or cancel a deletion, choose a password, confirm an
+//! address): HMAC-signed tokens with a purpose, an id and an expiry, signed with the configured key
+//! and verified with every configured key (rotation). Only development, with no key configured,
+//! keeps one in the database (a public site refuses to start without keys).
 //!
 //! It must not act on a link: the area that mailed it checks it here and then acts.
 
@@ -11,8 +13,28 @@ use registrar::{DomainError, ErrorCode};
 use sha2::Sha256;
 
 impl Core {
-    /// The key that signs links, shared by every server through the database.
+    /// The key that signs new links.
     pub(crate) async fn link_key(&self) -> Result<Vec<u8>, DomainError> {
+        if let Some(key) = self.policy().link_keys.signing() {
+            return Ok(key.to_vec());
+        }
+        self.development_link_key().await
+    }
+
+    /// Every key a link may be signed with: the configured ones, newest first (rotation), or
+    /// development's.
+    async fn verifying_keys(&self) -> Result<Vec<Vec<u8>>, DomainError> {
+        let configured = self.policy().link_keys.verifying();
+        if configured.is_empty() {
+            Ok(vec![self.development_link_key().await?])
+        } else {
+            Ok(configured.to_vec())
+        }
+    }
+
+    /// Development only (no REGISTRAR_LINK_KEYS; a public site refuses to start without them): a
+    /// key kept in the database, created on first use, shared by every server on it.
+    async fn development_link_key(&self) -> Result<Vec<u8>, DomainError> {
         let name = "link_signing_key";
         if let Some(value) = secrets::find(self.db(), name).await? {
             return hex::decode(value).map_err(internal);
@@ -41,10 +63,15 @@ impl Core {
         };
         let until_ms: i64 = until.parse().map_err(|_| invalid())?;
         let sig = hex::decode(sig).map_err(|_| invalid())?;
-        let key = self.link_key().await?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(internal)?;
-        mac.update(format!("{purpose}:{id}:{until_ms}").as_bytes());
-        mac.verify_slice(&sig).map_err(|_| invalid())?;
+        let mut signed_by_ours = false;
+        for key in self.verifying_keys().await? {
+            let mut mac = Hmac::<Sha256>::new_from_slice(&key).map_err(internal)?;
+            mac.update(format!("{purpose}:{id}:{until_ms}").as_bytes());
+            signed_by_ours |= mac.verify_slice(&sig).is_ok();
+        }
+        if !signed_by_ours {
+            return Err(invalid());
+        }
         if now_ms() >= until_ms {
             return Err(DomainError::with_message(
                 ErrorCode::LinkInvalid,

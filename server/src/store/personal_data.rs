@@ -189,7 +189,8 @@ struct TextRow {
 }
 
 /// Keys under which JSON documents (audit entries, job payloads, reports) name a person.
-const PERSON_KEYS: [&str; 9] = [
+const PERSON_KEYS: [&str; 10] = [
+    "admin",
     "username",
     "email",
     "full_name",
@@ -328,8 +329,8 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     exec_in(conn, "DELETE FROM user_grades WHERE user_id IN ({})", &[], &ids).await?;
 
     // The enrollment audit stays (it is the course's record) with the learner's address redacted.
-    let emails: Vec<String> =
-        subjects.iter().flat_map(|s| [s.email.clone(), s.email.to_lowercase()]).collect();
+    // Addresses match case-folded everywhere: `Ann@X.org` typed by staff is `ann@x.org`'s.
+    let emails: Vec<String> = subjects.iter().map(|s| s.email.to_lowercase()).collect();
     exec_in(
         conn,
         "UPDATE enrollment_audit SET email = $1, reason = NULL WHERE user_id IN ({})",
@@ -339,7 +340,7 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     .await?;
     exec_in(
         conn,
-        "UPDATE enrollment_audit SET email = $1, reason = NULL WHERE email IN ({})",
+        "UPDATE enrollment_audit SET email = $1, reason = NULL WHERE lower(email) IN ({})",
         &[REDACTED],
         &emails,
     )
@@ -356,7 +357,8 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     let mut mail_ids: Vec<(String,)> =
         select_in(conn, "SELECT id FROM mail_outbox WHERE user_id IN ({})", &ids).await?;
     mail_ids.extend(
-        select_in::<(String,)>(conn, "SELECT id FROM mail_outbox WHERE to_addr IN ({})", &emails).await?,
+        select_in::<(String,)>(conn, "SELECT id FROM mail_outbox WHERE lower(to_addr) IN ({})", &emails)
+            .await?,
     );
     let mail_ids: Vec<String> = mail_ids.into_iter().map(|(id,)| id).collect();
     exec_in(
@@ -601,7 +603,8 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
         (
             "mail",
             "SELECT created_at, to_addr, subject, body_text, state, sent_at FROM mail_outbox WHERE user_id = $1 \
-             OR to_addr = (SELECT email FROM users WHERE id = $1) ORDER BY created_at",
+             OR (user_id IS NULL AND lower(to_addr) = (SELECT lower(email) FROM users WHERE id = $1)) \
+             ORDER BY created_at",
             user_id,
         ),
         (

@@ -696,15 +696,11 @@ pub async fn deactivate_user(
     Ok(())
 }
 
-/// Activate again the account of a learner whose deletion was cancelled, inside the caller's
-/// transaction.
-pub async fn reactivate_user(
-    conn: &mut AnyConnection,
-    dialect: Dialect,
-    user_id: &str,
-) -> Result<(), super::DbError> {
-    let yes = if dialect == Dialect::Postgres { "TRUE" } else { "1" };
-    sqlx::query(AssertSqlSafe(format!("UPDATE users SET is_active = {yes} WHERE id = $1")))
+/// Give back sign-in to the account of a learner whose deletion was cancelled, inside the caller's
+/// transaction: only an account whose state is `active` signs in again (one deactivated while its
+/// deletion waited, or never set up, stays off; the request only turned `is_active` off).
+pub async fn restore_sign_in(conn: &mut AnyConnection, user_id: &str) -> Result<(), super::DbError> {
+    sqlx::query("UPDATE users SET is_active = (state = 'active') WHERE id = $1")
         .bind(user_id)
         .execute(conn)
         .await?;

@@ -32,7 +32,7 @@ pub async fn create<'e, E: Executor<'e, Database = Any>>(
 pub async fn resolve(db: &Db, id_hash: &str) -> Result<Option<UserRow>, super::DbError> {
     Ok(sqlx::query_as(
         "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, u.is_active, u.is_staff, \
-         u.is_superuser, u.date_joined, u.last_login, u.state \
+         u.is_superuser, u.date_joined, u.last_login, u.state, u.email_verified_at \
          FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = $1 AND s.expires_at > $2",
     )
     .bind(id_hash)

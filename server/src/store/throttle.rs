@@ -1,5 +1,5 @@
 //! Sign-in and registration attempts per key (`ip:<address>`, `account:<id or identifier>`,
-//! `register:<address>`), in the database so every app server sees the same counts. Fixed windows: a
+//! `register:<address>`) and other budgets (`notify:<course>`: enrollment mail per day), in the database so every app server sees the same counts. Fixed windows: a
 //! key's count starts again when its window has passed. An attempt is counted *before* the password is
 //! checked, in one statement, so parallel guesses cannot all slip under the limit.
 
@@ -7,19 +7,36 @@ use super::{now_ms, Db};
 
 /// Count one attempt for `key` and return the count in the current window, this attempt included.
 pub async fn hit(db: &Db, key: &str, window_ms: i64) -> Result<i64, super::DbError> {
+    hit_by(db, key, 1, window_ms).await
+}
+
+/// Count `n` (messages, attempts) for `key` and return the count in the current window, these
+/// included.
+pub async fn hit_by(db: &Db, key: &str, n: i64, window_ms: i64) -> Result<i64, super::DbError> {
     let now = now_ms();
     Ok(sqlx::query_scalar(
-        "INSERT INTO login_throttle (key, failures, window_start) VALUES ($1, 1, $2) \
+        "INSERT INTO login_throttle (key, failures, window_start) VALUES ($1, $4, $2) \
          ON CONFLICT (key) DO UPDATE SET \
-         failures = CASE WHEN login_throttle.window_start > $3 THEN login_throttle.failures + 1 ELSE 1 END, \
+         failures = CASE WHEN login_throttle.window_start > $3 THEN login_throttle.failures + $4 ELSE $4 END, \
          window_start = CASE WHEN login_throttle.window_start > $3 THEN login_throttle.window_start ELSE $2 END \
          RETURNING failures",
     )
     .bind(key)
     .bind(now)
     .bind(now - window_ms)
+    .bind(n)
     .fetch_one(&db.pool)
     .await?)
+}
+
+/// Take back `n` counted (they were not used), never below zero.
+pub async fn forgive_by(db: &Db, key: &str, n: i64) -> Result<(), super::DbError> {
+    sqlx::query("UPDATE login_throttle SET failures = CASE WHEN failures > $2 THEN failures - $2 ELSE 0 END WHERE key = $1")
+        .bind(key)
+        .bind(n)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
 }
 
 /// Take back one counted attempt (it succeeded), never below zero.

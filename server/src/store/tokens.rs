@@ -1,39 +1,60 @@
 //! Bearer tokens for service clients: stored hashed, resolved to their user, revocable.
 
 use super::{new_id, now_ms, users::UserRow, Db};
-use sqlx::{Any, Executor};
+use sqlx::{Any, Executor, FromRow};
 
-/// Store a new token (by hash) for `user_id`, inside the caller's transaction; returns its id.
+/// A token to store: by hash, for `user_id`, with its scopes (`None`: acts as its user) and the
+/// OAuth client it was issued to, if any.
+pub struct NewToken<'a> {
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub name: &'a str,
+    pub expires_at: Option<i64>,
+    pub scopes: Option<&'a str>,
+    pub client_id: Option<&'a str>,
+}
+
+/// Store a new token, inside the caller's transaction; returns its id.
 pub async fn create<'e, E: Executor<'e, Database = Any>>(
     ex: E,
-    token_hash: &str,
-    user_id: &str,
-    name: &str,
-    expires_at: Option<i64>,
+    token: &NewToken<'_>,
 ) -> Result<String, super::DbError> {
     let id = new_id();
     sqlx::query(
-        "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO api_tokens (id, token_hash, user_id, name, created_at, expires_at, scopes, client_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&id)
-    .bind(token_hash)
-    .bind(user_id)
-    .bind(name)
+    .bind(token.token_hash)
+    .bind(token.user_id)
+    .bind(token.name)
     .bind(now_ms())
-    .bind(expires_at)
+    .bind(token.expires_at)
+    .bind(token.scopes)
+    .bind(token.client_id)
     .execute(ex)
     .await?;
     Ok(id)
 }
 
-/// The user of a live (unrevoked, unexpired) token, stamping its last use.
-pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<UserRow>, super::DbError> {
+/// A live token's user and scopes.
+#[derive(Debug, Clone, FromRow)]
+pub struct TokenUser {
+    #[sqlx(flatten)]
+    pub user: UserRow,
+    pub scopes: Option<String>,
+}
+
+/// The user and scopes of a live token (unrevoked, unexpired, and its client, if any, not
+/// revoked), stamping its last use.
+pub async fn resolve(db: &Db, token_hash: &str) -> Result<Option<TokenUser>, super::DbError> {
     let now = now_ms();
-    let user: Option<UserRow> = sqlx::query_as(
+    let user: Option<TokenUser> = sqlx::query_as(
         "SELECT u.id, u.username, u.email, u.full_name, u.password_hash, u.is_active, u.is_staff, \
-         u.is_superuser, u.date_joined, u.last_login, u.state \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id \
-         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
+         u.is_superuser, u.date_joined, u.last_login, u.state, u.email_verified_at, t.scopes \
+         FROM api_tokens t JOIN users u ON u.id = t.user_id LEFT JOIN oauth_clients c ON c.id = t.client_id \
+         WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2) \
+         AND c.revoked_at IS NULL",
     )
     .bind(token_hash)
     .bind(now)
@@ -61,6 +82,19 @@ pub async fn revoke_for_user<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<u64, super::DbError> {
     Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL")
         .bind(user_id)
+        .bind(now_ms())
+        .execute(ex)
+        .await?
+        .rows_affected())
+}
+
+/// Revoke the tokens issued to an OAuth client, inside the caller's transaction; returns how many.
+pub async fn revoke_for_client<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    client_row_id: &str,
+) -> Result<u64, super::DbError> {
+    Ok(sqlx::query("UPDATE api_tokens SET revoked_at = $2 WHERE client_id = $1 AND revoked_at IS NULL")
+        .bind(client_row_id)
         .bind(now_ms())
         .execute(ex)
         .await?

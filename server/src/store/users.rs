@@ -18,11 +18,13 @@ pub struct UserRow {
     pub last_login: Option<i64>,
     /// `new`, `invited`, `active` or `deactivated` (`registrar::activation::AccountState`).
     pub state: String,
+    /// When the account proved it controls its current address; `None` until then.
+    pub email_verified_at: Option<i64>,
 }
 
 pub(crate) const COLUMNS: &str =
     "id, username, email, full_name, password_hash, is_active, is_staff, is_superuser, \
-                       date_joined, last_login, state";
+                       date_joined, last_login, state, email_verified_at";
 
 /// What a new account needs.
 #[derive(Debug, Clone)]
@@ -35,6 +37,8 @@ pub struct NewUser<'a> {
     pub is_staff: bool,
     pub is_superuser: bool,
     pub state: registrar::activation::AccountState,
+    /// The address is known to be the person's (demo accounts); otherwise a mailed link proves it.
+    pub email_verified: bool,
 }
 
 /// Why an insert or update was refused by a uniqueness rule.
@@ -72,8 +76,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     let id = new_id();
     sqlx::query(
         "INSERT INTO users (id, username, username_key, email, email_key, full_name, password_hash, \
-         is_active, is_staff, is_superuser, date_joined, state) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         is_active, is_staff, is_superuser, date_joined, state, email_verified_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
     )
     .bind(&id)
     .bind(user.username)
@@ -87,6 +91,7 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(user.is_superuser)
     .bind(now_ms())
     .bind(user.state.as_str())
+    .bind(user.email_verified.then(now_ms))
     .execute(ex)
     .await
     .map_err(classify)?;
@@ -236,17 +241,21 @@ pub async fn set_email_and_name(
     email_key: &str,
     full_name: &str,
 ) -> Result<(), WriteError> {
-    sqlx::query("UPDATE users SET email = $2, email_key = $3, full_name = $4 WHERE id = $1")
-        .bind(id)
-        .bind(email)
-        .bind(email_key)
-        .bind(full_name)
-        .execute(&mut *conn)
-        .await
-        .map_err(|e| match e {
-            sqlx::Error::Database(d) if d.is_unique_violation() => WriteError::EmailTaken,
-            e => WriteError::Db(e),
-        })?;
+    // A new address is not proven yet (the old value of `email_key` is compared).
+    sqlx::query(
+        "UPDATE users SET email = $2, email_key = $3, full_name = $4, \
+         email_verified_at = CASE WHEN email_key = $3 THEN email_verified_at ELSE NULL END WHERE id = $1",
+    )
+    .bind(id)
+    .bind(email)
+    .bind(email_key)
+    .bind(full_name)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| match e {
+        sqlx::Error::Database(d) if d.is_unique_violation() => WriteError::EmailTaken,
+        e => WriteError::Db(e),
+    })?;
     Ok(())
 }
 
@@ -332,4 +341,35 @@ pub async fn activate_invited(conn: &mut AnyConnection, id: &str, state: &str) -
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Record that `id` proved it controls `email_key`, unless its address changed since the link was
+/// mailed; returns whether the address is (now) proven.
+pub async fn mark_email_verified(
+    conn: &mut AnyConnection,
+    id: &str,
+    email_key: &str,
+) -> Result<bool, super::DbError> {
+    sqlx::query("UPDATE users SET email_verified_at = $3 WHERE id = $1 AND email_key = $2 AND email_verified_at IS NULL")
+        .bind(id)
+        .bind(email_key)
+        .bind(now_ms())
+        .execute(&mut *conn)
+        .await?;
+    let proven: Option<i64> =
+        sqlx::query_scalar("SELECT email_verified_at FROM users WHERE id = $1 AND email_key = $2")
+            .bind(id)
+            .bind(email_key)
+            .fetch_optional(&mut *conn)
+            .await?
+            .flatten();
+    Ok(proven.is_some())
+}
+
+/// The account `id` read inside the caller's transaction.
+pub async fn get_in(conn: &mut AnyConnection, id: &str) -> Result<Option<UserRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1")))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?)
 }

@@ -478,21 +478,25 @@ async fn invitations_set_accounts_up(engine: Engine) {
         ("password", "a fine passphrase"),
         ("password_confirm", "a fine passphrase"),
     ];
+    // Registering with the invited address is not enough: the address must be proven first.
     let registered = app.post_form("/api/session/register", &form, None).await;
-    assert_eq!(registered.header("location").as_deref(), Some("/account/agreements"), "{}", registered.body);
-    let cookie = registered.session_cookie().unwrap();
+    assert_eq!(registered.error_code(), "ACTIVATION_BLOCKED", "{}", registered.body);
+    assert!(registered.error_message().contains("follow the link we sent"), "{}", registered.body);
+    let id = user_id(&app, "nova").await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE state = 'new' AND id = $1", &id).await, 1);
+    app.confirm_address("nova.newcomer@example.org").await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE state = 'invited' AND id = $1", &id).await, 1);
+    // Set up now: signing in lands on the agreements.
+    let login = app
+        .post_form("/api/session/login", &[("identifier", "nova"), ("password", "a fine passphrase")], None)
+        .await;
+    assert_eq!(login.header("location").as_deref(), Some("/account/agreements"), "{}", login.body);
+    let cookie = login.session_cookie().unwrap();
     assert_eq!(
         app.post_form("/api/account/get", &[], Some(&cookie)).await.status,
         401,
         "not active before signing"
     );
-    let id = user_id(&app, "nova").await;
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE state = 'invited' AND id = $1", &id).await, 1);
-    // Signing in again lands on the agreements too.
-    let login = app
-        .post_form("/api/session/login", &[("identifier", "nova"), ("password", "a fine passphrase")], None)
-        .await;
-    assert_eq!(login.header("location").as_deref(), Some("/account/agreements"));
     assert_eq!(app.sign_agreements(&cookie).await, 1);
     assert_eq!(
         app.post_form("/api/account/get", &[], Some(&cookie)).await.status,
@@ -536,9 +540,12 @@ async fn invitations_set_accounts_up(engine: Engine) {
         )
         .await;
     assert!(login.error_message().contains("not been set up"), "{}", login.body);
-    // Inviting the address of an account that is not set up sets it up at once.
+    // Inviting the address of an account that is not set up sets it up once the address is proven
+    // (whoever registered it may not own it).
     ok(&invite("stranger@example.org", "", "").await, "invite a new account");
     let sid = user_id(&app, "stranger").await;
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE state = 'new' AND id = $1", &sid).await, 1);
+    app.confirm_address("stranger@example.org").await;
     assert_eq!(count(&app, "SELECT COUNT(*) FROM users WHERE state = 'invited' AND id = $1", &sid).await, 1);
 
     // A revoked invitation sets nothing up.

@@ -151,7 +151,8 @@ async fn an_instructor_enrolls_a_mixed_list_and_sees_every_row(engine: Engine) {
     );
     assert_eq!(count(&app, "SELECT COUNT(*) FROM mail_outbox WHERE subject LIKE $1", "%").await, 3);
 
-    // The invited person registers and is enrolled at once, with an audit row.
+    // The invited person registers, follows the link mailed to the address, and is enrolled then,
+    // with an audit row.
     let form = [
         ("username", "newperson"),
         ("email", "New.Person@example.org"),
@@ -161,7 +162,12 @@ async fn an_instructor_enrolls_a_mixed_list_and_sees_every_row(engine: Engine) {
     ];
     let cookie = app.register_and_sign(&form).await;
     let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
+    assert_eq!(account["enrollments"].as_array().map(Vec::len), Some(0), "not before the address is proven");
+    assert_eq!(account["email_confirmed"], false);
+    app.confirm_address("New.Person@example.org").await;
+    let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
     assert_eq!(account["enrollments"][0]["key"], CS101);
+    assert_eq!(account["email_confirmed"], true);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM enrollment_audit WHERE actor_label = $1 AND transition = 'from allowed to enroll to enrolled'", "system:invitation").await, 1);
     app.cleanup().await;
 }

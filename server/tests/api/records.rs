@@ -35,6 +35,7 @@ pub async fn json(app: &TestApp, method: &str, path: &str, body: &serde_json::Va
         .header(header::CONTENT_TYPE, "application/json")
         .header(header::ACCEPT, "application/json")
         .header(header::COOKIE, cookie)
+        .header("sec-fetch-site", "same-origin")
         .body(Body::from(body.to_string()))
         .unwrap();
     app.send(req).await

@@ -63,6 +63,8 @@ async fn learner_everywhere(app: &TestApp) -> String {
     assert_eq!(invitation.status, 200, "{}", invitation.body);
     let registered = register(app, USERNAME, EMAIL, NAME).await;
     assert!(registered.status.is_success() || registered.status.is_redirection(), "{}", registered.body);
+    // Following the mailed link proves the address: the invitations to it are redeemed.
+    app.confirm_address(EMAIL).await;
     // A second batch names them by username after they registered.
     let batch = app
         .post_form(
@@ -654,7 +656,7 @@ async fn an_external_driver_retires_a_learner_through_the_service_api(engine: En
     let squatter = register(&app, "Retirement_Service", "squat@example.org", "Squat Ter").await;
     assert_eq!(squatter.error_code(), "USERNAME_TAKEN", "{}", squatter.body);
     let (client_id, secret) =
-        backend.create_oauth_client(&system, "retirement", "retirement_service").await.unwrap();
+        backend.create_oauth_client(&system, "retirement", "retirement_service", "retirement").await.unwrap();
     let token_for = |secret: String| {
         let body = url::form_urlencoded::Serializer::new(String::new())
             .extend_pairs([

@@ -287,6 +287,7 @@ async fn an_unknown_email_is_invited_and_becomes_the_role_on_registration(engine
             .await;
         assert!(reply.status.is_success(), "{}", reply.body);
         app.sign_agreements(&reply.session_cookie().unwrap()).await;
+        app.confirm_address(email).await;
     }
     let team = page(&app, &admin).await;
     assert!(has(&team, "colleague", "staff"), "the invitation became the role");

@@ -126,6 +126,8 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/account/sign_agreement", Needs::SignedIn),
     ("/api/account/reset-link", Needs::Nobody),
     ("/api/account/reset-password", Needs::Nobody),
+    ("/api/account/confirm-address", Needs::Nobody),
+    ("/api/account/resend-confirmation", Needs::SignedIn),
 ];
 
 /// A REST call with the route's own method (a form body for POST and PATCH).

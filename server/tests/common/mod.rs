@@ -216,7 +216,8 @@ impl TestApp {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "application/json");
         if let Some(cookie) = cookie {
-            req = req.header(header::COOKIE, cookie);
+            // As a browser sends a form of ours: the cookie, and where the request came from.
+            req = req.header(header::COOKIE, cookie).header("sec-fetch-site", "same-origin");
         }
         req
     }
@@ -271,7 +272,7 @@ impl TestApp {
             req = req.header(header::ACCEPT, "application/json");
         }
         if let Some(cookie) = cookie {
-            req = req.header(header::COOKIE, cookie);
+            req = req.header(header::COOKIE, cookie).header("sec-fetch-site", "same-origin");
         }
         self.send(req.body(Body::from(body)).unwrap()).await
     }
@@ -338,6 +339,31 @@ impl TestApp {
         let cookie = reply.session_cookie().expect("a session cookie");
         self.sign_agreements(&cookie).await;
         cookie
+    }
+
+    /// The token of the last confirmation link mailed to `email` (any spelling).
+    pub async fn confirmation_token(&self, email: &str) -> String {
+        let body: String = sqlx::query_scalar(
+            "SELECT body_text FROM mail_outbox WHERE lower(to_addr) = $1 AND subject LIKE 'Confirm your email%' \
+             ORDER BY created_at DESC",
+        )
+        .bind(email.to_lowercase())
+        .fetch_one(&self.db.db.pool)
+        .await
+        .unwrap_or_else(|e| panic!("no confirmation mail to {email}: {e}"));
+        body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
+    }
+
+    /// Follow the confirmation link mailed to `email`, as its owner would.
+    pub async fn confirm_address(&self, email: &str) {
+        let token = self.confirmation_token(email).await;
+        let reply = self.post_form("/api/account/confirm-address", &[("token", &token)], None).await;
+        assert!(
+            reply.status.is_success() || reply.status.is_redirection(),
+            "confirm: {} {}",
+            reply.status,
+            reply.body
+        );
     }
 
     pub async fn cleanup(self) {

@@ -120,6 +120,7 @@ impl ManageAccounts for AccountService {
                     is_staff: req.is_staff,
                     is_superuser: req.is_superuser,
                     state: AccountState::Active,
+                    email_verified: false,
                 };
                 let id = users::insert(&mut *tx, &new).await.map_err(|e| match e {
                     users::WriteError::UsernameTaken => DomainError::new(ErrorCode::UsernameTaken),
@@ -189,7 +190,16 @@ impl ManageAccounts for AccountService {
         }
         let token = secret::new_secret();
         let mut tx = self.core.begin().await?;
-        let id = tokens::create(&mut *tx, &secret::digest(&token), &user.id, name, expires_at).await?;
+        let digest = secret::digest(&token);
+        let new = tokens::NewToken {
+            token_hash: &digest,
+            user_id: &user.id,
+            name,
+            expires_at,
+            scopes: None,
+            client_id: None,
+        };
+        let id = tokens::create(&mut *tx, &new).await?;
         tx.audit(&store::audit::Entry {
             actor_label: admin.actor(),
             target_type: "api_token",

@@ -6,7 +6,7 @@
 
 use crate::auth::{password, secret};
 use crate::services::{internal, Core};
-use crate::store::{self, courses, enrollments, sessions, throttle, users};
+use crate::store::{self, courses, sessions, throttle, users};
 use app::gate::{Me, Public};
 use app::model::{AccountView, CourseLink, CurrentUser};
 use app::ports::accounts::Accounts;
@@ -17,9 +17,22 @@ use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
 pub mod manage;
+pub mod redemption;
 
-/// The name of the session cookie.
+/// The name of the session cookie over plain http (local development and tests).
 pub const SESSION_COOKIE: &str = "registrar_session";
+
+/// The name of the session cookie: over https `__Host-registrar_session`, which browsers accept
+/// only from this host, `Secure`, on `Path=/` and without `Domain`, so a sibling subdomain cannot
+/// plant one beside ours (cookie tossing).
+#[must_use]
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure {
+        "__Host-registrar_session"
+    } else {
+        SESSION_COOKIE
+    }
+}
 
 pub(crate) fn account_key(id_or_identifier: &str) -> String {
     format!("account:{}", id_or_identifier.trim().to_lowercase())
@@ -189,7 +202,9 @@ impl Accounts for AccountService {
         }
         self.core.check_not_retired(registration.username.as_str(), registration.email.as_str()).await?;
         let hash = password::hash(password).await.map_err(internal)?;
-        let start = self.core.account_start(registration.email.as_str()).await?;
+        let start = self.core.account_start().await?;
+        // Read (or create) the link key before the transaction takes SQLite's write lock.
+        let key = self.core.link_key().await?;
         let mut tx = self.core.begin().await?;
         let new = users::NewUser {
             username: registration.username.as_str(),
@@ -200,6 +215,7 @@ impl Accounts for AccountService {
             is_staff: false,
             is_superuser: start.superuser,
             state: start.state,
+            email_verified: false,
         };
         let id = users::insert(&mut *tx, &new).await.map_err(|e| match e {
             users::WriteError::UsernameTaken => {
@@ -221,23 +237,24 @@ impl Accounts for AccountService {
             ..store::audit::Entry::new(AuditAction::UserRegister)
         })
         .await?;
-        enrollments::redeem_invitations(&mut tx, &id, registration.email.as_str()).await?;
-        crate::services::team::studio::redeem_team_invitations(
-            &mut tx,
-            &id,
-            registration.username.as_str(),
-            registration.email.as_str(),
-        )
-        .await?;
         self.core.settle_new_account(&mut tx, &id, registration.username.as_str(), &start).await?;
+        // Invitations to this address are redeemed once the account proves it is the address's.
+        let target = redemption::ConfirmTarget {
+            id: &id,
+            username: registration.username.as_str(),
+            email: registration.email.as_str(),
+            full_name: &registration.full_name,
+        };
+        self.core.queue_confirmation(&mut tx, &key, target).await?;
         if start.state == AccountState::New {
             tx.commit().await?;
             return Err(DomainError::with_message(
                 ErrorCode::ActivationBlocked,
                 format!(
                     "Your account {} was created. An administrator must set it up before you can sign in; \
-                     you will get an email when they do.",
-                    registration.username.as_str()
+                     if you were invited, follow the link we sent to {} and it is set up at once.",
+                    registration.username.as_str(),
+                    registration.email.as_str()
                 ),
             ));
         }
@@ -294,17 +311,52 @@ impl Accounts for AccountService {
             last_login: user.last_login,
             enrollments,
             active_sessions,
+            email_confirmed: user.email_verified_at.is_some(),
         })
+    }
+
+    async fn confirm_address(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
+        self.core.confirm_address(token).await
+    }
+
+    async fn resend_confirmation(&self, me: &Me) -> Result<String, DomainError> {
+        let id = &me.principal().user_id.0;
+        let user = users::get(&self.core.db, id).await?.ok_or(ErrorCode::AuthRequired)?;
+        if user.email_verified_at.is_some() {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("{} is confirmed already.", user.email),
+            ));
+        }
+        // A handful an hour: enough for a lost message, too few to mail-bomb the address.
+        if throttle::hit(&self.core.db, &format!("confirm:{id}"), 3_600_000).await? > 5 {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthThrottled,
+                "We sent several links in the last hour; wait a little, and look in your spam folder.",
+            ));
+        }
+        let key = self.core.link_key().await?;
+        let mut tx = self.core.begin().await?;
+        let target = redemption::ConfirmTarget {
+            id: &user.id,
+            username: &user.username,
+            email: &user.email,
+            full_name: &user.full_name,
+        };
+        self.core.queue_confirmation(&mut tx, &key, target).await?;
+        tx.commit().await?;
+        Ok(user.email)
     }
 
     fn session_cookie(&self, token: Option<&str>) -> String {
         let secure = if self.core.policy.cookie_secure { "; Secure" } else { "" };
+        let name = session_cookie_name(self.core.policy.cookie_secure);
         match token {
             Some(token) => format!(
-                "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
+                "{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
                 self.core.policy.session_ttl_ms / 1000
             ),
-            None => format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
+            None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
     }
 }

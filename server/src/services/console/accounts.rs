@@ -6,7 +6,7 @@ use super::audit::audit_line;
 use super::roles::scope_text;
 use super::*;
 use crate::services::{internal, Core};
-use crate::store::{self, console as cs, now_ms, sessions, user_admin, users};
+use crate::store::{self, console as cs, now_ms, sessions, tokens, user_admin, users};
 use app::gate::{ConsoleActor, Public};
 use app::model::console::{
     EnrollmentLine, GrantLine, NewAccount, SessionLine, TokenLine, UserDetail, UserList, UserQuery,
@@ -27,7 +27,8 @@ impl ConsoleService {
     /// dies once a password is chosen with it.
     pub(crate) fn reset_purpose(user: &users::UserRow) -> String {
         let stamp = crate::auth::secret::digest(user.password_hash.as_deref().unwrap_or("none"));
-        format!("password-reset:{}", stamp.get(..16).unwrap_or(&stamp))
+        // Tied to the address it was mailed to: following it proves that address.
+        format!("password-reset:{}:{}", stamp.get(..16).unwrap_or(&stamp), user.email.to_lowercase())
     }
 
     /// The account a reset link names, if the link is ours, current and unused.
@@ -214,6 +215,7 @@ impl ConsoleUsers for ConsoleService {
                 is_staff: account.is_staff,
                 is_superuser: account.is_superuser,
                 state: AccountState::Active,
+                email_verified: false,
             },
         )
         .await
@@ -236,6 +238,7 @@ impl ConsoleUsers for ConsoleService {
             date_joined: now_ms(),
             last_login: None,
             state: AccountState::Active.as_str().to_owned(),
+            email_verified_at: None,
         };
         audit(
             &mut tx,
@@ -271,6 +274,8 @@ impl ConsoleUsers for ConsoleService {
         if email.as_str() == user.email && full_name == user.full_name {
             return Ok(());
         }
+        let new_address = email.folded() != user.email.to_lowercase();
+        let key = if new_address { self.core.link_key().await? } else { Vec::new() };
         let mut tx = self.core.begin().await?;
         users::set_email_and_name(&mut tx, &user.id, email.as_str(), &email.folded(), &full_name)
             .await
@@ -290,6 +295,16 @@ impl ConsoleUsers for ConsoleService {
             None,
         )
         .await?;
+        if new_address {
+            // The new address is not proven until its owner follows the link mailed to it.
+            let target = crate::services::accounts::redemption::ConfirmTarget {
+                id: &user.id,
+                username: &user.username,
+                email: email.as_str(),
+                full_name: &full_name,
+            };
+            self.core.queue_confirmation(&mut tx, &key, target).await?;
+        }
         tx.commit().await
     }
 
@@ -400,7 +415,9 @@ impl ConsoleUsers for ConsoleService {
         if !users::set_password_if_unchanged(&mut tx, &user.id, &hash, &old_hash).await? {
             return Err(DomainError::new(ErrorCode::LinkInvalid));
         }
+        // New credentials: nothing signed in under the old ones survives, bearer tokens included.
         sessions::delete_for_user(&mut *tx, &user.id).await?;
+        tokens::revoke_for_user(&mut *tx, &user.id).await?;
         tx.audit(&store::audit::Entry {
             actor_id: Some(&user.id),
             actor_label: &user.username,
@@ -409,6 +426,8 @@ impl ConsoleUsers for ConsoleService {
             ..store::audit::Entry::new(AuditAction::UserPasswordReset)
         })
         .await?;
+        // The link reached this address: it is proven, and what was addressed to it is redeemed.
+        self.core.prove_address(&mut tx, &user).await?;
         tx.commit().await
     }
 }

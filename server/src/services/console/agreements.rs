@@ -10,7 +10,7 @@ use app::model::console::{AgreementView, MyAgreements, SignResult, SignatureLine
 use app::ports::console::Agreements;
 use app::ports::ClientMeta;
 use registrar::activation::{self, AccountState, Agreement, SignOutcome, Signature};
-use registrar::roles::{Grant, Role, Scope};
+
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
@@ -41,21 +41,16 @@ pub(crate) fn signature_line(s: &cs::SignatureRow) -> SignatureLine {
 }
 
 impl Core {
-    /// How an account registering with `email` starts: an open, unexpired invitation sets it up;
-    /// otherwise the activation policy decides (the first account may become a superuser). An
-    /// account that is set up and has no agreement to sign is active at once.
-    pub(crate) async fn account_start(&self, email: &str) -> Result<AccountStart, DomainError> {
-        let now = now_ms();
-        let invitation = cs::open_invitation(&self.db().pool, email)
-            .await?
-            .filter(|i| i.expires_at.is_none_or(|end| now < end));
+    /// How a new account starts: the activation policy decides (the first account may become a
+    /// superuser). An invitation to its address does not count yet: the address is not proven
+    /// until the confirmation link is followed (`Core::redeem_for_proven_address`).
+    pub(crate) async fn account_start(&self) -> Result<AccountStart, DomainError> {
         let first = if self.policy().activation.first_user_superuser {
             users::count(self.db()).await? == 0
         } else {
             false
         };
-        let (mut state, superuser) =
-            activation::initial_state(self.policy().activation, first, invitation.is_some());
+        let (mut state, superuser) = activation::initial_state(self.policy().activation, first, false);
         if state == AccountState::Invited {
             let agreements = cs::agreements(&self.db().pool).await?;
             let agreements = domain_agreements(&agreements);
@@ -63,10 +58,10 @@ impl Core {
                 state = AccountState::Active;
             }
         }
-        Ok(AccountStart { state, superuser, invitation })
+        Ok(AccountStart { state, superuser })
     }
 
-    /// Inside the registration transaction: use the invitation (and give its role), audit the start.
+    /// Inside the registration transaction: audit how the account started.
     pub(crate) async fn settle_new_account(
         &self,
         conn: &mut store::Conn,
@@ -74,19 +69,6 @@ impl Core {
         username: &str,
         start: &AccountStart,
     ) -> Result<(), DomainError> {
-        if let Some(invitation) = &start.invitation {
-            if cs::accept_invitation(conn, &invitation.id, user_id).await? {
-                if let Some(role) = &invitation.role {
-                    let scope =
-                        invitation.course_key.as_deref().or(invitation.org.as_deref()).unwrap_or("global");
-                    if let Ok(grant) = Role::parse(role)
-                        .and_then(|r| Ok(Grant { role: r, scope: Scope::parse_text(scope)? }))
-                    {
-                        store::roles::grant(conn, user_id, &grant, None).await?;
-                    }
-                }
-            }
-        }
         let actor = "system:activation";
         store::audit::append(
             conn,
@@ -98,7 +80,6 @@ impl Core {
                     "username": username,
                     "state": start.state.as_str(),
                     "is_superuser": start.superuser,
-                    "invitation": start.invitation.as_ref().map(|i| i.id.clone()),
                 })),
                 ..store::audit::Entry::new(AuditAction::UserStart)
             },
@@ -234,6 +215,8 @@ impl Agreements for ConsoleService {
             })
             .await?;
             activated = true;
+            // Active now: what was addressed to a proven address of its is redeemed.
+            self.core.redeem_for_proven_address(&mut tx, user_id).await?;
         }
         tx.commit().await?;
         Ok(SignResult { signed, activated, remaining })

@@ -2,7 +2,6 @@
 //! (`app::ports::console::AuditLog`). It must not change an audit entry: the log is append-only.
 
 use super::*;
-use crate::services::internal;
 use crate::store::{console as cs, users};
 use app::gate::ConsoleActor;
 use app::model::console::{AuditLine, AuditPage, AuditQuery, JobLine};
@@ -115,8 +114,8 @@ impl AuditLog for ConsoleService {
     ) -> Result<Download, DomainError> {
         let filter = self.audit_filter(query).await?;
         let rows = cs::audit(self.core.db(), &filter, AUDIT_EXPORT_MAX).await?;
-        let mut out = csv::WriterBuilder::new().from_writer(Vec::new());
-        out.write_record([
+        let mut out = crate::csv_file::CsvFile::in_memory();
+        out.row([
             "id",
             "at",
             "actor",
@@ -127,8 +126,7 @@ impl AuditLog for ConsoleService {
             "before",
             "after",
             "reason",
-        ])
-        .map_err(internal)?;
+        ])?;
         for r in rows {
             let at = registrar::records::iso_timestamp(r.at);
             let id = r.id.to_string();
@@ -144,9 +142,9 @@ impl AuditLog for ConsoleService {
                 r.after_json.as_deref().unwrap_or_default(),
                 r.reason.as_deref().unwrap_or_default(),
             ];
-            out.write_record(cells.iter().map(|c| registrar::records::csv_safe(c))).map_err(internal)?;
+            out.row(cells)?;
         }
-        let bytes = out.into_inner().map_err(internal)?;
+        let bytes = out.finish()?;
         Ok(Download { file_name: "audit-log.csv".to_owned(), content_type: "text/csv; charset=utf-8", bytes })
     }
 

@@ -173,8 +173,9 @@ impl ConsoleService {
             None,
         )
         .await?;
-        // An account with this email that is not set up yet is set up now.
-        if let Some(user) = existing.filter(|u| u.state == "new") {
+        // An account with this email that is not set up yet is set up now, if its address is
+        // proven; otherwise when it is (whoever registered it may not own the address).
+        if let Some(user) = existing.filter(|u| u.state == "new" && u.email_verified_at.is_some()) {
             cs::accept_invitation(&mut tx, &id, &user.id).await?;
             if let Some(g) = &grant {
                 store::roles::grant(&mut tx, &user.id, g, actor.user_id()).await?;

@@ -30,11 +30,10 @@ pub(crate) const RESET_LINK_MS: i64 = 3_600_000;
 /// Rows a CSV export of the audit log holds at most (a narrower search gets the rest).
 pub(crate) const AUDIT_EXPORT_MAX: i64 = 1_000_000;
 
-/// How a new account starts: its state, whether it is a superuser, and the invitation it uses.
+/// How a new account starts: its state and whether it is a superuser.
 pub(crate) struct AccountStart {
     pub state: AccountState,
     pub superuser: bool,
-    invitation: Option<cs::InvitationRow>,
 }
 
 /// Accounts with staff or superuser status are changed by superusers only: otherwise anyone who may

@@ -100,6 +100,11 @@ impl ConsoleService {
         bypass: bool,
     ) -> Result<AccountState, DomainError> {
         let current = AccountState::parse(&user.state)?;
+        let deletion = store::retirement::for_user(&mut *conn, &user.id).await?;
+        registrar::retirement::check_reactivation(
+            deletion.as_ref().map(|d| d.current_state.as_str()),
+            &user.username,
+        )?;
         if current == AccountState::Active {
             return Err(DomainError::with_message(
                 ErrorCode::InputInvalid,
@@ -115,6 +120,9 @@ impl ConsoleService {
         let next =
             activation::activate(AccountState::Invited, &unsigned, bypass).unwrap_or(AccountState::Invited);
         users::set_state(&mut *conn, &user.id, next.as_str(), next == AccountState::Active).await?;
+        if next == AccountState::Active {
+            self.core.redeem_for_proven_address(&mut *conn, &user.id).await?;
+        }
         let unsigned_titles: Vec<&str> = unsigned.iter().map(|a| a.title.as_str()).collect();
         audit(
             conn,

@@ -40,6 +40,39 @@ impl EnrollmentService {
         courses::get(&self.core.db, key).await?.ok_or_else(|| no_course(key))
     }
 
+    /// "Notify" for up to `entries` people: refused for Limited Staff (they may enroll, not mail),
+    /// and when it would take the course past its daily budget of notices (counted before the
+    /// batch runs, for every entry, so no request can mail more than the budget allows).
+    pub(crate) async fn reserve_notices(
+        &self,
+        may_email: bool,
+        course: &str,
+        entries: usize,
+    ) -> Result<(), DomainError> {
+        if !may_email {
+            return Err(DomainError::with_message(
+                ErrorCode::Forbidden,
+                "Limited Staff may enroll learners but not email them: untick \"Notify\" and try again.",
+            ));
+        }
+        let budget = self.core.policy.notify_per_course_per_day;
+        let n = i64::try_from(entries).unwrap_or(i64::MAX);
+        let key = format!("notify:{course}");
+        let used = store::throttle::hit_by(&self.core.db, &key, n, 86_400_000).await?;
+        if used > budget {
+            store::throttle::forgive_by(&self.core.db, &key, n).await?;
+            let left = (budget - (used - n)).max(0);
+            return Err(DomainError::with_message(
+                ErrorCode::AuthThrottled,
+                format!(
+                    "\"Notify\" would email up to {n} people, and {course} may send {left} more enrollment \
+                     messages today (at most {budget} a day). Untick \"Notify\", or send a shorter list."
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Queue enrollment notices `(to, user id, notice)` for a course inside the caller's transaction.
     pub(crate) async fn queue_notices(
         &self,
@@ -142,6 +175,9 @@ impl Enrollment for EnrollmentService {
         let parsed = parse_batch(&request.identifiers)?;
         let course_key = enroller.course().to_string();
         let course = self.existing_course(&course_key).await?;
+        if request.notify {
+            self.reserve_notices(enroller.may_email_learners(), &course_key, parsed.len()).await?;
+        }
         let principal = enroller.principal();
         let reason = Some(request.reason.trim()).filter(|r| !r.is_empty());
         let payload = EnrollJob {
@@ -200,6 +236,10 @@ impl Enrollment for EnrollmentService {
         let parsed = parse_batch(&request.identifiers)?;
         let course_key = admin.course().to_string();
         let course = self.existing_course(&course_key).await?;
+        if request.notify {
+            // Course Admins may email; the course's daily budget still applies.
+            self.reserve_notices(true, &course_key, parsed.len()).await?;
+        }
         let accounts = enrollments::accounts_matching(&self.core.db, &lookup_keys(&parsed)).await?;
         let ids: Vec<String> = accounts.iter().map(|a| a.id.clone()).collect();
         let beta = roles::holders(&self.core.db, &course_key, Role::BetaTester, &ids).await?;

@@ -105,6 +105,7 @@ impl Groups for LibraryService {
 
     async fn delete_group(&self, staff: &Console<DeleteGroups>, id: &str) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
+        self.check_membership_change(staff, &group).await?;
         let mut tx = self.core.begin().await?;
         groups::delete(&mut tx, id).await?;
         let was = serde_json::json!({"name": group.name, "members": group.members});
@@ -119,6 +120,7 @@ impl Groups for LibraryService {
         identifier: &str,
     ) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
+        self.check_membership_change(staff, &group).await?;
         let user = self.core.active_account(identifier).await?;
         let mut tx = self.core.begin().await?;
         if !groups::add_member(&mut tx, id, &user.id, &staff.principal().user_id.0).await? {
@@ -140,6 +142,7 @@ impl Groups for LibraryService {
         username: &str,
     ) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
+        self.check_membership_change(staff, &group).await?;
         let user = self.core.account(username).await?;
         let mut tx = self.core.begin().await?;
         if !groups::remove_member(&mut tx, id, &user.id).await? {
@@ -244,6 +247,21 @@ pub(crate) const ORG_COURSE_ROLES: [Role; 4] =
     [Role::Instructor, Role::Staff, Role::DataResearcher, Role::OrgContentCreator];
 
 impl LibraryService {
+    /// Membership of a group that gives console permissions is a superuser's to change
+    /// (`registrar::console::check_group_membership_change`).
+    async fn check_membership_change<P: ConsolePermission>(
+        &self,
+        staff: &Console<P>,
+        group: &groups::GroupRow,
+    ) -> Result<(), DomainError> {
+        let given = crate::store::console::group_permissions(self.core.db(), &group.id).await?;
+        registrar::console::check_group_membership_change(
+            staff.principal().is_superuser,
+            &group.name,
+            given.len(),
+        )
+    }
+
     pub(crate) async fn audit_group<P: ConsolePermission>(
         &self,
         tx: &mut Conn,

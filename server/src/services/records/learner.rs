@@ -2,7 +2,6 @@
 //! public links (rate-limited, counted), CSV, sending to a pathway.
 
 use super::*;
-use crate::services::internal;
 use crate::store::credentials::{self as cs, SiteRow};
 use crate::store::lock::{self, Row};
 use crate::store::records::{self as rs, NewEvent, ShareDb};
@@ -15,7 +14,7 @@ use app::model::records::{
 use app::ports::records::Records;
 use app::ports::{ClientMeta, Download};
 use registrar::records::{
-    course_of_run, csv_safe, program_rows, share_is_live, CredentialStatus, RunCredential, RunGrade,
+    course_of_run, program_rows, share_is_live, CredentialStatus, RunCredential, RunGrade,
 };
 use registrar::{DomainError, ErrorCode};
 use std::collections::{HashMap, HashSet};
@@ -336,24 +335,18 @@ impl RecordService {
     }
 
     pub(crate) fn record_csv(record: &ProgramRecord) -> Result<Download, DomainError> {
-        let mut writer = csv::WriterBuilder::new()
-            .quote_style(csv::QuoteStyle::Always)
-            .flexible(true)
-            .from_writer(Vec::new());
-        let mut row = |cells: &[&str]| {
-            let safe: Vec<String> = cells.iter().map(|c| csv_safe(c)).collect();
-            writer.write_record(&safe)
-        };
-        row(&["Program Name", &record.title]).map_err(internal)?;
-        row(&["Program Type", &record.program_type]).map_err(internal)?;
-        row(&["Platform Provider", &record.site.platform_name]).map_err(internal)?;
-        row(&["Authoring Organization(s)", &record.school]).map_err(internal)?;
-        row(&["Learner Name", &record.full_name]).map_err(internal)?;
-        row(&["Username", &record.username]).map_err(internal)?;
+        let mut writer = crate::csv_file::CsvFile::in_memory_quoting_every_cell();
+        let mut row = |cells: &[&str]| writer.row(cells);
+        row(&["Program Name", &record.title])?;
+        row(&["Program Type", &record.program_type])?;
+        row(&["Platform Provider", &record.site.platform_name])?;
+        row(&["Authoring Organization(s)", &record.school])?;
+        row(&["Learner Name", &record.full_name])?;
+        row(&["Username", &record.username])?;
         if let Some(email) = &record.email {
-            row(&["Email", email]).map_err(internal)?;
+            row(&["Email", email])?;
         }
-        row(&[""]).map_err(internal)?;
+        row(&[""])?;
         row(&[
             "Course Name",
             "School",
@@ -363,8 +356,7 @@ impl RecordService {
             "Verified Attempts",
             "Date Earned",
             "Status",
-        ])
-        .map_err(internal)?;
+        ])?;
         for c in &record.courses {
             let percent = c.percent.map(registrar::records::percent_text).unwrap_or_default();
             let earned = c.earned_at.map(app::model::format_date).unwrap_or_default();
@@ -379,10 +371,9 @@ impl RecordService {
                 &attempts,
                 &earned,
                 status,
-            ])
-            .map_err(internal)?;
+            ])?;
         }
-        let bytes = writer.into_inner().map_err(internal)?;
+        let bytes = writer.finish()?;
         Ok(Download {
             file_name: registrar::records::csv_file_name(&record.username, &record.title),
             content_type: "text/csv; charset=utf-8",

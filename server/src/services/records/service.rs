@@ -202,7 +202,7 @@ impl CredentialsApi for RecordService {
 
     async fn push_grades(
         &self,
-        _staff: &Console<ChangeCredentials>,
+        _staff: &Console<PushGrades>,
         grades: Vec<GradeRequest>,
     ) -> Result<Vec<ItemResult>, DomainError> {
         let failed = |index: usize, e: DomainError| ItemResult {

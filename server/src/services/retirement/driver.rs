@@ -104,7 +104,7 @@ impl RetirementDriver for RetirementService {
         }
         let row = oauth_clients::find(self.core.db(), client_id.trim()).await?;
         let digest = crate::auth::secret::digest(client_secret);
-        let Some(oauth_clients::ClientRow { user_id, name, .. }) =
+        let Some(oauth_clients::ClientRow { id, user_id, name, scopes, .. }) =
             row.filter(|c| c.secret_hash == digest && c.revoked_at.is_none())
         else {
             return Err(ErrorCode::OAuthInvalidClient.into());
@@ -112,14 +112,18 @@ impl RetirementDriver for RetirementService {
         throttle::forgive(self.core.db(), &ip_key).await?;
         let token = crate::auth::secret::new_secret();
         let expires_in = 3600;
-        tokens::create(
-            &self.core.db().pool,
-            &crate::auth::secret::digest(&token),
-            &user_id,
-            &format!("oauth:{name}"),
-            Some(now_ms() + expires_in * 1000),
-        )
-        .await?;
+        // The token can do what the client's scopes name, nothing else its user could.
+        let digest = crate::auth::secret::digest(&token);
+        let label = format!("oauth:{name}");
+        let new = tokens::NewToken {
+            token_hash: &digest,
+            user_id: &user_id,
+            name: &label,
+            expires_at: Some(now_ms() + expires_in * 1000),
+            scopes: Some(&scopes),
+            client_id: Some(&id),
+        };
+        tokens::create(&self.core.db().pool, &new).await?;
         Ok((token, expires_in))
     }
 

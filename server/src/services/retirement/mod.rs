@@ -161,7 +161,8 @@ impl RetirementService {
         rs::get(self.core.db(), &id).await?.ok_or_else(|| not_found(&user.username))
     }
 
-    /// Cancel a retirement in its cool-off: the account is active again (with its password).
+    /// Cancel a retirement in its cool-off: the account signs in again (with its password) if its state
+    /// is active; one deactivated or never set up stays as it was.
     pub(crate) async fn cancel_pending(
         &self,
         status: &StatusRow,
@@ -184,7 +185,7 @@ impl RetirementService {
                 "The retirement has just started; it can no longer be cancelled.",
             ));
         }
-        rs::reactivate_user(&mut tx, self.core.db().dialect, &status.user_id).await?;
+        rs::restore_sign_in(&mut tx, &status.user_id).await?;
         rs::delete_request(&mut tx, &status.user_id).await?;
         tx.audit(&store::audit::Entry {
             actor_id: actor.id,

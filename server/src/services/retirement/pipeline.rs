@@ -8,10 +8,11 @@ use crate::services::internal;
 use crate::store::enrollments::Actor;
 use crate::store::personal_data::{self, Subject};
 use crate::store::retirement::{self as rs, StatusRow};
-use crate::store::{self, now_ms, oauth_clients, users};
+use crate::store::{self, now_ms, oauth_clients, tokens, users};
 use app::gate::System;
 use app::model::StateSync;
 use registrar::retirement::{COMPLETE, ERRORED};
+use registrar::token_scope::TokenScope;
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
@@ -266,7 +267,9 @@ impl RetirementService {
         system: &System,
         name: &str,
         username: &str,
+        scopes: &str,
     ) -> Result<(String, String), DomainError> {
+        let scopes = TokenScope::join(&TokenScope::parse_list(scopes)?);
         let name = name.trim();
         if name.is_empty() || name.len() > 100 {
             return Err(DomainError::with_message(
@@ -289,17 +292,40 @@ impl RetirementService {
         let client_id = crate::auth::secret::new_secret().chars().take(24).collect::<String>();
         let secret = crate::auth::secret::new_secret();
         let mut tx = self.core.begin().await?;
-        oauth_clients::create(&mut *tx, &client_id, &crate::auth::secret::digest(&secret), name, &user.id)
-            .await?;
+        let digest = crate::auth::secret::digest(&secret);
+        oauth_clients::create(&mut *tx, &client_id, &digest, name, &user.id, &scopes).await?;
         tx.audit(&store::audit::Entry {
             actor_label: system.actor(),
             target_type: "user",
             target_id: &user.id,
-            after: Some(serde_json::json!({"name": name, "client_id": client_id})),
+            after: Some(serde_json::json!({"name": name, "client_id": client_id, "scopes": scopes})),
             ..store::audit::Entry::new(AuditAction::OauthClientCreate)
         })
         .await?;
         tx.commit().await?;
         Ok((client_id, secret))
+    }
+
+    /// `registrar revoke-oauth-client CLIENT_ID`: no new tokens, and the live ones end now (not
+    /// when their hour is up). Returns how many tokens ended.
+    pub async fn revoke_oauth_client(&self, system: &System, client_id: &str) -> Result<u64, DomainError> {
+        let mut tx = self.core.begin().await?;
+        let Some((row_id, user_id)) = oauth_clients::revoke(&mut tx, client_id.trim()).await? else {
+            return Err(DomainError::with_message(
+                ErrorCode::NotFound,
+                format!("There is no live OAuth2 client '{}'.", client_id.trim()),
+            ));
+        };
+        let ended = tokens::revoke_for_client(&mut *tx, &row_id).await?;
+        tx.audit(&store::audit::Entry {
+            actor_label: system.actor(),
+            target_type: "user",
+            target_id: &user_id,
+            after: Some(serde_json::json!({"client_id": client_id.trim(), "tokens_revoked": ended})),
+            ..store::audit::Entry::new(AuditAction::OauthClientRevoke)
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(ended)
     }
 }

@@ -1,5 +1,5 @@
 //! The Studio course team page (`app::ports::team::StudioTeam`): Admins and Staff by email or
-//! username with end dates, invitations (redeemed when the invitee registers), leaving, inherited
+//! username with end dates, invitations (redeemed when the invitee proves the address), leaving, inherited
 //! access and the team's history, "explain access" for a course.
 //!
 //! Every change locks the team, counts its permanent Admins before and after and asks
@@ -207,8 +207,12 @@ impl StudioTeamPage for TeamService {
         let (staff, global_staff) = self.core.global_staff_access("Admin").await?;
         inherited.extend(staff);
         let now = now_ms();
-        let invitations = team_invitations::for_course(self.core.db(), &key)
-            .await?
+        let can_manage = decide(viewer.principal(), &Action::EditCourseAccess(course.clone())).is_allowed();
+        // Pending invitations name people who have no account yet: only those who may manage the
+        // team see them (to revoke or resend).
+        let pending =
+            if can_manage { team_invitations::for_course(self.core.db(), &key).await? } else { Vec::new() };
+        let invitations = pending
             .into_iter()
             .map(|i| TeamInvitation {
                 role_label: Role::parse(&i.role).map_or_else(|_| i.role.clone(), |r| r.label().to_owned()),
@@ -227,7 +231,7 @@ impl StudioTeamPage for TeamService {
             global_staff,
             invitations,
             history: self.core.history(&key).await?,
-            can_manage: decide(viewer.principal(), &Action::EditCourseAccess(course.clone())).is_allowed(),
+            can_manage,
             viewer: viewer.principal().username.clone(),
         })
     }

@@ -1,11 +1,9 @@
-//! The attacks suite: paths around the doors the sweep and the role matrix list, written as the
-//! attacker's steps. Each test names who attacks and what they try; each would fail without the fix
-//! that closed the path.
+//! Attacks on credentials: the LMS-facing service API used to get around the console's permissions.
 
+use super::give_group_permissions;
+use super::CS101;
 use crate::api::records::{award, json};
 use crate::common::{Engine, TestApp};
-
-const CS101: &str = "course-v1:DemoX+CS101+2026_T1";
 
 /// The attacker: a help desk account (global staff; its group gives users, invitations, the audit
 /// log and the outbox, nothing about credentials). The console refuses it the credentials page, so
@@ -56,18 +54,7 @@ async fn help_desk_reaches_credentials_through_the_service_api(engine: Engine) {
     // Help desk given add_credentials only (by a superuser) may award, but revoking through the
     // award endpoint is a change: refused, and the credential stays awarded.
     let admin = app.sign_in("admin", "registrar-admin").await;
-    let group: String = sqlx::query_scalar("SELECT id FROM user_groups WHERE name = 'Help desk'")
-        .fetch_one(&app.db.db.pool)
-        .await
-        .unwrap();
-    let given = app
-        .post_form(
-            "/api/console/group_permissions",
-            &[("id", group.as_str()), ("permissions[0]", "add_credentials")],
-            Some(&admin),
-        )
-        .await;
-    assert!(given.status.is_success(), "{}", given.body);
+    give_group_permissions(&app, &admin, "Help desk", &["add_credentials"]).await;
     let revoke = serde_json::json!({
         "username": "learner05",
         "credential": {"course_run_key": CS101, "mode": "verified", "type": "course-run"},

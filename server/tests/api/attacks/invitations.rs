@@ -1,0 +1,160 @@
+//! Attacks on invitations: registering with another person's address to take what was meant for
+//! them (a course-team role, a console role, an enrollment).
+
+use super::CS101;
+use crate::common::{Engine, TestApp};
+
+const PASSWORD: &str = "a long passphrase";
+
+async fn register(app: &TestApp, username: &str, email: &str) -> String {
+    app.register_and_sign(&[
+        ("username", username),
+        ("email", email),
+        ("full_name", "Someone"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+    ])
+    .await
+}
+
+async fn roles_on(app: &TestApp, username: &str, course: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM role_assignments r JOIN users u ON u.id = r.user_id \
+         WHERE u.username_key = $1 AND r.course_key = $2",
+    )
+    .bind(username.to_lowercase())
+    .bind(course)
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap()
+}
+
+async fn enrolled(app: &TestApp, username: &str, course: &str) -> bool {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM enrollments e JOIN users u ON u.id = e.user_id \
+         WHERE u.username_key = $1 AND e.course_key = $2 AND e.is_active = $3",
+    )
+    .bind(username.to_lowercase())
+    .bind(course)
+    .bind(true)
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap();
+    n > 0
+}
+
+/// The attacker saw on the CS101 team page that co.teacher@example.org is invited as Staff, and
+/// that new.student@example.org is invited to enroll. They register with each address (in another
+/// spelling) and look at the course: no role, no enrollment, and no way in — the links that would
+/// prove the addresses went to their owners. Course Staff no longer see the pending addresses at
+/// all; the course Admin still does. When the real owner registers and follows the link mailed to
+/// them, the role and the enrollment are theirs.
+async fn registering_with_an_invited_address_takes_the_invitation(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let ta = app.sign_in("ta", "registrar-learner").await;
+    let shown = app.post_form("/api/course_team/get", &[("course", CS101)], Some(&ta)).await;
+    assert_eq!(shown.status, 200, "{}", shown.body);
+    assert!(!shown.body.contains("co.teacher@example.org"), "Staff do not see pending addresses");
+    let instructor = app.sign_in("instructor", "registrar-instructor").await;
+    let admin_view = app.post_form("/api/course_team/get", &[("course", CS101)], Some(&instructor)).await;
+    assert!(admin_view.body.contains("co.teacher@example.org"), "the course Admin does");
+
+    let mallory = register(&app, "mallory", "Co.Teacher@Example.org").await;
+    register(&app, "mallory2", "NEW.student@example.org").await;
+    assert_eq!(roles_on(&app, "mallory", CS101).await, 0, "no Staff role for an unproven address");
+    assert!(!enrolled(&app, "mallory2", CS101).await, "no enrollment for an unproven address");
+    let team = app.post_form("/api/course_team/get", &[("course", CS101)], Some(&mallory)).await;
+    assert_eq!(team.status, 403, "{}", team.body);
+
+    // The owners, elsewhere: the same addresses on a fresh install, proven by the mailed link.
+    app.cleanup().await;
+    let app = TestApp::seeded(engine).await;
+    register(&app, "cotea", "co.teacher@example.org").await;
+    register(&app, "newstu", "new.student@example.org").await;
+    assert_eq!(roles_on(&app, "cotea", CS101).await, 0, "nothing before the link is followed");
+    app.confirm_address("co.teacher@example.org").await;
+    app.confirm_address("new.student@example.org").await;
+    assert_eq!(roles_on(&app, "cotea", CS101).await, 1, "Staff once the address is proven");
+    assert!(enrolled(&app, "newstu", CS101).await, "enrolled once the address is proven");
+    // Following the link again changes nothing.
+    app.confirm_address("co.teacher@example.org").await;
+    assert_eq!(roles_on(&app, "cotea", CS101).await, 1);
+    app.cleanup().await;
+}
+
+/// A console invitation with a role, under the private activation policy (only invited people get
+/// in): the attacker registers with the invited address. The account is not set up and holds no
+/// role; a link mailed to another address, pointed at this account, proves nothing.
+async fn registering_with_an_address_invited_from_the_console(engine: Engine) {
+    let policy = server::config::AuthPolicy {
+        activation: registrar::activation::ActivationPolicy {
+            new_users_active: false,
+            auto_setup: false,
+            first_user_superuser: false,
+        },
+        ..server::config::AuthPolicy::default()
+    };
+    let app = TestApp::seeded_with_policy(engine, policy).await;
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let invite = [("email", "ops.lead@example.org"), ("role", "staff"), ("scope", CS101), ("expires", "")];
+    let invited = app.post_form("/api/console/invite", &invite, Some(&admin)).await;
+    assert!(invited.status.is_success(), "{}", invited.body);
+
+    let reply = app
+        .post_form(
+            "/api/session/register",
+            &[
+                ("username", "mallory"),
+                ("email", "OPS.lead@example.org"),
+                ("full_name", "Mallory"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    assert!(reply.session_cookie().is_none(), "not set up, so no session: {}", reply.body);
+    assert_eq!(reply.error_code(), "ACTIVATION_BLOCKED", "{}", reply.body);
+    assert_eq!(roles_on(&app, "mallory", CS101).await, 0);
+    // A link mailed to another address, pointed at this account, does not prove its address.
+    let other = register_token_for_other(&app).await;
+    let mallory_id: String = sqlx::query_scalar("SELECT id FROM users WHERE username_key = 'mallory'")
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    let (_, rest) = other.split_once('.').unwrap();
+    let forged = app
+        .post_form("/api/account/confirm-address", &[("token", &format!("{mallory_id}.{rest}"))], None)
+        .await;
+    assert_eq!(forged.error_code(), "LINK_INVALID", "{}", forged.body);
+    assert_eq!(roles_on(&app, "mallory", CS101).await, 0);
+    let state: String = sqlx::query_scalar("SELECT state FROM users WHERE username_key = 'mallory'")
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(state, "new", "still not set up");
+    app.cleanup().await;
+}
+
+/// The confirmation token of a throwaway account (for a link that names a different account).
+async fn register_token_for_other(app: &TestApp) -> String {
+    let _ = app
+        .post_form(
+            "/api/session/register",
+            &[
+                ("username", "bystander"),
+                ("email", "bystander@example.org"),
+                ("full_name", "By Stander"),
+                ("password", PASSWORD),
+                ("password_confirm", PASSWORD),
+            ],
+            None,
+        )
+        .await;
+    app.confirmation_token("bystander@example.org").await
+}
+
+crate::on_both_engines!(
+    registering_with_an_invited_address_takes_the_invitation,
+    registering_with_an_address_invited_from_the_console,
+);

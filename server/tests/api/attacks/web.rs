@@ -1,0 +1,86 @@
+//! Attacks through the browser: forged cross-site requests, planted cookies, framing, caching.
+
+use crate::common::{Engine, TestApp};
+use axum::body::Body;
+use http::{header, Request};
+
+/// A cookie-carrying POST with neither `Origin` nor `Sec-Fetch-Site`, as an old browser, a plugin
+/// or a header-stripping proxy would send a foreign page's form.
+fn bare_post(path: &str, cookie: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json")
+        .header(header::COOKIE, cookie)
+        .body(Body::empty())
+        .unwrap()
+}
+
+/// The attacker's page makes the learner's browser post to Registrar without saying where from:
+/// signing them out, or queueing their account for deletion. Refused, and the learner is still signed in. A script
+/// with a bearer token (no cookie) is not a browser's ambient credential and still works.
+async fn a_foreign_page_posts_without_saying_where_from(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let learner = app.sign_in("learner", "registrar-learner").await;
+    for path in ["/api/session/logout", "/api/account/delete"] {
+        let reply = app.send(bare_post(path, &learner)).await;
+        assert_eq!(reply.status, 403, "{path}: {}", reply.body);
+        assert_eq!(reply.error_code(), "AUTH_BAD_ORIGIN", "{path}");
+    }
+    let me = app.post_form("/api/account/get", &[], Some(&learner)).await;
+    assert_eq!(me.status, 200, "still signed in: {}", me.body);
+    app.cleanup().await;
+}
+
+/// The attacker controls a sibling subdomain and plants their own session cookie in the learner's
+/// browser, so that what the learner does next lands in the attacker's account (their uploads, their
+/// records). With two session cookies neither is trusted: the learner is asked to sign in again
+/// rather than acting as the attacker.
+async fn a_planted_session_cookie_signs_the_victim_in_as_the_attacker(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let attacker = app.sign_in("learner05", "registrar-learner").await;
+    let learner = app.sign_in("learner", "registrar-learner").await;
+    let both = format!("{attacker}; {learner}");
+    let reply = app.post_form("/api/account/get", &[], Some(&both)).await;
+    assert_eq!(reply.status, 401, "{}", reply.body);
+    assert!(!reply.body.contains("learner05"), "{}", reply.body);
+    app.cleanup().await;
+}
+
+/// The attacker frames the sign-in page on their own site (clickjacking), and a shared computer's
+/// next user presses Back to a signed-in page. Pages forbid framing and carry a script policy tied
+/// to the nonce on their own scripts; answers that are not pages load nothing; signed-in answers
+/// are not stored.
+async fn the_sign_in_page_inside_a_foreign_frame(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let page = app.get("/login", None).await;
+    assert_eq!(page.status, 200);
+    let policy = page.header("content-security-policy").unwrap_or_default();
+    assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
+    let nonce =
+        page.body.split("nonce=\"").nth(1).and_then(|rest| rest.split('"').next()).unwrap_or_default();
+    assert!(nonce.len() >= 16 && policy.contains(&format!("'nonce-{nonce}'")), "{nonce} / {policy}");
+    let scripts = policy.split(';').map(str::trim).find(|d| d.starts_with("script-src ")).unwrap_or_default();
+    assert!(!scripts.contains("unsafe-inline") && scripts.contains("'nonce-"), "{policy}");
+    assert_eq!(page.header("x-frame-options").as_deref(), Some("DENY"));
+    assert_eq!(page.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(page.header("referrer-policy").as_deref(), Some("same-origin"));
+    let again = app.get("/login", None).await.header("content-security-policy").unwrap_or_default();
+    assert_ne!(again, policy, "a fresh nonce for every page");
+
+    let learner = app.sign_in("learner", "registrar-learner").await;
+    let account = app.get("/account", Some(&learner)).await;
+    assert_eq!(account.status, 200);
+    assert_eq!(account.header("cache-control").as_deref(), Some("no-store"));
+    let json = app.post_form("/api/account/get", &[], Some(&learner)).await;
+    assert_eq!(json.header("cache-control").as_deref(), Some("no-store"));
+    let json_policy = json.header("content-security-policy").unwrap_or_default();
+    assert!(json_policy.starts_with("default-src 'none'"), "{json_policy}");
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(
+    a_foreign_page_posts_without_saying_where_from,
+    a_planted_session_cookie_signs_the_victim_in_as_the_attacker,
+    the_sign_in_page_inside_a_foreign_frame,
+);

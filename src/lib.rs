@@ -20,6 +20,7 @@ pub mod records;
 pub mod retirement;
 pub mod roles;
 pub mod team;
+pub mod throttle;
 pub mod token_scope;
 pub mod wire;
 

@@ -28,6 +28,7 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/account/reset-link",
     "/api/account/reset-password",
     "/api/account/confirm-address",
+    "/api/account/unlock",
 ];
 
 /// The `/api` paths an invited account that is not active yet may reach: reading and signing its

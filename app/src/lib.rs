@@ -61,6 +61,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/deletion-requested") view=pages::account::DeletionRequestedPage ssr=SsrMode::Async />
                     <Route path=path!("/account/cancel-deletion") view=pages::account::CancelDeletionPageView ssr=SsrMode::Async />
                     <Route path=path!("/account/confirm-address") view=pages::account::ConfirmAddressPage ssr=SsrMode::Async />
+                    <Route path=path!("/account/unlock") view=pages::account::UnlockPage ssr=SsrMode::Async />
                     <Route path=path!("/account/confirm-deletion") view=pages::account::ConfirmDeletionPageView ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=pages::courses::CoursesPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key") view=pages::course::CoursePage ssr=SsrMode::Async />

@@ -379,9 +379,12 @@ pub struct AuthPolicy {
     pub session_ttl_ms: i64,
     /// Mark the cookie `Secure` (served over https).
     pub cookie_secure: bool,
-    /// Failed sign-ins on one account (or typed identifier) before it locks.
+    /// Failed sign-ins of one account from one address before each try must wait (2 s, 4 s, …).
+    pub free_failures: i64,
+    /// Failed sign-ins of one account from every address together (in the account window) before
+    /// it takes no password and its owner is mailed an unlock link.
     pub account_failures: i64,
-    /// How long the account window (and so the lock) lasts.
+    /// How long the account window (and so the alarm, and the waits' memory) lasts.
     pub account_window_ms: i64,
     /// Failed sign-ins from one address before it is slowed down.
     pub ip_failures: i64,
@@ -399,12 +402,26 @@ pub struct AuthPolicy {
     pub notify_per_course_per_day: i64,
 }
 
+impl AuthPolicy {
+    /// The sign-in throttling rules these settings make.
+    #[must_use]
+    pub fn throttle(&self) -> registrar::throttle::ThrottlePolicy {
+        registrar::throttle::ThrottlePolicy {
+            free_failures: self.free_failures,
+            max_wait_ms: self.account_window_ms,
+            account_alarm: self.account_failures,
+            address_failures: self.ip_failures,
+        }
+    }
+}
+
 impl Default for AuthPolicy {
     fn default() -> Self {
         Self {
             session_ttl_ms: 14 * 24 * 3_600_000,
             cookie_secure: false,
-            account_failures: 5,
+            free_failures: 3,
+            account_failures: 20,
             account_window_ms: 15 * 60_000,
             ip_failures: 30,
             ip_window_ms: 10 * 60_000,

@@ -140,6 +140,19 @@ pub fn password_link(full_name: &str, username: &str, until_date: &str, link: &s
     }
 }
 
+/// The link that unlocks an account that was guessed at from several places.
+#[must_use]
+pub fn unlock_link(full_name: &str, username: &str, link: &str) -> Composed {
+    Composed {
+        subject: "Your Registrar account was locked after failed sign-ins".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nSomeone tried many wrong passwords for your Registrar account {username} from \
+             several places, so it takes no password for a while. If it was you, or to sign in now, unlock it \
+             with this link:\n\n{link}\n\nIf it was not you, your password held; consider choosing a longer one.\n"
+        ),
+    }
+}
+
 /// The link that proves a new account controls its address (invitations to it are redeemed then).
 #[must_use]
 pub fn confirm_address(

@@ -6,6 +6,7 @@ mod common;
 
 mod api {
     pub mod attacks;
+    pub mod audit_export;
     pub mod batch_jobs;
     pub mod cli;
     pub mod console;

@@ -33,3 +33,13 @@ pub async fn resend_confirmation() -> Result<String, ApiError> {
     let me = gate.me()?;
     Ok(gate.backend().accounts.resend_confirmation(&me).await?)
 }
+
+/// Unlock an account through the link mailed to its owner (public: the signed token is the
+/// credential). Browsers without JavaScript go on to sign-in.
+#[server(prefix = "/api", endpoint = "account/unlock")]
+pub async fn unlock_account(token: String) -> Result<String, ApiError> {
+    let gate = Gate::for_request()?;
+    let username = gate.backend().accounts.unlock(&gate.public(), &token).await?;
+    leptos_axum::redirect("/login?unlocked=1");
+    Ok(username)
+}

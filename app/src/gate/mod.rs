@@ -64,6 +64,12 @@ impl Gate {
         self.backend.as_ref()
     }
 
+    /// The backend to keep beyond this call (a streamed download's later pages).
+    #[must_use]
+    pub fn shared_backend(&self) -> SharedBackend {
+        self.backend.clone()
+    }
+
     #[must_use]
     pub fn client(&self) -> &ClientMeta {
         &self.client

@@ -228,6 +228,13 @@ pub struct AuditQuery {
     pub before: Option<i64>,
 }
 
+/// One page of an audit log export as CSV; `next` continues it (`None`: the last page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditCsvPage {
+    pub bytes: Vec<u8>,
+    pub next: Option<i64>,
+}
+
 /// A page of the audit log, newest first; `next` continues it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditPage {

@@ -2,7 +2,7 @@
 //! and "Delete my account"; the page after a deletion request and the pages mailed links open
 //! (cancel a deletion, confirm an address). Works without JavaScript.
 
-use crate::api::account::{get_account, ConfirmAddress, ResendConfirmation};
+use crate::api::account::{get_account, ConfirmAddress, ResendConfirmation, UnlockAccount};
 use crate::api::retirement::{
     get_cancel_link, get_confirm_link, get_deletion_info, CancelDeletion, ConfirmDeletion, DeleteAccount,
     MailDeletionLink,
@@ -299,6 +299,39 @@ pub fn ConfirmAddressPage() -> impl IntoView {
                     <ActionForm action=confirm>
                         <input type="hidden" name="token" value=token() />
                         <SubmitButton class="mt-4">"Confirm my address"</SubmitButton>
+                    </ActionForm>
+                }.into_any(),
+            }}
+        </section>
+    }
+}
+
+/// The page the unlock link opens (mailed when an account was guessed at from several places): a
+/// button, so that a mail scanner following the link unlocks nothing.
+#[component]
+pub fn UnlockPage() -> impl IntoView {
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    let unlock = ServerAction::<UnlockAccount>::new();
+    let error = Signal::derive(move || unlock.value().get().and_then(Result::err));
+    view! {
+        <Title text="Unlock your account" />
+        <section class="card mx-auto max-w-lg">
+            <h1 class="text-2xl font-semibold">"Unlock your account"</h1>
+            {move || match unlock.value().get() {
+                Some(Ok(username)) => view! {
+                    <Notice class="mt-3">{format!("{username} takes passwords again.")}</Notice>
+                    <a class="btn-primary mt-4 inline-block" href="/login">"Sign in"</a>
+                }.into_any(),
+                _ => view! {
+                    <p class="mt-3 text-slate-700">
+                        "Many wrong passwords were tried for your account from several places, so it stopped \
+                         taking passwords for a while. Unlock it to sign in now."
+                    </p>
+                    <ErrorBanner error />
+                    <ActionForm action=unlock>
+                        <input type="hidden" name="token" value=token() />
+                        <SubmitButton class="mt-4">"Unlock my account"</SubmitButton>
                     </ActionForm>
                 }.into_any(),
             }}

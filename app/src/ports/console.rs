@@ -2,7 +2,7 @@
 //! audit log, jobs and mail). Each method takes the actor the Gate minted for the section's
 //! permission (or a management command's system principal). Signatures only.
 
-use super::{ClientMeta, Download};
+use super::ClientMeta;
 use crate::gate::capabilities::{Public, Signer};
 use crate::gate::console::{
     AddAgreements, AddInvitations, AddRoles, ChangeAgreements, ChangeGroups, ChangeJobs, ChangeOutbox,
@@ -10,8 +10,8 @@ use crate::gate::console::{
     ViewAudit, ViewInvitations, ViewJobs, ViewRoles, ViewUsers,
 };
 use crate::model::console::{
-    AgreementView, AuditPage, AuditQuery, BulkOutcome, InvitationLine, InvitationRequest, JobLine,
-    MyAgreements, NewAccount, RoleAssignmentLine, SignResult, UserDetail, UserList, UserQuery,
+    AgreementView, AuditCsvPage, AuditPage, AuditQuery, BulkOutcome, InvitationLine, InvitationRequest,
+    JobLine, MyAgreements, NewAccount, RoleAssignmentLine, SignResult, UserDetail, UserList, UserQuery,
 };
 use registrar::DomainError;
 
@@ -243,12 +243,14 @@ pub trait AuditLog: Send + Sync {
         limit: u32,
     ) -> Result<AuditPage, DomainError>;
 
-    /// The audit log entries a search finds, as CSV (every page).
-    async fn audit_csv(
+    /// One page of the audit log entries a search finds, as CSV (the header on the first page,
+    /// `query.before` continues): downloads and the export command stream page after page, so an
+    /// export of any size holds one page in memory.
+    async fn audit_csv_page(
         &self,
         actor: &ConsoleActor<'_, ViewAudit>,
         query: &AuditQuery,
-    ) -> Result<Download, DomainError>;
+    ) -> Result<AuditCsvPage, DomainError>;
 
     /// Background jobs, newest first (`state` filters when not empty).
     async fn jobs(

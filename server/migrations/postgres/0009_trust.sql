@@ -19,3 +19,28 @@ ALTER TABLE oauth_clients ADD COLUMN scopes TEXT NOT NULL DEFAULT 'retirement';
 ALTER TABLE api_tokens ADD COLUMN scopes TEXT;
 ALTER TABLE api_tokens ADD COLUMN client_id TEXT REFERENCES oauth_clients (id);
 CREATE INDEX api_tokens_client ON api_tokens (client_id);
+
+-- When a key last counted: failed sign-ins of one account from one address wait longer and longer
+-- after the last one (registrar::throttle).
+ALTER TABLE login_throttle ADD COLUMN last_at BIGINT;
+
+-- Who each audit entry and batch job names (case-folded usernames and emails under the
+-- personal-data keys of its JSON), so retirement finds a learner's traces through an index instead
+-- of rereading history. Rows written before this migration are indexed once at start, after the
+-- checkpoint in person_mentions_progress (the row goes when the backfill is done).
+CREATE TABLE person_mentions (
+    name_key  TEXT NOT NULL,
+    source    TEXT NOT NULL CHECK (source IN ('audit', 'job')),
+    row_id    TEXT NOT NULL,
+    PRIMARY KEY (name_key, source, row_id)
+);
+CREATE INDEX person_mentions_row ON person_mentions (source, row_id);
+CREATE TABLE person_mentions_progress (
+    id             INTEGER PRIMARY KEY CHECK (id = 1),
+    audit_through  BIGINT NOT NULL
+);
+INSERT INTO person_mentions_progress (id, audit_through) VALUES (1, 0);
+-- The account a key counts for (`account:…`), on keys that also name an address, so retirement
+-- deletes them by account.
+ALTER TABLE login_throttle ADD COLUMN subject TEXT;
+CREATE INDEX login_throttle_subject ON login_throttle (subject);

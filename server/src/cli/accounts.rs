@@ -180,21 +180,27 @@ pub(super) async fn export_audit(url: &str, keys: &LinkKeys, args: ExportAuditAr
         to: args.to,
         before: None,
     };
-    let file = backend
-        .console
-        .audit_csv(&app::gate::ConsoleActor::from(&system), &query)
-        .await
-        .map_err(|e| e.message)?;
-    let rows = file.bytes.iter().filter(|b| **b == b'\n').count().saturating_sub(1);
-    match args.output {
-        Some(path) => {
-            std::fs::write(&path, &file.bytes)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-            eprintln!("Wrote {rows} audit entries to {}.", path.display());
+    // Page after page, so an export of any size holds one page in memory.
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?,
+        )),
+        None => Box::new(std::io::stdout().lock()),
+    };
+    let (mut query, mut lines) = (query, 0usize);
+    let actor = app::gate::ConsoleActor::from(&system);
+    loop {
+        let page = backend.console.audit_csv_page(&actor, &query).await.map_err(|e| e.message)?;
+        lines += page.bytes.iter().filter(|b| **b == b'\n').count();
+        out.write_all(&page.bytes).map_err(|e| format!("cannot write the CSV: {e}"))?;
+        match page.next {
+            Some(before) => query.before = Some(before),
+            None => break,
         }
-        None => {
-            std::io::stdout().write_all(&file.bytes).map_err(|e| format!("cannot write the CSV: {e}"))?;
-        }
+    }
+    out.flush().map_err(|e| format!("cannot write the CSV: {e}"))?;
+    if let Some(path) = &args.output {
+        eprintln!("Wrote {} audit entries to {}.", lines.saturating_sub(1), path.display());
     }
     Ok(())
 }

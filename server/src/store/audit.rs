@@ -1,5 +1,6 @@
 //! The audit log: append-only. This module offers no update and no delete.
 
+use super::mentions::{self, Source};
 use super::{now_ms, values_placeholders, Dialect};
 use registrar::AuditAction;
 use sqlx::{AnyConnection, AssertSqlSafe};
@@ -41,17 +42,25 @@ pub async fn append(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<(), s
     append_many(conn, std::slice::from_ref(entry)).await
 }
 
-/// Append many entries in multi-row statements, inside the caller's transaction.
+/// Append many entries in multi-row statements, inside the caller's transaction. Entries that name
+/// people under the personal-data keys are indexed in `person_mentions` with them.
 pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Result<(), super::DbError> {
     let now = now_ms();
     for chunk in entries.chunks(super::ROWS_PER_STATEMENT) {
+        let texts: Vec<(Option<String>, Option<String>)> = chunk
+            .iter()
+            .map(|e| (e.before.as_ref().map(ToString::to_string), e.after.as_ref().map(ToString::to_string)))
+            .collect();
+        let names_someone =
+            texts.iter().any(|(b, a)| !mentions::names_in(&[b.as_deref(), a.as_deref()]).is_empty());
+        let returning = if names_someone { " RETURNING id, before_json, after_json" } else { "" };
         let sql = format!(
             "INSERT INTO audit_log (at, actor_id, actor_label, action, target_type, target_id, scope, before_json, \
-             after_json, reason) VALUES {}",
+             after_json, reason) VALUES {}{returning}",
             values_placeholders(Dialect::of_connection(conn), chunk.len(), 10)
         );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for e in chunk {
+        let mut q = sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(AssertSqlSafe(sql));
+        for (e, (before, after)) in chunk.iter().zip(texts) {
             q = q
                 .bind(now)
                 .bind(e.actor_id)
@@ -60,11 +69,15 @@ pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Res
                 .bind(e.target_type)
                 .bind(e.target_id)
                 .bind(e.scope)
-                .bind(e.before.as_ref().map(ToString::to_string))
-                .bind(e.after.as_ref().map(ToString::to_string))
+                .bind(before)
+                .bind(after)
                 .bind(e.reason);
         }
-        q.execute(&mut *conn).await?;
+        // Without RETURNING the statement yields no rows; with it, each row's names are indexed.
+        for (id, before, after) in q.fetch_all(&mut *conn).await? {
+            let names = mentions::names_in(&[before.as_deref(), after.as_deref()]);
+            mentions::record(conn, Source::Audit, &id.to_string(), &names).await?;
+        }
     }
     Ok(())
 }

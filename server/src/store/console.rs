@@ -407,7 +407,8 @@ pub struct AuditFilter {
     pub before_id: Option<i64>,
 }
 
-/// The newest `limit` entries a filter finds (by time, then id, newest first).
+/// The newest `limit` entries a filter finds, in the order they were written, newest first (`id`:
+/// the clocks of several app servers need not agree, so `at` does not page reliably).
 pub async fn audit(db: &Db, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>, super::DbError> {
     let mut conditions = Vec::new();
     let mut binds: Vec<String> = Vec::new();
@@ -435,7 +436,7 @@ pub async fn audit(db: &Db, f: &AuditFilter, limit: i64) -> Result<Vec<AuditRow>
     let limit_at = n + numbers.len() + 1;
     let sql = format!(
         "SELECT id, at, actor_label, action, target_type, target_id, scope, before_json, after_json, reason \
-         FROM audit_log WHERE {filter} ORDER BY at DESC, id DESC LIMIT ${limit_at}"
+         FROM audit_log WHERE {filter} ORDER BY id DESC LIMIT ${limit_at}"
     );
     let mut q = sqlx::query_as(AssertSqlSafe(sql));
     for b in binds {

@@ -2,6 +2,7 @@
 //! server can run it and a crashed worker's job is picked up again. Progress is written as the job
 //! goes, for pages to follow; the result (JSON) stays for reports.
 
+use super::mentions::{self, Source};
 use super::{new_id, now_ms, Db, Dialect};
 use sqlx::{Any, AnyConnection, AssertSqlSafe, Executor, FromRow};
 
@@ -28,8 +29,8 @@ const COLUMNS: &str =
                        error, created_by, created_at, updated_at";
 
 /// Queue a job inside the caller's transaction; returns its id.
-pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+pub async fn enqueue(
+    conn: &mut AnyConnection,
     kind: &str,
     payload: &serde_json::Value,
     created_by: Option<&str>,
@@ -47,15 +48,17 @@ pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     .bind(total)
     .bind(created_by)
     .bind(now)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
+    let payload = payload.to_string();
+    mentions::record(conn, Source::Job, &id, &mentions::names_in(&[Some(&payload)])).await?;
     Ok(id)
 }
 
 /// Record work that finished within its request (a small batch), so its report can be read later
 /// the same way as a background job's. Returns the job id.
-pub async fn insert_finished<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+pub async fn insert_finished(
+    conn: &mut AnyConnection,
     kind: &str,
     payload: &serde_json::Value,
     created_by: Option<&str>,
@@ -75,8 +78,10 @@ pub async fn insert_finished<'e, E: Executor<'e, Database = Any>>(
     .bind(result.to_string())
     .bind(created_by)
     .bind(now)
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
+    let (payload, result) = (payload.to_string(), result.to_string());
+    mentions::record(conn, Source::Job, &id, &mentions::names_in(&[Some(&payload), Some(&result)])).await?;
     Ok(id)
 }
 
@@ -159,23 +164,28 @@ pub async fn drop_slices(conn: &mut AnyConnection, id: &str) -> Result<(), super
 }
 
 /// Finish a job with its result; `false` when the job is no longer this worker's.
-pub async fn complete<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+pub async fn complete(
+    conn: &mut AnyConnection,
     id: &str,
     worker: &str,
     result: &serde_json::Value,
 ) -> Result<bool, super::DbError> {
+    let result = result.to_string();
     let updated = sqlx::query(
         "UPDATE jobs SET state = 'succeeded', result = $3, progress_done = progress_total, lease_until = NULL, \
          updated_at = $4 WHERE id = $1 AND leased_by = $2 AND state = 'running'",
     )
     .bind(id)
     .bind(worker)
-    .bind(result.to_string())
+    .bind(&result)
     .bind(now_ms())
-    .execute(ex)
+    .execute(&mut *conn)
     .await?;
-    Ok(updated.rows_affected() == 1)
+    if updated.rows_affected() != 1 {
+        return Ok(false);
+    }
+    mentions::record(conn, Source::Job, id, &mentions::names_in(&[Some(&result)])).await?;
+    Ok(true)
 }
 
 /// Record a failed attempt: queued again while attempts remain, otherwise failed for good.

@@ -18,6 +18,7 @@ pub mod health;
 pub mod jobs;
 pub mod libraries;
 pub mod lock;
+pub mod mentions;
 pub mod oauth_clients;
 pub mod orgs;
 pub mod outbox;
@@ -137,6 +138,8 @@ pub enum OpenError {
     Connect(sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(sqlx::migrate::MigrateError),
+    #[error("indexing who the audit log names failed: {0}")]
+    Backfill(DbError),
 }
 
 impl Db {
@@ -214,6 +217,8 @@ impl Db {
     pub async fn open(url: &str) -> Result<Self, OpenError> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
+        // Index who older audit entries and jobs name (once; nothing to do afterwards).
+        mentions::backfill(&db).await.map_err(OpenError::Backfill)?;
         Ok(db)
     }
 }

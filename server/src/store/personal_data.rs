@@ -5,6 +5,7 @@
 //! PII dump test. Stages are set-based over a batch of learners and idempotent: running one twice
 //! finds nothing left the second time. Each runs inside the caller's transaction.
 
+use super::mentions::{self, Source, PERSON_KEYS};
 use super::{list_placeholders, now_ms, Dialect, Flag};
 use registrar::retirement::{redact, Needle};
 use serde_json::{json, Value};
@@ -142,6 +143,7 @@ async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result
         })
         .collect();
     exec_in(conn, "DELETE FROM login_throttle WHERE key IN ({})", &[], &keys).await?;
+    exec_in(conn, "DELETE FROM login_throttle WHERE subject IN ({})", &[], &keys).await?;
     Ok(())
 }
 
@@ -187,20 +189,6 @@ struct TextRow {
     b: Option<String>,
     c: Option<String>,
 }
-
-/// Keys under which JSON documents (audit entries, job payloads, reports) name a person.
-const PERSON_KEYS: [&str; 10] = [
-    "admin",
-    "username",
-    "email",
-    "full_name",
-    "identifier",
-    "identifiers",
-    "holder",
-    "member",
-    "user",
-    "actor_label",
-];
 
 /// The batch's names, lower-cased, with what replaces each.
 fn name_map(subjects: &[Subject]) -> HashMap<String, String> {
@@ -289,10 +277,15 @@ async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<
     let by: Vec<TextRow> =
         select_in(conn, &format!("SELECT {columns} FROM audit_log WHERE actor_id IN ({{}})"), &ids).await?;
     redact_rows(conn, by, &update, &names, Some(&needles)).await?;
-    let others: Vec<TextRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "SELECT {columns} FROM audit_log WHERE target_type IN ('team_invitation', 'group', 'api_token', 'grant', 'invitation')"
-    )))
-    .fetch_all(&mut *conn)
+    // Entries about others that name them (invitations, groups, tokens, grants): found through the
+    // mentions index, never by rereading the log.
+    let named: Vec<String> = names.keys().cloned().collect();
+    let mentioned = mentions::rows_naming(conn, Source::Audit, &named).await?;
+    let others: Vec<TextRow> = select_in(
+        conn,
+        &format!("SELECT {columns} FROM audit_log WHERE CAST(id AS TEXT) IN ({{}})"),
+        &mentioned,
+    )
     .await?;
     redact_rows(conn, others, &update, &names, None).await
 }
@@ -391,10 +384,14 @@ async fn redact_finished_jobs(
     conn: &mut AnyConnection,
     names: &HashMap<String, String>,
 ) -> Result<(), super::DbError> {
-    let jobs: Vec<TextRow> = sqlx::query_as(
-        "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed')",
+    let named: Vec<String> = names.keys().cloned().collect();
+    let mentioned = mentions::rows_naming(conn, Source::Job, &named).await?;
+    let jobs: Vec<TextRow> = select_in(
+        conn,
+        "SELECT id, payload AS a, result AS b, error AS c FROM jobs WHERE state IN ('succeeded', 'failed') \
+         AND id IN ({})",
+        &mentioned,
     )
-    .fetch_all(&mut *conn)
     .await?;
     redact_rows(
         conn,
@@ -499,6 +496,9 @@ pub async fn clean_statuses(
                 .await?;
         }
     }
+    // Their rows are redacted now: the index must not name them either.
+    let named: Vec<String> = names.keys().cloned().collect();
+    mentions::forget(conn, &named).await?;
     Ok(())
 }
 

@@ -859,8 +859,15 @@ async fn password_links_and_retries(engine: Engine) {
         .unwrap();
     assert_eq!(app.post_form("/api/console/mail_retry", &[("id", &mail_id)], Some(&admin)).await.status, 422);
     // Jobs: a failed one is queued again; others are not.
-    let job =
-        server::store::jobs::enqueue(&app.db.db.pool, "test", &serde_json::json!({}), None, 1).await.unwrap();
+    let job = server::store::jobs::enqueue(
+        &mut app.db.db.connection().await.unwrap(),
+        "test",
+        &serde_json::json!({}),
+        None,
+        1,
+    )
+    .await
+    .unwrap();
     assert_eq!(
         app.post_form("/api/console/job_retry", &[("id", &job)], Some(&admin)).await.status,
         422,

@@ -5,7 +5,7 @@ use server::store::jobs;
 
 async fn enqueue(db: &TestDb, total: i64) -> String {
     let mut tx = db.db.pool.begin().await.unwrap();
-    let id = jobs::enqueue(&mut *tx, "demo", &serde_json::json!({"n": total}), None, total).await.unwrap();
+    let id = jobs::enqueue(&mut tx, "demo", &serde_json::json!({"n": total}), None, total).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -24,7 +24,14 @@ async fn a_job_is_claimed_once_and_reports_progress(engine: Engine) {
     );
     let seen = jobs::get(&db.db, &id).await.unwrap().unwrap();
     assert_eq!((seen.progress_done, seen.progress_total), (4, 10));
-    assert!(jobs::complete(&db.db.pool, &id, "worker-a", &serde_json::json!({"ok": 10})).await.unwrap());
+    assert!(jobs::complete(
+        &mut db.db.connection().await.unwrap(),
+        &id,
+        "worker-a",
+        &serde_json::json!({"ok": 10})
+    )
+    .await
+    .unwrap());
     let done = jobs::get(&db.db, &id).await.unwrap().unwrap();
     assert_eq!((done.state.as_str(), done.progress_done), ("succeeded", 10));
     assert_eq!(done.result.as_deref(), Some(r#"{"ok":10}"#));
@@ -50,7 +57,9 @@ async fn failures_retry_then_stop_and_vanished_workers_are_recovered(engine: Eng
     let taken = jobs::claim(&db.db, "alive", 60_000).await.unwrap().unwrap();
     assert_eq!((taken.id.as_str(), taken.attempts), (orphan.as_str(), 2));
     assert!(
-        !jobs::complete(&db.db.pool, &orphan, "gone", &serde_json::json!(null)).await.unwrap(),
+        !jobs::complete(&mut db.db.connection().await.unwrap(), &orphan, "gone", &serde_json::json!(null))
+            .await
+            .unwrap(),
         "the old holder lost it"
     );
     db.cleanup().await;

@@ -37,13 +37,13 @@ async fn register(app: &TestApp, username: &str, email: &str, name: &str) -> Rep
 }
 
 /// A learner with traces in every corner: invited to the course team and to the course before they
-/// registered, enrolled by a batch job, in a group, with library access, a token, sessions.
+/// registered (each typed in another spelling of their address), enrolled by a batch job, in a group, with library access, a token, sessions.
 async fn learner_everywhere(app: &TestApp) -> String {
     let instructor = app.sign_in("instructor", "registrar-instructor").await;
     let invited = app
         .post_form(
             "/api/course_team/add",
-            &[("course", COURSE), ("identifier", EMAIL), ("role", "staff")],
+            &[("course", COURSE), ("identifier", &EMAIL.to_uppercase()), ("role", "staff")],
             Some(&instructor),
         )
         .await;
@@ -51,7 +51,12 @@ async fn learner_everywhere(app: &TestApp) -> String {
     let batch = app
         .post_form(
             "/api/membership/enroll_batch",
-            &[("course", COURSE), ("identifiers", EMAIL), ("action", "enroll"), ("notify", "on")],
+            &[
+                ("course", COURSE),
+                ("identifiers", &EMAIL.to_lowercase()),
+                ("action", "enroll"),
+                ("notify", "on"),
+            ],
             Some(&instructor),
         )
         .await;

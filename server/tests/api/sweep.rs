@@ -127,6 +127,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/account/reset-link", Needs::Nobody),
     ("/api/account/reset-password", Needs::Nobody),
     ("/api/account/confirm-address", Needs::Nobody),
+    ("/api/account/unlock", Needs::Nobody),
     ("/api/account/resend-confirmation", Needs::SignedIn),
 ];
 

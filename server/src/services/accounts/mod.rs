@@ -13,6 +13,7 @@ use app::ports::accounts::Accounts;
 use app::ports::{ClientMeta, NewSession};
 use registrar::account::ValidRegistration;
 use registrar::activation::AccountState;
+use registrar::throttle::{judge, Counts, Verdict};
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
@@ -85,26 +86,118 @@ impl AccountService {
 }
 
 impl Core {
-    /// Count this attempt on every key and refuse once any is over its limit.
+    /// Judge and count a password attempt on `account_keys` (the typed name and, when it names an
+    /// account, the account's id) from the address behind `ip_key`, before the password is
+    /// checked (`registrar::throttle`): this address may have to wait; an account guessed at from
+    /// many addresses takes no password until its owner follows the unlock link mailed to them.
     pub(crate) async fn count_failed_attempt(
         &self,
         ip_key: &str,
         account_keys: &[String],
+        account: Option<&users::UserRow>,
     ) -> Result<(), DomainError> {
         let p = &self.policy;
-        let from_ip = throttle::hit(&self.db, ip_key, p.ip_window_ms).await?;
-        let mut locked = false;
+        let rules = p.throttle();
+        let now = store::now_ms();
+        let (mut pair_failures, mut pair_last_at) = (0, None);
         for key in account_keys {
-            locked |= throttle::hit(&self.db, key, p.account_window_ms).await? > p.account_failures;
+            let (failures, last) =
+                throttle::peek(&self.db, &pair_key(key, ip_key), p.account_window_ms).await?;
+            if failures > pair_failures {
+                (pair_failures, pair_last_at) = (failures, last);
+            }
         }
-        if locked {
-            Err(ErrorCode::AuthLocked.into())
-        } else if from_ip > p.ip_failures {
-            Err(ErrorCode::AuthThrottled.into())
-        } else {
-            Ok(())
+        let before = Counts { pair_failures, pair_last_at, account_failures: 0, address_failures: 0 };
+        if let Verdict::Wait { seconds } = judge(rules, before, now) {
+            return Err(wait_refusal(seconds));
+        }
+        let address_failures = throttle::hit(&self.db, ip_key, p.ip_window_ms).await?;
+        let mut account_failures = 0;
+        for key in account_keys {
+            throttle::hit_about(&self.db, &pair_key(key, ip_key), key, p.account_window_ms).await?;
+            account_failures = account_failures.max(throttle::hit(&self.db, key, p.account_window_ms).await?);
+        }
+        let counts = Counts { account_failures, address_failures, ..before };
+        match judge(rules, counts, now) {
+            Verdict::Go => Ok(()),
+            Verdict::Wait { seconds } => Err(wait_refusal(seconds)),
+            Verdict::AccountAlarm { newly } => {
+                if let (true, Some(user)) = (newly, account) {
+                    self.mail_unlock_link(user).await?;
+                }
+                Err(DomainError::with_message(
+                    ErrorCode::AuthLocked,
+                    "This account was guessed at from several places, so it takes no password for a while. \
+                     Its owner can unlock it at once with the link we emailed to them.",
+                ))
+            }
+            Verdict::AddressSlowed => Err(ErrorCode::AuthThrottled.into()),
         }
     }
+
+    /// Forget the failures of `account_keys` (from every address, and from this one): the password
+    /// was right, or the owner unlocked the account.
+    pub(crate) async fn forget_failures(
+        &self,
+        ip_key: &str,
+        account_keys: &[String],
+    ) -> Result<(), DomainError> {
+        for key in account_keys {
+            throttle::clear(&self.db, key).await?;
+            throttle::clear(&self.db, &pair_key(key, ip_key)).await?;
+        }
+        Ok(())
+    }
+
+    /// Mail the owner of a locked account the link that unlocks it.
+    async fn mail_unlock_link(&self, user: &users::UserRow) -> Result<(), DomainError> {
+        let key = self.link_key().await?;
+        let until = store::now_ms() + self.policy.account_window_ms;
+        let token = Core::sign(&key, &unlock_purpose(user), &user.id, until)?;
+        let link = format!("{}/account/unlock?token={token}", self.site_url());
+        let mail = crate::notices::unlock_link(&user.full_name, &user.username, &link);
+        store::outbox::enqueue(
+            &self.db.pool,
+            &store::outbox::NewMail {
+                user_id: Some(&user.id),
+                to: &user.email,
+                subject: &mail.subject,
+                body_text: &mail.body,
+                ..Default::default()
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// Follow an unlock link: the account takes passwords again, from everywhere.
+    pub(crate) async fn unlock_account(&self, token: &str) -> Result<String, DomainError> {
+        let id = token.trim().split('.').next().unwrap_or_default();
+        let user = users::get(&self.db, id).await?.ok_or(ErrorCode::LinkInvalid)?;
+        self.verify_link(&unlock_purpose(&user), token).await?;
+        for name in [&user.id, &user.username, &user.email] {
+            throttle::clear(&self.db, &account_key(name)).await?;
+        }
+        Ok(user.username)
+    }
+}
+
+/// The key counting one account's failures from one address.
+fn pair_key(account_key: &str, ip_key: &str) -> String {
+    format!("{account_key}|{ip_key}")
+}
+
+/// What an unlock link signs: the account, at its current address.
+fn unlock_purpose(user: &users::UserRow) -> String {
+    format!("unlock:{}", user.email.to_lowercase())
+}
+
+fn wait_refusal(seconds: i64) -> DomainError {
+    let unit = if seconds == 1 { "second" } else { "seconds" };
+    DomainError::with_message(
+        ErrorCode::AuthThrottled,
+        format!("Too many failed sign-ins for this account from your network. Wait {seconds} {unit} and try again."),
+    )
 }
 
 #[async_trait::async_trait]
@@ -131,7 +224,7 @@ impl Accounts for AccountService {
         if let Some(u) = &user {
             account_keys.push(account_key(&u.id));
         }
-        self.core.count_failed_attempt(&ip_key, &account_keys).await?;
+        self.core.count_failed_attempt(&ip_key, &account_keys, user.as_ref()).await?;
         let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
             .await
             .map_err(internal)?;
@@ -140,9 +233,7 @@ impl Accounts for AccountService {
         };
         if !user.is_active.0 && user.state == AccountState::Invited.as_str() {
             // Set up, not active yet: signed in only to sign the agreements it must sign.
-            for key in &account_keys {
-                throttle::clear(&self.core.db, key).await?;
-            }
+            self.core.forget_failures(&ip_key, &account_keys).await?;
             let mut session = self.open_session(&user.id, client).await?;
             session.awaiting = true;
             return Ok(session);
@@ -176,10 +267,8 @@ impl Accounts for AccountService {
             }
             return Err(ErrorCode::AuthInactive.into());
         }
-        // A success wipes the account's count and takes this attempt back from the address's.
-        for key in &account_keys {
-            throttle::clear(&self.core.db, key).await?;
-        }
+        // A success wipes the account's counts and takes this attempt back from the address's.
+        self.core.forget_failures(&ip_key, &account_keys).await?;
         throttle::forgive(&self.core.db, &ip_key).await?;
         self.open_session(&user.id, client).await
     }
@@ -317,6 +406,10 @@ impl Accounts for AccountService {
 
     async fn confirm_address(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
         self.core.confirm_address(token).await
+    }
+
+    async fn unlock(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
+        self.core.unlock_account(token).await
     }
 
     async fn resend_confirmation(&self, me: &Me) -> Result<String, DomainError> {

@@ -4,9 +4,8 @@
 use super::*;
 use crate::store::{console as cs, users};
 use app::gate::ConsoleActor;
-use app::model::console::{AuditLine, AuditPage, AuditQuery, JobLine};
+use app::model::console::{AuditCsvPage, AuditLine, AuditPage, AuditQuery, JobLine};
 use app::ports::console::AuditLog;
-use app::ports::Download;
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 
@@ -107,30 +106,35 @@ impl AuditLog for ConsoleService {
         Ok(AuditPage { rows: rows.into_iter().map(audit_line).collect(), next })
     }
 
-    async fn audit_csv(
+    async fn audit_csv_page(
         &self,
         _actor: &ConsoleActor<'_, ViewAudit>,
         query: &AuditQuery,
-    ) -> Result<Download, DomainError> {
+    ) -> Result<AuditCsvPage, DomainError> {
         let filter = self.audit_filter(query).await?;
-        let rows = cs::audit(self.core.db(), &filter, AUDIT_EXPORT_MAX).await?;
+        let mut rows = cs::audit(self.core.db(), &filter, AUDIT_CSV_PAGE + 1).await?;
+        let more = rows.len() > usize::try_from(AUDIT_CSV_PAGE).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(AUDIT_CSV_PAGE).unwrap_or(usize::MAX));
+        let next = if more { rows.last().map(|r| r.id) } else { None };
         let mut out = crate::csv_file::CsvFile::in_memory();
-        out.row([
-            "id",
-            "at",
-            "actor",
-            "action",
-            "target_type",
-            "target_id",
-            "scope",
-            "before",
-            "after",
-            "reason",
-        ])?;
+        if query.before.is_none() {
+            out.row([
+                "id",
+                "at",
+                "actor",
+                "action",
+                "target_type",
+                "target_id",
+                "scope",
+                "before",
+                "after",
+                "reason",
+            ])?;
+        }
         for r in rows {
             let at = registrar::records::iso_timestamp(r.at);
             let id = r.id.to_string();
-            let cells = [
+            out.row([
                 id.as_str(),
                 at.as_str(),
                 &r.actor_label,
@@ -141,11 +145,9 @@ impl AuditLog for ConsoleService {
                 r.before_json.as_deref().unwrap_or_default(),
                 r.after_json.as_deref().unwrap_or_default(),
                 r.reason.as_deref().unwrap_or_default(),
-            ];
-            out.row(cells)?;
+            ])?;
         }
-        let bytes = out.finish()?;
-        Ok(Download { file_name: "audit-log.csv".to_owned(), content_type: "text/csv; charset=utf-8", bytes })
+        Ok(AuditCsvPage { bytes: out.finish()?, next })
     }
 
     async fn jobs(

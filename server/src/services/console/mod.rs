@@ -27,8 +27,8 @@ pub mod status;
 /// How long a password-reset link lives.
 pub(crate) const RESET_LINK_MS: i64 = 3_600_000;
 
-/// Rows a CSV export of the audit log holds at most (a narrower search gets the rest).
-pub(crate) const AUDIT_EXPORT_MAX: i64 = 1_000_000;
+/// Audit entries per page of a CSV export (one page in memory at a time).
+pub(crate) const AUDIT_CSV_PAGE: i64 = 2_000;
 
 /// How a new account starts: its state and whether it is a superuser.
 pub(crate) struct AccountStart {

@@ -206,7 +206,7 @@ impl EnrollmentService {
         };
         let result = serde_json::to_value(&report).map_err(internal)?;
         let mut tx = self.core.begin().await?;
-        if !store::jobs::complete(&mut *tx, &job.id, worker, &result).await? {
+        if !store::jobs::complete(&mut tx, &job.id, worker, &result).await? {
             return Ok(false);
         }
         store::jobs::drop_slices(&mut tx, &job.id).await?;

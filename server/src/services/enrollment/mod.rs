@@ -197,9 +197,8 @@ impl Enrollment for EnrollmentService {
             let payload =
                 EnrollJob { identifiers: parsed.iter().map(|i| i.text().to_owned()).collect(), ..payload };
             let value = serde_json::to_value(&payload).map_err(internal)?;
-            let id =
-                store::jobs::enqueue(&mut *tx, BATCH_JOB_KIND, &value, Some(&principal.user_id.0), total)
-                    .await?;
+            let id = store::jobs::enqueue(&mut tx, BATCH_JOB_KIND, &value, Some(&principal.user_id.0), total)
+                .await?;
             tx.commit().await?;
             return Ok(BatchReport {
                 id,

@@ -45,7 +45,7 @@ impl Deletion for RetirementService {
             users::get(self.core.db(), &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
         let ip_key = format!("ip:{}", client.ip);
         let account = format!("account:{}", user.id.to_lowercase());
-        self.core.count_failed_attempt(&ip_key, std::slice::from_ref(&account)).await?;
+        self.core.count_failed_attempt(&ip_key, std::slice::from_ref(&account), Some(&user)).await?;
         // The secret exactly as typed: never trimmed.
         let ok =
             crate::auth::password::verify(password, user.password_hash.as_deref()).await.map_err(internal)?;

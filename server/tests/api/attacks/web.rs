@@ -1,8 +1,58 @@
 //! Attacks through the browser: forged cross-site requests, planted cookies, framing, caching.
 
-use crate::common::{Engine, TestApp};
+use crate::common::{Engine, Reply, TestApp};
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use http::{header, Request};
+use std::net::SocketAddr;
+
+/// A sign-in attempt from the address `ip` (as the server sees its peer).
+async fn login_from(app: &TestApp, ip: &str, who: &str, password: &str) -> Reply {
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("identifier", who), ("password", password)])
+        .finish();
+    let mut req = TestApp::form_request("/api/session/login", None).body(Body::from(body)).unwrap();
+    let peer: SocketAddr = format!("{ip}:40000").parse().unwrap();
+    req.extensions_mut().insert(ConnectInfo(peer));
+    app.send(req).await
+}
+
+/// A stranger wants the admins locked out during an incident. From one address they try wrong
+/// passwords for `admin`: after three, each try must wait longer (only that address waits) and the
+/// admin signs in from their own. Then they guess from many addresses at once: the account stops
+/// taking passwords, but its owner is mailed an unlock link and is back in at once.
+async fn a_stranger_locks_the_admin_out(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    for _ in 0..3 {
+        let r = login_from(&app, "203.0.113.7", "admin", "guess").await;
+        assert_eq!(r.error_code(), "AUTH_BAD_CREDENTIALS", "{}", r.body);
+    }
+    let waiting = login_from(&app, "203.0.113.7", "admin", "guess").await;
+    assert_eq!(waiting.error_code(), "AUTH_THROTTLED", "{}", waiting.body);
+    assert!(waiting.error_message().contains("Wait"), "{}", waiting.body);
+    let owner = login_from(&app, "198.51.100.20", "admin", "registrar-admin").await;
+    assert!(owner.session_cookie().is_some(), "the admin elsewhere is not locked out: {}", owner.body);
+
+    // Many addresses, one guess each: past the alarm the account takes no password.
+    for i in 1..=25 {
+        login_from(&app, &format!("192.0.2.{i}"), "admin", "guess").await;
+    }
+    let locked = login_from(&app, "198.51.100.20", "admin", "registrar-admin").await;
+    assert_eq!(locked.error_code(), "AUTH_LOCKED", "{}", locked.body);
+    let body: String = sqlx::query_scalar(
+        "SELECT m.body_text FROM mail_outbox m JOIN users u ON u.id = m.user_id \
+         WHERE u.username = 'admin' AND m.subject LIKE '%locked%'",
+    )
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap();
+    let token = body.split("token=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    let unlocked = app.post_form("/api/account/unlock", &[("token", &token)], None).await;
+    assert!(unlocked.status.is_success() || unlocked.status.is_redirection(), "{}", unlocked.body);
+    let back = login_from(&app, "198.51.100.20", "admin", "registrar-admin").await;
+    assert!(back.session_cookie().is_some(), "unlocked: {}", back.body);
+    app.cleanup().await;
+}
 
 /// A cookie-carrying POST with neither `Origin` nor `Sec-Fetch-Site`, as an old browser, a plugin
 /// or a header-stripping proxy would send a foreign page's form.
@@ -80,6 +130,7 @@ async fn the_sign_in_page_inside_a_foreign_frame(engine: Engine) {
 }
 
 crate::on_both_engines!(
+    a_stranger_locks_the_admin_out,
     a_foreign_page_posts_without_saying_where_from,
     a_planted_session_cookie_signs_the_victim_in_as_the_attacker,
     the_sign_in_page_inside_a_foreign_frame,

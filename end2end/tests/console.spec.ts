@@ -88,6 +88,23 @@ test("an invited email registers and lands active after signing the agreement", 
   await them.getByRole("button", { name: "Sign", exact: true }).click();
   await expect(them.getByTestId("activated")).toBeVisible();
   await expect(them.getByTestId("signed-in-as")).toContainText(username);
+  // The invitation waits until the address is proven: My account says so.
+  await open(them, "/account", info);
+  await expect(them.getByRole("heading", { name: "Confirm your email address" })).toBeVisible();
+  // The link in the mail (as the admin reads it in the outbox; there is no SMTP here) confirms it.
+  await open(page, `/admin/outbox?to=${encodeURIComponent(email)}`, info);
+  const mail = page.getByTestId("outbox").locator("li", { hasText: "Confirm your email address" });
+  await mail.locator("summary").click();
+  const body = await mail.getByTestId("mail-body").textContent();
+  const link = body?.match(/https?:\/\/\S+\/account\/confirm-address\?token=\S+/)?.[0];
+  expect(link, body ?? "").toBeTruthy();
+  await open(them, new URL(link!).pathname + new URL(link!).search, info);
+  await them.getByRole("button", { name: "Confirm my address" }).click();
+  // With JavaScript the page says so; without, My account does.
+  await expect(them.getByText(/(address of .* is confirmed|Your email address is confirmed)/)).toBeVisible();
+  await them.screenshot({ path: `test-results/address-confirmed-${info.project.name}.png`, fullPage: true });
+  await open(them, "/account", info);
+  await expect(them.getByRole("heading", { name: "Confirm your email address" })).toHaveCount(0);
   await theirs.close();
 
   await open(page, "/admin/invitations", info);

@@ -31,8 +31,12 @@ pub fn AccountPage() -> impl IntoView {
 #[component]
 fn AccountDetails(view: AccountView) -> impl IntoView {
     let last_login = view.last_login.map_or_else(|| "never".to_owned(), format_date);
+    // Back from the confirmation link without JavaScript.
+    let query = use_query_map();
+    let confirmed = move || query.read().get("confirmed").is_some() && view.email_confirmed;
     view! {
         <h1 class="text-2xl font-semibold">"My account"</h1>
+        {move || confirmed().then(|| view! { <Notice class="mt-3">"Your email address is confirmed."</Notice> })}
         {(!view.email_confirmed).then(|| view! { <UnconfirmedAddress email=view.email.clone() /> })}
         <div class="mt-6 grid gap-6 md:grid-cols-2">
             <section class="card" aria-labelledby="profile-heading">

@@ -16,6 +16,7 @@ mod api {
     pub mod mail;
     pub mod matrix;
     pub mod membership;
+    pub mod personal_data_registry;
     pub mod records;
     pub mod retirement;
     pub mod rooms;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use sqlx::{AnyConnection, AssertSqlSafe};
 
 /// Keys under which JSON documents (audit entries, job payloads, reports) name a person.
-pub(crate) const PERSON_KEYS: [&str; 10] = [
+pub const PERSON_KEYS: [&str; 10] = [
     "admin",
     "username",
     "email",

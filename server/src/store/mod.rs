@@ -24,6 +24,7 @@ pub mod orgs;
 pub mod outbox;
 pub mod personal_data;
 pub mod records;
+pub mod registry;
 pub mod retirement;
 pub mod roles;
 pub mod secrets;

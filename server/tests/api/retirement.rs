@@ -38,7 +38,7 @@ async fn register(app: &TestApp, username: &str, email: &str, name: &str) -> Rep
 
 /// A learner with traces in every corner: invited to the course team and to the course before they
 /// registered (each typed in another spelling of their address), enrolled by a batch job, in a group, with library access, a token, sessions.
-async fn learner_everywhere(app: &TestApp) -> String {
+pub async fn learner_everywhere(app: &TestApp) -> String {
     let instructor = app.sign_in("instructor", "registrar-instructor").await;
     let invited = app
         .post_form(
@@ -104,6 +104,13 @@ async fn learner_everywhere(app: &TestApp) -> String {
     let (_, system) = Gate::system(app.backend(), "test");
     app.backend().accounts.issue_token(&system, USERNAME, "my laptop", None).await.unwrap();
     let cookie = app.sign_in(USERNAME, PASSWORD).await;
+    // A library of their own (its creation is audited with their name).
+    let creator = [("identifier", USERNAME), ("role", "org_course_creator_group"), ("scope", "DemoX")];
+    let made = app.post_form("/api/console/role_grant", &creator, Some(&admin)).await;
+    assert_eq!(made.status, 200, "{}", made.body);
+    let library = [("org", "DemoX"), ("slug", "zelda-notes"), ("title", "Zelda's notes")];
+    let created = app.post_form("/api/libraries/create", &library, Some(&cookie)).await;
+    assert!(created.status.is_success() || created.status.is_redirection(), "{}", created.body);
     // Credentials, a grade, a shared record that was viewed, and a record sent to a pathway.
     let program = crate::api::records::program_id(app, "Data Science MicroMasters").await;
     crate::api::records::award(app, &admin, USERNAME, COURSE).await;

@@ -210,11 +210,16 @@ pub fn percent_text(percent: f64) -> String {
     format!("{:.0}%", (percent * 100.0).round())
 }
 
-/// A CSV cell that a spreadsheet will not run as a formula: cells starting with `=`, `+`, `-`, `@`,
-/// a tab or a carriage return get a leading apostrophe (OWASP's CSV injection advice).
+/// A CSV cell that a spreadsheet will not run as a formula: a cell whose first character (after
+/// any spaces or line breaks, which some spreadsheets skip) starts a formula — `=`, `+`, `-`, `@`,
+/// their full-width forms, a tab or a carriage return — gets a leading apostrophe (OWASP's CSV
+/// injection advice).
 #[must_use]
 pub fn csv_safe(value: &str) -> String {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+    const STARTS_FORMULA: [char; 10] =
+        ['=', '+', '-', '@', '\t', '\r', '\u{FF1D}', '\u{FF0B}', '\u{FF0D}', '\u{FF20}'];
+    let first = value.trim_start_matches([' ', '\n', '\u{3000}']);
+    if value.starts_with(STARTS_FORMULA) || first.starts_with(STARTS_FORMULA) {
         format!("'{value}")
     } else {
         value.to_owned()
@@ -497,7 +502,7 @@ mod tests {
     fn display_and_csv_rules() {
         assert_eq!(percent_text(0.875), "88%");
         assert_eq!(percent_text(0.0), "0%");
-        for dangerous in ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx"] {
+        for dangerous in ["=SUM(A1)", "+1", "-2", "@cmd", "\tx", "\rx", " =1+1", "\n=cmd", "\u{FF1D}1+1"] {
             assert!(csv_safe(dangerous).starts_with('\''), "{dangerous:?}");
         }
         assert_eq!(csv_safe("Intro to CS"), "Intro to CS");

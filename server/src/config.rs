@@ -301,10 +301,13 @@ impl Config {
                     .to_owned(),
             );
         }
-        if production && link_keys.is_empty() {
+        // Mailed links must not be forgeable from the database wherever others can reach the
+        // server: a public URL elsewhere, or listening beyond this machine.
+        if (production || !serve.addr.ip().is_loopback()) && link_keys.is_empty() {
             return Err(
                 "REGISTRAR_LINK_KEYS (or REGISTRAR_LINK_KEYS_FILE) is unset: set at least one random key of 32 \
-                 or more characters to sign mailed links before serving a public site"
+                 or more characters to sign mailed links before serving a public site or listening beyond \
+                 this machine"
                     .to_owned(),
             );
         }
@@ -538,6 +541,9 @@ mod tests {
         let refused =
             config(&["--public-url", "https://r.example.org", "--retired-user-salts", "x"]).unwrap_err();
         assert!(refused.starts_with("REGISTRAR_LINK_KEYS"), "{refused}");
+        let listening = config(&["--addr", "0.0.0.0:3000"]).unwrap_err();
+        assert!(listening.starts_with("REGISTRAR_LINK_KEYS"), "{listening}");
+        assert!(config(&["--addr", "0.0.0.0:3000", "--link-keys", KEY]).is_ok());
         let short = config(&["--link-keys", &format!("{KEY},short")]).unwrap_err();
         assert!(short.contains("link key 2 is 5 characters"), "{short}");
         let rotated = config(&["--link-keys", &format!("{KEY}-new , {KEY}")]).unwrap();

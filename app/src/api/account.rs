@@ -34,12 +34,13 @@ pub async fn resend_confirmation() -> Result<String, ApiError> {
     Ok(gate.backend().accounts.resend_confirmation(&me).await?)
 }
 
-/// Unlock an account through the link mailed to its owner (public: the signed token is the
-/// credential). Browsers without JavaScript go on to sign-in.
+/// Sign in through the unlock link mailed to the owner of an account that was guessed at from
+/// several places (public: the signed token and the password are the credentials).
 #[server(prefix = "/api", endpoint = "account/unlock")]
-pub async fn unlock_account(token: String) -> Result<String, ApiError> {
+pub async fn unlock_account(token: String, password: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
-    let username = gate.backend().accounts.unlock(&gate.public(), &token).await?;
-    leptos_axum::redirect("/login?unlocked=1");
-    Ok(username)
+    let session = gate.backend().accounts.unlock(&gate.public(), &token, &password, gate.client()).await?;
+    crate::api::session::set_cookie(&gate.backend().accounts.session_cookie(Some(&session.token)));
+    leptos_axum::redirect(if session.awaiting { "/account/agreements" } else { "/" });
+    Ok(())
 }

@@ -10,19 +10,16 @@
 use super::capabilities::{GlobalStaff, System};
 use registrar::authz::Principal;
 use registrar::console::{Permission, Section, Verb};
-use registrar::token_scope::TokenScope;
 use std::marker::PhantomData;
 
 /// A console permission as a type: what a [`Console`] of it proves its holder may do.
 pub trait ConsolePermission: Send + Sync + 'static {
     /// Every permission the holder must hold.
     const NEEDS: &'static [Permission];
-    /// The token scope that lets a service token use it (`None`: sessions and personal tokens only).
-    const SCOPE: Option<TokenScope> = None;
 }
 
 macro_rules! console_permissions {
-    ($($(#[$doc:meta])* $name:ident => [$(($section:ident, $verb:ident)),+] $(for $scope:ident)?;)+) => {
+    ($($(#[$doc:meta])* $name:ident => [$(($section:ident, $verb:ident)),+];)+) => {
         $(
             $(#[$doc])*
             pub struct $name;
@@ -30,7 +27,6 @@ macro_rules! console_permissions {
             impl ConsolePermission for $name {
                 const NEEDS: &'static [Permission] =
                     &[$(Permission { section: Section::$section, verb: Verb::$verb }),+];
-                $(const SCOPE: Option<TokenScope> = Some(TokenScope::$scope);)?
             }
         )+
     };
@@ -88,13 +84,13 @@ console_permissions! {
     /// Resume, abort or cancel account deletions.
     ChangeRetirements => [(Retirements, Change)];
     /// See credentials, sites, programs and learner records.
-    ViewCredentials => [(Credentials, View)] for Credentials;
+    ViewCredentials => [(Credentials, View)];
     /// Award credentials and add signatories.
-    AddCredentials => [(Credentials, Add)] for Credentials;
+    AddCredentials => [(Credentials, Add)];
     /// Change credentials, sites, programs, certificate configurations and pathways.
-    ChangeCredentials => [(Credentials, Change)] for Credentials;
+    ChangeCredentials => [(Credentials, Change)];
     /// Push grades (the LMS's grade service): changing credentials, for a token scoped to grades.
-    PushGrades => [(Credentials, Change)] for Grades;
+    PushGrades => [(Credentials, Change)];
 }
 
 /// Capability: global staff (or a superuser) holding every permission `P` lists.

@@ -118,7 +118,24 @@ impl Gate {
     /// Capability for the console permissions `P` lists: superusers, or global staff whose groups
     /// give every one of them. The refusal names the first one missing.
     pub async fn console_for<P: ConsolePermission>(&self) -> Result<Console<P>, ApiError> {
-        let principal = self.principal_for(P::SCOPE)?;
+        self.console_with::<P>(None).await
+    }
+
+    /// [`Self::console_for`] for a service API that a token scoped to `scope` may also use (the
+    /// credentials API, grade pushes): the same permissions, asked of the token's user. The console's
+    /// own server functions never take scoped tokens.
+    pub async fn service_console_for<P: ConsolePermission>(
+        &self,
+        scope: TokenScope,
+    ) -> Result<Console<P>, ApiError> {
+        self.console_with::<P>(Some(scope)).await
+    }
+
+    async fn console_with<P: ConsolePermission>(
+        &self,
+        scope: Option<TokenScope>,
+    ) -> Result<Console<P>, ApiError> {
+        let principal = self.principal_for(scope)?;
         self.require(principal, &Action::UseAdminConsole)?;
         let held = if principal.is_superuser {
             Vec::new()

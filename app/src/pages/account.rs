@@ -310,8 +310,8 @@ pub fn ConfirmAddressPage() -> impl IntoView {
     }
 }
 
-/// The page the unlock link opens (mailed when an account was guessed at from several places): a
-/// button, so that a mail scanner following the link unlocks nothing.
+/// The page the unlock link opens (mailed when an account was guessed at from several places): the
+/// password signs in whatever the guessing; a mail scanner following the link changes nothing.
 #[component]
 pub fn UnlockPage() -> impl IntoView {
     let query = use_query_map();
@@ -322,23 +322,17 @@ pub fn UnlockPage() -> impl IntoView {
         <Title text="Unlock your account" />
         <section class="card mx-auto max-w-lg">
             <h1 class="text-2xl font-semibold">"Unlock your account"</h1>
-            {move || match unlock.value().get() {
-                Some(Ok(username)) => view! {
-                    <Notice class="mt-3">{format!("{username} takes passwords again.")}</Notice>
-                    <a class="btn-primary mt-4 inline-block" href="/login">"Sign in"</a>
-                }.into_any(),
-                _ => view! {
-                    <p class="mt-3 text-slate-700">
-                        "Many wrong passwords were tried for your account from several places, so it stopped \
-                         taking passwords for a while. Unlock it to sign in now."
-                    </p>
-                    <ErrorBanner error />
-                    <ActionForm action=unlock>
-                        <input type="hidden" name="token" value=token() />
-                        <SubmitButton class="mt-4">"Unlock my account"</SubmitButton>
-                    </ActionForm>
-                }.into_any(),
-            }}
+            <p class="mt-3 text-slate-700">
+                "Many wrong passwords were tried for your account from several places, so it stopped taking \
+                 passwords for a while. Enter yours here to sign in now: this link lets you in whatever the \
+                 guessing."
+            </p>
+            <ErrorBanner error />
+            <ActionForm action=unlock>
+                <input type="hidden" name="token" value=token() />
+                <Field label="Password" name="password" kind="password" autocomplete="current-password" error />
+                <SubmitButton class="mt-4">"Sign in"</SubmitButton>
+            </ActionForm>
         </section>
     }
 }

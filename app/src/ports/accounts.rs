@@ -41,9 +41,16 @@ pub trait Accounts: Send + Sync {
     /// are redeemed. Returns the account's username. The signed token is the credential.
     async fn confirm_address(&self, public: &Public, token: &str) -> Result<String, DomainError>;
 
-    /// Follow the unlock link mailed to the owner of an account locked after failed sign-ins from
-    /// several places; returns the account's username. The signed token is the credential.
-    async fn unlock(&self, public: &Public, token: &str) -> Result<String, DomainError>;
+    /// Sign in through the unlock link mailed to the owner of an account that was guessed at from
+    /// several places: the link and the password together open a session whatever the account's
+    /// alarm says.
+    async fn unlock(
+        &self,
+        public: &Public,
+        token: &str,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError>;
 
     /// Mail the signed-in account a new confirmation link; returns the address it went to.
     async fn resend_confirmation(&self, me: &Me) -> Result<String, DomainError>;

@@ -44,3 +44,7 @@ INSERT INTO person_mentions_progress (id, audit_through) VALUES (1, 0);
 -- deletes them by account.
 ALTER TABLE login_throttle ADD COLUMN subject TEXT;
 CREATE INDEX login_throttle_subject ON login_throttle (subject);
+
+-- Tokens the token endpoint issued before tokens carried scopes act as their whole user and name no
+-- client: they end now (a service asks for a new one, scoped, within the hour it would have waited).
+UPDATE api_tokens SET revoked_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE name LIKE 'oauth:%' AND client_id IS NULL AND revoked_at IS NULL;

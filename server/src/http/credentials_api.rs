@@ -20,6 +20,7 @@ use axum::extract::{Path, RawQuery};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use http::{header, HeaderMap, StatusCode};
+use registrar::token_scope::TokenScope;
 use registrar::{DomainError, ErrorCode};
 use serde::Deserialize;
 
@@ -154,11 +155,11 @@ pub async fn list_credentials(gate: RequestGate, RawQuery(query): RawQuery) -> R
         let rows = match (own, username) {
             (Some(me), _) => gate.backend().records.my_credentials(&me).await?,
             (None, Some(username)) => {
-                let staff = gate.console_for::<ViewCredentials>().await?;
+                let staff = gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
                 gate.backend().records.credentials_of(&staff, &username).await?
             }
             (None, None) => {
-                gate.console_for::<ViewCredentials>().await?;
+                gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
                 return Err(invalid("Name a learner: ?username=…"));
             }
         };
@@ -186,8 +187,8 @@ pub async fn list_credentials(gate: RequestGate, RawQuery(query): RawQuery) -> R
 /// effect). 201 when the credential was made, 200 otherwise.
 pub async fn post_credential(gate: RequestGate, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.console_for::<AddCredentials>().await?;
-        let change = gate.console_for::<ChangeCredentials>().await.ok();
+        let staff = gate.service_console_for::<AddCredentials>(TokenScope::Credentials).await?;
+        let change = gate.service_console_for::<ChangeCredentials>(TokenScope::Credentials).await.ok();
         let request: CredentialRequest = json_body(&body)?;
         let (out, created) =
             gate.backend().records.issue_credential(&staff, change.as_ref(), request).await?;
@@ -211,13 +212,13 @@ pub async fn get_credential(gate: RequestGate, Path(uuid): Path<String>) -> Resp
                     if e.code == ErrorCode::NotFound
                         && (me.principal().is_staff || me.principal().is_superuser) =>
                 {
-                    let staff = gate.console_for::<ViewCredentials>().await?;
+                    let staff = gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
                     records.any_credential(&staff, &uuid).await?
                 }
                 other => other?,
             },
             Err(_) => {
-                let staff = gate.console_for::<ViewCredentials>().await?;
+                let staff = gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
                 records.any_credential(&staff, &uuid).await?
             }
         };
@@ -235,7 +236,7 @@ struct StatusBody {
 /// `PATCH|PUT /api/v2/credentials/{uuid}/` with `{"status": "awarded"|"revoked"}`.
 pub async fn patch_credential(gate: RequestGate, Path(uuid): Path<String>, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.console_for::<ChangeCredentials>().await?;
+        let staff = gate.service_console_for::<ChangeCredentials>(TokenScope::Credentials).await?;
         let body: StatusBody = json_body(&body)?;
         Ok(Json(gate.backend().records.set_credential_status(&staff, &uuid, &body.status).await?)
             .into_response())
@@ -247,7 +248,7 @@ pub async fn patch_credential(gate: RequestGate, Path(uuid): Path<String>, body:
 /// `DELETE /api/v2/credentials/{uuid}/`: revokes (the row stays) and answers the revoked credential.
 pub async fn delete_credential(gate: RequestGate, Path(uuid): Path<String>) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.console_for::<ChangeCredentials>().await?;
+        let staff = gate.service_console_for::<ChangeCredentials>(TokenScope::Credentials).await?;
         Ok(Json(gate.backend().records.set_credential_status(&staff, &uuid, "revoked").await?)
             .into_response())
     }
@@ -259,7 +260,7 @@ pub async fn delete_credential(gate: RequestGate, Path(uuid): Path<String>) -> R
 /// item's error status when it is refused) or a JSON array of them (200 with a result per item).
 pub async fn post_grades(gate: RequestGate, body: Bytes) -> Response {
     let result: Result<Response, ApiError> = async {
-        let staff = gate.console_for::<PushGrades>().await?;
+        let staff = gate.service_console_for::<PushGrades>(TokenScope::Grades).await?;
         let value: serde_json::Value = json_body(&body)?;
         let single = value.is_object();
         let items: Vec<serde_json::Value> = match value {

@@ -147,9 +147,32 @@ impl Core {
         })
     }
 
-    /// The account, refusing inactive ones (they cannot be given access).
-    pub(crate) async fn active_account(&self, identifier: &str) -> Result<users::UserRow, DomainError> {
-        let user = self.account(identifier).await?;
+    /// The account to give something to: by username, or by an email its owner has proven. An
+    /// address held by an account that has not proven it is refused, saying so (it may be someone
+    /// else's registration with that address).
+    pub(crate) async fn grantee(&self, identifier: &str) -> Result<users::UserRow, DomainError> {
+        if let Some(user) = users::find_grantee(self.db(), identifier).await? {
+            return Ok(user);
+        }
+        let unproven = users::find_by_login(self.db(), identifier).await?.is_some();
+        Err(input(
+            ErrorCode::UserNotFound,
+            "identifier",
+            if unproven {
+                format!(
+                    "The account with the address '{}' has not confirmed it yet, so nothing can be given to it by \
+                     address: use its username, or try again once its owner has followed the link we mailed.",
+                    identifier.trim()
+                )
+            } else {
+                format!("No account has the username or email '{}'.", identifier.trim())
+            },
+        ))
+    }
+
+    /// The account to give access to ([`Self::grantee`]), refusing inactive ones.
+    pub(crate) async fn active_grantee(&self, identifier: &str) -> Result<users::UserRow, DomainError> {
+        let user = self.grantee(identifier).await?;
         if user.is_active.0 {
             Ok(user)
         } else {

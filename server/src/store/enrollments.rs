@@ -16,14 +16,15 @@ pub struct Account {
     pub is_active: Flag,
 }
 
-/// Accounts whose case-folded username or email is in `keys`.
+/// Accounts named by these keys: usernames, or addresses their owners have proven (an address
+/// nobody has proven is treated as unknown, so it is invited and redeemed on proof).
 pub async fn accounts_matching(db: &Db, keys: &[String]) -> Result<Vec<Account>, super::DbError> {
     let mut out = Vec::new();
     for chunk in keys.chunks(ROWS_PER_STATEMENT) {
         let list = list_placeholders(1, chunk.len());
         let sql = format!(
             "SELECT id, username_key, email, email_key, is_active FROM users \
-             WHERE username_key IN ({list}) OR email_key IN ({list})"
+             WHERE username_key IN ({list}) OR (email_key IN ({list}) AND email_verified_at IS NOT NULL)"
         );
         let mut q = sqlx::query_as(AssertSqlSafe(sql));
         for key in chunk {

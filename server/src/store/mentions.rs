@@ -113,14 +113,20 @@ pub async fn rows_naming(
     Ok(rows)
 }
 
-/// Forget every mention of `names` (their rows are redacted; the index must not name them either).
-pub async fn forget(conn: &mut AnyConnection, names: &[String]) -> Result<(), super::DbError> {
+/// Forget the mentions of `names` in rows that were redacted: every audit entry, and every
+/// finished job (a job still queued or running keeps its mentions, so that it is found and
+/// redacted once it finishes).
+pub async fn forget_redacted(conn: &mut AnyConnection, names: &[String]) -> Result<(), super::DbError> {
     let dialect = Dialect::of_connection(conn);
     for chunk in names.chunks(super::ROWS_PER_STATEMENT) {
         let marks: Vec<String> = (0..chunk.len())
             .map(|i| if dialect == Dialect::Postgres { format!("${}", i + 1) } else { "?".to_owned() })
             .collect();
-        let sql = format!("DELETE FROM person_mentions WHERE name_key IN ({})", marks.join(", "));
+        let sql = format!(
+            "DELETE FROM person_mentions WHERE name_key IN ({}) AND NOT (source = 'job' AND row_id IN \
+             (SELECT id FROM jobs WHERE state NOT IN ('succeeded', 'failed')))",
+            marks.join(", ")
+        );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for name in chunk {
             q = q.bind(name);

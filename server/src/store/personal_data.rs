@@ -280,11 +280,14 @@ async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<
     // Entries about others that name them (invitations, groups, tokens, grants): found through the
     // mentions index, never by rereading the log.
     let named: Vec<String> = names.keys().cloned().collect();
-    let mentioned = mentions::rows_naming(conn, Source::Audit, &named).await?;
     let others: Vec<TextRow> = select_in(
         conn,
-        &format!("SELECT {columns} FROM audit_log WHERE CAST(id AS TEXT) IN ({{}})"),
-        &mentioned,
+        &format!(
+            "SELECT {columns} FROM audit_log WHERE id IN (SELECT CAST(row_id AS {}) FROM person_mentions \
+             WHERE source = 'audit' AND name_key IN ({{}}))",
+            int_type(conn)
+        ),
+        &named,
     )
     .await?;
     redact_rows(conn, others, &update, &names, None).await
@@ -496,9 +499,10 @@ pub async fn clean_statuses(
                 .await?;
         }
     }
-    // Their rows are redacted now: the index must not name them either.
+    // Their rows are redacted now: the index must not name them either (a job still running keeps
+    // its mentions until it finishes and is redacted in turn).
     let named: Vec<String> = names.keys().cloned().collect();
-    mentions::forget(conn, &named).await?;
+    mentions::forget_redacted(conn, &named).await?;
     Ok(())
 }
 
@@ -531,10 +535,14 @@ fn rows_json(rows: Vec<sqlx::any::AnyRow>) -> Value {
 
 /// "Download my data": every row that names the user, by table.
 pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, super::DbError> {
-    let email_key: Option<(String,)> = sqlx::query_as("SELECT email_key FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_optional(&mut *conn)
-        .await?;
+    // What was addressed to the email before the account existed is theirs only once they proved
+    // the address: until then the export shows nothing found by address (a squatter would read
+    // the invitations meant for the address's owner).
+    let email_key: Option<(String,)> =
+        sqlx::query_as("SELECT email_key FROM users WHERE id = $1 AND email_verified_at IS NOT NULL")
+            .bind(user_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     let email_key = email_key.map(|(e,)| e).unwrap_or_default();
     let queries: [(&str, &str, &str); 23] = [
         (
@@ -603,7 +611,8 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
         (
             "mail",
             "SELECT created_at, to_addr, subject, body_text, state, sent_at FROM mail_outbox WHERE user_id = $1 \
-             OR (user_id IS NULL AND lower(to_addr) = (SELECT lower(email) FROM users WHERE id = $1)) \
+             OR (user_id IS NULL AND lower(to_addr) = \
+             (SELECT lower(email) FROM users WHERE id = $1 AND email_verified_at IS NOT NULL)) \
              ORDER BY created_at",
             user_id,
         ),
@@ -621,7 +630,8 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
         (
             "invitations",
             "SELECT email, role, org, course_key, created_at, expires_at, revoked_at, accepted_at FROM user_invitations \
-             WHERE user_id = $1 OR email_key = (SELECT email_key FROM users WHERE id = $1) ORDER BY created_at",
+             WHERE user_id = $1 OR email_key = \
+             (SELECT email_key FROM users WHERE id = $1 AND email_verified_at IS NOT NULL) ORDER BY created_at",
             user_id,
         ),
         (

@@ -109,6 +109,18 @@ pub async fn find_by_login(db: &Db, identifier: &str) -> Result<Option<UserRow>,
     .await?)
 }
 
+/// The account someone means to give something to: by username, or by an address its owner has
+/// proven (an unproven address may be a squatter's registration with another person's email).
+pub async fn find_grantee(db: &Db, identifier: &str) -> Result<Option<UserRow>, super::DbError> {
+    let key = identifier.trim().to_lowercase();
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE username_key = $1 OR (email_key = $1 AND email_verified_at IS NOT NULL)"
+    )))
+    .bind(key)
+    .fetch_optional(&db.pool)
+    .await?)
+}
+
 /// Find by username (case-insensitive).
 pub async fn find_by_username(db: &Db, username: &str) -> Result<Option<UserRow>, super::DbError> {
     Ok(sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE username_key = $1")))

@@ -361,7 +361,7 @@ async fn console_commands_change_what_they_say(engine: Engine) {
     );
     assert_eq!(granted.status.code(), Some(2), "one was refused: {}", text(&granted.stdout));
     assert!(
-        text(&granted.stdout).contains("ghost: There is no account 'ghost'."),
+        text(&granted.stdout).contains("ghost: No account has the username or email 'ghost'."),
         "{}",
         text(&granted.stdout)
     );

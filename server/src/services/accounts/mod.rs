@@ -73,6 +73,86 @@ impl AccountService {
         Ok(NewSession { token, awaiting: false })
     }
 
+    /// Check a password and open a session (throttled). `unlocked`: the owner followed the unlock
+    /// link mailed to them, so the account's alarm does not apply (the address's waits still do).
+    async fn password_sign_in(
+        &self,
+        identifier: &str,
+        password: &str,
+        client: &ClientMeta,
+        unlocked: bool,
+    ) -> Result<NewSession, DomainError> {
+        if identifier.trim().is_empty() {
+            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your username or email.")
+                .on_field("identifier"));
+        }
+        if password.is_empty() {
+            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your password.")
+                .on_field("password"));
+        }
+        let ip_key = address_key(&client.ip);
+        let user = users::find_by_login(&self.core.db, identifier).await?;
+        // Lock on both the typed identifier and the account, so unknown names lock like real ones.
+        let mut account_keys = vec![account_key(identifier)];
+        if let Some(u) = &user {
+            account_keys.push(account_key(&u.id));
+        }
+        self.core.count_failed_attempt(&ip_key, &account_keys, user.as_ref(), unlocked).await?;
+        let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
+            .await
+            .map_err(internal)?;
+        let Some(user) = user.filter(|_| ok) else {
+            return Err(ErrorCode::AuthBadCredentials.into());
+        };
+        if !user.is_active.0 && user.state == AccountState::Invited.as_str() {
+            // A deletion in progress: no session, not even to sign agreements (signing the last
+            // one would make the account active while it is being deleted).
+            let deletion = crate::store::retirement::for_user(&self.core.db.pool, &user.id).await?;
+            registrar::retirement::check_reactivation(
+                deletion.as_ref().map(|d| d.current_state.as_str()),
+                &user.username,
+            )?;
+            // Set up, not active yet: signed in only to sign the agreements it must sign.
+            self.core.forget_failures(&ip_key, &account_keys).await?;
+            let mut session = self.open_session(&user.id, client).await?;
+            session.awaiting = true;
+            return Ok(session);
+        }
+        if !user.is_active.0 && user.state == AccountState::Deactivated.as_str() {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthInactive,
+                "This account has been deactivated. Contact your administrator to have it set up again.",
+            ));
+        }
+        if !user.is_active.0 && user.state == AccountState::New.as_str() {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthInactive,
+                "This account has not been set up yet: an administrator must invite it before you can sign in.",
+            ));
+        }
+        if !user.is_active.0 {
+            // The password was right, so saying why is safe: a queued deletion says how to cancel.
+            if let Some(status) = crate::store::retirement::for_user(&self.core.db.pool, &user.id)
+                .await?
+                .filter(|s| s.current_state == registrar::retirement::PENDING)
+            {
+                return Err(DomainError::with_message(
+                    ErrorCode::AuthInactive,
+                    format!(
+                        "This account is queued for deletion on {}. To keep it, use the link in the email we sent \
+                         when the deletion was requested.",
+                        app::model::format_date(status.due_at)
+                    ),
+                ));
+            }
+            return Err(ErrorCode::AuthInactive.into());
+        }
+        // A success wipes the account's counts and takes this attempt back from the address's.
+        self.core.forget_failures(&ip_key, &account_keys).await?;
+        throttle::forgive(&self.core.db, &ip_key).await?;
+        self.open_session(&user.id, client).await
+    }
+
     pub(crate) async fn open_session(
         &self,
         user_id: &str,
@@ -95,6 +175,7 @@ impl Core {
         ip_key: &str,
         account_keys: &[String],
         account: Option<&users::UserRow>,
+        unlocked: bool,
     ) -> Result<(), DomainError> {
         let p = &self.policy;
         let rules = p.throttle();
@@ -120,6 +201,7 @@ impl Core {
         let counts = Counts { account_failures, address_failures, ..before };
         match judge(rules, counts, now) {
             Verdict::Go => Ok(()),
+            Verdict::AccountAlarm { .. } if unlocked => Ok(()),
             Verdict::Wait { seconds } => Err(wait_refusal(seconds)),
             Verdict::AccountAlarm { newly } => {
                 if let (true, Some(user)) = (newly, account) {
@@ -170,15 +252,24 @@ impl Core {
         Ok(())
     }
 
-    /// Follow an unlock link: the account takes passwords again, from everywhere.
-    pub(crate) async fn unlock_account(&self, token: &str) -> Result<String, DomainError> {
+    /// Check an unlock link; returns the account it names.
+    pub(crate) async fn unlock_target(&self, token: &str) -> Result<users::UserRow, DomainError> {
         let id = token.trim().split('.').next().unwrap_or_default();
         let user = users::get(&self.db, id).await?.ok_or(ErrorCode::LinkInvalid)?;
         self.verify_link(&unlock_purpose(&user), token).await?;
-        for name in [&user.id, &user.username, &user.email] {
-            throttle::clear(&self.db, &account_key(name)).await?;
+        Ok(user)
+    }
+}
+
+/// The throttling key of a client address: an IPv6 address counts by its /64 (one machine can
+/// hold a whole /64), an IPv4 address by itself.
+pub(crate) fn address_key(ip: &str) -> String {
+    match ip.parse::<std::net::Ipv6Addr>() {
+        Ok(v6) if v6.to_ipv4_mapped().is_none() => {
+            let s = v6.segments();
+            format!("ip:{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
         }
-        Ok(user.username)
+        _ => format!("ip:{ip}"),
     }
 }
 
@@ -209,68 +300,7 @@ impl Accounts for AccountService {
         password: &str,
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError> {
-        if identifier.trim().is_empty() {
-            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your username or email.")
-                .on_field("identifier"));
-        }
-        if password.is_empty() {
-            return Err(DomainError::with_message(ErrorCode::InputInvalid, "Enter your password.")
-                .on_field("password"));
-        }
-        let ip_key = format!("ip:{}", client.ip);
-        let user = users::find_by_login(&self.core.db, identifier).await?;
-        // Lock on both the typed identifier and the account, so unknown names lock like real ones.
-        let mut account_keys = vec![account_key(identifier)];
-        if let Some(u) = &user {
-            account_keys.push(account_key(&u.id));
-        }
-        self.core.count_failed_attempt(&ip_key, &account_keys, user.as_ref()).await?;
-        let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
-            .await
-            .map_err(internal)?;
-        let Some(user) = user.filter(|_| ok) else {
-            return Err(ErrorCode::AuthBadCredentials.into());
-        };
-        if !user.is_active.0 && user.state == AccountState::Invited.as_str() {
-            // Set up, not active yet: signed in only to sign the agreements it must sign.
-            self.core.forget_failures(&ip_key, &account_keys).await?;
-            let mut session = self.open_session(&user.id, client).await?;
-            session.awaiting = true;
-            return Ok(session);
-        }
-        if !user.is_active.0 && user.state == AccountState::Deactivated.as_str() {
-            return Err(DomainError::with_message(
-                ErrorCode::AuthInactive,
-                "This account has been deactivated. Contact your administrator to have it set up again.",
-            ));
-        }
-        if !user.is_active.0 && user.state == AccountState::New.as_str() {
-            return Err(DomainError::with_message(
-                ErrorCode::AuthInactive,
-                "This account has not been set up yet: an administrator must invite it before you can sign in.",
-            ));
-        }
-        if !user.is_active.0 {
-            // The password was right, so saying why is safe: a queued deletion says how to cancel.
-            if let Some(status) = crate::store::retirement::for_user(&self.core.db.pool, &user.id)
-                .await?
-                .filter(|s| s.current_state == registrar::retirement::PENDING)
-            {
-                return Err(DomainError::with_message(
-                    ErrorCode::AuthInactive,
-                    format!(
-                        "This account is queued for deletion on {}. To keep it, use the link in the email we sent \
-                         when the deletion was requested.",
-                        app::model::format_date(status.due_at)
-                    ),
-                ));
-            }
-            return Err(ErrorCode::AuthInactive.into());
-        }
-        // A success wipes the account's counts and takes this attempt back from the address's.
-        self.core.forget_failures(&ip_key, &account_keys).await?;
-        throttle::forgive(&self.core.db, &ip_key).await?;
-        self.open_session(&user.id, client).await
+        self.password_sign_in(identifier, password, client, false).await
     }
 
     async fn register(
@@ -280,7 +310,7 @@ impl Accounts for AccountService {
         password: &str,
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError> {
-        let key = format!("register:{}", client.ip);
+        let key = format!("register:{}", address_key(&client.ip));
         if throttle::hit(&self.core.db, &key, self.core.policy.registration_window_ms).await?
             > self.core.policy.registrations
         {
@@ -408,8 +438,20 @@ impl Accounts for AccountService {
         self.core.confirm_address(token).await
     }
 
-    async fn unlock(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
-        self.core.unlock_account(token).await
+    async fn unlock(
+        &self,
+        _public: &Public,
+        token: &str,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError> {
+        // The link proves the mailbox, the password the person: signed in whatever the alarm says
+        // (the waits of this address still apply), and the account's counts start again.
+        let user = self.core.unlock_target(token).await?;
+        for name in [&user.id, &user.username, &user.email] {
+            throttle::clear(&self.core.db, &account_key(name)).await?;
+        }
+        self.password_sign_in(&user.username, password, client, true).await
     }
 
     async fn resend_confirmation(&self, me: &Me) -> Result<String, DomainError> {
@@ -421,8 +463,11 @@ impl Accounts for AccountService {
                 format!("{} is confirmed already.", user.email),
             ));
         }
-        // A handful an hour: enough for a lost message, too few to mail-bomb the address.
-        if throttle::hit(&self.core.db, &format!("confirm:{id}"), 3_600_000).await? > 5 {
+        // A handful an hour and a dozen a day: enough for a lost message, too few to mail-bomb the
+        // address (whoever registered with it may not own it).
+        if throttle::hit(&self.core.db, &format!("confirm:{id}"), 3_600_000).await? > 5
+            || throttle::hit(&self.core.db, &format!("confirm-day:{id}"), 86_400_000).await? > 12
+        {
             return Err(DomainError::with_message(
                 ErrorCode::AuthThrottled,
                 "We sent several links in the last hour; wait a little, and look in your spam folder.",
@@ -451,5 +496,18 @@ impl Accounts for AccountService {
             ),
             None => format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::address_key;
+
+    #[test]
+    fn an_ipv6_machine_counts_as_its_slash_64() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), address_key("2001:db8:1:2:ffff::9"));
+        assert_ne!(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:3::1"));
+        assert_eq!(address_key("203.0.113.7"), "ip:203.0.113.7");
+        assert_eq!(address_key("::ffff:203.0.113.7"), "ip:::ffff:203.0.113.7");
     }
 }

@@ -113,6 +113,13 @@ impl Core {
         if redemption == Redemption::Nothing {
             return Ok(());
         }
+        // An account being deleted redeems nothing (and is set up by nothing).
+        if store::retirement::for_user(&mut *conn, &user.id)
+            .await?
+            .is_some_and(|d| d.current_state != registrar::retirement::ABORTED)
+        {
+            return Ok(());
+        }
         let mut active = user.is_active.0;
         let now = store::now_ms();
         let invitation = cs::open_invitation(&mut *conn, &user.email)

@@ -320,6 +320,17 @@ impl ConsoleUsers for ConsoleService {
         if is_superuser != user.is_superuser.0 {
             require_superuser(actor.is_superuser(), "grant or remove superuser status")?;
         }
+        if is_staff && !user.is_staff.0 {
+            // Staff status turns on the console permissions of the account's groups: for a member
+            // of a group that gives some, that is giving console permissions (superusers only).
+            let given = cs::permissions_of(self.core.db(), &user.id).await?;
+            if !given.is_empty() {
+                require_superuser(
+                    actor.is_superuser(),
+                    "give staff status to a member of a group that gives console permissions",
+                )?;
+            }
+        }
         activation::check_self_change(
             actor.user_id().unwrap_or_default(),
             &user.id,

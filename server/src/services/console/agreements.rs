@@ -201,6 +201,11 @@ impl Agreements for ConsoleService {
         let remaining = activation::unsigned_required(&agreements, &all).len();
         let mut activated = false;
         if !signer.is_active() && remaining == 0 {
+            let deletion = crate::store::retirement::for_user(&mut *tx, user_id).await?;
+            registrar::retirement::check_reactivation(
+                deletion.as_ref().map(|d| d.current_state.as_str()),
+                signer.username(),
+            )?;
             let state = users::state_of(&mut tx, user_id).await?;
             let next = activation::activate(AccountState::parse(&state)?, &[], false)?;
             users::activate_invited(&mut tx, user_id, next.as_str()).await?;

@@ -70,7 +70,7 @@ impl RoleAssignments for ConsoleService {
         scope: &str,
         expires_at: Option<i64>,
     ) -> Result<(), DomainError> {
-        let user = self.account_named(identifier).await?;
+        let user = self.core.grantee(identifier).await?;
         if !user.is_active.0 {
             return Err(DomainError::with_message(
                 ErrorCode::UserInactive,

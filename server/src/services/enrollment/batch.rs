@@ -170,8 +170,18 @@ impl EnrollmentService {
         };
         let requester = users::get(&self.core.db, &asked.actor_id).await?.ok_or_else(no_longer)?;
         let principal = users::principal(&self.core.db, requester.clone()).await?;
-        if !decide(&principal, &Action::EnrollLearners(CourseKey::parse(&asked.course)?)).is_allowed() {
+        let course_key = CourseKey::parse(&asked.course)?;
+        if !decide(&principal, &Action::EnrollLearners(course_key.clone())).is_allowed() {
             return Err(no_longer());
+        }
+        if asked.notify && !decide(&principal, &Action::EmailLearners(course_key)).is_allowed() {
+            return Err(DomainError::with_message(
+                ErrorCode::Forbidden,
+                format!(
+                    "{} may no longer email learners in {}; the batch (with \"Notify\") was not run.",
+                    asked.actor_label, asked.course
+                ),
+            ));
         }
         let unenroll = asked.action == BatchAction::Unenroll;
         let course = self.existing_course(&asked.course).await?;

@@ -70,7 +70,7 @@ impl LibraryService {
         match holder {
             Holder::User(identifier) => {
                 let user = if granting {
-                    self.core.active_account(identifier).await?
+                    self.core.active_grantee(identifier).await?
                 } else {
                     self.core.account(identifier).await?
                 };

@@ -121,7 +121,7 @@ impl Groups for LibraryService {
     ) -> Result<(), DomainError> {
         let group = self.group_by_id(id).await?;
         self.check_membership_change(staff, &group).await?;
-        let user = self.core.active_account(identifier).await?;
+        let user = self.core.active_grantee(identifier).await?;
         let mut tx = self.core.begin().await?;
         if !groups::add_member(&mut tx, id, &user.id, &staff.principal().user_id.0).await? {
             return Err(input(
@@ -316,7 +316,7 @@ impl LibraryService {
                     ));
                 };
                 let user = if grant {
-                    self.core.active_account(identifier).await?
+                    self.core.active_grantee(identifier).await?
                 } else {
                     self.core.account(identifier).await?
                 };

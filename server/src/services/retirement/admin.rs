@@ -193,7 +193,11 @@ impl RetirementAdmin for RetirementService {
                 id: m.id,
                 to: m.to_addr,
                 subject: m.subject,
-                body_text: if reveal { m.body_text } else { hide_tokens(&m.body_text) },
+                body_text: if reveal {
+                    m.body_text
+                } else {
+                    hide_tokens(&m.body_text, "(hidden: superusers only)")
+                },
                 state: m.state,
                 attempts: m.attempts,
                 last_error: m.last_error,

@@ -98,7 +98,7 @@ impl RetirementDriver for RetirementService {
         client_secret: &str,
         client: &ClientMeta,
     ) -> Result<(String, i64), DomainError> {
-        let ip_key = format!("ip:{}", client.ip);
+        let ip_key = crate::services::accounts::address_key(&client.ip);
         if throttle::hit(self.core.db(), &ip_key, 10 * 60_000).await? > 30 {
             return Err(ErrorCode::AuthThrottled.into());
         }

@@ -43,9 +43,9 @@ impl Deletion for RetirementService {
         }
         let user =
             users::get(self.core.db(), &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
-        let ip_key = format!("ip:{}", client.ip);
+        let ip_key = crate::services::accounts::address_key(&client.ip);
         let account = format!("account:{}", user.id.to_lowercase());
-        self.core.count_failed_attempt(&ip_key, std::slice::from_ref(&account), Some(&user)).await?;
+        self.core.count_failed_attempt(&ip_key, std::slice::from_ref(&account), Some(&user), false).await?;
         // The secret exactly as typed: never trimmed.
         let ok =
             crate::auth::password::verify(password, user.password_hash.as_deref()).await.map_err(internal)?;
@@ -138,7 +138,17 @@ impl Deletion for RetirementService {
 
     async fn export_my_data(&self, me: &Me) -> Result<String, DomainError> {
         let mut conn = self.core.db().connection().await?;
-        let data = personal_data::export(&mut conn, &me.principal().user_id.0).await?;
+        let mut data = personal_data::export(&mut conn, &me.principal().user_id.0).await?;
+        // Links in mail act for whoever holds them (confirm an address, cancel a deletion, choose a
+        // password): the download shows the mail, not the live links.
+        if let Some(mail) = data.get_mut("mail").and_then(serde_json::Value::as_array_mut) {
+            for m in mail {
+                if let Some(body) = m.get("body_text").and_then(serde_json::Value::as_str) {
+                    let hidden = super::hide_tokens(body, "(link removed from the download)");
+                    m["body_text"] = serde_json::Value::String(hidden);
+                }
+            }
+        }
         let doc = serde_json::json!({
             "exported_at": iso(now_ms()),
             "about": "Everything Registrar holds about you, by table.",

@@ -276,12 +276,12 @@ pub(crate) fn mail_to<'a>(user: &'a users::UserRow, subject: &'a str, body: &'a 
 }
 
 /// A mail body with the values of `token=` links replaced, for staff who are not superusers.
-pub(crate) fn hide_tokens(body: &str) -> String {
+pub(crate) fn hide_tokens(body: &str, note: &str) -> String {
     body.split_inclusive(char::is_whitespace)
         .map(|word| match word.split_once("token=") {
             Some((before, rest)) => {
                 let tail: String = rest.chars().skip_while(|c| !c.is_whitespace()).collect();
-                format!("{before}token=(hidden: superusers only){tail}")
+                format!("{before}token={note}{tail}")
             }
             None => word.to_owned(),
         })
@@ -317,7 +317,7 @@ mod tests {
     #[test]
     fn link_tokens_are_hidden_from_staff() {
         let body = "Cancel here:\nhttp://x/account/cancel-deletion?token=abc.123.def\nThanks";
-        let hidden = hide_tokens(body);
+        let hidden = hide_tokens(body, "(hidden: superusers only)");
         assert!(!hidden.contains("abc.123.def"), "{hidden}");
         assert!(hidden.contains("cancel-deletion?token=(hidden: superusers only)\nThanks"), "{hidden}");
     }

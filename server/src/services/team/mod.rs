@@ -71,13 +71,7 @@ impl TeamService {
     ) -> Result<String, DomainError> {
         let course = course_key.to_string();
         self.core.ensure_course(&course).await?;
-        let user = users::find_by_login(&self.core.db, identifier).await?.ok_or_else(|| {
-            DomainError::with_message(
-                ErrorCode::UserNotFound,
-                format!("No account has the username or email '{}'.", identifier.trim()),
-            )
-            .on_field("identifier")
-        })?;
+        let user = self.core.grantee(identifier).await?;
         if !user.is_active.0 {
             return Err(DomainError::with_message(
                 ErrorCode::UserInactive,

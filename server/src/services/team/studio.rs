@@ -248,7 +248,9 @@ impl StudioTeamPage for TeamService {
         if identifier.is_empty() {
             return Err(input(ErrorCode::InputInvalid, "identifier", "Enter an email or username."));
         }
-        if users::find_by_login(self.core.db(), identifier).await?.is_some() {
+        // An account that owns this name or proven address gets the role now; an address nobody has
+        // proven gets an invitation, redeemed when its owner proves it.
+        if users::find_grantee(self.core.db(), identifier).await?.is_some() {
             let username = self
                 .grant_course_role(
                     admin.principal(),

@@ -46,4 +46,28 @@ async fn group_manager_joins_the_group_that_gives_everything(engine: Engine) {
     app.cleanup().await;
 }
 
-crate::on_both_engines!(group_manager_joins_the_group_that_gives_everything);
+/// Help desk may change accounts (not groups). A superuser put learner05, not staff, into Platform
+/// admins (harmless: console permissions need staff status). Help desk then ticks "staff" on
+/// learner05, which would switch on everything Platform admins gives. Refused; a superuser may.
+async fn help_desk_switches_on_a_groups_permissions_with_staff_status(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let platform = group_id(&app, "Platform admins").await;
+    let join = [("id", platform.as_str()), ("identifier", "learner05")];
+    assert_eq!(app.post_form("/api/console/group_add_member", &join, Some(&admin)).await.status, 200);
+    let helpdesk = app.sign_in("helpdesk", "registrar-staff").await;
+    let flags = [("username", "learner05"), ("is_staff", "on")];
+    let refused = app.post_form("/api/console/user_flags", &flags, Some(&helpdesk)).await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert!(refused.error_message().contains("superuser"), "{}", refused.body);
+    let learner = app.sign_in("learner05", "registrar-learner").await;
+    assert_eq!(app.post_form("/api/console/users", &[], Some(&learner)).await.status, 403);
+    let granted = app.post_form("/api/console/user_flags", &flags, Some(&admin)).await;
+    assert_eq!(granted.status, 200, "{}", granted.body);
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(
+    group_manager_joins_the_group_that_gives_everything,
+    help_desk_switches_on_a_groups_permissions_with_staff_status,
+);

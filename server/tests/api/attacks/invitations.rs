@@ -136,6 +136,42 @@ async fn registering_with_an_address_invited_from_the_console(engine: Engine) {
     app.cleanup().await;
 }
 
+/// The squatter registered with the address of the course's invited co-teacher and tries the other
+/// doors: "Download my data" (would it show the confirmation link, or the invitations meant for
+/// the address?), and waiting for staff to type the address on the team page or the console's Roles
+/// page. The download shows the mail without its link and none of the invitations; the team page
+/// invites the address instead of giving the squatter the role; the Roles page refuses, saying the
+/// address is not confirmed.
+async fn a_squatter_waits_for_staff_to_type_the_address(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let mallory = register(&app, "mallory", "co.teacher@example.org").await;
+    let export = app.get("/api/account/export.json", Some(&mallory)).await;
+    assert_eq!(export.status, 200);
+    let data = export.json();
+    let mail = data["data"]["mail"].as_array().unwrap();
+    assert!(
+        mail.iter().any(|m| m["subject"].as_str().unwrap().starts_with("Confirm your email")),
+        "{mail:?}"
+    );
+    let token = app.confirmation_token("co.teacher@example.org").await;
+    assert!(!export.body.contains(&token), "the download holds the live confirmation link");
+    assert_eq!(data["data"]["team_invitations"].as_array().map(Vec::len), Some(0), "{}", data["data"]);
+
+    register(&app, "mallory2", "visiting.prof@example.org").await;
+    let instructor = app.sign_in("instructor", "registrar-instructor").await;
+    let add = [("course", CS101), ("identifier", "visiting.prof@example.org"), ("role", "staff")];
+    let added = app.post_form("/api/course_team/add", &add, Some(&instructor)).await;
+    assert_eq!(added.status, 200, "{}", added.body);
+    assert_eq!(roles_on(&app, "mallory2", CS101).await, 0, "an invitation, not the squatter's role");
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let grant = [("identifier", "visiting.prof@example.org"), ("role", "staff"), ("scope", CS101)];
+    let refused = app.post_form("/api/console/role_grant", &grant, Some(&admin)).await;
+    assert_eq!(refused.error_code(), "USER_NOT_FOUND", "{}", refused.body);
+    assert!(refused.error_message().contains("has not confirmed it"), "{}", refused.body);
+    assert_eq!(roles_on(&app, "mallory2", CS101).await, 0);
+    app.cleanup().await;
+}
+
 /// The confirmation token of a throwaway account (for a link that names a different account).
 async fn register_token_for_other(app: &TestApp) -> String {
     let _ = app
@@ -155,6 +191,7 @@ async fn register_token_for_other(app: &TestApp) -> String {
 }
 
 crate::on_both_engines!(
+    a_squatter_waits_for_staff_to_type_the_address,
     registering_with_an_invited_address_takes_the_invitation,
     registering_with_an_address_invited_from_the_console,
 );

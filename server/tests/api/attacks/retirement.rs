@@ -55,4 +55,40 @@ async fn cancel_link_revives_a_deactivated_account(engine: Engine) {
     app.cleanup().await;
 }
 
-crate::on_both_engines!(cancel_link_revives_a_deactivated_account);
+/// An account that is set up but has not signed its agreements yet is queued for deletion by an
+/// administrator. Its owner signs in anyway to sign the agreements, which would make the account
+/// active while it is being deleted. Refused, naming the deletion; the account stays inactive.
+async fn a_queued_account_signs_its_agreements_to_come_back(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let form = [
+        ("username", "ivy"),
+        ("email", "ivy@example.net"),
+        ("full_name", "Ivy"),
+        ("password", "a long passphrase"),
+        ("password_confirm", "a long passphrase"),
+    ];
+    let registered = app.post_form("/api/session/register", &form, None).await;
+    assert!(registered.status.is_success() || registered.status.is_redirection(), "{}", registered.body);
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let queue = [("identifier", "ivy"), ("reason", "asked by phone")];
+    let queued = app.post_form("/api/console/retirement_request", &queue, Some(&admin)).await;
+    assert_eq!(queued.status, 200, "{}", queued.body);
+    let again = app
+        .post_form("/api/session/login", &[("identifier", "ivy"), ("password", "a long passphrase")], None)
+        .await;
+    assert!(again.session_cookie().is_none(), "{}", again.body);
+    assert_eq!(again.error_code(), "RETIREMENT_PENDING", "{}", again.body);
+    let active: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = 'ivy' AND is_active = $1")
+            .bind(true)
+            .fetch_one(&app.db.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(active, 0);
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(
+    cancel_link_revives_a_deactivated_account,
+    a_queued_account_signs_its_agreements_to_come_back
+);

@@ -15,7 +15,7 @@ async fn with_token(app: &TestApp, method: &str, path: &str, token: &str) -> Rep
         .header(header::ACCEPT, "application/json")
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .header(header::AUTHORIZATION, format!("Bearer {token}"))
-        .body(Body::from(format!("course={}", CS101.replace('+', "%2B"))))
+        .body(Body::from(format!("course={}&username=learner", CS101.replace('+', "%2B"))))
         .unwrap();
     app.send(req).await
 }
@@ -118,7 +118,30 @@ async fn a_copied_token_outlives_a_password_reset(engine: Engine) {
     app.cleanup().await;
 }
 
+/// The LMS's credentials client (its user is `staff`, who may do everything with credentials in the
+/// console) leaks. With its token the attacker reads a learner's credentials through the service
+/// API, as the LMS may, and then tries the console's own server functions for the same permission
+/// and the site configuration. Refused: the scope reaches the service API only.
+async fn a_credentials_token_opens_the_console(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let backend = server::services::retirement::RetirementService::new(app.core());
+    let (_, system) = Gate::system(app.backend(), "test");
+    let (client_id, secret) =
+        backend.create_oauth_client(&system, "lms", "staff", "credentials").await.unwrap();
+    let token =
+        access_token(&app, &client_id, &secret).await.json()["access_token"].as_str().unwrap().to_owned();
+    let read = with_token(&app, "GET", "/api/v2/credentials/?username=learner", &token).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    for path in ["/api/console/learner_credentials", "/api/console/users"] {
+        let refused = with_token(&app, "POST", path, &token).await;
+        assert_eq!(refused.status, 403, "{path}: {}", refused.body);
+        assert!(refused.error_message().contains("only be used for: credentials"), "{}", refused.body);
+    }
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    a_credentials_token_opens_the_console,
     a_leaked_retirement_secret_reaches_every_course,
     a_copied_token_outlives_a_password_reset,
 );

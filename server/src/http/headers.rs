@@ -46,8 +46,46 @@ pub async fn no_store_when_signed_in(
     let signed_in =
         bearer(request.headers()).is_some() || !cookie_values(request.headers(), session_cookie).is_empty();
     let mut response = next.run(request).await;
-    if signed_in && !response.headers().contains_key(header::CACHE_CONTROL) {
+    // What is made for them (pages, JSON, CSV); static files are the same for everyone and stay
+    // cacheable.
+    let made_for_them =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
+            ["text/html", "application/json", "text/csv"].iter().any(|kind| t.starts_with(kind))
+        });
+    if signed_in && made_for_them && !response.headers().contains_key(header::CACHE_CONTROL) {
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn cache_control(path: &str, cookie: Option<&str>) -> Option<String> {
+        let router = Router::new()
+            .route(
+                "/page",
+                get(|| async { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], "<p>hi</p>") }),
+            )
+            .route("/style.css", get(|| async { ([(header::CONTENT_TYPE, "text/css")], "p{}") }))
+            .layer(axum::middleware::from_fn_with_state("registrar_session", no_store_when_signed_in));
+        let mut request = http::Request::get(path);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let response = router.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+        response.headers().get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap().to_owned())
+    }
+
+    #[tokio::test]
+    async fn signed_in_pages_are_not_stored_and_static_files_still_are() {
+        let cookie = Some("registrar_session=abc");
+        assert_eq!(cache_control("/page", cookie).await.as_deref(), Some("no-store"));
+        assert_eq!(cache_control("/page", None).await, None);
+        assert_eq!(cache_control("/style.css", cookie).await, None, "the stylesheet stays cacheable");
+    }
 }

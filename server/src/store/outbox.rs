@@ -19,6 +19,14 @@ pub struct NewMail<'a> {
     pub reply_to: Option<&'a str>,
 }
 
+impl<'a> NewMail<'a> {
+    /// A message to one account at `to` (its address when the mail was written).
+    #[must_use]
+    pub fn to_account(user_id: &'a str, to: &'a str, subject: &'a str, body_text: &'a str) -> Self {
+        Self { user_id: Some(user_id), to, subject, body_text, ..Self::default() }
+    }
+}
+
 /// Queue a message inside the caller's transaction; returns its id.
 pub async fn enqueue<'e, E: Executor<'e, Database = Any>>(
     ex: E,

@@ -240,13 +240,7 @@ impl Core {
         let mail = crate::notices::unlock_link(&user.full_name, &user.username, &link);
         store::outbox::enqueue(
             &self.db.pool,
-            &store::outbox::NewMail {
-                user_id: Some(&user.id),
-                to: &user.email,
-                subject: &mail.subject,
-                body_text: &mail.body,
-                ..Default::default()
-            },
+            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
         )
         .await?;
         Ok(())

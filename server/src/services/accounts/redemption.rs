@@ -45,13 +45,7 @@ impl Core {
         );
         store::outbox::enqueue(
             &mut *conn,
-            &store::outbox::NewMail {
-                user_id: Some(user.id),
-                to: user.email,
-                subject: &mail.subject,
-                body_text: &mail.body,
-                ..Default::default()
-            },
+            &store::outbox::NewMail::to_account(user.id, user.email, &mail.subject, &mail.body),
         )
         .await?;
         Ok(())

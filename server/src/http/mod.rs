@@ -9,6 +9,8 @@ pub mod gate;
 pub mod headers;
 pub mod origin;
 pub mod principal;
+#[cfg(test)]
+mod proptests;
 pub mod retirement_api;
 pub mod status;
 

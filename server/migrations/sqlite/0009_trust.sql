@@ -48,3 +48,13 @@ CREATE INDEX login_throttle_subject ON login_throttle (subject);
 -- Tokens the token endpoint issued before tokens carried scopes act as their whole user and name no
 -- client: they end now (a service asks for a new one, scoped, within the hour it would have waited).
 UPDATE api_tokens SET revoked_at = CAST(strftime('%s', 'now') AS INTEGER) * 1000 WHERE name LIKE 'oauth:%' AND client_id IS NULL AND revoked_at IS NULL;
+
+-- The addresses an account had before its current one: history written then names them, so
+-- retirement redacts them too (and "download my data" lists them).
+CREATE TABLE user_past_emails (
+    user_id     TEXT NOT NULL REFERENCES users (id),
+    email_key   TEXT NOT NULL,
+    email       TEXT NOT NULL,
+    changed_at  INTEGER NOT NULL,
+    PRIMARY KEY (user_id, email_key)
+);

@@ -26,15 +26,21 @@ pub struct Subject {
     pub full_name: String,
     pub retired_username: String,
     pub retired_email: String,
+    /// Addresses the account had before (loaded by the stages themselves).
+    pub past_emails: Vec<String>,
 }
 
 impl Subject {
+    /// Every address: the current one first, then the ones it had.
+    fn emails(&self) -> impl Iterator<Item = &String> {
+        std::iter::once(&self.email).chain(&self.past_emails)
+    }
+
     /// What to look for in free text, and what replaces it.
     fn needles(&self) -> Vec<Needle> {
-        let mut needles = vec![
-            (self.email.clone(), self.retired_email.clone()),
-            (self.username.clone(), self.retired_username.clone()),
-        ];
+        let mut needles: Vec<Needle> =
+            self.emails().map(|e| (e.clone(), self.retired_email.clone())).collect();
+        needles.push((self.username.clone(), self.retired_username.clone()));
         if self.full_name.trim().len() >= 3 {
             needles.push((self.full_name.trim().to_owned(), REDACTED.to_owned()));
         }
@@ -47,7 +53,25 @@ fn ids(subjects: &[Subject]) -> Vec<String> {
 }
 
 fn email_keys(subjects: &[Subject]) -> Vec<String> {
-    subjects.iter().map(|s| s.email.to_lowercase()).collect()
+    subjects.iter().flat_map(Subject::emails).map(|e| e.to_lowercase()).collect()
+}
+
+/// The subjects with the addresses each account had before.
+async fn with_past_emails(
+    conn: &mut AnyConnection,
+    subjects: &[Subject],
+) -> Result<Vec<Subject>, super::DbError> {
+    let past: Vec<(String, String)> =
+        select_in(conn, "SELECT user_id, email FROM user_past_emails WHERE user_id IN ({})", &ids(subjects))
+            .await?;
+    Ok(subjects
+        .iter()
+        .map(|s| {
+            let mut s = s.clone();
+            s.past_emails.extend(past.iter().filter(|(id, _)| *id == s.user_id).map(|(_, e)| e.clone()));
+            s
+        })
+        .collect())
 }
 
 /// `sql` with `{}` replaced by an `IN` list of `values` (numbered from `first`), run with `pre`
@@ -103,6 +127,7 @@ pub async fn retire_stage(
     if subjects.is_empty() {
         return Ok(true);
     }
+    let subjects = &with_past_emails(conn, subjects).await?;
     match stage {
         "LOCKING_ACCOUNT" => lock_accounts(conn, subjects).await?,
         "RETIRING_FORUMS" => retire_forums(conn, subjects).await?,
@@ -195,11 +220,14 @@ fn name_map(subjects: &[Subject]) -> HashMap<String, String> {
     subjects
         .iter()
         .flat_map(|s| {
+            let emails = s.emails().map(|e| (e.to_lowercase(), s.retired_email.clone()));
             [
                 (s.username.to_lowercase(), s.retired_username.clone()),
-                (s.email.to_lowercase(), s.retired_email.clone()),
                 (s.full_name.trim().to_lowercase(), REDACTED.to_owned()),
             ]
+            .into_iter()
+            .chain(emails)
+            .collect::<Vec<_>>()
         })
         .collect()
 }
@@ -326,7 +354,7 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
 
     // The enrollment audit stays (it is the course's record) with the learner's address redacted.
     // Addresses match case-folded everywhere: `Ann@X.org` typed by staff is `ann@x.org`'s.
-    let emails: Vec<String> = subjects.iter().map(|s| s.email.to_lowercase()).collect();
+    let emails: Vec<String> = email_keys(subjects);
     exec_in(
         conn,
         "UPDATE enrollment_audit SET email = $1, reason = NULL WHERE user_id IN ({})",
@@ -377,7 +405,11 @@ async fn retire_misc(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(
     .await?;
     redact_audit(conn, subjects).await?;
 
-    redact_finished_jobs(conn, &name_map(subjects)).await?;
+    let names = name_map(subjects);
+    redact_finished_jobs(conn, &names).await?;
+    // Redacted: the index must not name them any more either.
+    let named: Vec<String> = names.keys().cloned().collect();
+    mentions::forget_redacted(conn, &named).await?;
     Ok(())
 }
 
@@ -416,6 +448,8 @@ fn int_type(conn: &AnyConnection) -> &'static str {
 
 /// The user row becomes a tombstone: retired names, no name, no password, no flags.
 async fn retire_user_rows(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<(), super::DbError> {
+    // The addresses it had were needed by the stages before; the tombstone keeps none.
+    exec_in(conn, "DELETE FROM user_past_emails WHERE user_id IN ({})", &[], &ids(subjects)).await?;
     let now = now_ms();
     let dialect = Dialect::of_connection(conn);
     let no = if dialect == Dialect::Postgres { "FALSE" } else { "0" };
@@ -544,7 +578,12 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
             .fetch_optional(&mut *conn)
             .await?;
     let email_key = email_key.map(|(e,)| e).unwrap_or_default();
-    let queries: [(&str, &str, &str); 23] = [
+    let queries: [(&str, &str, &str); 24] = [
+        (
+            "past_emails",
+            "SELECT email, changed_at FROM user_past_emails WHERE user_id = $1 ORDER BY changed_at",
+            user_id,
+        ),
         (
             "account",
             "SELECT username, email, full_name, state, is_active, is_staff, is_superuser, date_joined, last_login \

@@ -94,6 +94,9 @@ pub const PERSONAL: &[(&str, &str, Retire, Option<&str>)] = &[
     ("user_invitations", "email", Retire::Deleted, Some("invitations")),
     ("user_invitations", "email_key", Retire::Deleted, Some("invitations")),
     ("user_invitations", "user_id", Retire::Deleted, Some("invitations")),
+    ("user_past_emails", "user_id", Retire::Deleted, Some("past_emails")),
+    ("user_past_emails", "email_key", Retire::Deleted, None),
+    ("user_past_emails", "email", Retire::Deleted, Some("past_emails")),
     ("users", "id", Retire::KeptId, Some("account")),
     ("users", "username", Retire::Redacted, Some("account")),
     ("users", "username_key", Retire::Redacted, None),
@@ -340,6 +343,7 @@ pub const NEUTRAL: &[(&str, &[&str])] = &[
         "user_invitations",
         &["id", "role", "org", "course_key", "created_at", "expires_at", "revoked_at", "accepted_at"],
     ),
+    ("user_past_emails", &["changed_at"]),
     ("users", &["is_active", "is_staff", "is_superuser", "date_joined", "retired_at", "state"]),
 ];
 

@@ -253,6 +253,17 @@ pub async fn set_email_and_name(
     email_key: &str,
     full_name: &str,
 ) -> Result<(), WriteError> {
+    // The address it had is remembered for retirement (history written until now names it).
+    sqlx::query(
+        "INSERT INTO user_past_emails (user_id, email_key, email, changed_at) \
+         SELECT id, email_key, email, $3 FROM users WHERE id = $1 AND email_key <> $2 ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(email_key)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await
+    .map_err(WriteError::Db)?;
     // A new address is not proven yet (the old value of `email_key` is compared).
     sqlx::query(
         "UPDATE users SET email = $2, email_key = $3, full_name = $4, \

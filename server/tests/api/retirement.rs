@@ -149,7 +149,7 @@ async fn user_id(app: &TestApp, username: &str) -> String {
 }
 
 /// Every table's every row as text, on either engine.
-async fn dump(app: &TestApp) -> String {
+pub async fn dump(app: &TestApp) -> String {
     let pool = &app.db.db.pool;
     let mut out = String::new();
     match app.db.db.dialect {
@@ -200,7 +200,7 @@ async fn dump(app: &TestApp) -> String {
     out
 }
 
-fn lines_naming(dump: &str, needles: &[&str]) -> Vec<String> {
+pub fn lines_naming(dump: &str, needles: &[&str]) -> Vec<String> {
     let lower = needles.iter().map(|n| n.to_lowercase()).collect::<Vec<_>>();
     let mut table = String::new();
     let mut found = Vec::new();
@@ -218,7 +218,7 @@ fn lines_naming(dump: &str, needles: &[&str]) -> Vec<String> {
 }
 
 /// End the cool-off of every retirement but the demo's own pending one (`leaving.learner`).
-async fn make_due(app: &TestApp) {
+pub async fn make_due(app: &TestApp) {
     sqlx::query("UPDATE retirement_statuses SET due_at = 0, next_try_at = 0 WHERE original_username <> 'leaving.learner'")
         .execute(&app.db.db.pool)
         .await

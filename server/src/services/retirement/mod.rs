@@ -48,6 +48,7 @@ pub(crate) fn subject(s: &StatusRow) -> Subject {
         full_name: s.original_name.clone(),
         retired_username: s.retired_username.clone(),
         retired_email: s.retired_email.clone(),
+        past_emails: Vec::new(),
     }
 }
 

@@ -51,4 +51,36 @@ async fn new_holder_of_an_address_downloads_the_old_owners_mail(engine: Engine) 
     app.cleanup().await;
 }
 
-crate::on_both_engines!(new_holder_of_an_address_downloads_the_old_owners_mail);
+/// Someone knows a learner's old address (a leaked class list) and, after the learner changed it
+/// and then deleted their account, looks for it in what Registrar keeps. The address the account
+/// had before is gone from every table too, history included.
+async fn an_old_address_outlives_the_account(engine: Engine) {
+    use crate::api::retirement::{dump, lines_naming, make_due};
+    let app = TestApp::seeded(engine).await;
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let old: String = sqlx::query_scalar("SELECT email FROM users WHERE username = 'learner11'")
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    // Mail to the old address, and history naming it.
+    assert_eq!(
+        app.post_form("/api/console/user_reset", &[("username", "learner11")], Some(&admin)).await.status,
+        200
+    );
+    let moved =
+        [("username", "learner11"), ("full_name", "Learner Eleven"), ("email", "Eleven.New@example.org")];
+    assert_eq!(app.post_form("/api/console/user_update", &moved, Some(&admin)).await.status, 200);
+    assert!(!lines_naming(&dump(&app).await, &[&old]).is_empty(), "the old address is there before");
+    let queue = [("identifier", "learner11"), ("reason", "asked")];
+    assert_eq!(app.post_form("/api/console/retirement_request", &queue, Some(&admin)).await.status, 200);
+    make_due(&app).await;
+    assert_eq!(app.worker().retire_due().await.unwrap(), 1);
+    let leaks = lines_naming(&dump(&app).await, &[&old, "eleven.new@example.org"]);
+    assert!(leaks.is_empty(), "the learner's addresses are still in:\n{}", leaks.join("\n"));
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(
+    new_holder_of_an_address_downloads_the_old_owners_mail,
+    an_old_address_outlives_the_account
+);

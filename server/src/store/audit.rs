@@ -73,11 +73,11 @@ pub async fn append_many(conn: &mut AnyConnection, entries: &[Entry<'_>]) -> Res
                 .bind(after)
                 .bind(e.reason);
         }
-        // Without RETURNING the statement yields no rows; with it, each row's names are indexed.
-        for (id, before, after) in q.fetch_all(&mut *conn).await? {
-            let names = mentions::names_in(&[before.as_deref(), after.as_deref()]);
-            mentions::record(conn, Source::Audit, &id.to_string(), &names).await?;
-        }
+        // Without RETURNING the statement yields no rows; with it, the rows' names are indexed in
+        // one set of multi-row statements.
+        let pairs = mentions::pairs_of(&q.fetch_all(&mut *conn).await?);
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(n, id)| (n.as_str(), id.as_str())).collect();
+        mentions::record_pairs(conn, Source::Audit, &refs).await?;
     }
     Ok(())
 }

@@ -70,19 +70,40 @@ pub async fn record(
     row_id: &str,
     names: &[String],
 ) -> Result<(), super::DbError> {
+    let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), row_id)).collect();
+    record_pairs(conn, source, &pairs).await
+}
+
+/// Index many `(name, row id)` pairs of `source` in multi-row statements (a page of audit entries
+/// at once), inside the caller's transaction.
+pub async fn record_pairs(
+    conn: &mut AnyConnection,
+    source: Source,
+    pairs: &[(&str, &str)],
+) -> Result<(), super::DbError> {
     let dialect = Dialect::of_connection(conn);
-    for chunk in names.chunks(super::ROWS_PER_STATEMENT) {
+    for chunk in pairs.chunks(super::ROWS_PER_STATEMENT) {
         let sql = format!(
             "INSERT INTO person_mentions (name_key, source, row_id) VALUES {} ON CONFLICT DO NOTHING",
             values_placeholders(dialect, chunk.len(), 3)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for name in chunk {
-            q = q.bind(name).bind(source.as_str()).bind(row_id);
+        for (name, row_id) in chunk {
+            q = q.bind(*name).bind(source.as_str()).bind(*row_id);
         }
         q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// The `(name, row id)` pairs of rows `(id, before, after)`: the names each one's JSON holds.
+#[must_use]
+pub fn pairs_of(rows: &[(i64, Option<String>, Option<String>)]) -> Vec<(String, String)> {
+    rows.iter()
+        .flat_map(|(id, before, after)| {
+            names_in(&[before.as_deref(), after.as_deref()]).into_iter().map(move |n| (n, id.to_string()))
+        })
+        .collect()
 }
 
 /// The rows of `source` that name any of `names` (case-folded).
@@ -160,10 +181,9 @@ pub async fn backfill(db: &Db) -> Result<(), super::DbError> {
             tx.commit().await?;
             return Ok(());
         };
-        for (id, before, after) in &rows {
-            let names = names_in(&[before.as_deref(), after.as_deref()]);
-            record(&mut tx, Source::Audit, &id.to_string(), &names).await?;
-        }
+        let pairs = pairs_of(&rows);
+        let refs: Vec<(&str, &str)> = pairs.iter().map(|(n, id)| (n.as_str(), id.as_str())).collect();
+        record_pairs(&mut tx, Source::Audit, &refs).await?;
         sqlx::query("UPDATE person_mentions_progress SET audit_through = $1 WHERE id = 1")
             .bind(last)
             .execute(&mut *tx)

@@ -82,6 +82,18 @@ audit_actions! {
     UserPasswordReset => "user.password_reset",
     /// A link to choose a password mailed.
     UserPasswordResetLink => "user.password_reset_link",
+    /// A password link asked for on the sign-in page ("Forgot password?") and mailed.
+    UserPasswordForgotten => "user.password_forgotten",
+    /// An account's owner changed its password (the current one given).
+    UserPasswordChange => "user.password_change",
+    /// An account's owner changed its full name.
+    UserNameChange => "user.name_change",
+    /// An account's owner asked to change its address (a link mailed to the new one).
+    UserEmailChangeRequest => "user.email_change_request",
+    /// An account's address changed when its owner followed the link mailed to the new one.
+    UserEmailChange => "user.email_change",
+    /// An account's owner ended one or all other of its sessions.
+    UserEndOwnSessions => "user.end_own_sessions",
     /// A bearer token issued.
     TokenIssue => "token.issue",
     /// An OAuth client created (client-credentials grant).

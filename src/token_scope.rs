@@ -18,10 +18,13 @@ pub enum TokenScope {
     Credentials,
     /// Push grades (`/api/v2/grades/`), as the user's console permissions allow.
     Grades,
+    /// Read-only credentials: list and read them (a reporting tool, a records mirror); awarding
+    /// and revoking are refused whatever the user could do.
+    CredentialsRead,
 }
 
 impl TokenScope {
-    pub const ALL: [Self; 3] = [Self::Retirement, Self::Credentials, Self::Grades];
+    pub const ALL: [Self; 4] = [Self::Retirement, Self::Credentials, Self::Grades, Self::CredentialsRead];
 
     #[must_use]
     pub const fn as_str(self) -> &'static str {
@@ -29,7 +32,21 @@ impl TokenScope {
             Self::Retirement => "retirement",
             Self::Credentials => "credentials",
             Self::Grades => "grades",
+            Self::CredentialsRead => "credentials:read",
         }
+    }
+
+    /// Whether holding this scope allows what `needed` names: each scope itself, and the full
+    /// credentials scope also its read-only part.
+    #[must_use]
+    pub const fn covers(self, needed: Self) -> bool {
+        matches!(
+            (self, needed),
+            (Self::Retirement, Self::Retirement)
+                | (Self::Credentials, Self::Credentials | Self::CredentialsRead)
+                | (Self::Grades, Self::Grades)
+                | (Self::CredentialsRead, Self::CredentialsRead)
+        )
     }
 
     /// Parse a space- or comma-separated list (`"retirement credentials"`); empty is refused,
@@ -77,12 +94,12 @@ impl fmt::Display for TokenScope {
 
 /// Whether a token with `scopes` (`None`: a personal token, unscoped) may be used where `needed`
 /// is required (`None`: anything else — pages, server functions, the console): an unscoped token
-/// anywhere its user may go, a scoped one only where one of its scopes is what is needed.
+/// anywhere its user may go, a scoped one only where one of its scopes covers what is needed.
 #[must_use]
 pub fn token_may(scopes: Option<&[TokenScope]>, needed: Option<TokenScope>) -> bool {
     match (scopes, needed) {
         (None, _) => true,
-        (Some(scopes), Some(needed)) => scopes.contains(&needed),
+        (Some(scopes), Some(needed)) => scopes.iter().any(|held| held.covers(needed)),
         (Some(_), None) => false,
     }
 }
@@ -107,6 +124,16 @@ mod tests {
         assert!(!token_may(Some(&retirement), Some(TokenScope::Credentials)));
         assert!(!token_may(Some(&retirement), None), "no pages, no console");
         assert!(token_may(None, None) && token_may(None, Some(TokenScope::Grades)));
+    }
+
+    #[test]
+    fn a_read_only_token_reads_and_a_full_one_also_reads() {
+        let read = [TokenScope::CredentialsRead];
+        assert!(token_may(Some(&read), Some(TokenScope::CredentialsRead)));
+        assert!(!token_may(Some(&read), Some(TokenScope::Credentials)), "no awarding or revoking");
+        assert!(token_may(Some(&[TokenScope::Credentials]), Some(TokenScope::CredentialsRead)));
+        assert!(!token_may(Some(&[TokenScope::Grades]), Some(TokenScope::CredentialsRead)));
+        assert_eq!(TokenScope::parse_list("Credentials:Read").unwrap(), read.to_vec());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod console;
 pub mod courses;
 pub mod libraries;
 pub mod membership;
+pub mod own_account;
 pub mod records;
 pub mod retirement;
 pub mod session;
@@ -28,6 +29,8 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/account/reset-link",
     "/api/account/reset-password",
     "/api/account/confirm-address",
+    "/api/account/forgot-password",
+    "/api/account/confirm-email-change",
     "/api/account/unlock",
 ];
 

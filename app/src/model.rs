@@ -292,9 +292,26 @@ pub struct AccountView {
     pub date_joined: i64,
     pub last_login: Option<i64>,
     pub enrollments: Vec<CourseLink>,
-    pub active_sessions: i64,
+    /// Its live sessions, newest use first; the one the page was asked with is marked.
+    pub sessions: Vec<MySession>,
     /// Whether the account proved it controls `email` (followed the mailed link).
     pub email_confirmed: bool,
+    /// Whether it has a password (one it can change by giving it).
+    pub has_password: bool,
+}
+
+/// One of the signed-in account's live sessions, as My account lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MySession {
+    /// Names the session to end it (not its secret).
+    pub handle: String,
+    /// The browser and system it was opened from, in words ("Firefox 128 on Linux").
+    pub device: String,
+    pub ip: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    /// The session the page was asked with.
+    pub current: bool,
 }
 
 /// What `registrar manage-user` asks for: create or update one account.

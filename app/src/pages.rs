@@ -1,6 +1,7 @@
 //! One module per page.
 
 pub mod account;
+pub mod account_settings;
 pub mod activation;
 pub mod admin;
 pub mod console;

@@ -14,11 +14,13 @@ pub struct Composed {
 
 /// The message for an enrollment notice.
 #[must_use]
+/// `register_link`: where an invited address registers (the invitation's own link, which proves
+/// the address); other notices do not use it.
 pub fn enrollment(
     notice: Notice,
     course_name: &str,
     site_url: &str,
-    email: &str,
+    register_link: &str,
     auto_enroll: bool,
 ) -> Composed {
     let site = site_url.trim_end_matches('/');
@@ -39,9 +41,9 @@ pub fn enrollment(
             Composed {
                 subject: format!("You have been invited to register for {course_name}"),
                 body: format!(
-                    "Hello,\n\nYou have been invited to join {course_name}. {then}\n\nRegister at {site}/register \
-                     and use {email} in the Email field.\n\nThis message was sent by Registrar at the request of \
-                     the course team."
+                    "Hello,\n\nYou have been invited to join {course_name}. {then}\n\nRegister with this link \
+                     (it fills in this address and confirms it):\n{register_link}\n\nThis message was sent by \
+                     Registrar at the request of the course team."
                 ),
             }
         }
@@ -140,6 +142,64 @@ pub fn password_link(full_name: &str, username: &str, until_date: &str, link: &s
     }
 }
 
+/// The link asked for on the sign-in page by whoever forgot the password (valid an hour).
+#[must_use]
+pub fn forgotten_password(full_name: &str, username: &str, until_date: &str, link: &str) -> Composed {
+    Composed {
+        subject: "Choose a new Registrar password".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nSomeone asked on the sign-in page for a link to choose a new password for \
+             your Registrar account {username}. It works once, until {until_date}:\n\n{link}\n\nIf it was not \
+             you, ignore this message: your password stays as it is.\n"
+        ),
+    }
+}
+
+/// Told to the address of an account whose password its owner just changed.
+#[must_use]
+pub fn password_changed(full_name: &str, username: &str) -> Composed {
+    Composed {
+        subject: "Your Registrar password was changed".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nThe password of your Registrar account {username} was just changed, and \
+             every other session and API token of the account ended.\n\nIf it was not you, choose a new \
+             password with \"Forgot password?\" on the sign-in page at once.\n"
+        ),
+    }
+}
+
+/// The link, mailed to the new address, that changes an account's address to it.
+#[must_use]
+pub fn email_change_link(
+    full_name: &str,
+    username: &str,
+    new_email: &str,
+    until_date: &str,
+    link: &str,
+) -> Composed {
+    Composed {
+        subject: "Confirm your new email address for Registrar".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nThe Registrar account {username} asked to use {new_email} as its address. \
+             Follow this link (it works once, until {until_date}) and the change is made:\n\n{link}\n\nIf you \
+             did not ask for this, ignore this message: nothing changes without the link.\n"
+        ),
+    }
+}
+
+/// Told to the old address when an account asks to change its address.
+#[must_use]
+pub fn email_change_requested(full_name: &str, username: &str, new_email: &str) -> Composed {
+    Composed {
+        subject: "Your Registrar account asked to change its email address".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nSomeone signed in as {username} asked to change the account's address to \
+             {new_email}. The change happens only when the link mailed there is followed.\n\nIf it was not \
+             you, change your password with \"Forgot password?\" on the sign-in page: the request dies with it.\n"
+        ),
+    }
+}
+
 /// The link that unlocks an account that was guessed at from several places.
 #[must_use]
 pub fn unlock_link(full_name: &str, username: &str, link: &str) -> Composed {
@@ -232,16 +292,10 @@ mod tests {
 
     #[test]
     fn invitations_say_how_to_register_and_whether_enrollment_is_automatic() {
-        let m = enrollment(
-            Notice::Invited,
-            "Biology Basics",
-            "https://reg.example.org/",
-            "ada@example.org",
-            true,
-        );
+        let link = "https://reg.example.org/register?email=ada%40example.org&invitation=t.1.ab";
+        let m = enrollment(Notice::Invited, "Biology Basics", "https://reg.example.org/", link, true);
         assert_eq!(m.subject, "You have been invited to register for Biology Basics");
-        assert!(m.body.contains("https://reg.example.org/register"));
-        assert!(m.body.contains("use ada@example.org"));
+        assert!(m.body.contains(&format!("\n{link}\n")), "the link whole, on a line of its own");
         assert!(m.body.contains("enrolled automatically"));
         let manual =
             enrollment(Notice::Invited, "Biology Basics", "https://reg.example.org", "a@b.org", false);

@@ -16,6 +16,8 @@ mod api {
     pub mod mail;
     pub mod matrix;
     pub mod membership;
+    pub mod own_account;
+    pub mod personal_data_proof;
     pub mod personal_data_registry;
     pub mod records;
     pub mod retirement;

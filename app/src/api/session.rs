@@ -56,13 +56,19 @@ pub async fn register(
     full_name: String,
     password: String,
     password_confirm: String,
+    /// The token of an invitation's registration link, when the form was opened from one.
+    invitation: Option<String>,
 ) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let form =
         registrar::account::RegistrationForm { username, email, full_name, password, password_confirm };
     let valid = form.validate()?;
-    let session =
-        gate.backend().accounts.register(&gate.public(), valid, &form.password, gate.client()).await?;
+    let invitation = invitation.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let session = gate
+        .backend()
+        .accounts
+        .register(&gate.public(), valid, &form.password, invitation, gate.client())
+        .await?;
     set_cookie(&gate.backend().accounts.session_cookie(Some(&session.token)));
     leptos_axum::redirect(if session.awaiting { "/account/agreements" } else { "/account" });
     Ok(())

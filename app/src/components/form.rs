@@ -26,6 +26,9 @@ pub fn Field(
     /// The element id, when a page has two forms with the same field (default `field-{name}`).
     #[prop(optional)]
     id: Option<String>,
+    /// The value it starts with (a link may fill it in).
+    #[prop(optional, into)]
+    value: Option<String>,
 ) -> impl IntoView {
     let id = id.unwrap_or_else(|| format!("field-{name}"));
     let hint_id = format!("{id}-hint");
@@ -52,6 +55,7 @@ pub fn Field(
                 name=name
                 type=kind
                 autocomplete=autocomplete
+                value=value
                 required=required
                 aria-invalid=move || if message().is_some() { "true" } else { "false" }
                 aria-describedby=described

@@ -1,4 +1,5 @@
-//! My account: profile, enrollments and sessions, the unconfirmed-address banner; "Download my data"
+//! My account: profile and enrollments, the unconfirmed-address banner, the settings people run
+//! themselves (`account_settings`); "Download my data"
 //! and "Delete my account"; the page after a deletion request and the pages mailed links open
 //! (cancel a deletion, confirm an address). Works without JavaScript.
 
@@ -13,6 +14,7 @@ use crate::components::form::Field;
 use crate::components::form_parts::{ButtonKind, Notice, SubmitButton};
 use crate::components::layout::Session;
 use crate::model::{format_date, AccountView, CancelDeletionPage, DeletionInfo};
+use crate::pages::account_settings::{AccountSettings, ChangedNotice, SessionsSection};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -23,7 +25,10 @@ pub fn AccountPage() -> impl IntoView {
     view! {
         <Title text="My account" />
         <AsyncSection resource=data let:view>
-            <AccountDetails view /><DataAndDeletion />
+            <AccountDetails view=view.clone() />
+            <AccountSettings view=view.clone() />
+            <SessionsSection sessions=view.sessions />
+            <DataAndDeletion />
         </AsyncSection>
     }
 }
@@ -36,6 +41,7 @@ fn AccountDetails(view: AccountView) -> impl IntoView {
     let confirmed = move || query.read().get("confirmed").is_some() && view.email_confirmed;
     view! {
         <h1 class="text-2xl font-semibold">"My account"</h1>
+        <ChangedNotice />
         {move || confirmed().then(|| view! { <Notice class="mt-3">"Your email address is confirmed."</Notice> })}
         {(!view.email_confirmed).then(|| view! { <UnconfirmedAddress email=view.email.clone() /> })}
         <div class="mt-6 grid gap-6 md:grid-cols-2">
@@ -47,7 +53,6 @@ fn AccountDetails(view: AccountView) -> impl IntoView {
                     <dt class="text-slate-500">"Email"</dt><dd class="col-span-2">{view.email}</dd>
                     <dt class="text-slate-500">"Member since"</dt><dd class="col-span-2">{format_date(view.date_joined)}</dd>
                     <dt class="text-slate-500">"Previous sign-in"</dt><dd class="col-span-2">{last_login}</dd>
-                    <dt class="text-slate-500">"Active sessions"</dt><dd class="col-span-2">{view.active_sessions}</dd>
                 </dl>
             </section>
             <section class="card" aria-labelledby="enrollments-heading">

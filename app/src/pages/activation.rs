@@ -100,7 +100,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                                 <ErrorBanner error />
                                 <ActionForm action=reset>
                                     <input type="hidden" name="token" value=token() />
-                                    <Field name="password" label="New password" kind="password" autocomplete="new-password" hint="At least 8 characters, not only digits, not your username or email." error />
+                                    <Field name="password" label="New password" kind="password" autocomplete="new-password" hint="At least 10 characters, not only digits, not your username or email." error />
                                     <Field name="password_confirm" label="New password again" kind="password" autocomplete="new-password" error />
                                     <SubmitButton class="w-full">"Set password"</SubmitButton>
                                 </ActionForm>

@@ -18,6 +18,7 @@ pub fn LoginPage() -> impl IntoView {
     let signed_out = move || query.read().get("signed_out").is_some();
     let cancelled = move || query.read().get("deletion_cancelled").is_some();
     let password_set = move || query.read().get("password_set").is_some();
+    let email_changed = move || query.read().get("email_changed").is_some();
     let error = Signal::derive(move || login.value().get().and_then(Result::err));
     view! {
         <Title text="Sign in" />
@@ -32,12 +33,16 @@ pub fn LoginPage() -> impl IntoView {
             {move || password_set().then(|| view! {
                 <Notice class="mt-3">"Your password is set. Sign in with it."</Notice>
             })}
+            {move || email_changed().then(|| view! {
+                <Notice class="mt-3">"Your new email address is confirmed. Sign in with it or your username."</Notice>
+            })}
             <div class="mt-4">
                 <ErrorBanner error />
                 <ActionForm action=login>
                     <input type="hidden" name="next" value=next />
                     <Field name="identifier" label="Username or email" autocomplete="username" error />
                     <Field name="password" label="Password" kind="password" autocomplete="current-password" error />
+                    <p class="-mt-2 mb-4 text-right text-sm"><a href="/account/forgot-password" class="link">"Forgot password?"</a></p>
                     <SubmitButton class="w-full" pending=login.pending()>
                         {move || if login.pending().get() { "Signing in…" } else { "Sign in" }}
                     </SubmitButton>

@@ -1,4 +1,7 @@
 //! Create an account. The browser checks the form with the same rules as the server before posting.
+//! Opened from an invitation's link (`?email=…&invitation=…`) the address comes filled in and the
+//! link's token goes with the form: registering with that address proves it, so the invitation is
+//! redeemed at once.
 
 use crate::api::session::Register;
 use crate::components::error_view::ErrorBanner;
@@ -9,10 +12,14 @@ use crate::error::ApiError;
 use leptos::form::FromFormData;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<Register>::new();
+    let query = use_query_map();
+    let invited_email = query.with_untracked(|q| q.get("email")).unwrap_or_default();
+    let invitation = query.with_untracked(|q| q.get("invitation")).filter(|t| !t.trim().is_empty());
     Session::get().refresh_on(register.version());
     let local_error = RwSignal::new(None::<ApiError>);
     let error =
@@ -40,9 +47,15 @@ pub fn RegisterPage() -> impl IntoView {
             <h1 class="text-2xl font-semibold">"Create an account"</h1>
             <div class="mt-4">
                 <ErrorBanner error />
+                {invitation.is_some().then(|| view! {
+                    <p class="mb-4 rounded-md bg-sky-50 p-3 text-sm text-sky-900">
+                        "You were invited at this address. Register with it and your invitation is yours at once: no confirmation mail."
+                    </p>
+                })}
                 <ActionForm action=register on:submit=check>
+                    {invitation.clone().map(|token| view! { <input type="hidden" name="invitation" value=token /> })}
                     <Field name="username" label="Username" autocomplete="username" error hint="2 to 30 letters, digits, '_', '-' or '.'" />
-                    <Field name="email" label="Email" kind="email" autocomplete="email" error />
+                    <Field name="email" label="Email" kind="email" autocomplete="email" error value=invited_email />
                     <Field name="full_name" label="Full name" autocomplete="name" error />
                     <Field name="password" label="Password" kind="password" autocomplete="new-password" error hint="At least 10 characters." />
                     <Field name="password_confirm" label="Repeat the password" kind="password" autocomplete="new-password" error />

@@ -19,12 +19,14 @@ pub trait Accounts: Send + Sync {
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError>;
 
-    /// Create an account and open its first session.
+    /// Create an account and open its first session. `invitation`: the token of the registration
+    /// link an invitation mailed (it proves the address it was mailed to, and only that one).
     async fn register(
         &self,
         public: &Public,
         registration: ValidRegistration,
         password: &str,
+        invitation: Option<&str>,
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError>;
 
@@ -59,6 +61,60 @@ pub trait Accounts: Send + Sync {
     fn session_cookie(&self, token: Option<&str>) -> String;
 }
 
+/// What people do with their own account: a forgotten password, the password, name and address,
+/// their sessions.
+#[async_trait::async_trait]
+pub trait OwnAccount: Send + Sync {
+    /// "Forgot password?": mail a password link to the active account `identifier` names (a
+    /// username or an address, any spelling). The same answer whether or not there is one;
+    /// throttled per network and per account.
+    async fn forgot_password(
+        &self,
+        public: &Public,
+        identifier: &str,
+        client: &ClientMeta,
+    ) -> Result<(), DomainError>;
+
+    /// Change the password, giving the current one (a wrong one counts as a failed sign-in); every
+    /// other session and every token ends, and the address is told. Returns the sessions ended.
+    async fn change_password(
+        &self,
+        me: &Me,
+        current: &str,
+        password: &str,
+        confirm: &str,
+        client: &ClientMeta,
+    ) -> Result<u64, DomainError>;
+
+    /// Change the full name.
+    async fn change_name(&self, me: &Me, full_name: &str) -> Result<(), DomainError>;
+
+    /// Ask to use another address, giving the password: a link goes to the new address and a
+    /// notice to the current one; nothing changes until the link is followed. Returns the new
+    /// address.
+    async fn request_email_change(
+        &self,
+        me: &Me,
+        email: &str,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<String, DomainError>;
+
+    /// Follow the link mailed to the new address (`email`, as the link carries it): the address
+    /// changes, is proven, and invitations to it are redeemed. Returns the account's username. The
+    /// signed token is the credential; it dies with a password change or another address change.
+    async fn confirm_email_change(
+        &self,
+        public: &Public,
+        token: &str,
+        email: &str,
+    ) -> Result<String, DomainError>;
+
+    /// End one of the account's other sessions (`handle`), or every other one (`None`). Returns
+    /// how many ended.
+    async fn end_my_sessions(&self, me: &Me, handle: Option<&str>) -> Result<u64, DomainError>;
+}
+
 /// Accounts and tokens made by management commands.
 #[async_trait::async_trait]
 pub trait ManageAccounts: Send + Sync {
@@ -80,6 +136,6 @@ pub trait ManageAccounts: Send + Sync {
 }
 
 /// Everything the accounts area offers.
-pub trait AccountsArea: Accounts + ManageAccounts {}
+pub trait AccountsArea: Accounts + OwnAccount + ManageAccounts {}
 
-impl<T: Accounts + ManageAccounts> AccountsArea for T {}
+impl<T: Accounts + OwnAccount + ManageAccounts> AccountsArea for T {}

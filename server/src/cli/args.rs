@@ -126,8 +126,8 @@ pub struct CreateOauthClientArgs {
     pub name: String,
     /// The user the client acts as (e.g. the retirement service user).
     pub username: String,
-    /// What its tokens may do, whatever the user could: retirement, credentials, grades
-    /// (space- or comma-separated).
+    /// What its tokens may do, whatever the user could: retirement, credentials,
+    /// credentials:read (list and read only), grades (space- or comma-separated).
     #[arg(long, default_value = "retirement")]
     pub scopes: String,
 }

@@ -155,11 +155,11 @@ pub async fn list_credentials(gate: RequestGate, RawQuery(query): RawQuery) -> R
         let rows = match (own, username) {
             (Some(me), _) => gate.backend().records.my_credentials(&me).await?,
             (None, Some(username)) => {
-                let staff = gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
+                let staff = gate.service_console_for::<ViewCredentials>(TokenScope::CredentialsRead).await?;
                 gate.backend().records.credentials_of(&staff, &username).await?
             }
             (None, None) => {
-                gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
+                gate.service_console_for::<ViewCredentials>(TokenScope::CredentialsRead).await?;
                 return Err(invalid("Name a learner: ?username=…"));
             }
         };
@@ -212,13 +212,14 @@ pub async fn get_credential(gate: RequestGate, Path(uuid): Path<String>) -> Resp
                     if e.code == ErrorCode::NotFound
                         && (me.principal().is_staff || me.principal().is_superuser) =>
                 {
-                    let staff = gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
+                    let staff =
+                        gate.service_console_for::<ViewCredentials>(TokenScope::CredentialsRead).await?;
                     records.any_credential(&staff, &uuid).await?
                 }
                 other => other?,
             },
             Err(_) => {
-                let staff = gate.service_console_for::<ViewCredentials>(TokenScope::Credentials).await?;
+                let staff = gate.service_console_for::<ViewCredentials>(TokenScope::CredentialsRead).await?;
                 records.any_credential(&staff, &uuid).await?
             }
         };

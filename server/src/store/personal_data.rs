@@ -160,10 +160,14 @@ async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result
     exec_in(conn, "DELETE FROM api_tokens WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "UPDATE oauth_clients SET name = $1 WHERE user_id IN ({})", &[REDACTED], &ids).await?;
     exec_in(conn, "DELETE FROM oauth_clients WHERE user_id IN ({})", &[], &ids).await?;
+    // Every name a failed sign-in could have been typed as: the id, the username, and every
+    // address the account had (a sign-in typed with an old address is keyed by it).
     let keys: Vec<String> = subjects
         .iter()
         .flat_map(|s| {
-            [s.user_id.clone(), s.username.to_lowercase(), s.email.to_lowercase()]
+            [s.user_id.clone(), s.username.to_lowercase()]
+                .into_iter()
+                .chain(s.emails().map(|e| e.to_lowercase()))
                 .map(|k| format!("account:{k}"))
         })
         .collect();

@@ -386,6 +386,7 @@ pub const NOT_PERSON_JSON_KEYS: &[&str] = &[
     "rows",
     "scope",
     "scopes",
+    "sessions_ended",
     "state",
     "status",
     "title",

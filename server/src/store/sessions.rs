@@ -59,6 +59,60 @@ pub async fn delete_for_user<'e, E: Executor<'e, Database = Any>>(
         .rows_affected())
 }
 
+/// A live session as its owner sees it listed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub id_hash: String,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+/// A user's live sessions, most recently used first.
+pub async fn live_of(db: &Db, user_id: &str) -> Result<Vec<SessionRow>, super::DbError> {
+    Ok(sqlx::query_as(
+        "SELECT id_hash, created_at, last_seen_at, ip, user_agent FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 ORDER BY last_seen_at DESC, created_at DESC",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .fetch_all(&db.pool)
+    .await?)
+}
+
+/// End every session of a user but `keep` (the one the request came with, if any).
+pub async fn delete_others<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, super::DbError> {
+    Ok(sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or_default())
+        .execute(ex)
+        .await?
+        .rows_affected())
+}
+
+/// End the named sessions of a user (only theirs, whatever the list names).
+pub async fn delete_many(
+    conn: &mut sqlx::AnyConnection,
+    user_id: &str,
+    id_hashes: &[String],
+) -> Result<u64, super::DbError> {
+    let mut ended = 0;
+    for id_hash in id_hashes {
+        ended += sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash = $2")
+            .bind(user_id)
+            .bind(id_hash)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    Ok(ended)
+}
+
 /// Live sessions of a user.
 pub async fn count_live(db: &Db, user_id: &str) -> Result<i64, super::DbError> {
     Ok(sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE user_id = $1 AND expires_at > $2")

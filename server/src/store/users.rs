@@ -326,6 +326,20 @@ pub async fn set_password_if_unchanged(
     Ok(done.rows_affected() > 0)
 }
 
+/// Change an account's full name.
+pub async fn set_full_name(
+    conn: &mut AnyConnection,
+    id: &str,
+    full_name: &str,
+) -> Result<(), super::DbError> {
+    sqlx::query("UPDATE users SET full_name = $2 WHERE id = $1")
+        .bind(id)
+        .bind(full_name)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 /// Mark an account deactivated: not active, no staff or superuser status.
 pub async fn deactivate(conn: &mut AnyConnection, id: &str) -> Result<(), super::DbError> {
     sqlx::query(

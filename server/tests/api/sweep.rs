@@ -129,6 +129,12 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/account/confirm-address", Needs::Nobody),
     ("/api/account/unlock", Needs::Nobody),
     ("/api/account/resend-confirmation", Needs::SignedIn),
+    ("/api/account/forgot-password", Needs::Nobody),
+    ("/api/account/change-password", Needs::SignedIn),
+    ("/api/account/change-name", Needs::SignedIn),
+    ("/api/account/change-email", Needs::SignedIn),
+    ("/api/account/confirm-email-change", Needs::Nobody),
+    ("/api/account/end-sessions", Needs::SignedIn),
 ];
 
 /// A REST call with the route's own method (a form body for POST and PATCH).

@@ -17,7 +17,10 @@ use registrar::throttle::{judge, Counts, Verdict};
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use std::sync::Arc;
+pub mod device;
 pub mod manage;
+pub mod own;
+pub mod password_links;
 pub mod redemption;
 
 /// The name of the session cookie over plain http (local development and tests).
@@ -302,6 +305,7 @@ impl Accounts for AccountService {
         _public: &Public,
         registration: ValidRegistration,
         password: &str,
+        invitation: Option<&str>,
         client: &ClientMeta,
     ) -> Result<NewSession, DomainError> {
         let key = format!("register:{}", address_key(&client.ip));
@@ -318,6 +322,11 @@ impl Accounts for AccountService {
         let start = self.core.account_start().await?;
         // Read (or create) the link key before the transaction takes SQLite's write lock.
         let key = self.core.link_key().await?;
+        // Registered through the link an invitation mailed to this very address: it is proven.
+        let proven = match invitation {
+            Some(token) => self.core.invitation_proves(token, registration.email.as_str()).await,
+            None => false,
+        };
         let mut tx = self.core.begin().await?;
         let new = users::NewUser {
             username: registration.username.as_str(),
@@ -351,28 +360,42 @@ impl Accounts for AccountService {
         })
         .await?;
         self.core.settle_new_account(&mut tx, &id, registration.username.as_str(), &start).await?;
-        // Invitations to this address are redeemed once the account proves it is the address's.
-        let target = redemption::ConfirmTarget {
-            id: &id,
-            username: registration.username.as_str(),
-            email: registration.email.as_str(),
-            full_name: &registration.full_name,
-        };
-        self.core.queue_confirmation(&mut tx, &key, target).await?;
-        if start.state == AccountState::New {
+        // Invitations to this address are redeemed once the account proves it is the address's:
+        // now, through the invitation's link, or when the confirmation link is followed.
+        if proven {
+            let user = users::get_in(&mut tx, &id).await?.ok_or(ErrorCode::Internal)?;
+            self.core.prove_address(&mut tx, &user).await?;
+        } else {
+            let target = redemption::ConfirmTarget {
+                id: &id,
+                username: registration.username.as_str(),
+                email: registration.email.as_str(),
+                full_name: &registration.full_name,
+            };
+            self.core.queue_confirmation(&mut tx, &key, target).await?;
+        }
+        // What the account is now (a proven console invitation sets it up at once).
+        let state = AccountState::parse(&users::state_of(&mut tx, &id).await?)?;
+        if state == AccountState::New {
             tx.commit().await?;
+            let then = if proven {
+                String::new()
+            } else {
+                format!(
+                    "; if you were invited, follow the link we sent to {} and it is set up at once",
+                    registration.email.as_str()
+                )
+            };
             return Err(DomainError::with_message(
                 ErrorCode::ActivationBlocked,
                 format!(
-                    "Your account {} was created. An administrator must set it up before you can sign in; \
-                     if you were invited, follow the link we sent to {} and it is set up at once.",
+                    "Your account {} was created. An administrator must set it up before you can sign in{then}.",
                     registration.username.as_str(),
-                    registration.email.as_str()
                 ),
             ));
         }
         let mut session = self.open_session_in(&mut tx, &id, client).await?;
-        session.awaiting = start.state == AccountState::Invited;
+        session.awaiting = state == AccountState::Invited;
         tx.commit().await?;
         Ok(session)
     }
@@ -415,7 +438,7 @@ impl Accounts for AccountService {
             .into_iter()
             .map(|(key, name)| CourseLink { key, name })
             .collect();
-        let active_sessions = sessions::count_live(&self.core.db, id).await?;
+        let sessions = own::my_sessions(&self.core.db, id, me.session_id()).await?;
         Ok(AccountView {
             username: user.username,
             email: user.email,
@@ -423,8 +446,9 @@ impl Accounts for AccountService {
             date_joined: user.date_joined,
             last_login: user.last_login,
             enrollments,
-            active_sessions,
+            sessions,
             email_confirmed: user.email_verified_at.is_some(),
+            has_password: user.password_hash.is_some(),
         })
     }
 

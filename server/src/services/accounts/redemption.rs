@@ -1,7 +1,8 @@
 //! Proven addresses and the one redemption point for invitations addressed to an email.
 //!
 //! An account proves it controls its address by following a link mailed to it (the confirmation
-//! link sent at registration, or a password link, which reaches only that address). Every path that
+//! link sent at registration, a password link, which reaches only that address, or the registration
+//! link of an invitation mailed to that address). Every path that
 //! can change what an account may redeem calls [`Core::redeem_for_proven_address`]: address
 //! confirmation, password links, signing the last agreement, reactivation. The rule
 //! (`registrar::activation::redemption`) is the domain's; this module must not redeem anything for
@@ -24,7 +25,42 @@ fn confirm_purpose(email_key: &str) -> String {
     format!("confirm-address:{email_key}")
 }
 
+/// How long an invitation's registration link proves its address when the invitation itself has
+/// no end.
+pub(crate) const INVITATION_LINK_MS: i64 = 30 * 24 * 3600 * 1000;
+
+/// What an invitation's registration link signs: the address it was mailed to, case-folded. It
+/// proves that address to whoever registers with it, and nothing for any other address.
+fn invitation_purpose(email_key: &str) -> String {
+    format!("invitation-address:{email_key}")
+}
+
 impl Core {
+    /// The registration link of an invitation mailed to `email` (`until`: when the invitation
+    /// ends, if it does; at most [`INVITATION_LINK_MS`]): the form comes filled with the address,
+    /// and registering with it proves the address, so the invitation is redeemed at once.
+    pub(crate) fn invitation_link(
+        &self,
+        key: &[u8],
+        email: &str,
+        until: Option<i64>,
+    ) -> Result<String, DomainError> {
+        let longest = store::now_ms() + INVITATION_LINK_MS;
+        let until = until.map_or(longest, |end| end.min(longest));
+        let token = Core::sign(key, &invitation_purpose(&email.to_lowercase()), "invitation", until)?;
+        Ok(format!(
+            "{}/register?email={}&invitation={token}",
+            self.site_url(),
+            app::components::error_view::urlencode(email)
+        ))
+    }
+
+    /// Whether `token` is the registration link of an invitation mailed to `email` (any
+    /// spelling), signed by us and not expired. Read before the registration's transaction.
+    pub(crate) async fn invitation_proves(&self, token: &str, email: &str) -> bool {
+        self.verify_link(&invitation_purpose(&email.to_lowercase()), token).await.is_ok()
+    }
+
     /// Queue the confirmation mail for `user` inside the caller's transaction (`key`: the link key,
     /// read before the transaction).
     pub(crate) async fn queue_confirmation(

@@ -5,14 +5,13 @@ use super::agreements::{domain_agreements, domain_signatures, signature_line};
 use super::audit::audit_line;
 use super::roles::scope_text;
 use super::*;
-use crate::services::{internal, Core};
+use crate::services::internal;
 use crate::store::{self, console as cs, now_ms, sessions, tokens, user_admin, users};
 use app::gate::{ConsoleActor, Public};
 use app::model::console::{
     EnrollmentLine, GrantLine, NewAccount, SessionLine, TokenLine, UserDetail, UserList, UserQuery,
     CONSOLE_PAGE_SIZE,
 };
-use app::model::format_date;
 use app::ports::console::ConsoleUsers;
 use registrar::account::{validate_full_name, validate_password, Email, Username};
 use registrar::activation::{self, AccountState};
@@ -21,47 +20,6 @@ use registrar::roles::Role;
 use registrar::AuditAction;
 use registrar::{DomainError, ErrorCode};
 use serde_json::json;
-
-impl ConsoleService {
-    /// The password-reset link's purpose for an account: tied to its current password, so the link
-    /// dies once a password is chosen with it.
-    pub(crate) fn reset_purpose(user: &users::UserRow) -> String {
-        let stamp = crate::auth::secret::digest(user.password_hash.as_deref().unwrap_or("none"));
-        // Tied to the address it was mailed to: following it proves that address.
-        format!("password-reset:{}:{}", stamp.get(..16).unwrap_or(&stamp), user.email.to_lowercase())
-    }
-
-    /// The account a reset link names, if the link is ours, current and unused.
-    pub(crate) async fn reset_target(&self, token: &str) -> Result<users::UserRow, DomainError> {
-        let id = token.split('.').next().unwrap_or_default();
-        let user = users::get(self.core.db(), id).await?.ok_or(ErrorCode::LinkInvalid)?;
-        self.core.verify_link(&Self::reset_purpose(&user), token).await?;
-        if !user.is_active.0 {
-            return Err(DomainError::new(ErrorCode::LinkInvalid));
-        }
-        Ok(user)
-    }
-
-    /// Queue the reset mail for `user` inside the caller's transaction.
-    /// `key` is [`Self::link_key`], read before the transaction (SQLite has one writer).
-    pub(crate) async fn queue_reset_mail(
-        &self,
-        conn: &mut store::Conn,
-        key: &[u8],
-        user: &users::UserRow,
-    ) -> Result<(), DomainError> {
-        let until = now_ms() + RESET_LINK_MS;
-        let token = Core::sign(key, &Self::reset_purpose(user), &user.id, until)?;
-        let link = format!("{}/account/reset-password?token={token}", self.core.site_url());
-        let mail = crate::notices::password_link(&user.full_name, &user.username, &format_date(until), &link);
-        store::outbox::enqueue(
-            &mut *conn,
-            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
-        )
-        .await?;
-        Ok(())
-    }
-}
 
 #[async_trait::async_trait]
 impl ConsoleUsers for ConsoleService {
@@ -248,7 +206,7 @@ impl ConsoleUsers for ConsoleService {
         )
         .await?;
         if account.send_reset {
-            self.queue_reset_mail(&mut tx, &key, &user).await?;
+            self.core.queue_reset_mail(&mut tx, &key, &user, false).await?;
         }
         tx.commit().await?;
         Ok(user.username)
@@ -381,7 +339,7 @@ impl ConsoleUsers for ConsoleService {
         let mut tx = self.core.begin().await?;
         audit(&mut tx, actor, AuditAction::UserPasswordResetLink, ("user", &user.id), None, None, None)
             .await?;
-        self.queue_reset_mail(&mut tx, &key, &user).await?;
+        self.core.queue_reset_mail(&mut tx, &key, &user, false).await?;
         tx.commit().await
     }
 
@@ -398,7 +356,7 @@ impl ConsoleUsers for ConsoleService {
     }
 
     async fn reset_link_info(&self, _public: &Public, token: &str) -> Result<String, DomainError> {
-        Ok(self.reset_target(token).await?.username)
+        Ok(self.core.reset_target(token).await?.username)
     }
 
     async fn reset_password(
@@ -408,7 +366,7 @@ impl ConsoleUsers for ConsoleService {
         password: &str,
         confirm: &str,
     ) -> Result<(), DomainError> {
-        let user = self.reset_target(token).await?;
+        let user = self.core.reset_target(token).await?;
         if password != confirm {
             return Err(DomainError::new(ErrorCode::PasswordMismatch).on_field("password_confirm"));
         }

@@ -143,6 +143,8 @@ impl ConsoleService {
             }
             None => (None, None, None),
         };
+        // Read (or create) the link key before the transaction takes SQLite's write lock.
+        let key = self.core.link_key().await?;
         let mut tx = self.core.begin().await?;
         let stored = cs::insert_invitation(
             &mut tx,
@@ -182,11 +184,8 @@ impl ConsoleService {
             }
             self.reactivate_in(&mut tx, actor, &user, false).await?;
         } else {
-            let link = format!(
-                "{}/register?email={}",
-                self.core.site_url(),
-                app::components::error_view::urlencode(email.as_str())
-            );
+            // Registering through the mailed link proves the address: no second mail to confirm it.
+            let link = self.core.invitation_link(&key, email.as_str(), expires_at)?;
             let until = expires_at.map(|t| format_date(t - 1));
             let mail = crate::notices::invitation(&link, until.as_deref());
             store::outbox::enqueue(

@@ -24,9 +24,6 @@ pub mod invitations;
 pub mod roles;
 pub mod status;
 
-/// How long a password-reset link lives.
-pub(crate) const RESET_LINK_MS: i64 = 3_600_000;
-
 /// Audit entries per page of a CSV export (one page in memory at a time).
 pub(crate) const AUDIT_CSV_PAGE: i64 = 2_000;
 

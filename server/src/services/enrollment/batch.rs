@@ -41,16 +41,18 @@ pub struct EnrollJob {
 
 impl EnrollmentService {
     /// Plan and write one slice of an enrollment batch inside `tx`: facts for the whole slice in three
-    /// queries, then multi-row writes, audit rows and notices. Returns one row per identifier.
+    /// queries, then multi-row writes, audit rows and notices (`link_key`, read before the
+    /// transaction, signs invitations' registration links). Returns one row per identifier.
     pub(crate) async fn enroll_slice(
         &self,
         tx: &mut store::Conn,
         course: &courses::CourseRow,
         actor: enrollments::Actor<'_>,
         request: &EnrollJob,
-        unenroll: bool,
+        link_key: &[u8],
         parsed: &[Identifier],
     ) -> Result<Vec<BatchRow>, DomainError> {
+        let unenroll = request.action == BatchAction::Unenroll;
         let course_key = course.key.as_str();
         // Facts for the whole list in three queries.
         let accounts = enrollments::accounts_matching(&self.core.db, &lookup_keys(parsed)).await?;
@@ -146,7 +148,7 @@ impl EnrollmentService {
         }
 
         enrollments::apply(&mut *tx, course_key, &writes, actor, request.reason.as_deref()).await?;
-        self.queue_notices(&mut *tx, &course.display_name, &mails, request.auto_enroll).await?;
+        self.queue_notices(&mut *tx, &course.display_name, &mails, request.auto_enroll, link_key).await?;
         Ok(rows)
     }
 
@@ -183,8 +185,8 @@ impl EnrollmentService {
                 ),
             ));
         }
-        let unenroll = asked.action == BatchAction::Unenroll;
         let course = self.existing_course(&asked.course).await?;
+        let link_key = self.core.link_key().await?;
         let parsed = parse_identifiers(&asked.identifiers.join("\n"));
         // The rows of slices committed before a restart.
         let mut rows: Vec<BatchRow> = Vec::new();
@@ -196,7 +198,7 @@ impl EnrollmentService {
             let end = (rows.len() + JOB_SLICE).min(parsed.len());
             let mut tx = self.core.begin().await?;
             let slice = self
-                .enroll_slice(&mut tx, &course, actor, &asked, unenroll, &parsed[rows.len()..end])
+                .enroll_slice(&mut tx, &course, actor, &asked, &link_key, &parsed[rows.len()..end])
                 .await?;
             let kept = serde_json::to_string(&slice).map_err(internal)?;
             rows.extend(slice);

@@ -73,20 +73,31 @@ impl EnrollmentService {
         Ok(())
     }
 
-    /// Queue enrollment notices `(to, user id, notice)` for a course inside the caller's transaction.
+    /// Queue enrollment notices `(to, user id, notice)` for a course inside the caller's transaction;
+    /// `link_key` (read before the transaction) signs the registration links of invitations.
     pub(crate) async fn queue_notices(
         &self,
         conn: &mut store::Conn,
         course_name: &str,
         notices: &[(String, Option<String>, registrar::enrollment::Notice)],
         auto_enroll: bool,
+        link_key: &[u8],
     ) -> Result<(), DomainError> {
-        let composed: Vec<crate::notices::Composed> = notices
-            .iter()
-            .map(|(to, _, notice)| {
-                crate::notices::enrollment(*notice, course_name, &self.core.site_url, to, auto_enroll)
-            })
-            .collect();
+        let mut composed = Vec::with_capacity(notices.len());
+        for (to, _, notice) in notices {
+            let link = if *notice == registrar::enrollment::Notice::Invited {
+                self.core.invitation_link(link_key, to, None)?
+            } else {
+                String::new()
+            };
+            composed.push(crate::notices::enrollment(
+                *notice,
+                course_name,
+                &self.core.site_url,
+                &link,
+                auto_enroll,
+            ));
+        }
         let outgoing: Vec<store::outbox::NewMail<'_>> = notices
             .iter()
             .zip(&composed)
@@ -162,16 +173,12 @@ impl Enrollment for EnrollmentService {
         enroller: &CourseEnroller,
         request: BatchRequest,
     ) -> Result<BatchReport, DomainError> {
-        let unenroll = match request.action {
-            BatchAction::Enroll => false,
-            BatchAction::Unenroll => true,
-            BatchAction::AddBetaTesters | BatchAction::RemoveBetaTesters => {
-                return Err(DomainError::with_message(
-                    ErrorCode::InputInvalid,
-                    "The action must be enroll or unenroll.",
-                ))
-            }
-        };
+        if matches!(request.action, BatchAction::AddBetaTesters | BatchAction::RemoveBetaTesters) {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "The action must be enroll or unenroll.",
+            ));
+        }
         let parsed = parse_batch(&request.identifiers)?;
         let course_key = enroller.course().to_string();
         let course = self.existing_course(&course_key).await?;
@@ -190,6 +197,8 @@ impl Enrollment for EnrollmentService {
             actor_label: principal.username.clone(),
             identifiers: Vec::new(),
         };
+        // Read (or create) the link key before the transaction takes SQLite's write lock.
+        let link_key = self.core.link_key().await?;
         let mut tx = self.core.begin().await?;
         if parsed.len() > app::api::membership::INLINE_BATCH {
             // Long lists run in the background; the page follows the job's progress.
@@ -209,7 +218,7 @@ impl Enrollment for EnrollmentService {
             });
         }
         let actor = enrollments::Actor { id: Some(&principal.user_id.0), label: &principal.username };
-        let rows = self.enroll_slice(&mut tx, &course, actor, &payload, unenroll, &parsed).await?;
+        let rows = self.enroll_slice(&mut tx, &course, actor, &payload, &link_key, &parsed).await?;
         let value = serde_json::to_value(&payload).map_err(internal)?;
         let report =
             keep_report(&mut tx, &course_key, request.action, rows, &value, &principal.user_id.0).await?;
@@ -344,7 +353,9 @@ impl Enrollment for EnrollmentService {
             })
             .collect();
         store::audit::append_many(&mut tx, &entries).await?;
-        self.queue_notices(&mut tx, &course.display_name, &mails, false).await?;
+        // Beta notices go to accounts only: no invitation link to sign (an empty key signs nothing
+        // that would verify).
+        self.queue_notices(&mut tx, &course.display_name, &mails, false, &[]).await?;
         let payload = serde_json::json!({"course": course_key, "action": request.action,
             "auto_enroll": request.auto_enroll, "notify": request.notify});
         let report =

@@ -7,7 +7,7 @@ use crate::services::{internal, Core};
 use crate::store::enrollments::Actor;
 use crate::store::personal_data::{self};
 use crate::store::retirement::{self as rs};
-use crate::store::{now_ms, outbox, throttle, users};
+use crate::store::{now_ms, outbox, users};
 use app::gate::{Me, Public};
 use app::model::{CancelDeletionPage, DeletionInfo, DeletionQueued};
 use app::ports::retirement::Deletion;
@@ -34,26 +34,9 @@ impl Deletion for RetirementService {
         password: &str,
         client: &ClientMeta,
     ) -> Result<DeletionQueued, DomainError> {
-        if password.is_empty() {
-            return Err(DomainError::with_message(
-                ErrorCode::InputInvalid,
-                "Enter your password to confirm.",
-            )
-            .on_field("password"));
-        }
         let user =
             users::get(self.core.db(), &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
-        let ip_key = crate::services::accounts::address_key(&client.ip);
-        let account = format!("account:{}", user.id.to_lowercase());
-        self.core.count_failed_attempt(&ip_key, std::slice::from_ref(&account), Some(&user), false).await?;
-        // The secret exactly as typed: never trimmed.
-        let ok =
-            crate::auth::password::verify(password, user.password_hash.as_deref()).await.map_err(internal)?;
-        if !ok {
-            return Err(DomainError::new(ErrorCode::PasswordIncorrect).on_field("password"));
-        }
-        throttle::clear(self.core.db(), &account).await?;
-        throttle::forgive(self.core.db(), &ip_key).await?;
+        self.core.check_own_password(&user, password, "password", client).await?;
         let actor = me.principal().username.clone();
         let status = self.queue_deletion(&user, "learner", &actor, Some(&user.id), None, true).await?;
         Ok(DeletionQueued { due_at: status.due_at, email: user.email })

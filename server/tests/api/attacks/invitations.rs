@@ -190,7 +190,128 @@ async fn register_token_for_other(app: &TestApp) -> String {
     app.confirmation_token("bystander@example.org").await
 }
 
+/// The token of the registration link last mailed to `email` (any spelling) by an invitation.
+async fn invitation_token(app: &TestApp, email: &str) -> String {
+    let body: String = sqlx::query_scalar(
+        "SELECT body_text FROM mail_outbox WHERE lower(to_addr) = $1 AND body_text LIKE '%invitation=%' \
+         ORDER BY created_at DESC",
+    )
+    .bind(email.to_lowercase())
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap_or_else(|e| panic!("no invitation mail to {email}: {e}"));
+    body.split("invitation=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
+}
+
+async fn register_with_link(app: &TestApp, username: &str, email: &str, token: &str) -> crate::common::Reply {
+    let form = [
+        ("username", username),
+        ("email", email),
+        ("full_name", "Someone"),
+        ("password", PASSWORD),
+        ("password_confirm", PASSWORD),
+        ("invitation", token),
+    ];
+    app.post_form("/api/session/register", &form, None).await
+}
+
+async fn proven(app: &TestApp, username: &str) -> bool {
+    let at: Option<i64> = sqlx::query_scalar("SELECT email_verified_at FROM users WHERE username_key = $1")
+        .bind(username.to_lowercase())
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    at.is_some()
+}
+
+/// The attacker gets a genuine invitation link by being invited to CS101 at their own address.
+/// They register with it but type co.teacher@example.org (invited as Staff), hoping the link proves
+/// whatever address is typed; then they edit the token's signature and try new.student@example.org
+/// (invited to enroll). Neither address is proven, nothing is redeemed, and a confirmation link is
+/// mailed to the real owners instead. The real invitee, following their own link and typing their
+/// address in another spelling, is enrolled at once without a confirmation mail; the same link
+/// cannot make a second account.
+async fn an_invitation_link_proves_someone_elses_address(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let instructor = app.sign_in("instructor", "registrar-instructor").await;
+    let invite = |who: &'static str| {
+        [
+            ("course", CS101),
+            ("identifiers", who),
+            ("action", "enroll"),
+            ("auto_enroll", "on"),
+            ("notify", "on"),
+        ]
+    };
+    let sent = app
+        .post_form("/api/membership/enroll_batch", &invite("mallory@evil.example"), Some(&instructor))
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let token = invitation_token(&app, "mallory@evil.example").await;
+
+    let taken = register_with_link(&app, "mallory", "co.teacher@example.org", &token).await;
+    assert!(taken.session_cookie().is_some(), "{}", taken.body);
+    assert!(!proven(&app, "mallory").await, "the link proves only the address it was mailed to");
+    assert_eq!(roles_on(&app, "mallory", CS101).await, 0);
+    let tampered = format!("{}0", token.trim_end_matches(|c: char| c.is_ascii_hexdigit()));
+    let forged = register_with_link(&app, "mallory2", "new.student@example.org", &tampered).await;
+    assert!(forged.session_cookie().is_some(), "{}", forged.body);
+    assert!(!proven(&app, "mallory2").await && !enrolled(&app, "mallory2", CS101).await);
+    // The owners get the confirmation links.
+    app.confirmation_token("co.teacher@example.org").await;
+    app.confirmation_token("new.student@example.org").await;
+
+    let sent = app
+        .post_form("/api/membership/enroll_batch", &invite("dana.reyes@example.org"), Some(&instructor))
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    let token = invitation_token(&app, "dana.reyes@example.org").await;
+    let dana = register_with_link(&app, "dana", "Dana.Reyes@Example.org", &token).await;
+    let cookie = dana.session_cookie().unwrap_or_else(|| panic!("signed in: {}", dana.body));
+    assert!(proven(&app, "dana").await);
+    app.sign_agreements(&cookie).await;
+    assert!(enrolled(&app, "dana", CS101).await, "enrolled once active, with no mail to follow");
+    let confirmations: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mail_outbox WHERE lower(to_addr) = 'dana.reyes@example.org' \
+         AND subject LIKE 'Confirm your email%'",
+    )
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(confirmations, 0, "no confirmation mail: the link proved the address");
+    let again = register_with_link(&app, "dana2", "dana.reyes@example.org", &token).await;
+    assert_eq!(again.error_code(), "EMAIL_TAKEN", "{}", again.body);
+    app.cleanup().await;
+}
+
+/// Under the private activation policy, the person a console invitation was mailed to registers
+/// through its link: set up at once, with the invited role, and signed in.
+async fn a_console_invitation_link_sets_up_its_owner(engine: Engine) {
+    let policy = server::config::AuthPolicy {
+        activation: registrar::activation::ActivationPolicy {
+            new_users_active: false,
+            auto_setup: false,
+            first_user_superuser: false,
+        },
+        ..server::config::AuthPolicy::default()
+    };
+    let app = TestApp::seeded_with_policy(engine, policy).await;
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let invite = [("email", "ops.lead@example.org"), ("role", "staff"), ("scope", CS101), ("expires", "")];
+    assert!(app.post_form("/api/console/invite", &invite, Some(&admin)).await.status.is_success());
+    let token = invitation_token(&app, "ops.lead@example.org").await;
+    let reply = register_with_link(&app, "opslead", "ops.lead@example.org", &token).await;
+    let cookie = reply.session_cookie().unwrap_or_else(|| panic!("signed in: {}", reply.body));
+    app.sign_agreements(&cookie).await;
+    assert_eq!(roles_on(&app, "opslead", CS101).await, 1, "the invited role");
+    let team = app.post_form("/api/course_team/get", &[("course", CS101)], Some(&cookie)).await;
+    assert_eq!(team.status, 200, "{}", team.body);
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    an_invitation_link_proves_someone_elses_address,
+    a_console_invitation_link_sets_up_its_owner,
     a_squatter_waits_for_staff_to_type_the_address,
     registering_with_an_invited_address_takes_the_invitation,
     registering_with_an_address_invited_from_the_console,

@@ -2,6 +2,7 @@
 //! attacker's steps. Each test names who attacks and what they try; each would fail without the fix
 //! that closed the path. One module per area attacked.
 
+pub mod accounts;
 pub mod credentials;
 pub mod exports;
 pub mod groups;

@@ -140,7 +140,52 @@ async fn a_credentials_token_opens_the_console(engine: Engine) {
     app.cleanup().await;
 }
 
+/// A records mirror holds a read-only credentials token (`credentials:read`) for `staff`, who may
+/// award and revoke in the console. The attacker who copies it reads, as the mirror does, and then
+/// tries to revoke a learner's credential and award a new one: both refused naming the read-only
+/// scope, and the credential is still awarded.
+async fn a_read_only_credentials_token_revokes(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let backend = server::services::retirement::RetirementService::new(app.core());
+    let (_, system) = Gate::system(app.backend(), "test");
+    let (client_id, secret) =
+        backend.create_oauth_client(&system, "mirror", "staff", "credentials:read").await.unwrap();
+    let token =
+        access_token(&app, &client_id, &secret).await.json()["access_token"].as_str().unwrap().to_owned();
+    let read = with_token(&app, "GET", "/api/v2/credentials/?username=learner", &token).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    let awarded: Vec<String> = read.json()["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["status"] == "awarded")
+        .map(|c| c["uuid"].as_str().unwrap().to_owned())
+        .collect();
+    let uuid = awarded.first().expect("the demo learner holds an awarded credential").clone();
+    let one = with_token(&app, "GET", &format!("/api/v2/credentials/{uuid}/"), &token).await;
+    assert_eq!(one.status, 200, "{}", one.body);
+
+    for (method, path) in [
+        ("DELETE", format!("/api/v2/credentials/{uuid}/")),
+        ("PATCH", format!("/api/v2/credentials/{uuid}/")),
+        ("POST", "/api/v2/credentials/".to_owned()),
+        ("POST", "/api/v2/grades/".to_owned()),
+    ] {
+        let refused = with_token(&app, method, &path, &token).await;
+        assert_eq!(refused.status, 403, "{method} {path}: {}", refused.body);
+        assert!(
+            refused.error_message().contains("only be used for: credentials:read"),
+            "{method} {path}: {}",
+            refused.body
+        );
+    }
+    let after = with_token(&app, "GET", &format!("/api/v2/credentials/{uuid}/"), &token).await;
+    assert_eq!(after.json()["status"], "awarded", "nothing changed: {}", after.body);
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    a_read_only_credentials_token_revokes,
     a_credentials_token_opens_the_console,
     a_leaked_retirement_secret_reaches_every_course,
     a_copied_token_outlives_a_password_reset,

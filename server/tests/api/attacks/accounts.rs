@@ -1,0 +1,137 @@
+//! Attacks on the paths people use to run their own account: "Forgot password?" as an oracle of
+//! who has an account and as a mail cannon, a stolen session that tries to take the account over
+//! (new address, new password), a mailed link pointed at another address, and someone else's
+//! session ended by handle.
+
+use crate::api::own_account::{last_mail, link_param, mails_to};
+use crate::common::{Engine, TestApp};
+
+/// A stranger types addresses into "Forgot password?" to learn who has an account here, then asks
+/// again and again for one learner to flood their mailbox. Every answer is the same whether or
+/// not the account exists; the learner gets at most three links an hour.
+async fn forgot_password_tells_who_has_an_account(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let real =
+        app.post_form("/api/account/forgot-password", &[("identifier", "learner@example.org")], None).await;
+    let unknown =
+        app.post_form("/api/account/forgot-password", &[("identifier", "nobody@example.org")], None).await;
+    assert_eq!((real.status, real.body.clone()), (unknown.status, unknown.body.clone()), "the same answer");
+    assert_eq!(real.header("location"), unknown.header("location"));
+    assert_eq!(mails_to(&app, "nobody@example.org").await, 0);
+    for _ in 0..6 {
+        let again = app.post_form("/api/account/forgot-password", &[("identifier", "LEARNER")], None).await;
+        assert_eq!(again.status, real.status, "{}", again.body);
+    }
+    let links: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM mail_outbox WHERE to_addr = 'learner@example.org' AND subject LIKE 'Choose a new%'",
+    )
+    .fetch_one(&app.db.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(links, 3, "at most three links an hour");
+    app.cleanup().await;
+}
+
+/// The attacker sat down at a learner's unlocked browser (a live session, no password). They try
+/// to move the account to their address and to set their own password: both ask for the current
+/// password and are refused, and nothing is mailed to the attacker. Then, holding a genuine link
+/// the learner was sent for a new address, they edit the address in it to their own: refused.
+async fn a_stolen_session_takes_the_account_over(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let stolen = app.sign_in("learner", "registrar-learner").await;
+    let moved = app
+        .post_form(
+            "/api/account/change-email",
+            &[("email", "mallory@evil.example"), ("password", "")],
+            Some(&stolen),
+        )
+        .await;
+    assert_eq!(moved.error_code(), "INPUT_INVALID", "{}", moved.body);
+    let guessed = app
+        .post_form(
+            "/api/account/change-email",
+            &[("email", "mallory@evil.example"), ("password", "password1")],
+            Some(&stolen),
+        )
+        .await;
+    assert_eq!(guessed.error_code(), "PASSWORD_INCORRECT", "{}", guessed.body);
+    let form = [
+        ("current_password", "password1"),
+        ("password", "mallory's phrase"),
+        ("password_confirm", "mallory's phrase"),
+    ];
+    let set = app.post_form("/api/account/change-password", &form, Some(&stolen)).await;
+    assert_eq!(set.error_code(), "PASSWORD_INCORRECT", "{}", set.body);
+    assert_eq!(mails_to(&app, "mallory@evil.example").await, 0);
+
+    let asked = [("email", "lea@work.example"), ("password", "registrar-learner")];
+    let sent = app.post_form("/api/account/change-email", &asked, Some(&stolen)).await;
+    assert!(sent.status.is_success() || sent.status.is_redirection(), "{}", sent.body);
+    let body = last_mail(&app, "lea@work.example", "Confirm your new email address").await.unwrap();
+    let token = link_param(&body, "token");
+    let edited = app
+        .post_form(
+            "/api/account/confirm-email-change",
+            &[("token", &token), ("email", "mallory@evil.example")],
+            None,
+        )
+        .await;
+    assert_eq!(edited.error_code(), "LINK_INVALID", "{}", edited.body);
+    let email: String = sqlx::query_scalar("SELECT email FROM users WHERE username_key = 'learner'")
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(email, "learner@example.org");
+    app.cleanup().await;
+}
+
+/// The learner's address-change link sits in the mailbox; meanwhile they change their password
+/// because they fear the mailbox was read. Whoever reads it later finds a dead link.
+async fn an_old_address_link_outlives_a_password_change(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let cookie = app.sign_in("learner", "registrar-learner").await;
+    let asked = [("email", "lea@work.example"), ("password", "registrar-learner")];
+    app.post_form("/api/account/change-email", &asked, Some(&cookie)).await;
+    let body = last_mail(&app, "lea@work.example", "Confirm your new email address").await.unwrap();
+    let form = [
+        ("current_password", "registrar-learner"),
+        ("password", "a new long phrase"),
+        ("password_confirm", "a new long phrase"),
+    ];
+    let changed = app.post_form("/api/account/change-password", &form, Some(&cookie)).await;
+    assert!(changed.status.is_success() || changed.status.is_redirection(), "{}", changed.body);
+    let late = app
+        .post_form(
+            "/api/account/confirm-email-change",
+            &[("token", &link_param(&body, "token")), ("email", &link_param(&body, "email"))],
+            None,
+        )
+        .await;
+    assert_eq!(late.error_code(), "LINK_INVALID", "{}", late.body);
+    app.cleanup().await;
+}
+
+/// A learner copies the handle of another account's session (say, from a shared screen) and asks
+/// to end it as if it were theirs: not found, and the other session lives on.
+async fn ending_someone_elses_session(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let victim = app.sign_in("ta", "registrar-learner").await;
+    let victim_other = app.sign_in("ta", "registrar-learner").await;
+    let list = app.post_form("/api/account/get", &[], Some(&victim)).await.json()["sessions"].clone();
+    let handle = list.as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["handle"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let attacker = app.sign_in("learner", "registrar-learner").await;
+    let ended = app.post_form("/api/account/end-sessions", &[("session", &handle)], Some(&attacker)).await;
+    assert_eq!(ended.error_code(), "NOT_FOUND", "{}", ended.body);
+    assert_eq!(app.post_form("/api/account/get", &[], Some(&victim_other)).await.status, 200);
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(
+    forgot_password_tells_who_has_an_account,
+    a_stolen_session_takes_the_account_over,
+    an_old_address_link_outlives_a_password_change,
+    ending_someone_elses_session,
+);

@@ -5,8 +5,8 @@
 
 use crate::error::ApiError;
 use crate::model::console::{
-    AgreementView, AuditPage, AuditQuery, BulkOutcome, InvitationLine, JobLine, MyAgreements,
-    RoleAssignmentLine, SignResult, UserDetail, UserList,
+    AgreementView, AuditPage, BulkOutcome, InvitationLine, JobLine, MyAgreements, RoleAssignmentLine,
+    SignResult, UserDetail, UserList,
 };
 use leptos::prelude::*;
 
@@ -305,7 +305,7 @@ pub async fn search_audit(
 ) -> Result<AuditPage, ApiError> {
     let gate = Gate::for_request()?;
     let staff = gate.console_for::<ViewAudit>().await?;
-    let query = AuditQuery {
+    let query = crate::model::console::AuditQuery {
         actor: actor.unwrap_or_default(),
         target: target.unwrap_or_default(),
         action: action.unwrap_or_default(),

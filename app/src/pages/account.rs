@@ -14,20 +14,21 @@ use crate::components::form::Field;
 use crate::components::form_parts::{ButtonKind, Notice, SubmitButton};
 use crate::components::layout::Session;
 use crate::model::{format_date, AccountView, CancelDeletionPage, DeletionInfo};
-use crate::pages::account_settings::{AccountSettings, ChangedNotice, SessionsSection};
+use crate::pages::account_settings::{AccountSettings, ChangedNotice, SettingsActions};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn AccountPage() -> impl IntoView {
-    let data = Resource::new(|| (), |_| get_account());
+    let actions = SettingsActions::new();
+    // Read again after each success of the page's own actions.
+    let data = Resource::new(move || actions.successes.get(), |_| get_account());
     view! {
         <Title text="My account" />
         <AsyncSection resource=data let:view>
             <AccountDetails view=view.clone() />
-            <AccountSettings view=view.clone() />
-            <SessionsSection sessions=view.sessions />
+            <AccountSettings view=view.clone() actions />
             <DataAndDeletion />
         </AsyncSection>
     }

@@ -42,15 +42,71 @@ pub fn ChangedNotice() -> impl IntoView {
     }
 }
 
+/// The account page's own actions, and a count of their successes: the page reads its data again
+/// after each success (with JavaScript; without, each lands on a fresh page). A refusal leaves the
+/// forms as they were typed.
+#[derive(Clone, Copy)]
+pub struct SettingsActions {
+    pub name: ServerAction<ChangeName>,
+    pub email: ServerAction<ChangeEmail>,
+    pub password: ServerAction<ChangePassword>,
+    pub end_sessions: ServerAction<EndMySessions>,
+    pub successes: RwSignal<usize>,
+}
+
+impl SettingsActions {
+    #[must_use]
+    pub fn new() -> Self {
+        let actions = Self {
+            name: ServerAction::new(),
+            email: ServerAction::new(),
+            password: ServerAction::new(),
+            end_sessions: ServerAction::new(),
+            successes: RwSignal::new(0),
+        };
+        let count = move |ok: bool| {
+            if ok {
+                actions.successes.update(|n| *n += 1);
+            }
+        };
+        Effect::new(move |_| count(actions.name.value().with(|v| matches!(v, Some(Ok(_))))));
+        Effect::new(move |_| count(actions.email.value().with(|v| matches!(v, Some(Ok(_))))));
+        Effect::new(move |_| count(actions.password.value().with(|v| matches!(v, Some(Ok(_))))));
+        Effect::new(move |_| count(actions.end_sessions.value().with(|v| matches!(v, Some(Ok(_))))));
+        actions
+    }
+}
+
+impl Default for SettingsActions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Name, address and password forms.
 #[component]
-pub fn AccountSettings(view: AccountView) -> impl IntoView {
-    let name = ServerAction::<ChangeName>::new();
+pub fn AccountSettings(view: AccountView, actions: SettingsActions) -> impl IntoView {
+    let SettingsActions { name, email, password, .. } = actions;
     let name_error = Signal::derive(move || name.value().get().and_then(Result::err));
-    let email = ServerAction::<ChangeEmail>::new();
     let email_error = Signal::derive(move || email.value().get().and_then(Result::err));
-    let password = ServerAction::<ChangePassword>::new();
     let password_error = Signal::derive(move || password.value().get().and_then(Result::err));
+    // After a success the address and password forms are emptied (the name form shows the name).
+    let email_form = NodeRef::<leptos::html::Form>::new();
+    let password_form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if email.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if let Some(form) = email_form.get() {
+                form.reset();
+            }
+        }
+    });
+    Effect::new(move |_| {
+        if password.value().with(|v| matches!(v, Some(Ok(_)))) {
+            if let Some(form) = password_form.get() {
+                form.reset();
+            }
+        }
+    });
     view! {
         <div class="mt-6 grid gap-6 md:grid-cols-2">
             <section class="card" aria-labelledby="name-heading">
@@ -69,7 +125,7 @@ pub fn AccountSettings(view: AccountView) -> impl IntoView {
                      the address changes when the link is followed."
                 </p>
                 <ErrorBanner error=email_error />
-                <ActionForm action=email attr:class="mt-3">
+                <ActionForm action=email node_ref=email_form attr:class="mt-3">
                     <Field name="email" label="New email address" kind="email" autocomplete="email" error=email_error />
                     <Field name="password" id="field-email-password".to_owned() label="Your password" kind="password" autocomplete="current-password" error=email_error />
                     <SubmitButton kind=ButtonKind::Secondary pending=email.pending()>"Send the link"</SubmitButton>
@@ -80,7 +136,7 @@ pub fn AccountSettings(view: AccountView) -> impl IntoView {
                     <h2 id="password-heading" class="font-semibold">"Password"</h2>
                     <p class="mt-1 text-sm text-slate-600">"Changing it signs out every other session and ends your API tokens."</p>
                     <ErrorBanner error=password_error />
-                    <ActionForm action=password attr:class="mt-3">
+                    <ActionForm action=password node_ref=password_form attr:class="mt-3">
                         <Field name="current_password" label="Current password" kind="password" autocomplete="current-password" error=password_error />
                         <Field name="password" label="New password" kind="password" autocomplete="new-password" error=password_error hint="At least 10 characters." />
                         <Field name="password_confirm" label="Repeat the new password" kind="password" autocomplete="new-password" error=password_error />
@@ -88,18 +144,19 @@ pub fn AccountSettings(view: AccountView) -> impl IntoView {
                     </ActionForm>
                 </section>
             })}
+            <SessionsSection sessions=view.sessions.clone() actions />
         </div>
     }
 }
 
 /// The account's live sessions: device, address, last use; end one or every other.
 #[component]
-pub fn SessionsSection(sessions: Vec<MySession>) -> impl IntoView {
-    let end = ServerAction::<EndMySessions>::new();
+pub fn SessionsSection(sessions: Vec<MySession>, actions: SettingsActions) -> impl IntoView {
+    let end = actions.end_sessions;
     let error = Signal::derive(move || end.value().get().and_then(Result::err));
     let others = sessions.iter().filter(|s| !s.current).count();
     view! {
-        <section class="card mt-6" aria-labelledby="sessions-heading">
+        <section class="card" aria-labelledby="sessions-heading">
             <h2 id="sessions-heading" class="font-semibold">"Where you are signed in"</h2>
             <ErrorBanner error />
             <ul class="mt-3 divide-y divide-slate-100 text-sm" data-testid="my-sessions">

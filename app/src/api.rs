@@ -30,7 +30,6 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/account/reset-password",
     "/api/account/confirm-address",
     "/api/account/forgot-password",
-    "/api/account/confirm-email-change",
     "/api/account/unlock",
 ];
 

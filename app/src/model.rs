@@ -298,6 +298,20 @@ pub struct AccountView {
     pub email_confirmed: bool,
     /// Whether it has a password (one it can change by giving it).
     pub has_password: bool,
+    /// The newest sign-ins and failed attempts, newest first.
+    pub recent_sign_ins: Vec<SignInLine>,
+}
+
+/// One attempt to sign in to an account, as its owner and the console see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignInLine {
+    pub at: i64,
+    pub ip: String,
+    /// The browser and system, in words.
+    pub device: String,
+    /// `password` or `unlock link`.
+    pub method: String,
+    pub success: bool,
 }
 
 /// One of the signed-in account's live sessions, as My account lists it.

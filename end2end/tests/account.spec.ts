@@ -71,6 +71,7 @@ test("a learner renames themselves, changes their password and signs out another
   await page.getByRole("button", { name: "Change password" }).click();
   await expect(page.getByText("Your password is changed.")).toBeVisible();
   await expect(page.getByTestId("my-sessions").locator("li")).toHaveCount(1);
+  await expect(page.getByTestId("my-sign-ins")).toContainText(/Chrom\w+ \d+ on Linux · 127\.0\.0\.1 · password · signed in/);
   await page.setViewportSize({ width: 390, height: 900 });
   await page.screenshot({ path: `test-results/account-settings-390-${info.project.name}.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -113,4 +114,6 @@ test("an invitee registers through the mailed link and needs no second mail", as
 
   await open(page, `/admin/users/${username}`, info);
   await expect(page.getByTestId("user-roles")).toContainText("Beta Tester · course-v1:DemoX+CS101+2026_T1");
+  await expect(page.getByTestId("email-verified")).toHaveText("confirmed");
+  await expect(page.getByTestId("user-sign-ins")).toContainText("signed in");
 });

@@ -170,19 +170,13 @@ pub fn password_changed(full_name: &str, username: &str) -> Composed {
 
 /// The link, mailed to the new address, that changes an account's address to it.
 #[must_use]
-pub fn email_change_link(
-    full_name: &str,
-    username: &str,
-    new_email: &str,
-    until_date: &str,
-    link: &str,
-) -> Composed {
+pub fn email_change_link(username: &str, new_email: &str, until_date: &str, link: &str) -> Composed {
     Composed {
         subject: "Confirm your new email address for Registrar".to_owned(),
         body: format!(
-            "Hello {full_name},\n\nThe Registrar account {username} asked to use {new_email} as its address. \
-             Follow this link (it works once, until {until_date}) and the change is made:\n\n{link}\n\nIf you \
-             did not ask for this, ignore this message: nothing changes without the link.\n"
+            "Hello,\n\nThe Registrar account {username} asked to use {new_email} as its address. If that is \
+             your account, follow this link while signed in to it (it works once, until {until_date}) and the \
+             change is made:\n\n{link}\n\nIf it is not your account, ignore this message: nothing changes.\n"
         ),
     }
 }

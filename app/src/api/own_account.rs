@@ -57,13 +57,13 @@ pub async fn change_email(email: String, password: String) -> Result<String, Api
     Ok(to)
 }
 
-/// Follow the link mailed to a new address (public: the signed token is the credential).
+/// Follow the link mailed to a new address, signed in as the account that asked for it.
 #[server(prefix = "/api", endpoint = "account/confirm-email-change")]
 pub async fn confirm_email_change(token: String, email: String) -> Result<String, ApiError> {
     let gate = Gate::for_request()?;
-    let username = gate.backend().accounts.confirm_email_change(&gate.public(), &token, &email).await?;
-    let next = if gate.principal().is_some() { "/account?changed=email" } else { "/login?email_changed=1" };
-    leptos_axum::redirect(next);
+    let me = gate.me()?;
+    let username = gate.backend().accounts.confirm_email_change(&me, &token, &email).await?;
+    leptos_axum::redirect("/account?changed=email");
     Ok(username)
 }
 

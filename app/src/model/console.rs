@@ -75,7 +75,8 @@ pub struct SessionLine {
     pub created_at: i64,
     pub last_seen_at: i64,
     pub ip: String,
-    pub user_agent: String,
+    /// The browser and system, in words.
+    pub device: String,
 }
 
 /// An API token as the user page lists it (never its secret).
@@ -141,6 +142,10 @@ pub struct UserDetail {
     pub record_programs: i64,
     /// The newest audit entries about the account.
     pub audit: Vec<AuditLine>,
+    /// Whether the account proved it controls its address.
+    pub email_verified: bool,
+    /// The newest sign-ins and failed attempts, newest first.
+    pub recent_sign_ins: Vec<crate::model::SignInLine>,
 }
 
 /// A new account from the console.

@@ -9,7 +9,7 @@ use crate::api::own_account::{
 use crate::components::error_view::ErrorBanner;
 use crate::components::form::Field;
 use crate::components::form_parts::{ButtonKind, Notice, SubmitButton};
-use crate::model::{format_date, AccountView, MySession};
+use crate::model::{format_date, AccountView, MySession, SignInLine};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -145,6 +145,7 @@ pub fn AccountSettings(view: AccountView, actions: SettingsActions) -> impl Into
                 </section>
             })}
             <SessionsSection sessions=view.sessions.clone() actions />
+            <RecentSignIns sign_ins=view.recent_sign_ins.clone() />
         </div>
     }
 }
@@ -183,6 +184,36 @@ pub fn SessionsSection(sessions: Vec<MySession>, actions: SettingsActions) -> im
                     <SubmitButton kind=ButtonKind::Secondary pending=end.pending()>"Sign out everywhere else"</SubmitButton>
                 </ActionForm>
             })}
+        </section>
+    }
+}
+
+/// One sign-in in words: "2026-12-07 · Firefox 128 on Linux · 10.0.0.5 · password · signed in".
+#[must_use]
+pub fn sign_in_text(s: &SignInLine) -> String {
+    let outcome = if s.success { "signed in" } else { "wrong password" };
+    format!("{} · {} · {} · {} · {outcome}", format_date(s.at), s.device, s.ip, s.method)
+}
+
+/// The newest attempts to sign in to the account, so its owner notices someone else's.
+#[component]
+pub fn RecentSignIns(sign_ins: Vec<SignInLine>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="sign-ins-heading">
+            <h2 id="sign-ins-heading" class="font-semibold">"Recent sign-ins"</h2>
+            <p class="mt-1 text-sm text-slate-600">"Not you? Change your password: every other session ends."</p>
+            {if sign_ins.is_empty() {
+                view! { <p class="mt-3 text-sm text-slate-600">"None in the last 90 days."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="mt-3 divide-y divide-slate-100 text-sm" data-testid="my-sign-ins">
+                        {sign_ins.into_iter().map(|s| {
+                            let class = if s.success { "py-2" } else { "py-2 text-red-800" };
+                            view! { <li class=class>{sign_in_text(&s)}</li> }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
         </section>
     }
 }
@@ -238,9 +269,14 @@ pub fn ConfirmEmailChangePage() -> impl IntoView {
                     <a class="btn-primary mt-4 inline-block" href="/account">"Go to my account"</a>
                 }.into_any(),
                 _ => view! {
-                    <p class="mt-3 text-slate-700">
+                                        <p class="mt-3 text-slate-700">
                         "Use " <strong>{email()}</strong> " as the address of your Registrar account. Anything you were \
                          invited to with it is added to your account."
+                    </p>
+                    <p class="mt-2 text-sm text-slate-600">
+                        "Only the account that asked for the change can finish it, signed in. Not signed in? "
+                        <a class="link" href=move || format!("/login?next={}", crate::components::error_view::urlencode(&format!("/account/confirm-email?token={}&email={}", token(), crate::components::error_view::urlencode(&email()))))>"Sign in first"</a>
+                        "."
                     </p>
                     <ErrorBanner error />
                     <ActionForm action=confirm>

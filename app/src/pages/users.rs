@@ -312,7 +312,15 @@ fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
     let explain_href = format!("/admin/access?identifier={}", u.username);
     view! {
         <h1 class="mt-2 text-2xl font-semibold" data-testid="user-heading">{u.username.clone()}" "<span class=class data-testid="user-state">{label}</span></h1>
-        <p class="text-sm text-slate-600">{format!("{} · {} · joined {} · last sign-in {}", u.full_name, u.email, format_date(u.date_joined), date_or_never(u.last_login))}</p>
+        <p class="text-sm text-slate-600">
+            {format!("{} · {} ", u.full_name, u.email)}
+            {if detail.email_verified {
+                view! { <span class="rounded bg-green-100 px-1.5 text-xs text-green-900" data-testid="email-verified">"confirmed"</span> }.into_any()
+            } else {
+                view! { <span class="rounded bg-amber-100 px-1.5 text-xs text-amber-900" data-testid="email-verified">"not confirmed"</span> }.into_any()
+            }}
+            {format!(" · joined {} · last sign-in {}", format_date(u.date_joined), date_or_never(u.last_login))}
+        </p>
         <FormErrors class="mt-4" error=errors />
         {move || reset.value().get().and_then(Result::ok).map(|()| view! { <Notice class="mb-3">"A link to choose a password is in the outbox."</Notice> })}
         {move || end.value().get().and_then(Result::ok).map(|n| view! { <Notice class="mb-3">{format!("{n} session(s) ended.")}</Notice> })}
@@ -380,7 +388,8 @@ fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
             <Listing title="Roles" testid="user-roles" empty="No roles." rows=detail.grants.iter().map(|g| format!("{} · {}{}", g.role_label, g.scope, g.expires_at.map(|t| format!(" · until {}", format_date(t))).unwrap_or_default())).collect() />
             <Listing title="Groups" testid="user-groups" empty="In no group." rows=detail.groups.clone() />
             <Listing title="Agreements signed" testid="user-signatures" empty="None signed." rows=detail.signatures.iter().map(|s| format!("{} (version {}{}) · {}", s.title, s.version, if s.current { "" } else { ", not current" }, format_date(s.signed_at))).chain(detail.unsigned.iter().map(|t| format!("Not signed yet: {t}"))).collect() />
-            <Listing title="Sessions" testid="user-sessions" empty="No live session." rows=detail.sessions.iter().map(|s| format!("since {} · last seen {} · {} · {}", format_date(s.created_at), format_date(s.last_seen_at), s.ip, s.user_agent)).collect() />
+            <Listing title="Sessions" testid="user-sessions" empty="No live session." rows=detail.sessions.iter().map(|s| format!("{} · {} · since {} · last seen {}", s.device, s.ip, format_date(s.created_at), format_date(s.last_seen_at))).collect() />
+            <Listing title="Recent sign-ins" testid="user-sign-ins" empty="No sign-in in the last 90 days." rows=detail.recent_sign_ins.iter().map(crate::pages::account_settings::sign_in_text).collect() />
             <Listing title="API tokens" testid="user-tokens" empty="No tokens." rows=detail.tokens.iter().map(|t| format!("{} · created {}{}", t.name, format_date(t.created_at), t.revoked_at.map(|r| format!(" · revoked {}", format_date(r))).unwrap_or_default())).collect() />
             <Listing title="Enrollments" testid="user-enrollments" empty="No enrollments." rows=detail.enrollments.iter().map(|e| format!("{} ({}) · {}{}", e.course_name, e.course_key, e.mode, if e.is_active { "" } else { " · unenrolled" })).collect() />
         </div>

@@ -100,15 +100,10 @@ pub trait OwnAccount: Send + Sync {
         client: &ClientMeta,
     ) -> Result<String, DomainError>;
 
-    /// Follow the link mailed to the new address (`email`, as the link carries it): the address
-    /// changes, is proven, and invitations to it are redeemed. Returns the account's username. The
-    /// signed token is the credential; it dies with a password change or another address change.
-    async fn confirm_email_change(
-        &self,
-        public: &Public,
-        token: &str,
-        email: &str,
-    ) -> Result<String, DomainError>;
+    /// Follow the link mailed to the new address (`email`, as the link carries it), signed in as
+    /// the account that asked: the address changes, is proven, and invitations to it are redeemed.
+    /// Returns the account's username. The link dies with a password or address change.
+    async fn confirm_email_change(&self, me: &Me, token: &str, email: &str) -> Result<String, DomainError>;
 
     /// End one of the account's other sessions (`handle`), or every other one (`None`). Returns
     /// how many ended.

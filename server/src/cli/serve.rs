@@ -68,6 +68,11 @@ async fn purge_sessions(db: Db) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "could not purge expired sessions"),
         }
+        match crate::store::sign_ins::purge_old(&db).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "sign-ins older than 90 days forgotten"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "could not forget old sign-ins"),
+        }
     }
 }
 

@@ -80,6 +80,17 @@ pub async fn invitations(
     Ok(out)
 }
 
+/// Whether some course still invites `email_key` (an invitation no account has used yet).
+pub async fn has_open_invitation(db: &Db, email_key: &str) -> Result<bool, super::DbError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM enrollment_invitations WHERE email_key = $1 AND user_id IS NULL",
+    )
+    .bind(email_key)
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(n > 0)
+}
+
 /// One enrollment-audit row.
 #[derive(Debug, Clone)]
 pub struct AuditRow {

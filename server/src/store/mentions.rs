@@ -157,6 +157,22 @@ pub async fn forget_redacted(conn: &mut AnyConnection, names: &[String]) -> Resu
     Ok(())
 }
 
+/// Forget that these audit rows name these names (`(name, row id)` pairs): names redacted from
+/// the rows of a learner that are not their current names (a full name they had before).
+pub async fn forget_pairs(
+    conn: &mut AnyConnection,
+    pairs: &[(String, String)],
+) -> Result<(), super::DbError> {
+    for (name, row_id) in pairs {
+        sqlx::query("DELETE FROM person_mentions WHERE name_key = $1 AND source = 'audit' AND row_id = $2")
+            .bind(name)
+            .bind(row_id)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
 /// Index the audit entries and jobs written before the index existed, once: each table is read in
 /// pages after a checkpoint kept in `person_mentions_progress`, so an interrupted start resumes.
 pub async fn backfill(db: &Db) -> Result<(), super::DbError> {

@@ -29,6 +29,7 @@ pub mod retirement;
 pub mod roles;
 pub mod secrets;
 pub mod sessions;
+pub mod sign_ins;
 pub mod team_invitations;
 pub mod throttle;
 pub mod tokens;

@@ -156,6 +156,7 @@ async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result
     )
     .await?;
     exec_in(conn, "DELETE FROM sessions WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM sign_ins WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "UPDATE api_tokens SET name = $1 WHERE user_id IN ({})", &[REDACTED], &ids).await?;
     exec_in(conn, "DELETE FROM api_tokens WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "UPDATE oauth_clients SET name = $1 WHERE user_id IN ({})", &[REDACTED], &ids).await?;
@@ -236,11 +237,44 @@ fn name_map(subjects: &[Subject]) -> HashMap<String, String> {
         .collect()
 }
 
-/// Replace the JSON string values under [`PERSON_KEYS`] that are exactly (in any case) one of the
-/// names. Keys, other values and other people's names are left as they are. `None`: no change.
-fn redact_json(text: &str, names: &HashMap<String, String>) -> Option<String> {
-    fn walk(value: &mut Value, names: &HashMap<String, String>, person: bool) -> bool {
+/// The `full_name` values (case-folded) in these JSON texts.
+fn full_names_in(texts: &[Option<&str>]) -> Vec<String> {
+    fn walk(value: &Value, out: &mut Vec<String>) {
         match value {
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            Value::Object(map) => map.iter().for_each(|(k, v)| match v {
+                Value::String(s) if k == "full_name" => out.push(s.trim().to_lowercase()),
+                other => walk(other, out),
+            }),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for text in texts.iter().flatten() {
+        if let Ok(value) = serde_json::from_str::<Value>(text) {
+            walk(&value, &mut out);
+        }
+    }
+    out
+}
+
+/// Replace the JSON string values under [`PERSON_KEYS`] that are exactly (in any case) one of the
+/// names. Keys, other values and other people's names are left as they are. In the learner's own
+/// rows (`own`: about them or by them) every `full_name` goes too, whatever it says: a name they
+/// had before is theirs as well. `None`: no change.
+fn redact_json(text: &str, names: &HashMap<String, String>, own: bool) -> Option<String> {
+    fn walk(
+        value: &mut Value,
+        names: &HashMap<String, String>,
+        person: bool,
+        any_name: bool,
+        own: bool,
+    ) -> bool {
+        match value {
+            Value::String(s) if any_name && s != REDACTED => {
+                REDACTED.clone_into(s);
+                true
+            }
             Value::String(s) if person => match names.get(&s.to_lowercase()) {
                 Some(replacement) => {
                     replacement.clone_into(s);
@@ -249,16 +283,17 @@ fn redact_json(text: &str, names: &HashMap<String, String>) -> Option<String> {
                 None => false,
             },
             Value::Array(items) => {
-                items.iter_mut().fold(false, |changed, v| walk(v, names, person) | changed)
+                items.iter_mut().fold(false, |changed, v| walk(v, names, person, any_name, own) | changed)
             }
-            Value::Object(map) => map
-                .iter_mut()
-                .fold(false, |changed, (k, v)| walk(v, names, PERSON_KEYS.contains(&k.as_str())) | changed),
+            Value::Object(map) => map.iter_mut().fold(false, |changed, (k, v)| {
+                let key = k.as_str();
+                walk(v, names, PERSON_KEYS.contains(&key), own && key == "full_name", own) | changed
+            }),
             _ => false,
         }
     }
     let mut value: Value = serde_json::from_str(text).ok()?;
-    walk(&mut value, names, false).then(|| value.to_string())
+    walk(&mut value, names, false, false, own).then(|| value.to_string())
 }
 
 /// Redact rows: `a` and `b` are JSON (person keys only); `c` is free text about the learner, redacted
@@ -271,8 +306,8 @@ async fn redact_rows(
     text: Option<&[Needle]>,
 ) -> Result<(), super::DbError> {
     for row in rows {
-        let a = row.a.as_deref().and_then(|t| redact_json(t, names));
-        let b = row.b.as_deref().and_then(|t| redact_json(t, names));
+        let a = row.a.as_deref().and_then(|t| redact_json(t, names, text.is_some()));
+        let b = row.b.as_deref().and_then(|t| redact_json(t, names, text.is_some()));
         let c = text.and_then(|needles| row.c.as_deref().and_then(|t| redact(t, needles)));
         if a.is_none() && b.is_none() && c.is_none() {
             continue;
@@ -305,10 +340,18 @@ async fn redact_audit(conn: &mut AnyConnection, subjects: &[Subject]) -> Result<
         &ids,
     )
     .await?;
-    redact_rows(conn, about, &update, &names, Some(&needles)).await?;
     let by: Vec<TextRow> =
         select_in(conn, &format!("SELECT {columns} FROM audit_log WHERE actor_id IN ({{}})"), &ids).await?;
+    // Full names these rows hold (names the learner had before among them) leave the index with
+    // the rows' redaction.
+    let old_names: Vec<(String, String)> = about
+        .iter()
+        .chain(&by)
+        .flat_map(|r| full_names_in(&[r.a.as_deref(), r.b.as_deref()]).into_iter().map(|n| (n, r.id.clone())))
+        .collect();
+    redact_rows(conn, about, &update, &names, Some(&needles)).await?;
     redact_rows(conn, by, &update, &names, Some(&needles)).await?;
+    mentions::forget_pairs(conn, &old_names).await?;
     // Entries about others that name them (invitations, groups, tokens, grants): found through the
     // mentions index, never by rereading the log.
     let named: Vec<String> = names.keys().cloned().collect();
@@ -528,7 +571,7 @@ pub async fn clean_statuses(
     let slices: Vec<(String, i64, String)> =
         sqlx::query_as("SELECT job_id, seq, rows FROM job_slices").fetch_all(&mut *conn).await?;
     for (job_id, seq, rows) in slices {
-        if let Some(clean) = redact_json(&rows, &names) {
+        if let Some(clean) = redact_json(&rows, &names, false) {
             sqlx::query("UPDATE job_slices SET rows = $1 WHERE job_id = $2 AND seq = $3")
                 .bind(clean)
                 .bind(&job_id)
@@ -582,7 +625,7 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
             .fetch_optional(&mut *conn)
             .await?;
     let email_key = email_key.map(|(e,)| e).unwrap_or_default();
-    let queries: [(&str, &str, &str); 24] = [
+    let queries: [(&str, &str, &str); 25] = [
         (
             "past_emails",
             "SELECT email, changed_at FROM user_past_emails WHERE user_id = $1 ORDER BY changed_at",
@@ -625,6 +668,11 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
         (
             "sessions",
             "SELECT created_at, last_seen_at, expires_at, ip, user_agent FROM sessions WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "sign_ins",
+            "SELECT at, ip, user_agent, method, success FROM sign_ins WHERE user_id = $1 ORDER BY at DESC",
             user_id,
         ),
         (
@@ -741,11 +789,19 @@ mod tests {
         let names: HashMap<String, String> =
             [("enroll".to_owned(), "R1".to_owned()), ("ann@x.org".to_owned(), "R2".to_owned())].into();
         let payload = r#"{"action":"enroll","identifiers":["Enroll","bob","ANN@x.org"],"course":"enroll"}"#;
-        let out: Value = serde_json::from_str(&redact_json(payload, &names).unwrap()).unwrap();
+        let out: Value = serde_json::from_str(&redact_json(payload, &names, false).unwrap()).unwrap();
         assert_eq!(out["action"], "enroll", "an enum value that happens to be a username");
         assert_eq!(out["course"], "enroll");
         assert_eq!(out["identifiers"], serde_json::json!(["R1", "bob", "R2"]));
-        assert_eq!(redact_json(r#"{"username":"enrolled"}"#, &names), None);
-        assert_eq!(redact_json("not json", &names), None);
+        assert_eq!(redact_json(r#"{"username":"enrolled"}"#, &names, false), None);
+        assert_eq!(redact_json("not json", &names, false), None);
+        // In the learner's own rows any full name goes, a name they had before included.
+        let renamed = redact_json(r#"{"full_name":"Old Name","role":"staff"}"#, &names, true).unwrap();
+        assert!(!renamed.contains("Old Name") && renamed.contains("staff"), "{renamed}");
+        assert_eq!(
+            redact_json(r#"{"full_name":"Old Name"}"#, &names, false),
+            None,
+            "others' rows keep theirs"
+        );
     }
 }

@@ -81,6 +81,9 @@ pub const PERSONAL: &[(&str, &str, Retire, Option<&str>)] = &[
     ("sessions", "user_id", Retire::Deleted, Some("sessions")),
     ("sessions", "ip", Retire::Deleted, Some("sessions")),
     ("sessions", "user_agent", Retire::Deleted, Some("sessions")),
+    ("sign_ins", "user_id", Retire::Deleted, Some("sign_ins")),
+    ("sign_ins", "ip", Retire::Deleted, Some("sign_ins")),
+    ("sign_ins", "user_agent", Retire::Deleted, Some("sign_ins")),
     ("signatories", "name", Retire::NotAnAccount, None),
     ("signatories", "title", Retire::NotAnAccount, None),
     ("signatories", "image", Retire::NotAnAccount, None),
@@ -284,6 +287,7 @@ pub const NEUTRAL: &[(&str, &[&str])] = &[
     ("role_assignments", &["id", "scope", "org", "course_key", "role", "created_at", "expires_at"]),
     ("server_secrets", &["name", "value", "created_at"]),
     ("sessions", &["id_hash", "created_at", "last_seen_at", "expires_at"]),
+    ("sign_ins", &["id", "at", "method", "success"]),
     ("signatories", &["id", "organization_name_override", "image_type", "created_at", "modified_at"]),
     (
         "sites",

@@ -224,7 +224,11 @@ async fn a_new_address_counts_once_its_link_is_followed(engine: Engine) {
     let (token, email) = (link_param(&body, "token"), link_param(&body, "email"));
     assert_eq!(email, "Lea@Work.example");
     let confirmed = app
-        .post_form("/api/account/confirm-email-change", &[("token", &token), ("email", &email)], None)
+        .post_form(
+            "/api/account/confirm-email-change",
+            &[("token", &token), ("email", &email)],
+            Some(&cookie),
+        )
         .await;
     done(&confirmed, "confirm");
     let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
@@ -244,7 +248,11 @@ async fn a_new_address_counts_once_its_link_is_followed(engine: Engine) {
             .unwrap();
     assert_eq!(past, 1, "the old address is remembered for retirement");
     let again = app
-        .post_form("/api/account/confirm-email-change", &[("token", &token), ("email", &email)], None)
+        .post_form(
+            "/api/account/confirm-email-change",
+            &[("token", &token), ("email", &email)],
+            Some(&cookie),
+        )
         .await;
     assert_eq!(again.error_code(), "LINK_INVALID", "used up: {}", again.body);
     app.cleanup().await;
@@ -279,7 +287,53 @@ async fn sessions_are_listed_in_words_and_end_one_by_one(engine: Engine) {
     app.cleanup().await;
 }
 
+async fn sign_ins_are_listed_for_their_owner_and_the_console_and_forgotten_after_90_days(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let wrong =
+        app.post_form("/api/session/login", &[("identifier", "learner"), ("password", "guess")], None).await;
+    assert_eq!(wrong.status, 401);
+    let stranger =
+        app.post_form("/api/session/login", &[("identifier", "nobody"), ("password", "guess")], None).await;
+    assert_eq!(stranger.status, 401);
+    let cookie = sign_in_from(&app, "learner", "registrar-learner", FIREFOX).await;
+    let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
+    let seen: Vec<(bool, String)> = account["recent_sign_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["success"].as_bool().unwrap(), s["device"].as_str().unwrap().to_owned()))
+        .collect();
+    assert_eq!(
+        seen,
+        [(true, "Firefox 128 on Linux".to_owned()), (false, "Unknown device".to_owned())],
+        "newest first"
+    );
+    let kept: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM sign_ins").fetch_one(&app.db.db.pool).await.unwrap();
+    assert_eq!(kept, 2, "attempts at an account that does not exist are not kept");
+
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let detail = app.post_form("/api/console/user", &[("identifier", "learner")], Some(&admin)).await.json();
+    assert_eq!(detail["recent_sign_ins"].as_array().map(Vec::len), Some(2), "{detail}");
+    assert_eq!(detail["email_verified"], true, "the demo's addresses are confirmed");
+    let export = app.get("/api/account/export.json", Some(&cookie)).await.json();
+    assert_eq!(export["data"]["sign_ins"].as_array().map(Vec::len), Some(2));
+
+    sqlx::query("UPDATE sign_ins SET at = at - $1")
+        .bind(91_i64 * 24 * 3600 * 1000)
+        .execute(&app.db.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        server::store::sign_ins::purge_old(&app.db.db).await.unwrap(),
+        3,
+        "the learner's two and the admin's"
+    );
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    sign_ins_are_listed_for_their_owner_and_the_console_and_forgotten_after_90_days,
     forgot_password_mails_a_link_that_sets_a_new_password,
     changing_the_password_ends_every_other_session_and_token,
     the_name_changes_and_blank_is_refused,

@@ -2,7 +2,8 @@
 //! addresses, names with accents) and random histories — invitations typed in other spellings
 //! before they registered, a library grant naming them, a confirmed or unconfirmed address, wrong passwords, a group, a token, a
 //! library of their own, credentials, a grade, a shared and sent record, an email change with an
-//! invitation to the new address, a change to another address asked for and never confirmed — and after retirement and cleanup no table holds any of their
+//! invitation to the new address, a change to another address asked for and never confirmed, a new
+//! name — and after retirement and cleanup no table holds any of their
 //! identifiers in any spelling. Each case is printed before it runs, so a failure names the history
 //! that leaked.
 
@@ -65,6 +66,8 @@ struct History {
     email_change: Option<(String, Spelling, Option<Spelling>, bool)>,
     /// An address the learner asked to move to on My account and never confirmed.
     unconfirmed_request: Option<String>,
+    /// A name the learner changed to on My account (the one they registered with is theirs too).
+    renamed: Option<String>,
     /// Retired by an admin (naming the address in this spelling) rather than by the learner.
     retired_by_admin: Option<Spelling>,
 }
@@ -76,6 +79,7 @@ impl History {
             ids.push(new.clone());
         }
         ids.extend(self.unconfirmed_request.clone());
+        ids.extend(self.renamed.clone());
         ids
     }
 
@@ -116,12 +120,13 @@ fn history() -> impl Strategy<Value = History> {
     );
     let change = prop::option::of((address(), spelling(), prop::option::of(spelling()), any::<bool>()));
     let requested = prop::option::of(address());
-    (person, invitations, traces, (change, requested), prop::option::of(spelling())).prop_map(
+    let renamed = prop::option::of("[A-Z][a-zöç]{3,8} [A-Z][a-zñ]{4,10}");
+    (person, invitations, traces, (change, requested, renamed), prop::option::of(spelling())).prop_map(
         |(
             (username, email, name, registered_as),
             (team_invitation, enrollment_invitation, console_invitation, library_grant),
             (confirms, wrong_password_as, in_group, token, own_library, records),
-            (email_change, unconfirmed_request),
+            (email_change, unconfirmed_request, renamed),
             retired_by_admin,
         )| History {
             username: format!("u{username}"),
@@ -140,6 +145,7 @@ fn history() -> impl Strategy<Value = History> {
             records,
             email_change,
             unconfirmed_request,
+            renamed,
             retired_by_admin,
         },
     )
@@ -263,6 +269,9 @@ async fn live(app: &TestApp, h: &History) -> String {
         if *confirms {
             app.confirm_address(new).await;
         }
+    }
+    if let Some(name) = &h.renamed {
+        ok(&app.post_form("/api/account/change-name", &[("full_name", name)], Some(&cookie)).await, "rename");
     }
     if let Some(address) = &h.unconfirmed_request {
         let form = [("email", address.as_str()), ("password", PASSWORD)];

@@ -133,7 +133,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/account/change-password", Needs::SignedIn),
     ("/api/account/change-name", Needs::SignedIn),
     ("/api/account/change-email", Needs::SignedIn),
-    ("/api/account/confirm-email-change", Needs::Nobody),
+    ("/api/account/confirm-email-change", Needs::SignedIn),
     ("/api/account/end-sessions", Needs::SignedIn),
 ];
 

@@ -6,7 +6,7 @@
 
 use crate::auth::{password, secret};
 use crate::services::{internal, Core};
-use crate::store::{self, courses, sessions, throttle, users};
+use crate::store::{self, courses, sessions, sign_ins, throttle, users};
 use app::gate::{Me, Public};
 use app::model::{AccountView, CourseLink, CurrentUser};
 use app::ports::accounts::Accounts;
@@ -104,9 +104,16 @@ impl AccountService {
         let ok = password::verify(password, user.as_ref().and_then(|u| u.password_hash.as_deref()))
             .await
             .map_err(internal)?;
-        let Some(user) = user.filter(|_| ok) else {
+        let method = if unlocked { sign_ins::Method::UnlockLink } else { sign_ins::Method::Password };
+        let Some(user) = user else {
             return Err(ErrorCode::AuthBadCredentials.into());
         };
+        if !ok {
+            // Its owner sees the failed attempt on My account.
+            sign_ins::record(&self.core.db.pool, &user.id, &client.ip, &client.user_agent, method, false)
+                .await?;
+            return Err(ErrorCode::AuthBadCredentials.into());
+        }
         if !user.is_active.0 && user.state == AccountState::Invited.as_str() {
             // A deletion in progress: no session, not even to sign agreements (signing the last
             // one would make the account active while it is being deleted).
@@ -117,6 +124,8 @@ impl AccountService {
             )?;
             // Set up, not active yet: signed in only to sign the agreements it must sign.
             self.core.forget_failures(&ip_key, &account_keys).await?;
+            sign_ins::record(&self.core.db.pool, &user.id, &client.ip, &client.user_agent, method, true)
+                .await?;
             let mut session = self.open_session(&user.id, client).await?;
             session.awaiting = true;
             return Ok(session);
@@ -153,6 +162,7 @@ impl AccountService {
         // A success wipes the account's counts and takes this attempt back from the address's.
         self.core.forget_failures(&ip_key, &account_keys).await?;
         throttle::forgive(&self.core.db, &ip_key).await?;
+        sign_ins::record(&self.core.db.pool, &user.id, &client.ip, &client.user_agent, method, true).await?;
         self.open_session(&user.id, client).await
     }
 
@@ -324,7 +334,7 @@ impl Accounts for AccountService {
         let key = self.core.link_key().await?;
         // Registered through the link an invitation mailed to this very address: it is proven.
         let proven = match invitation {
-            Some(token) => self.core.invitation_proves(token, registration.email.as_str()).await,
+            Some(token) => self.core.invitation_proves(token, registration.email.as_str()).await?,
             None => false,
         };
         let mut tx = self.core.begin().await?;
@@ -395,6 +405,8 @@ impl Accounts for AccountService {
             ));
         }
         let mut session = self.open_session_in(&mut tx, &id, client).await?;
+        sign_ins::record(&mut *tx, &id, &client.ip, &client.user_agent, sign_ins::Method::Registration, true)
+            .await?;
         session.awaiting = state == AccountState::Invited;
         tx.commit().await?;
         Ok(session)
@@ -449,6 +461,7 @@ impl Accounts for AccountService {
             sessions,
             email_confirmed: user.email_verified_at.is_some(),
             has_password: user.password_hash.is_some(),
+            recent_sign_ins: own::recent_sign_ins(&self.core.db, id).await?,
         })
     }
 

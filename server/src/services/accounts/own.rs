@@ -105,7 +105,8 @@ impl OwnAccount for AccountService {
         else {
             return Ok(());
         };
-        if throttle::hit(&self.core.db, &format!("forgot-account:{}", user.id), HOUR_MS).await?
+        let asked = format!("forgot-account:{}", user.id);
+        if throttle::hit_about(&self.core.db, &asked, &account_key(&user.id), HOUR_MS).await?
             > FORGOT_PER_ACCOUNT
         {
             return Ok(());
@@ -210,6 +211,17 @@ impl OwnAccount for AccountService {
             )
             .on_field("email"));
         }
+        // Every ask counts, refused or not: whether an address is taken can be learned only a few
+        // times a day (as at registration, which is limited per network).
+        let asked = format!("email-change:{}", user.id);
+        if throttle::hit_about(&self.core.db, &asked, &account_key(&user.id), 24 * HOUR_MS).await?
+            > EMAIL_CHANGES_PER_DAY
+        {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthThrottled,
+                "You asked for several address changes today. Try again tomorrow.",
+            ));
+        }
         self.core.check_own_password(&user, password, "password", client).await?;
         if users::find_by_login(&self.core.db, email.as_str())
             .await?
@@ -218,14 +230,6 @@ impl OwnAccount for AccountService {
             return Err(DomainError::new(ErrorCode::EmailTaken).on_field("email"));
         }
         self.core.check_not_retired(&user.username, email.as_str()).await.map_err(|e| e.on_field("email"))?;
-        if throttle::hit(&self.core.db, &format!("email-change:{}", user.id), 24 * HOUR_MS).await?
-            > EMAIL_CHANGES_PER_DAY
-        {
-            return Err(DomainError::with_message(
-                ErrorCode::AuthThrottled,
-                "You asked for several address changes today. Try again tomorrow.",
-            ));
-        }
         let key = self.core.link_key().await?;
         let until = now_ms() + EMAIL_CHANGE_LINK_MS;
         let token = Core::sign(&key, &email_change_purpose(&user, &email.folded()), &user.id, until)?;
@@ -234,13 +238,9 @@ impl OwnAccount for AccountService {
             self.core.site_url(),
             app::components::error_view::urlencode(email.as_str())
         );
-        let to_new = crate::notices::email_change_link(
-            &user.full_name,
-            &user.username,
-            email.as_str(),
-            &format_date(until),
-            &link,
-        );
+        // To an address not proven yet: no text of the account's choosing but its username.
+        let to_new =
+            crate::notices::email_change_link(&user.username, email.as_str(), &format_date(until), &link);
         let to_old = crate::notices::email_change_requested(&user.full_name, &user.username, email.as_str());
         let mut tx = self.core.begin().await?;
         tx.audit(&store::audit::Entry {
@@ -266,20 +266,27 @@ impl OwnAccount for AccountService {
         Ok(email.as_str().to_owned())
     }
 
-    async fn confirm_email_change(
-        &self,
-        _public: &Public,
-        token: &str,
-        email: &str,
-    ) -> Result<String, DomainError> {
+    async fn confirm_email_change(&self, me: &Me, token: &str, email: &str) -> Result<String, DomainError> {
         let email = Email::parse(email).map_err(|_| DomainError::new(ErrorCode::LinkInvalid))?;
         let id = token.trim().split('.').next().unwrap_or_default();
-        let user = users::get(&self.core.db, id).await?.ok_or(ErrorCode::LinkInvalid)?;
-        self.core.verify_link(&email_change_purpose(&user, &email.folded()), token).await?;
-        if !user.is_active.0 {
+        // Only the account that asked, signed in, finishes the change: someone who receives a
+        // link another account asked for cannot move their own address into it with one click.
+        if id != me.principal().user_id.0 {
+            return Err(DomainError::with_message(
+                ErrorCode::LinkInvalid,
+                "This link was sent for another account. Sign in as the account that asked for the change.",
+            ));
+        }
+        let user = self.me_row(me).await?;
+        let purpose = email_change_purpose(&user, &email.folded());
+        self.core.verify_link(&purpose, token).await?;
+        let mut tx = self.core.begin().await?;
+        // Read again under the write: the account must still be active, with the password and
+        // address the link was signed for.
+        let now = users::get_in(&mut tx, &user.id).await?.ok_or(ErrorCode::LinkInvalid)?;
+        if !now.is_active.0 || email_change_purpose(&now, &email.folded()) != purpose {
             return Err(DomainError::new(ErrorCode::LinkInvalid));
         }
-        let mut tx = self.core.begin().await?;
         users::set_email_and_name(&mut tx, &user.id, email.as_str(), &email.folded(), &user.full_name)
             .await
             .map_err(|e| match e {
@@ -338,6 +345,24 @@ impl OwnAccount for AccountService {
         tx.commit().await?;
         Ok(ended)
     }
+}
+
+/// The newest sign-ins of an account, in words, for My account and the console.
+pub(crate) async fn recent_sign_ins(
+    db: &store::Db,
+    user_id: &str,
+) -> Result<Vec<app::model::SignInLine>, DomainError> {
+    Ok(store::sign_ins::recent(db, user_id, 10)
+        .await?
+        .into_iter()
+        .map(|s| app::model::SignInLine {
+            at: s.at,
+            ip: s.ip,
+            device: super::device::describe(&s.user_agent),
+            method: s.method,
+            success: s.success.0,
+        })
+        .collect())
 }
 
 /// The account page's list of sessions: newest use first, the current one marked, each with its

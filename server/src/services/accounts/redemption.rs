@@ -56,9 +56,16 @@ impl Core {
     }
 
     /// Whether `token` is the registration link of an invitation mailed to `email` (any
-    /// spelling), signed by us and not expired. Read before the registration's transaction.
-    pub(crate) async fn invitation_proves(&self, token: &str, email: &str) -> bool {
-        self.verify_link(&invitation_purpose(&email.to_lowercase()), token).await.is_ok()
+    /// spelling), signed by us and not expired, while an invitation to that address is still open
+    /// (a withdrawn or used invitation's link proves nothing). Read before the registration's
+    /// transaction.
+    pub(crate) async fn invitation_proves(&self, token: &str, email: &str) -> Result<bool, DomainError> {
+        let key = email.trim().to_lowercase();
+        if self.verify_link(&invitation_purpose(&key), token).await.is_err() {
+            return Ok(false);
+        }
+        Ok(cs::open_invitation(&self.db().pool, &key).await?.is_some()
+            || enrollments::has_open_invitation(self.db(), &key).await?)
     }
 
     /// Queue the confirmation mail for `user` inside the caller's transaction (`key`: the link key,

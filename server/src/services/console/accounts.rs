@@ -120,7 +120,7 @@ impl ConsoleUsers for ConsoleService {
                     created_at: s.created_at,
                     last_seen_at: s.last_seen_at,
                     ip: s.ip,
-                    user_agent: s.user_agent,
+                    device: crate::services::accounts::device::describe(&s.user_agent),
                 })
                 .collect(),
             tokens: token_rows
@@ -138,6 +138,9 @@ impl ConsoleUsers for ConsoleService {
             retirement,
             record_programs,
             audit,
+            email_verified: user.email_verified_at.is_some(),
+            recent_sign_ins: crate::services::accounts::own::recent_sign_ins(self.core.db(), &user.id)
+                .await?,
         })
     }
 

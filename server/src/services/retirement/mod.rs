@@ -276,15 +276,21 @@ pub(crate) fn mail_to<'a>(user: &'a users::UserRow, subject: &'a str, body: &'a 
     }
 }
 
-/// A mail body with the values of `token=` links replaced, for staff who are not superusers.
+/// A mail body with the values of its links' secrets (`token=`, `invitation=`) replaced, for
+/// staff who are not superusers.
 pub(crate) fn hide_tokens(body: &str, note: &str) -> String {
     body.split_inclusive(char::is_whitespace)
-        .map(|word| match word.split_once("token=") {
-            Some((before, rest)) => {
-                let tail: String = rest.chars().skip_while(|c| !c.is_whitespace()).collect();
-                format!("{before}token={note}{tail}")
-            }
-            None => word.to_owned(),
+        .map(|word| {
+            ["token=", "invitation="].iter().fold(word.to_owned(), |word, param| {
+                match word.split_once(param) {
+                    Some((before, rest)) => {
+                        let tail: String =
+                            rest.chars().skip_while(|c| !c.is_whitespace() && *c != '&').collect();
+                        format!("{before}{param}{note}{tail}")
+                    }
+                    None => word,
+                }
+            })
         })
         .collect()
 }
@@ -321,6 +327,10 @@ mod tests {
         let hidden = hide_tokens(body, "(hidden: superusers only)");
         assert!(!hidden.contains("abc.123.def"), "{hidden}");
         assert!(hidden.contains("cancel-deletion?token=(hidden: superusers only)\nThanks"), "{hidden}");
+        let invited = "Register:\nhttp://x/register?email=a%40b.org&invitation=inv.99.ff00\n";
+        let hidden = hide_tokens(invited, "(hidden)");
+        assert!(!hidden.contains("ff00"), "{hidden}");
+        assert!(hidden.contains("register?email=a%40b.org&invitation=(hidden)\n"), "{hidden}");
     }
 
     #[test]

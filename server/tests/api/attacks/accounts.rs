@@ -73,7 +73,7 @@ async fn a_stolen_session_takes_the_account_over(engine: Engine) {
         .post_form(
             "/api/account/confirm-email-change",
             &[("token", &token), ("email", "mallory@evil.example")],
-            None,
+            Some(&stolen),
         )
         .await;
     assert_eq!(edited.error_code(), "LINK_INVALID", "{}", edited.body);
@@ -104,7 +104,7 @@ async fn an_old_address_link_outlives_a_password_change(engine: Engine) {
         .post_form(
             "/api/account/confirm-email-change",
             &[("token", &link_param(&body, "token")), ("email", &link_param(&body, "email"))],
-            None,
+            Some(&cookie),
         )
         .await;
     assert_eq!(late.error_code(), "LINK_INVALID", "{}", late.body);
@@ -129,7 +129,43 @@ async fn ending_someone_elses_session(engine: Engine) {
     app.cleanup().await;
 }
 
+/// The attacker wants the address of the CS101 co-teacher (invited as Staff at
+/// co.teacher@example.org) on their own account. They ask to move their account there, so the real
+/// owner receives a genuine-looking link. The owner — who has an account of their own and follows
+/// it signed in, or not signed in at all — moves nothing: the link finishes only for the account
+/// that asked, signed in, and the attacker cannot read it.
+async fn someone_else_follows_my_address_change_link(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let attacker = app.sign_in("learner", "registrar-learner").await;
+    let asked = [("email", "co.teacher@example.org"), ("password", "registrar-learner")];
+    let sent = app.post_form("/api/account/change-email", &asked, Some(&attacker)).await;
+    assert!(sent.status.is_success() || sent.status.is_redirection(), "{}", sent.body);
+    let body = last_mail(&app, "co.teacher@example.org", "Confirm your new email address").await.unwrap();
+    assert!(body.contains("account learner asked") && body.contains("signed in to it"), "{body}");
+    let form = [("token", link_param(&body, "token")), ("email", link_param(&body, "email"))];
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let anonymous = app.post_form("/api/account/confirm-email-change", &form, None).await;
+    assert_eq!(anonymous.status, 401, "{}", anonymous.body);
+    let owner = app.sign_in("ta", "registrar-learner").await;
+    let other = app.post_form("/api/account/confirm-email-change", &form, Some(&owner)).await;
+    assert_eq!(other.error_code(), "LINK_INVALID", "{}", other.body);
+    let emails: Vec<String> = sqlx::query_scalar(
+        "SELECT email FROM users WHERE username_key IN ('learner', 'ta') ORDER BY username_key",
+    )
+    .fetch_all(&app.db.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(emails, ["learner@example.org", "ta@example.org"]);
+    assert_eq!(
+        super::super::attacks::invitations_pending(&app, "co.teacher@example.org").await,
+        1,
+        "still pending"
+    );
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    someone_else_follows_my_address_change_link,
     forgot_password_tells_who_has_an_account,
     a_stolen_session_takes_the_account_over,
     an_old_address_link_outlives_a_password_change,

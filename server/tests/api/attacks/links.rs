@@ -10,7 +10,10 @@ const KEY: &str = "the-operators-link-key-kept-in-a-secret-store";
 /// A link token as the server makes them, signed with `key`.
 fn sign(key: &[u8], purpose: &str, id: &str, until: i64) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).unwrap();
-    mac.update(format!("{purpose}:{id}:{until}").as_bytes());
+    let until_text = until.to_string();
+    mac.update(
+        format!("{}:{purpose}|{}:{id}|{}:{until_text}", purpose.len(), id.len(), until_text.len()).as_bytes(),
+    );
     format!("{id}.{until}.{}", hex::encode(mac.finalize().into_bytes()))
 }
 

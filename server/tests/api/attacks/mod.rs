@@ -36,3 +36,12 @@ pub async fn give_group_permissions(app: &TestApp, admin_cookie: &str, name: &st
     let given = app.post_form("/api/console/group_permissions", &form, Some(admin_cookie)).await;
     assert!(given.status.is_success(), "{}", given.body);
 }
+
+/// Open course-team invitations to `email` (any spelling).
+pub async fn invitations_pending(app: &TestApp, email: &str) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM team_invitations WHERE email_key = $1")
+        .bind(email.to_lowercase())
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap()
+}

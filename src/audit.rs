@@ -92,6 +92,10 @@ audit_actions! {
     UserEmailChangeRequest => "user.email_change_request",
     /// An account's address changed when its owner followed the link mailed to the new one.
     UserEmailChange => "user.email_change",
+    /// An account's owner set up an authenticator app as a second factor.
+    SecondFactorOn => "user.second_factor_on",
+    /// An account's owner turned its second factor off.
+    SecondFactorOff => "user.second_factor_off",
     /// An account's owner ended one or all other of its sessions.
     UserEndOwnSessions => "user.end_own_sessions",
     /// A bearer token issued.

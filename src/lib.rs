@@ -19,6 +19,7 @@ pub mod library;
 pub mod records;
 pub mod retirement;
 pub mod roles;
+pub mod second_factor;
 pub mod team;
 pub mod throttle;
 pub mod token_scope;

@@ -13,6 +13,7 @@ pub mod membership;
 pub mod own_account;
 pub mod records;
 pub mod retirement;
+pub mod second_factor;
 pub mod session;
 pub mod team;
 
@@ -30,6 +31,7 @@ pub const PUBLIC_ENDPOINTS: &[&str] = &[
     "/api/account/reset-password",
     "/api/account/confirm-address",
     "/api/account/forgot-password",
+    "/api/session/second-factor",
     "/api/account/unlock",
 ];
 

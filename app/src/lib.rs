@@ -64,6 +64,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/account/unlock") view=pages::account::UnlockPage ssr=SsrMode::Async />
                     <Route path=path!("/account/forgot-password") view=pages::account_settings::ForgotPasswordPage ssr=SsrMode::Async />
                     <Route path=path!("/account/confirm-email") view=pages::account_settings::ConfirmEmailChangePage ssr=SsrMode::Async />
+                    <Route path=path!("/account/two-step") view=pages::second_factor::TwoStepPage ssr=SsrMode::Async />
+                    <Route path=path!("/login/code") view=pages::second_factor::SignInCodePage ssr=SsrMode::Async />
                     <Route path=path!("/account/confirm-deletion") view=pages::account::ConfirmDeletionPageView ssr=SsrMode::Async />
                     <Route path=path!("/courses") view=pages::courses::CoursesPage ssr=SsrMode::Async />
                     <Route path=path!("/courses/:key") view=pages::course::CoursePage ssr=SsrMode::Async />

@@ -300,6 +300,22 @@ pub struct AccountView {
     pub has_password: bool,
     /// The newest sign-ins and failed attempts, newest first.
     pub recent_sign_ins: Vec<SignInLine>,
+    /// Whether signing in asks for a code from an authenticator app too.
+    pub second_factor: bool,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: i64,
+}
+
+/// Setting up an authenticator app: its secret as text (in groups of four) and as a QR code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FactorSetup {
+    pub secret: String,
+    /// The `otpauth://` URI the QR code carries.
+    pub uri: String,
+    /// The QR code, as SVG markup made by the server.
+    pub qr_svg: String,
+    /// One-time recovery codes, shown this once; they work once the app is confirmed.
+    pub recovery_codes: Vec<String>,
 }
 
 /// One attempt to sign in to an account, as its owner and the console see it.

@@ -17,4 +17,5 @@ pub mod not_found;
 pub mod records;
 pub mod register;
 pub mod retirements;
+pub mod second_factor;
 pub mod users;

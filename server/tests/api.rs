@@ -23,6 +23,7 @@ mod api {
     pub mod retirement;
     pub mod rooms;
     pub mod roster;
+    pub mod second_factor;
     pub mod session;
     pub mod studio_team;
     pub mod sweep;

@@ -40,6 +40,10 @@ pub async fn resend_confirmation() -> Result<String, ApiError> {
 pub async fn unlock_account(token: String, password: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let session = gate.backend().accounts.unlock(&gate.public(), &token, &password, gate.client()).await?;
+    if let Some(pending) = &session.second_factor {
+        leptos_axum::redirect(&crate::api::second_factor::code_page(pending, None));
+        return Ok(());
+    }
     crate::api::session::set_cookie(&gate.backend().accounts.session_cookie(Some(&session.token)));
     leptos_axum::redirect(if session.awaiting { "/account/agreements" } else { "/" });
     Ok(())

@@ -39,6 +39,10 @@ pub async fn login(identifier: String, password: String, next: Option<String>) -
     let gate = Gate::for_request()?;
     let session =
         gate.backend().accounts.sign_in(&gate.public(), &identifier, &password, gate.client()).await?;
+    if let Some(pending) = &session.second_factor {
+        leptos_axum::redirect(&crate::api::second_factor::code_page(pending, next.as_deref()));
+        return Ok(());
+    }
     set_cookie(&gate.backend().accounts.session_cookie(Some(&session.token)));
     if session.awaiting {
         leptos_axum::redirect("/account/agreements");

@@ -24,6 +24,10 @@ fn changed_message(what: &str) -> Option<&'static str> {
             Some("Your password is changed. Every other session and API token of your account ended.")
         }
         "sessions" => Some("Done: those sessions are signed out."),
+        "two-step-on" => {
+            Some("Two-step sign-in is on: signing in asks for a code from your app from now on.")
+        }
+        "two-step-off" => Some("Two-step sign-in is off."),
         _ => None,
     }
 }
@@ -146,6 +150,7 @@ pub fn AccountSettings(view: AccountView, actions: SettingsActions) -> impl Into
             })}
             <SessionsSection sessions=view.sessions.clone() actions />
             <RecentSignIns sign_ins=view.recent_sign_ins.clone() />
+            <crate::pages::second_factor::TwoStepSection on=view.second_factor codes_left=view.recovery_codes_left />
         </div>
     }
 }

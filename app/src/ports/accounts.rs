@@ -3,7 +3,7 @@
 
 use super::{ClientMeta, NewSession};
 use crate::gate::capabilities::{Me, Public, System};
-use crate::model::{AccountView, CurrentUser, ManageUser, ManageUserReport};
+use crate::model::{AccountView, CurrentUser, FactorSetup, ManageUser, ManageUserReport};
 use registrar::account::ValidRegistration;
 use registrar::DomainError;
 
@@ -110,6 +110,40 @@ pub trait OwnAccount: Send + Sync {
     async fn end_my_sessions(&self, me: &Me, handle: Option<&str>) -> Result<u64, DomainError>;
 }
 
+/// A second factor: an authenticator app and one-time recovery codes.
+#[async_trait::async_trait]
+pub trait SecondFactor: Send + Sync {
+    /// Start setting up an authenticator app: a new secret, as text and as a QR code, and new
+    /// recovery codes shown this once (they work once the app is confirmed).
+    async fn start_second_factor(&self, me: &Me) -> Result<FactorSetup, DomainError>;
+
+    /// Finish with a code the app shows: sign-in asks for a code from now on.
+    async fn confirm_second_factor(
+        &self,
+        me: &Me,
+        code: &str,
+        client: &ClientMeta,
+    ) -> Result<(), DomainError>;
+
+    /// Turn it off, giving the password.
+    async fn remove_second_factor(
+        &self,
+        me: &Me,
+        password: &str,
+        client: &ClientMeta,
+    ) -> Result<(), DomainError>;
+
+    /// The second step of signing in: the pending token the password gave, and a code from the app
+    /// or a recovery code (each works once). Wrong codes count like wrong passwords.
+    async fn finish_sign_in(
+        &self,
+        public: &Public,
+        pending: &str,
+        code: &str,
+        client: &ClientMeta,
+    ) -> Result<NewSession, DomainError>;
+}
+
 /// Accounts and tokens made by management commands.
 #[async_trait::async_trait]
 pub trait ManageAccounts: Send + Sync {
@@ -131,6 +165,6 @@ pub trait ManageAccounts: Send + Sync {
 }
 
 /// Everything the accounts area offers.
-pub trait AccountsArea: Accounts + OwnAccount + ManageAccounts {}
+pub trait AccountsArea: Accounts + OwnAccount + SecondFactor + ManageAccounts {}
 
-impl<T: Accounts + OwnAccount + ManageAccounts> AccountsArea for T {}
+impl<T: Accounts + OwnAccount + SecondFactor + ManageAccounts> AccountsArea for T {}

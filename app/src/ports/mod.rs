@@ -51,9 +51,13 @@ pub struct ClientMeta {
 /// A session just opened: the secret for the cookie (shown once, stored hashed).
 #[derive(Debug, Clone)]
 pub struct NewSession {
+    /// The cookie secret; empty when a second step is needed first.
     pub token: String,
     /// The account is invited, not active yet: it signed in to sign its agreements.
     pub awaiting: bool,
+    /// The password was right but the account asks for a code too: no session yet, this pending
+    /// token (five minutes) and a code open one.
+    pub second_factor: Option<String>,
 }
 
 /// A course list query.

@@ -27,6 +27,7 @@ pub mod records;
 pub mod registry;
 pub mod retirement;
 pub mod roles;
+pub mod second_factors;
 pub mod secrets;
 pub mod sessions;
 pub mod sign_ins;

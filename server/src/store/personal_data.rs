@@ -157,6 +157,8 @@ async fn lock_accounts(conn: &mut AnyConnection, subjects: &[Subject]) -> Result
     .await?;
     exec_in(conn, "DELETE FROM sessions WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "DELETE FROM sign_ins WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM recovery_codes WHERE user_id IN ({})", &[], &ids).await?;
+    exec_in(conn, "DELETE FROM second_factors WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "UPDATE api_tokens SET name = $1 WHERE user_id IN ({})", &[REDACTED], &ids).await?;
     exec_in(conn, "DELETE FROM api_tokens WHERE user_id IN ({})", &[], &ids).await?;
     exec_in(conn, "UPDATE oauth_clients SET name = $1 WHERE user_id IN ({})", &[REDACTED], &ids).await?;
@@ -625,7 +627,7 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
             .fetch_optional(&mut *conn)
             .await?;
     let email_key = email_key.map(|(e,)| e).unwrap_or_default();
-    let queries: [(&str, &str, &str); 25] = [
+    let queries: [(&str, &str, &str); 26] = [
         (
             "past_emails",
             "SELECT email, changed_at FROM user_past_emails WHERE user_id = $1 ORDER BY changed_at",
@@ -668,6 +670,12 @@ pub async fn export(conn: &mut AnyConnection, user_id: &str) -> Result<Value, su
         (
             "sessions",
             "SELECT created_at, last_seen_at, expires_at, ip, user_agent FROM sessions WHERE user_id = $1",
+            user_id,
+        ),
+        (
+            "second_factor",
+            "SELECT f.created_at, f.confirmed_at, (SELECT COUNT(*) FROM recovery_codes r WHERE r.user_id = f.user_id \
+             AND r.used_at IS NULL) AS recovery_codes_left FROM second_factors f WHERE f.user_id = $1",
             user_id,
         ),
         (

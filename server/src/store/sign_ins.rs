@@ -15,6 +15,10 @@ pub enum Method {
     UnlockLink,
     /// The session registration opens.
     Registration,
+    /// A password, then a code from the authenticator app.
+    PasswordAndCode,
+    /// A password, then a one-time recovery code.
+    PasswordAndRecoveryCode,
 }
 
 impl Method {
@@ -23,6 +27,8 @@ impl Method {
             Self::Password => "password",
             Self::UnlockLink => "unlock link",
             Self::Registration => "registration",
+            Self::PasswordAndCode => "password and app code",
+            Self::PasswordAndRecoveryCode => "password and recovery code",
         }
     }
 }

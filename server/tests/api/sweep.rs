@@ -135,6 +135,10 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/account/change-email", Needs::SignedIn),
     ("/api/account/confirm-email-change", Needs::SignedIn),
     ("/api/account/end-sessions", Needs::SignedIn),
+    ("/api/account/second-factor/start", Needs::SignedIn),
+    ("/api/account/second-factor/confirm", Needs::SignedIn),
+    ("/api/account/second-factor/remove", Needs::SignedIn),
+    ("/api/session/second-factor", Needs::Nobody),
 ];
 
 /// A REST call with the route's own method (a form body for POST and PATCH).

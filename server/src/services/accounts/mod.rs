@@ -22,6 +22,7 @@ pub mod manage;
 pub mod own;
 pub mod password_links;
 pub mod redemption;
+pub mod second_factor;
 
 /// The name of the session cookie over plain http (local development and tests).
 pub const SESSION_COOKIE: &str = "registrar_session";
@@ -73,7 +74,7 @@ impl AccountService {
         )
         .await?;
         users::record_login(&mut *conn, user_id).await?;
-        Ok(NewSession { token, awaiting: false })
+        Ok(NewSession { token, awaiting: false, second_factor: None })
     }
 
     /// Check a password and open a session (throttled). `unlocked`: the owner followed the unlock
@@ -124,6 +125,9 @@ impl AccountService {
             )?;
             // Set up, not active yet: signed in only to sign the agreements it must sign.
             self.core.forget_failures(&ip_key, &account_keys).await?;
+            if let Some(pending) = self.core.second_factor_pending(&user).await? {
+                return Ok(NewSession { token: String::new(), awaiting: true, second_factor: Some(pending) });
+            }
             sign_ins::record(&self.core.db.pool, &user.id, &client.ip, &client.user_agent, method, true)
                 .await?;
             let mut session = self.open_session(&user.id, client).await?;
@@ -162,6 +166,10 @@ impl AccountService {
         // A success wipes the account's counts and takes this attempt back from the address's.
         self.core.forget_failures(&ip_key, &account_keys).await?;
         throttle::forgive(&self.core.db, &ip_key).await?;
+        // The password is right; an account with a second factor asks for a code before a session.
+        if let Some(pending) = self.core.second_factor_pending(&user).await? {
+            return Ok(NewSession { token: String::new(), awaiting: false, second_factor: Some(pending) });
+        }
         sign_ins::record(&self.core.db.pool, &user.id, &client.ip, &client.user_agent, method, true).await?;
         self.open_session(&user.id, client).await
     }
@@ -462,6 +470,10 @@ impl Accounts for AccountService {
             email_confirmed: user.email_verified_at.is_some(),
             has_password: user.password_hash.is_some(),
             recent_sign_ins: own::recent_sign_ins(&self.core.db, id).await?,
+            second_factor: store::second_factors::of(&self.core.db, id)
+                .await?
+                .is_some_and(|f| f.confirmed_at.is_some()),
+            recovery_codes_left: store::second_factors::recovery_codes_left(&self.core.db, id).await?,
         })
     }
 

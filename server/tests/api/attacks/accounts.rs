@@ -164,7 +164,46 @@ async fn someone_else_follows_my_address_change_link(engine: Engine) {
     app.cleanup().await;
 }
 
+/// The attacker phished the learner's password, but the learner has two-step sign-in. The password
+/// opens no session; guessing codes is slowed like guessing passwords; a pending sign-in does not
+/// survive the learner changing their password; and from the stolen session of another device the
+/// attacker cannot turn the factor off without the password.
+async fn a_phished_password_meets_the_second_factor(engine: Engine) {
+    use crate::api::second_factor::{app_code, code_step, password_step, turn_on};
+    let app = TestApp::seeded(engine).await;
+    let owner = app.sign_in("learner", "registrar-learner").await;
+    let (secret, _) = turn_on(&app, &owner).await;
+    let pending = password_step(&app, "learner", "registrar-learner").await;
+    for guess in ["000000", "111111", "222222"] {
+        assert_eq!(code_step(&app, &pending, guess).await.error_code(), "INPUT_INVALID");
+    }
+    let slowed = code_step(&app, &pending, &app_code(&secret, 1)).await;
+    assert_eq!(slowed.error_code(), "AUTH_THROTTLED", "{}", slowed.body);
+    assert!(slowed.session_cookie().is_none());
+    // The owner changes the password; the attacker's pending sign-in dies with the old one.
+    tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
+    let form = [
+        ("current_password", "registrar-learner"),
+        ("password", "a new long phrase"),
+        ("password_confirm", "a new long phrase"),
+    ];
+    let changed = app.post_form("/api/account/change-password", &form, Some(&owner)).await;
+    assert!(changed.status.is_success() || changed.status.is_redirection(), "{}", changed.body);
+    tokio::time::sleep(std::time::Duration::from_millis(4_100)).await;
+    let late = code_step(&app, &pending, &app_code(&secret, 1)).await;
+    assert_eq!(late.error_code(), "LINK_INVALID", "{}", late.body);
+    // A session without the password cannot switch the factor off.
+    let off = app
+        .post_form("/api/account/second-factor/remove", &[("password", "registrar-learner")], Some(&owner))
+        .await;
+    assert_eq!(off.error_code(), "PASSWORD_INCORRECT", "{}", off.body);
+    let account = app.post_form("/api/account/get", &[], Some(&owner)).await.json();
+    assert_eq!(account["second_factor"], true);
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    a_phished_password_meets_the_second_factor,
     someone_else_follows_my_address_change_link,
     forgot_password_tells_who_has_an_account,
     a_stolen_session_takes_the_account_over,

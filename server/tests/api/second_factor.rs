@@ -1,0 +1,115 @@
+//! Two-step sign-in over HTTP on both databases: setting up an authenticator app (a code from it
+//! confirms), the code step after the password (app codes and recovery codes, each once), wrong
+//! codes throttled like passwords, and turning it off with the password.
+
+use crate::common::{Engine, Reply, TestApp};
+use totp_rs::{Algorithm, Secret, TOTP};
+
+/// The code the app would show `offset_steps` steps from now.
+pub fn app_code(secret: &str, offset_steps: i64) -> String {
+    let compact: String = secret.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = Secret::Encoded(compact).to_bytes().unwrap();
+    let totp = TOTP::new(Algorithm::SHA1, 6, 1, 30, bytes, Some("Registrar".into()), "x".into()).unwrap();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    totp.generate(now.checked_add_signed(offset_steps * 30).unwrap())
+}
+
+/// Set up the app for the account behind `cookie`; returns the secret and the recovery codes.
+pub async fn turn_on(app: &TestApp, cookie: &str) -> (String, Vec<String>) {
+    let setup = app.post_form("/api/account/second-factor/start", &[], Some(cookie)).await;
+    assert_eq!(setup.status, 200, "{}", setup.body);
+    let setup = setup.json();
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let codes: Vec<String> =
+        setup["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+    assert!(
+        setup["qr_svg"].as_str().unwrap().starts_with("<?xml")
+            || setup["qr_svg"].as_str().unwrap().contains("<svg")
+    );
+    assert!(setup["uri"].as_str().unwrap().starts_with("otpauth://totp/Registrar:"));
+    let on = app
+        .post_form("/api/account/second-factor/confirm", &[("code", &app_code(&secret, 0))], Some(cookie))
+        .await;
+    assert!(on.status.is_success() || on.status.is_redirection(), "{}", on.body);
+    (secret, codes)
+}
+
+/// The password step: the pending token from where it sends the browser (no session yet).
+pub async fn password_step(app: &TestApp, username: &str, password: &str) -> String {
+    let reply =
+        app.post_form("/api/session/login", &[("identifier", username), ("password", password)], None).await;
+    assert!(reply.session_cookie().is_none(), "no session before the code: {:?}", reply.set_cookie());
+    let location = reply
+        .header("location")
+        .unwrap_or_else(|| panic!("sent to the code page: {} {}", reply.status, reply.body));
+    assert!(location.starts_with("/login/code?pending="), "{location}");
+    let query = location.split_once('?').unwrap().1;
+    url::form_urlencoded::parse(query.as_bytes()).find(|(k, _)| k == "pending").unwrap().1.into_owned()
+}
+
+pub async fn code_step(app: &TestApp, pending: &str, code: &str) -> Reply {
+    app.post_form("/api/session/second-factor", &[("pending", pending), ("code", code)], None).await
+}
+
+async fn an_authenticator_app_guards_the_sign_in(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let cookie = app.sign_in("learner", "registrar-learner").await;
+    let setup = app.post_form("/api/account/second-factor/start", &[], Some(&cookie)).await.json();
+    let secret = setup["secret"].as_str().unwrap().to_owned();
+    let wrong =
+        app.post_form("/api/account/second-factor/confirm", &[("code", "12345")], Some(&cookie)).await;
+    assert_eq!(wrong.error_code(), "INPUT_INVALID", "{}", wrong.body);
+    let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
+    assert_eq!(account["second_factor"], false, "not on before a code confirms it");
+    let on = app
+        .post_form("/api/account/second-factor/confirm", &[("code", &app_code(&secret, 0))], Some(&cookie))
+        .await;
+    assert!(on.status.is_success() || on.status.is_redirection(), "{}", on.body);
+    let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
+    assert_eq!(
+        (account["second_factor"].as_bool(), account["recovery_codes_left"].as_i64()),
+        (Some(true), Some(10))
+    );
+    let codes: Vec<String> =
+        setup["recovery_codes"].as_array().unwrap().iter().map(|c| c.as_str().unwrap().to_owned()).collect();
+
+    // The password alone opens nothing; the code used to confirm is used up.
+    let pending = password_step(&app, "learner", "registrar-learner").await;
+    let replay = code_step(&app, &pending, &app_code(&secret, 0)).await;
+    assert_eq!(replay.error_code(), "INPUT_INVALID", "a code works once: {}", replay.body);
+    // The next step's code (the phone's clock a little ahead) works, once.
+    let ahead = app_code(&secret, 1);
+    let signed_in = code_step(&app, &pending, &ahead).await;
+    let session = signed_in.session_cookie().unwrap_or_else(|| panic!("signed in: {}", signed_in.body));
+    assert_eq!(app.post_form("/api/account/get", &[], Some(&session)).await.status, 200);
+    let pending = password_step(&app, "learner", "registrar-learner").await;
+    assert_eq!(code_step(&app, &pending, &ahead).await.error_code(), "INPUT_INVALID");
+    // A recovery code, typed loosely, works once.
+    let loose = format!(" {} ", codes[0].to_uppercase());
+    assert!(code_step(&app, &pending, &loose).await.session_cookie().is_some());
+    let pending = password_step(&app, "learner", "registrar-learner").await;
+    assert_eq!(code_step(&app, &pending, &codes[0]).await.error_code(), "INPUT_INVALID");
+    let account = app.post_form("/api/account/get", &[], Some(&session)).await.json();
+    assert_eq!(account["recovery_codes_left"], 9);
+    let methods: Vec<String> = account["recent_sign_ins"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["method"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(
+        methods.contains(&"password and app code".to_owned())
+            && methods.contains(&"password and recovery code".to_owned()),
+        "{methods:?}"
+    );
+
+    // Off, with the password: the password alone signs in again.
+    let off = app
+        .post_form("/api/account/second-factor/remove", &[("password", "registrar-learner")], Some(&session))
+        .await;
+    assert!(off.status.is_success() || off.status.is_redirection(), "{}", off.body);
+    app.sign_in("learner", "registrar-learner").await;
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(an_authenticator_app_guards_the_sign_in);

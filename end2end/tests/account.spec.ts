@@ -117,3 +117,51 @@ test("an invitee registers through the mailed link and needs no second mail", as
   await expect(page.getByTestId("email-verified")).toHaveText("confirmed");
   await expect(page.getByTestId("user-sign-ins")).toContainText("signed in");
 });
+
+/** The code an authenticator app shows for a base32 key (RFC 6238, SHA-1, 30 s, 6 digits). */
+function appCode(key: string, offsetSteps = 0): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = "";
+  for (const c of key.replace(/[\s=]/g, "").toUpperCase()) bits += alphabet.indexOf(c).toString(2).padStart(5, "0");
+  const bytes = Buffer.from(bits.match(/.{8}/g)!.map((b) => parseInt(b, 2)));
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 1000 / 30) + offsetSteps));
+  const mac = require("crypto").createHmac("sha1", bytes).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0xf;
+  const value = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return value.toString().padStart(6, "0");
+}
+
+test("a learner turns on two-step sign-in and signs in with a recovery code", async ({ page }, info) => {
+  const who = { username: unique(info, "twostep"), email: "", name: "Tess Twostep", password: "first long phrase" };
+  who.email = `${who.username}@example.org`;
+  await registerAndSign(page, info, who);
+  await open(page, "/account", info);
+  await expect(page.getByTestId("two-step-state")).toContainText("Off.");
+  await page.getByRole("link", { name: "Set up" }).click();
+  await expect(page.getByRole("heading", { name: "Two-step sign-in" })).toBeVisible();
+  const key = (await page.getByTestId("two-step-secret").textContent())!;
+  const codes = await page.getByTestId("recovery-codes").locator("li").allTextContents();
+  expect(codes).toHaveLength(10);
+  await page.setViewportSize({ width: 390, height: 900 });
+  await page.screenshot({ path: `test-results/two-step-setup-390-${info.project.name}.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByLabel("Code from the app").fill(appCode(key));
+  await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
+  await expect(page.getByText("Two-step sign-in is on")).toBeVisible();
+  await expect(page.getByTestId("two-step-state")).toContainText("Recovery codes left: 10");
+
+  await page.context().clearCookies();
+  await open(page, "/login", info);
+  await page.getByLabel("Username or email").fill(who.username);
+  await page.getByLabel("Password").fill(who.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { name: "Enter your code" })).toBeVisible();
+  await page.getByLabel("Code").fill("000000");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByText("That code is not right").first()).toBeVisible();
+  await page.getByLabel("Code").fill(codes[0]);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByTestId("signed-in-as")).toContainText(who.username);
+  await page.screenshot({ path: `test-results/two-step-signed-in-${info.project.name}.png`, fullPage: true });
+});

@@ -71,7 +71,7 @@ fn SetUpSteps(setup: FactorSetup) -> impl IntoView {
         <ol class="mt-3 list-decimal space-y-4 pl-5 text-sm text-slate-700">
             <li>
                 "Scan this code with an authenticator app (for example Aegis, Google Authenticator or 1Password), or type the key below into it."
-                <div class="mt-2 w-48 rounded border border-slate-200 bg-white p-2" aria-hidden="true" inner_html=setup.qr_svg></div>
+                <div class="mt-2 w-52 rounded border border-slate-200 bg-white p-2 [&_svg]:h-auto [&_svg]:w-full" aria-hidden="true" inner_html=setup.qr_svg></div>
                 <p class="mt-2">"Key: " <code class="select-all font-mono" data-testid="two-step-secret">{setup.secret}</code></p>
             </li>
             <li>

@@ -96,6 +96,8 @@ audit_actions! {
     SecondFactorOn => "user.second_factor_on",
     /// An account's owner turned its second factor off.
     SecondFactorOff => "user.second_factor_off",
+    /// An administrator took an account's second factor away (lost phone and codes).
+    SecondFactorReset => "user.second_factor_reset",
     /// An account's owner ended one or all other of its sessions.
     UserEndOwnSessions => "user.end_own_sessions",
     /// A bearer token issued.

@@ -63,6 +63,7 @@ pub enum ErrorCode {
     InvitationExists,
     ExpiryInvalid,
     PasswordIncorrect,
+    SecondFactorRequired,
     RetirementPending,
     RetirementBadTransition,
     RetirementNotFound,
@@ -118,6 +119,7 @@ impl ErrorCode {
             Self::InvitationExists => "INVITATION_EXISTS",
             Self::ExpiryInvalid => "EXPIRY_INVALID",
             Self::PasswordIncorrect => "PASSWORD_INCORRECT",
+            Self::SecondFactorRequired => "SECOND_FACTOR_REQUIRED",
             Self::RetirementPending => "RETIREMENT_PENDING",
             Self::RetirementBadTransition => "RETIREMENT_BAD_TRANSITION",
             Self::RetirementNotFound => "RETIREMENT_NOT_FOUND",
@@ -167,7 +169,7 @@ impl ErrorCode {
             | Self::LibraryKeyInvalid
             | Self::GroupNameInvalid
             | Self::ExpiryInvalid => ErrorKind::Invalid,
-            Self::PasswordIncorrect => ErrorKind::Forbidden,
+            Self::PasswordIncorrect | Self::SecondFactorRequired => ErrorKind::Forbidden,
             Self::RetirementPending => ErrorKind::Conflict,
             Self::RetirementBadTransition => ErrorKind::Conflict,
             Self::RetirementNotFound => ErrorKind::NotFound,
@@ -235,6 +237,9 @@ impl ErrorCode {
                 "An end date is the last day of access: today or later, written YYYY-MM-DD."
             }
             Self::PasswordIncorrect => "That password is not correct.",
+            Self::SecondFactorRequired => {
+                "Staff accounts here must use two-step sign-in: set it up on My account first."
+            }
             Self::RetirementPending => "Your account is already queued for deletion.",
             Self::RetirementBadTransition => "That retirement state change is not allowed.",
             Self::RetirementNotFound => "There is no retirement for that learner.",
@@ -351,6 +356,7 @@ mod tests {
             ErrorCode::InvitationExists,
             ErrorCode::ExpiryInvalid,
             ErrorCode::PasswordIncorrect,
+            ErrorCode::SecondFactorRequired,
             ErrorCode::RetirementPending,
             ErrorCode::RetirementBadTransition,
             ErrorCode::RetirementNotFound,

@@ -50,6 +50,18 @@ pub fn candidate_steps(now_seconds: u64, last_accepted: Option<u64>) -> Vec<u64>
     steps
 }
 
+/// Whether an account must set up a second factor before the console opens: when the site
+/// requires it of staff (`REGISTRAR_REQUIRE_2FA_FOR_STAFF`), staff and superusers without one.
+#[must_use]
+pub const fn console_needs_factor(
+    required_for_staff: bool,
+    is_staff: bool,
+    is_superuser: bool,
+    has_factor: bool,
+) -> bool {
+    required_for_staff && (is_staff || is_superuser) && !has_factor
+}
+
 /// How a recovery code is shown: `abcd-1234`.
 #[must_use]
 pub fn show_recovery_code(compact: &str) -> String {
@@ -69,6 +81,15 @@ mod tests {
             let refused = parse_code(bad).unwrap_err();
             assert_eq!(refused.field.as_deref(), Some("code"), "{bad}");
         }
+    }
+
+    #[test]
+    fn staff_need_a_factor_only_where_the_site_says_so() {
+        assert!(console_needs_factor(true, true, false, false));
+        assert!(console_needs_factor(true, false, true, false));
+        assert!(!console_needs_factor(true, true, false, true), "set up");
+        assert!(!console_needs_factor(true, false, false, false), "learners choose");
+        assert!(!console_needs_factor(false, true, true, false), "not required here");
     }
 
     #[test]

@@ -177,6 +177,9 @@ pub struct ServeArgs {
     /// Enrollment notices ("Notify") one course may send per day, all its staff together.
     #[arg(long, env = "REGISTRAR_NOTIFY_MAILS_PER_COURSE_PER_DAY", default_value_t = 2_000)]
     pub notify_mails_per_course_per_day: u32,
+    /// Staff and superusers must set up two-step sign-in before the console opens to them.
+    #[arg(long, env = "REGISTRAR_REQUIRE_2FA_FOR_STAFF", default_value_t = false, action = clap::ArgAction::Set)]
+    pub require_2fa_for_staff: bool,
     /// Directory with the compiled site (pkg/, CSS, public assets).
     #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
     pub site_root: String,
@@ -322,6 +325,7 @@ impl Config {
             },
             link_keys,
             notify_per_course_per_day: i64::from(serve.notify_mails_per_course_per_day),
+            second_factor_for_staff: serve.require_2fa_for_staff,
             ..AuthPolicy::default()
         };
         let server = ServerConfig {
@@ -403,6 +407,8 @@ pub struct AuthPolicy {
     pub link_keys: LinkKeys,
     /// Enrollment notices ("Notify") one course may send per day, all its staff together.
     pub notify_per_course_per_day: i64,
+    /// Staff and superusers must set up a second factor before the console opens.
+    pub second_factor_for_staff: bool,
 }
 
 impl AuthPolicy {
@@ -437,6 +443,7 @@ impl Default for AuthPolicy {
             },
             link_keys: LinkKeys::default(),
             notify_per_course_per_day: 2_000,
+            second_factor_for_staff: false,
         }
     }
 }

@@ -194,6 +194,20 @@ pub fn email_change_requested(full_name: &str, username: &str, new_email: &str) 
     }
 }
 
+/// Told to an account whose second factor an administrator took away.
+#[must_use]
+pub fn second_factor_reset(full_name: &str, username: &str) -> Composed {
+    Composed {
+        subject: "Two-step sign-in was turned off for your Registrar account".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nAn administrator turned off two-step sign-in for your Registrar account \
+             {username}, as asked when a phone and its recovery codes are lost. Your password alone signs you \
+             in now; set up an authenticator app again on My account.\n\nIf you did not ask for this, tell \
+             your administrator and change your password.\n"
+        ),
+    }
+}
+
 /// The link that unlocks an account that was guessed at from several places.
 #[must_use]
 pub fn unlock_link(full_name: &str, username: &str, link: &str) -> Composed {

@@ -107,6 +107,14 @@ pub async fn end_user_sessions(username: String) -> Result<u64, ApiError> {
     Ok(gate.backend().console.end_sessions(&(&staff).into(), &username).await?)
 }
 
+/// Take an account's second factor away (lost phone and recovery codes); the owner is mailed.
+#[server(prefix = "/api", endpoint = "console/user_second_factor_reset")]
+pub async fn reset_user_second_factor(username: String) -> Result<(), ApiError> {
+    let gate = Gate::for_request()?;
+    let staff = gate.console_for::<ChangeUsers>().await?;
+    Ok(gate.backend().console.reset_second_factor(&(&staff).into(), &username).await?)
+}
+
 /// Deactivate an account (the form's confirmation box must be ticked: sessions, tokens and grants
 /// end at once).
 #[server(prefix = "/api", endpoint = "console/user_deactivate")]

@@ -137,6 +137,9 @@ impl Gate {
     ) -> Result<Console<P>, ApiError> {
         let principal = self.principal_for(scope)?;
         self.require(principal, &Action::UseAdminConsole)?;
+        if self.request.second_factor_missing {
+            return Err(registrar::DomainError::new(registrar::ErrorCode::SecondFactorRequired).into());
+        }
         let held = if principal.is_superuser {
             Vec::new()
         } else {

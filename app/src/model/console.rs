@@ -144,6 +144,8 @@ pub struct UserDetail {
     pub audit: Vec<AuditLine>,
     /// Whether the account proved it controls its address.
     pub email_verified: bool,
+    /// Whether signing in asks for a code from an authenticator app too.
+    pub second_factor: bool,
     /// The newest sign-ins and failed attempts, newest first.
     pub recent_sign_ins: Vec<crate::model::SignInLine>,
 }

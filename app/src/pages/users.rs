@@ -7,7 +7,7 @@
 
 use crate::api::admin::{
     bulk_users, get_user, search_users, BulkUsers, CreateUser, DeactivateUser, EndUserSessions,
-    ReactivateUser, SendPasswordReset, SetUserFlags, UpdateUser,
+    ReactivateUser, ResetUserSecondFactor, SendPasswordReset, SetUserFlags, UpdateUser,
 };
 use crate::components::async_section::AsyncSection;
 use crate::components::console_nav::ConsoleNav;
@@ -256,6 +256,7 @@ pub fn UserPageView() -> impl IntoView {
     let end = ServerAction::<EndUserSessions>::new();
     let deactivate = ServerAction::<DeactivateUser>::new();
     let reactivate = ServerAction::<ReactivateUser>::new();
+    let factor = ServerAction::<ResetUserSecondFactor>::new();
     let versions = move || {
         (
             update.version().get(),
@@ -264,10 +265,11 @@ pub fn UserPageView() -> impl IntoView {
             deactivate.version().get(),
             reactivate.version().get(),
             reset.version().get(),
+            factor.version().get(),
         )
     };
     let data = Resource::new(move || (username(), versions()), |(u, _)| get_user(u));
-    let actions = UserActions { update, flags, reset, end, deactivate, reactivate };
+    let actions = UserActions { update, flags, reset, end, deactivate, reactivate, factor };
     view! {
         <Title text=move || format!("User {}", username()) />
         <ConsoleNav current="/admin/users" />
@@ -286,11 +288,12 @@ struct UserActions {
     end: ServerAction<EndUserSessions>,
     deactivate: ServerAction<DeactivateUser>,
     reactivate: ServerAction<ReactivateUser>,
+    factor: ServerAction<ResetUserSecondFactor>,
 }
 
 #[component]
 fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
-    let UserActions { update, flags, reset, end, deactivate, reactivate } = actions;
+    let UserActions { update, flags, reset, end, deactivate, reactivate, factor } = actions;
     let u = detail.user.clone();
     let (label, class) = state_badge(&u);
     let errors = Signal::derive(move || {
@@ -303,6 +306,7 @@ fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
             .or_else(|| end.value().get().and_then(Result::err))
             .or_else(|| deactivate.value().get().and_then(Result::err))
             .or_else(|| reactivate.value().get().and_then(Result::err))
+            .or_else(|| factor.value().get().and_then(Result::err))
     });
     let deactivated = u.state != AccountState::Active;
     let session_count = detail.sessions.len();
@@ -352,11 +356,20 @@ fn UserDetailView(detail: UserDetail, actions: UserActions) -> impl IntoView {
                         <input type="hidden" name="username" value=n_reset.clone() />
                         <SubmitButton kind=ButtonKind::Secondary>"Mail a password link"</SubmitButton>
                     </ActionForm>
-                    <ActionForm action=end>
+                                        <ActionForm action=end>
                         <input type="hidden" name="username" value=n_end.clone() />
                         <SubmitButton kind=ButtonKind::Secondary>{format!("End {} session(s)", session_count)}</SubmitButton>
                     </ActionForm>
+                    {detail.second_factor.then(|| view! {
+                        <ActionForm action=factor>
+                            <input type="hidden" name="username" value=u.username.clone() />
+                            <SubmitButton kind=ButtonKind::Secondary>"Turn off two-step sign-in"</SubmitButton>
+                        </ActionForm>
+                    })}
                 </div>
+                <p class="mt-2 text-sm text-slate-600" data-testid="user-two-step">
+                    {if detail.second_factor { "Two-step sign-in: on (turn it off only for an owner who lost both phone and recovery codes; they are mailed)." } else { "Two-step sign-in: off." }}
+                </p>
                 {if deactivated {
                     view! {
                         <ActionForm action=reactivate attr:class="mt-4 grid gap-2 border-t border-slate-100 pt-3">

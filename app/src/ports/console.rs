@@ -71,6 +71,14 @@ pub trait ConsoleUsers: Send + Sync {
         username: &str,
     ) -> Result<u64, DomainError>;
 
+    /// Take an account's second factor away (its owner lost the phone and the recovery codes): the
+    /// password alone signs in again until a new app is set up. Audited; the owner is mailed.
+    async fn reset_second_factor(
+        &self,
+        actor: &ConsoleActor<'_, ChangeUsers>,
+        username: &str,
+    ) -> Result<(), DomainError>;
+
     /// The password-reset page: whose link it is (the link is checked, nothing changes).
     async fn reset_link_info(&self, public: &Public, token: &str) -> Result<String, DomainError>;
 

@@ -32,6 +32,9 @@ pub struct RequestPrincipal {
     /// The scopes of the service token the request came with; `None` for sessions and personal
     /// tokens, which act as their user.
     pub scopes: Option<Vec<registrar::token_scope::TokenScope>>,
+    /// The site requires staff to use a second factor and this staff account has none set up:
+    /// the console stays closed to it.
+    pub second_factor_missing: bool,
 }
 
 /// An invited account that has signed in but is not active yet.

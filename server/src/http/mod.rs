@@ -90,6 +90,8 @@ pub struct AppState {
     pub session_cookie: &'static str,
     /// Served over https (HSTS, `Secure` cookies).
     pub https: bool,
+    /// Staff must set up a second factor before the console opens (`REGISTRAR_REQUIRE_2FA_FOR_STAFF`).
+    pub second_factor_for_staff: bool,
 }
 
 impl axum::extract::FromRef<AppState> for LeptosOptions {
@@ -110,8 +112,18 @@ impl AppState {
         let https = core.policy.cookie_secure;
         let session_cookie = crate::services::accounts::session_cookie_name(https);
         let origin = origin::OriginPolicy { session_cookie, ..origin };
+        let second_factor_for_staff = core.policy.second_factor_for_staff;
         let backend: SharedBackend = crate::services::backend(core);
-        Self { leptos_options, db, backend, origin, trust_proxy, session_cookie, https }
+        Self {
+            leptos_options,
+            db,
+            backend,
+            origin,
+            trust_proxy,
+            session_cookie,
+            https,
+            second_factor_for_staff,
+        }
     }
 }
 

@@ -108,8 +108,18 @@ async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrinc
         Some(user) => Some(crate::store::users::principal(&state.db, user).await?),
         None => None,
     };
+    // Asked only of staff, and only where the site requires it.
+    let second_factor_missing = match &principal {
+        Some(p) if state.second_factor_for_staff && (p.is_staff || p.is_superuser) => {
+            let has = crate::store::second_factors::of(&state.db, &p.user_id.0)
+                .await?
+                .is_some_and(|f| f.confirmed_at.is_some());
+            registrar::second_factor::console_needs_factor(true, p.is_staff, p.is_superuser, has)
+        }
+        _ => false,
+    };
     let session_id = session_id.filter(|_| principal.is_some() || awaiting.is_some());
-    Ok(RequestPrincipal { principal, session_id, awaiting, scopes })
+    Ok(RequestPrincipal { principal, session_id, awaiting, scopes, second_factor_missing })
 }
 
 /// Whether anonymous callers may reach this path.

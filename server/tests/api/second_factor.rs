@@ -112,4 +112,84 @@ async fn an_authenticator_app_guards_the_sign_in(engine: Engine) {
     app.cleanup().await;
 }
 
-crate::on_both_engines!(an_authenticator_app_guards_the_sign_in);
+/// Where the site requires it of staff, the console stays closed to a staff account until it sets
+/// up an authenticator app; learners are not asked; other sessions end when the app is set up.
+async fn the_console_waits_for_staff_to_set_up_a_second_factor(engine: Engine) {
+    let policy =
+        server::config::AuthPolicy { second_factor_for_staff: true, ..server::config::AuthPolicy::default() };
+    let app = TestApp::seeded_with_policy(engine, policy).await;
+    let staff = app.sign_in("staff", "registrar-staff").await;
+    let elsewhere = app.sign_in("staff", "registrar-staff").await;
+    let refused = app.post_form("/api/console/users", &[], Some(&staff)).await;
+    assert_eq!(
+        (refused.status.as_u16(), refused.error_code()),
+        (403, "SECOND_FACTOR_REQUIRED".to_owned()),
+        "{}",
+        refused.body
+    );
+    let learner = app.sign_in("learner", "registrar-learner").await;
+    assert_eq!(app.post_form("/api/account/get", &[], Some(&learner)).await.status, 200, "learners choose");
+    assert_eq!(
+        app.post_form("/api/account/get", &[], Some(&staff)).await.status,
+        200,
+        "My account stays open"
+    );
+    turn_on(&app, &staff).await;
+    let opened = app.post_form("/api/console/users", &[], Some(&staff)).await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    assert_eq!(
+        app.post_form("/api/account/get", &[], Some(&elsewhere)).await.status,
+        401,
+        "password-only sessions ended"
+    );
+    app.cleanup().await;
+}
+
+/// A learner lost the phone and the recovery codes: an admin turns the factor off from the
+/// console (the learner is mailed), and the password alone signs in again. Help desk may not do it
+/// for a staff account.
+async fn an_admin_turns_off_a_lost_second_factor(engine: Engine) {
+    let app = TestApp::seeded(engine).await;
+    let learner = app.sign_in("learner", "registrar-learner").await;
+    turn_on(&app, &learner).await;
+    let staff = app.sign_in("staff", "registrar-staff").await;
+    turn_on(&app, &staff).await;
+    let helpdesk = app.sign_in("helpdesk", "registrar-staff").await;
+    let refused = app
+        .post_form("/api/console/user_second_factor_reset", &[("username", "staff")], Some(&helpdesk))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    let detail = app.post_form("/api/console/user", &[("identifier", "learner")], Some(&admin)).await.json();
+    assert_eq!(detail["second_factor"], true);
+    let done = app
+        .post_form("/api/console/user_second_factor_reset", &[("username", "learner")], Some(&admin))
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    let again = app
+        .post_form("/api/console/user_second_factor_reset", &[("username", "learner")], Some(&admin))
+        .await;
+    assert_eq!(again.error_code(), "INPUT_INVALID", "{}", again.body);
+    assert!(crate::api::own_account::last_mail(
+        &app,
+        "learner@example.org",
+        "Two-step sign-in was turned off"
+    )
+    .await
+    .is_some());
+    app.sign_in("learner", "registrar-learner").await;
+    let actions: Vec<String> = sqlx::query_scalar(
+        "SELECT action FROM audit_log WHERE action LIKE 'user.second_factor%' ORDER BY id",
+    )
+    .fetch_all(&app.db.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["user.second_factor_on", "user.second_factor_on", "user.second_factor_reset"]);
+    app.cleanup().await;
+}
+
+crate::on_both_engines!(
+    an_authenticator_app_guards_the_sign_in,
+    the_console_waits_for_staff_to_set_up_a_second_factor,
+    an_admin_turns_off_a_lost_second_factor,
+);

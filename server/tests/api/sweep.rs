@@ -106,6 +106,7 @@ const SERVER_FNS: &[(&str, Needs)] = &[
     ("/api/console/user_flags", Needs::GlobalStaff),
     ("/api/console/user_reset", Needs::GlobalStaff),
     ("/api/console/user_end_sessions", Needs::GlobalStaff),
+    ("/api/console/user_second_factor_reset", Needs::GlobalStaff),
     ("/api/console/user_deactivate", Needs::GlobalStaff),
     ("/api/console/user_reactivate", Needs::GlobalStaff),
     ("/api/console/bulk", Needs::GlobalStaff),

@@ -185,6 +185,8 @@ impl SecondFactor for AccountService {
         self.core.count_code_attempt(&user, client).await?;
         let mut tx = self.core.begin().await?;
         self.core.check_code(&mut tx, &user, code).await?;
+        // Sessions opened with the password alone end; this one just proved the app.
+        store::sessions::delete_others(&mut *tx, &user.id, me.session_id()).await?;
         tx.audit(&store::audit::Entry {
             actor_id: Some(&user.id),
             actor_label: &user.username,

@@ -139,6 +139,9 @@ impl ConsoleUsers for ConsoleService {
             record_programs,
             audit,
             email_verified: user.email_verified_at.is_some(),
+            second_factor: store::second_factors::of(self.core.db(), &user.id)
+                .await?
+                .is_some_and(|f| f.confirmed_at.is_some()),
             recent_sign_ins: crate::services::accounts::own::recent_sign_ins(self.core.db(), &user.id)
                 .await?,
         })
@@ -356,6 +359,30 @@ impl ConsoleUsers for ConsoleService {
         let ended = self.end_sessions_in(&mut tx, actor, &user, None).await?;
         tx.commit().await?;
         Ok(ended)
+    }
+
+    async fn reset_second_factor(
+        &self,
+        actor: &ConsoleActor<'_, ChangeUsers>,
+        username: &str,
+    ) -> Result<(), DomainError> {
+        let user = self.account_named(username).await?;
+        check_privileged_target(actor, &user)?;
+        let mut tx = self.core.begin().await?;
+        if !store::second_factors::remove(&mut tx, &user.id).await? {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                format!("{} does not use two-step sign-in.", user.username),
+            ));
+        }
+        audit(&mut tx, actor, AuditAction::SecondFactorReset, ("user", &user.id), None, None, None).await?;
+        let mail = crate::notices::second_factor_reset(&user.full_name, &user.username);
+        store::outbox::enqueue(
+            &mut *tx,
+            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
+        )
+        .await?;
+        tx.commit().await
     }
 
     async fn reset_link_info(&self, _public: &Public, token: &str) -> Result<String, DomainError> {

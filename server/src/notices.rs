@@ -208,6 +208,19 @@ pub fn second_factor_reset(full_name: &str, username: &str) -> Composed {
     }
 }
 
+/// Told to those who set up accounts, at most once a day, when people registered under the private
+/// policy and wait. It names nobody (a mail to an admin is not retired with the registrant).
+#[must_use]
+pub fn accounts_waiting(full_name: &str, link: &str) -> Composed {
+    Composed {
+        subject: "New Registrar accounts wait to be set up".to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nPeople registered on Registrar and wait for an administrator to set up their \
+             accounts. See who waits:\n\n{link}\n\nYou get this at most once a day.\n"
+        ),
+    }
+}
+
 /// The link that unlocks an account that was guessed at from several places.
 #[must_use]
 pub fn unlock_link(full_name: &str, username: &str, link: &str) -> Composed {

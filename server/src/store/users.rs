@@ -326,6 +326,18 @@ pub async fn set_password_if_unchanged(
     Ok(done.rows_affected() > 0)
 }
 
+/// Active accounts that may set up others: superusers, and staff in a group that gives
+/// `change_users`.
+pub async fn account_managers(db: &Db) -> Result<Vec<UserRow>, super::DbError> {
+    Ok(sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM users WHERE is_active AND (is_superuser OR (is_staff AND id IN \
+         (SELECT m.user_id FROM group_members m JOIN group_permissions p ON p.group_id = m.group_id \
+          WHERE p.permission = 'change_users'))) ORDER BY username_key"
+    )))
+    .fetch_all(&db.pool)
+    .await?)
+}
+
 /// Change an account's full name.
 pub async fn set_full_name(
     conn: &mut AnyConnection,

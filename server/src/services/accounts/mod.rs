@@ -56,6 +56,26 @@ impl AccountService {
 }
 
 impl AccountService {
+    /// Someone registered under the private policy and waits: mail those who may set accounts up,
+    /// at most once a day (the mail links to everyone waiting).
+    async fn tell_account_managers(&self) -> Result<(), DomainError> {
+        if throttle::hit(&self.core.db, "digest:accounts-waiting", 24 * 3_600_000).await? > 1 {
+            return Ok(());
+        }
+        let link = format!("{}/admin/users?filter=new", self.core.site_url());
+        let managers = users::account_managers(&self.core.db).await?;
+        let mails: Vec<crate::notices::Composed> =
+            managers.iter().map(|m| crate::notices::accounts_waiting(&m.full_name, &link)).collect();
+        let outgoing: Vec<store::outbox::NewMail<'_>> = managers
+            .iter()
+            .zip(&mails)
+            .map(|(m, mail)| store::outbox::NewMail::to_account(&m.id, &m.email, &mail.subject, &mail.body))
+            .collect();
+        let mut tx = self.core.begin().await?;
+        store::outbox::enqueue_many(&mut tx, &outgoing).await.map_err(internal)?;
+        tx.commit().await
+    }
+
     /// Open a session inside the caller's transaction; the caller commits.
     pub(crate) async fn open_session_in(
         &self,
@@ -396,6 +416,7 @@ impl Accounts for AccountService {
         let state = AccountState::parse(&users::state_of(&mut tx, &id).await?)?;
         if state == AccountState::New {
             tx.commit().await?;
+            self.tell_account_managers().await?;
             let then = if proven {
                 String::new()
             } else {

@@ -115,6 +115,17 @@ async fn registering_with_an_address_invited_from_the_console(engine: Engine) {
         .await;
     assert!(reply.session_cookie().is_none(), "not set up, so no session: {}", reply.body);
     assert_eq!(reply.error_code(), "ACTIVATION_BLOCKED", "{}", reply.body);
+    // Those who set accounts up are told someone waits (once a day), without a name in the mail.
+    let digests: Vec<(String, String)> = sqlx::query_as(
+        "SELECT to_addr, body_text FROM mail_outbox WHERE subject = 'New Registrar accounts wait to be set up' ORDER BY to_addr",
+    )
+    .fetch_all(&app.db.db.pool)
+    .await
+    .unwrap();
+    let to: Vec<&str> = digests.iter().map(|(t, _)| t.as_str()).collect();
+    assert!(to.contains(&"admin@example.org") && to.contains(&"staff@example.org"), "{to:?}");
+    assert!(!to.contains(&"learner@example.org"), "{to:?}");
+    assert!(digests.iter().all(|(_, b)| b.contains("/admin/users?filter=new") && !b.contains("mallory")));
     assert_eq!(roles_on(&app, "mallory", CS101).await, 0);
     // A link mailed to another address, pointed at this account, does not prove its address.
     let other = register_token_for_other(&app).await;

@@ -37,6 +37,20 @@ impl Entry<'_> {
     }
 }
 
+impl<'a> Entry<'a> {
+    /// An entry of `action` by an account about itself (its owner changed something of theirs).
+    #[must_use]
+    pub fn by_owner(user_id: &'a str, username: &'a str, action: AuditAction) -> Self {
+        Entry {
+            actor_id: Some(user_id),
+            actor_label: username,
+            target_type: "user",
+            target_id: user_id,
+            ..Entry::new(action)
+        }
+    }
+}
+
 /// Append an entry, inside the caller's transaction.
 pub async fn append(conn: &mut AnyConnection, entry: &Entry<'_>) -> Result<(), super::DbError> {
     append_many(conn, std::slice::from_ref(entry)).await

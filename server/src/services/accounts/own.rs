@@ -156,12 +156,8 @@ impl OwnAccount for AccountService {
         let ended = sessions::delete_others(&mut *tx, &user.id, me.session_id()).await?;
         tokens::revoke_for_user(&mut *tx, &user.id).await?;
         tx.audit(&store::audit::Entry {
-            actor_id: Some(&user.id),
-            actor_label: &user.username,
-            target_type: "user",
-            target_id: &user.id,
             after: Some(json!({"sessions_ended": ended})),
-            ..store::audit::Entry::new(AuditAction::UserPasswordChange)
+            ..store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::UserPasswordChange)
         })
         .await?;
         let mail = crate::notices::password_changed(&user.full_name, &user.username);
@@ -183,13 +179,9 @@ impl OwnAccount for AccountService {
         let mut tx = self.core.begin().await?;
         users::set_full_name(&mut tx, &user.id, &full_name).await?;
         tx.audit(&store::audit::Entry {
-            actor_id: Some(&user.id),
-            actor_label: &user.username,
-            target_type: "user",
-            target_id: &user.id,
             before: Some(json!({"full_name": user.full_name})),
             after: Some(json!({"full_name": full_name})),
-            ..store::audit::Entry::new(AuditAction::UserNameChange)
+            ..store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::UserNameChange)
         })
         .await?;
         tx.commit().await
@@ -243,15 +235,13 @@ impl OwnAccount for AccountService {
             crate::notices::email_change_link(&user.username, email.as_str(), &format_date(until), &link);
         let to_old = crate::notices::email_change_requested(&user.full_name, &user.username, email.as_str());
         let mut tx = self.core.begin().await?;
-        tx.audit(&store::audit::Entry {
-            actor_id: Some(&user.id),
-            actor_label: &user.username,
-            target_type: "user",
-            target_id: &user.id,
-            // Not the address: it is not the account's until proven, so retirement could not know
-            // it names them. The mail to it is the account's (and retired with it).
-            ..store::audit::Entry::new(AuditAction::UserEmailChangeRequest)
-        })
+        // Not the address: it is not the account's until proven, so retirement could not know it
+        // names them. The mail to it is the account's (and retired with it).
+        tx.audit(&store::audit::Entry::by_owner(
+            &user.id,
+            &user.username,
+            AuditAction::UserEmailChangeRequest,
+        ))
         .await?;
         store::outbox::enqueue_many(
             &mut tx,
@@ -297,13 +287,9 @@ impl OwnAccount for AccountService {
                 ),
             })?;
         tx.audit(&store::audit::Entry {
-            actor_id: Some(&user.id),
-            actor_label: &user.username,
-            target_type: "user",
-            target_id: &user.id,
             before: Some(json!({"email": user.email})),
             after: Some(json!({"email": email.as_str()})),
-            ..store::audit::Entry::new(AuditAction::UserEmailChange)
+            ..store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::UserEmailChange)
         })
         .await?;
         // The link reached the new address: it is proven, and what was addressed to it redeemed.
@@ -334,12 +320,8 @@ impl OwnAccount for AccountService {
         let mut tx = self.core.begin().await?;
         let ended = sessions::delete_many(&mut tx, &user.id, &others).await?;
         tx.audit(&store::audit::Entry {
-            actor_id: Some(&user.id),
-            actor_label: &user.username,
-            target_type: "user",
-            target_id: &user.id,
             after: Some(json!({"sessions_ended": ended})),
-            ..store::audit::Entry::new(AuditAction::UserEndOwnSessions)
+            ..store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::UserEndOwnSessions)
         })
         .await?;
         tx.commit().await?;

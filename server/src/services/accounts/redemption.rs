@@ -120,12 +120,8 @@ impl Core {
             store::audit::append(
                 &mut *conn,
                 &store::audit::Entry {
-                    actor_id: Some(&user.id),
-                    actor_label: &user.username,
-                    target_type: "user",
-                    target_id: &user.id,
                     after: Some(serde_json::json!({"email": user.email})),
-                    ..store::audit::Entry::new(AuditAction::EmailVerified)
+                    ..store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::EmailVerified)
                 },
             )
             .await?;

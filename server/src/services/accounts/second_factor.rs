@@ -187,14 +187,8 @@ impl SecondFactor for AccountService {
         self.core.check_code(&mut tx, &user, code).await?;
         // Sessions opened with the password alone end; this one just proved the app.
         store::sessions::delete_others(&mut *tx, &user.id, me.session_id()).await?;
-        tx.audit(&store::audit::Entry {
-            actor_id: Some(&user.id),
-            actor_label: &user.username,
-            target_type: "user",
-            target_id: &user.id,
-            ..store::audit::Entry::new(AuditAction::SecondFactorOn)
-        })
-        .await?;
+        tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::SecondFactorOn))
+            .await?;
         tx.commit().await?;
         self.core.forget_code_attempts(&user, client).await
     }
@@ -210,14 +204,8 @@ impl SecondFactor for AccountService {
         self.core.check_own_password(&user, password, "password", client).await?;
         let mut tx = self.core.begin().await?;
         if second_factors::remove(&mut tx, &user.id).await? {
-            tx.audit(&store::audit::Entry {
-                actor_id: Some(&user.id),
-                actor_label: &user.username,
-                target_type: "user",
-                target_id: &user.id,
-                ..store::audit::Entry::new(AuditAction::SecondFactorOff)
-            })
-            .await?;
+            tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::SecondFactorOff))
+                .await?;
         }
         tx.commit().await
     }

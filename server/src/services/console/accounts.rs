@@ -411,14 +411,8 @@ impl ConsoleUsers for ConsoleService {
         // New credentials: nothing signed in under the old ones survives, bearer tokens included.
         sessions::delete_for_user(&mut *tx, &user.id).await?;
         tokens::revoke_for_user(&mut *tx, &user.id).await?;
-        tx.audit(&store::audit::Entry {
-            actor_id: Some(&user.id),
-            actor_label: &user.username,
-            target_type: "user",
-            target_id: &user.id,
-            ..store::audit::Entry::new(AuditAction::UserPasswordReset)
-        })
-        .await?;
+        tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::UserPasswordReset))
+            .await?;
         // The link reached this address: it is proven, and what was addressed to it is redeemed.
         self.core.prove_address(&mut tx, &user).await?;
         tx.commit().await

@@ -17,6 +17,18 @@ async fn register(app: &TestApp, username: &str, email: &str) -> String {
     .await
 }
 
+/// The private activation policy: only invited people get in.
+fn private_policy() -> server::config::AuthPolicy {
+    server::config::AuthPolicy {
+        activation: registrar::activation::ActivationPolicy {
+            new_users_active: false,
+            auto_setup: false,
+            first_user_superuser: false,
+        },
+        ..server::config::AuthPolicy::default()
+    }
+}
+
 async fn roles_on(app: &TestApp, username: &str, course: &str) -> i64 {
     sqlx::query_scalar(
         "SELECT COUNT(*) FROM role_assignments r JOIN users u ON u.id = r.user_id \
@@ -86,15 +98,7 @@ async fn registering_with_an_invited_address_takes_the_invitation(engine: Engine
 /// in): the attacker registers with the invited address. The account is not set up and holds no
 /// role; a link mailed to another address, pointed at this account, proves nothing.
 async fn registering_with_an_address_invited_from_the_console(engine: Engine) {
-    let policy = server::config::AuthPolicy {
-        activation: registrar::activation::ActivationPolicy {
-            new_users_active: false,
-            auto_setup: false,
-            first_user_superuser: false,
-        },
-        ..server::config::AuthPolicy::default()
-    };
-    let app = TestApp::seeded_with_policy(engine, policy).await;
+    let app = TestApp::seeded_with_policy(engine, private_policy()).await;
     let admin = app.sign_in("admin", "registrar-admin").await;
     let invite = [("email", "ops.lead@example.org"), ("role", "staff"), ("scope", CS101), ("expires", "")];
     let invited = app.post_form("/api/console/invite", &invite, Some(&admin)).await;
@@ -298,15 +302,7 @@ async fn an_invitation_link_proves_someone_elses_address(engine: Engine) {
 /// Under the private activation policy, the person a console invitation was mailed to registers
 /// through its link: set up at once, with the invited role, and signed in.
 async fn a_console_invitation_link_sets_up_its_owner(engine: Engine) {
-    let policy = server::config::AuthPolicy {
-        activation: registrar::activation::ActivationPolicy {
-            new_users_active: false,
-            auto_setup: false,
-            first_user_superuser: false,
-        },
-        ..server::config::AuthPolicy::default()
-    };
-    let app = TestApp::seeded_with_policy(engine, policy).await;
+    let app = TestApp::seeded_with_policy(engine, private_policy()).await;
     let admin = app.sign_in("admin", "registrar-admin").await;
     let invite = [("email", "ops.lead@example.org"), ("role", "staff"), ("scope", CS101), ("expires", "")];
     assert!(app.post_form("/api/console/invite", &invite, Some(&admin)).await.status.is_success());

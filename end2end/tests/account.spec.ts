@@ -147,6 +147,7 @@ test("a learner turns on two-step sign-in and signs in with a recovery code", as
   await page.screenshot({ path: `test-results/two-step-setup-390-${info.project.name}.png`, fullPage: true });
   await page.setViewportSize({ width: 1280, height: 900 });
   await page.getByLabel("Code from the app").fill(appCode(key));
+  await page.getByLabel("Your password").fill(who.password);
   await page.getByRole("button", { name: "Turn on two-step sign-in" }).click();
   await expect(page.getByText("Two-step sign-in is on")).toBeVisible();
   await expect(page.getByTestId("two-step-state")).toContainText("Recovery codes left: 10");

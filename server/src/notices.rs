@@ -194,6 +194,27 @@ pub fn email_change_requested(full_name: &str, username: &str, new_email: &str) 
     }
 }
 
+/// Told to an account whose owner turned two-step sign-in on or off.
+#[must_use]
+pub fn second_factor_changed(full_name: &str, username: &str, on: bool) -> Composed {
+    let (subject, what) = if on {
+        (
+            "Two-step sign-in is on for your Registrar account",
+            "turned on two-step sign-in with an authenticator app",
+        )
+    } else {
+        ("Two-step sign-in is off for your Registrar account", "turned off two-step sign-in")
+    };
+    Composed {
+        subject: subject.to_owned(),
+        body: format!(
+            "Hello {full_name},\n\nSomeone signed in as {username} {what}, giving the account's password.\n\n\
+             If it was not you, choose a new password with \"Forgot password?\" on the sign-in page and tell your \
+             administrator.\n"
+        ),
+    }
+}
+
 /// Told to an account whose second factor an administrator took away.
 #[must_use]
 pub fn second_factor_reset(full_name: &str, username: &str) -> Composed {

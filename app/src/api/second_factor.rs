@@ -17,12 +17,12 @@ pub async fn start_second_factor() -> Result<FactorSetup, ApiError> {
     Ok(gate.backend().accounts.start_second_factor(&me).await?)
 }
 
-/// Confirm the app with a code it shows: signing in asks for a code from now on.
+/// Confirm the app with a code it shows and the password: signing in asks for a code from now on.
 #[server(prefix = "/api", endpoint = "account/second-factor/confirm")]
-pub async fn confirm_second_factor(code: String) -> Result<(), ApiError> {
+pub async fn confirm_second_factor(code: String, password: String) -> Result<(), ApiError> {
     let gate = Gate::for_request()?;
     let me = gate.me()?;
-    gate.backend().accounts.confirm_second_factor(&me, &code, gate.client()).await?;
+    gate.backend().accounts.confirm_second_factor(&me, &code, &password, gate.client()).await?;
     leptos_axum::redirect("/account?changed=two-step-on");
     Ok(())
 }

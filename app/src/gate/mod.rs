@@ -136,10 +136,10 @@ impl Gate {
         scope: Option<TokenScope>,
     ) -> Result<Console<P>, ApiError> {
         let principal = self.principal_for(scope)?;
-        self.require(principal, &Action::UseAdminConsole)?;
         if self.request.second_factor_missing {
             return Err(registrar::DomainError::new(registrar::ErrorCode::SecondFactorRequired).into());
         }
+        self.require(principal, &Action::UseAdminConsole)?;
         let held = if principal.is_superuser {
             Vec::new()
         } else {

@@ -81,10 +81,11 @@ fn SetUpSteps(setup: FactorSetup) -> impl IntoView {
                 </ul>
             </li>
             <li>
-                "Enter the 6-digit code the app shows now. (Reloading this page starts again with a new key and new codes.)"
+                "Enter the 6-digit code the app shows now, and your password. (Reloading this page starts again with a new key and new codes.)"
                 <ErrorBanner error />
                 <ActionForm action=confirm attr:class="mt-2 max-w-xs">
                     <Field name="code" label="Code from the app" autocomplete="one-time-code" error />
+                    <Field name="password" label="Your password" kind="password" autocomplete="current-password" error />
                     <SubmitButton pending=confirm.pending()>"Turn on two-step sign-in"</SubmitButton>
                 </ActionForm>
             </li>

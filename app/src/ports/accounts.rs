@@ -117,11 +117,13 @@ pub trait SecondFactor: Send + Sync {
     /// recovery codes shown this once (they work once the app is confirmed).
     async fn start_second_factor(&self, me: &Me) -> Result<FactorSetup, DomainError>;
 
-    /// Finish with a code the app shows: sign-in asks for a code from now on.
+    /// Finish with a code the app shows and the password: sign-in asks for a code from now on;
+    /// the owner is mailed.
     async fn confirm_second_factor(
         &self,
         me: &Me,
         code: &str,
+        password: &str,
         client: &ClientMeta,
     ) -> Result<(), DomainError>;
 

@@ -109,6 +109,7 @@ async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrinc
         None => None,
     };
     // Asked only of staff, and only where the site requires it.
+    let mut principal = principal;
     let second_factor_missing = match &principal {
         Some(p) if state.second_factor_for_staff && (p.is_staff || p.is_superuser) => {
             let has = crate::store::second_factors::of(&state.db, &p.user_id.0)
@@ -118,6 +119,14 @@ async fn lookup(state: &AppState, credential: Credential) -> Result<RequestPrinc
         }
         _ => false,
     };
+    // Staff powers wait for the factor everywhere (every course, the service APIs), not only in
+    // the console: until it sets one up, the account acts as the learner it also is.
+    if second_factor_missing {
+        if let Some(p) = principal.as_mut() {
+            p.is_staff = false;
+            p.is_superuser = false;
+        }
+    }
     let session_id = session_id.filter(|_| principal.is_some() || awaiting.is_some());
     Ok(RequestPrincipal { principal, session_id, awaiting, scopes, second_factor_missing })
 }

@@ -23,6 +23,7 @@ pub mod oauth_clients;
 pub mod orgs;
 pub mod outbox;
 pub mod personal_data;
+pub mod personal_export;
 pub mod records;
 pub mod registry;
 pub mod retirement;

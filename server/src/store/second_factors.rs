@@ -25,7 +25,8 @@ pub async fn of(db: &Db, user_id: &str) -> Result<Option<FactorRow>, super::DbEr
 }
 
 /// Start (or start again) setting up a factor: a new secret and recovery codes (by hash), not
-/// confirmed. A factor already confirmed is left alone (`false`).
+/// confirmed. A factor already confirmed is left alone (`false`), also when it is confirmed while
+/// this runs (the insert then finds its row).
 pub async fn start(
     db: &Db,
     user_id: &str,
@@ -33,36 +34,43 @@ pub async fn start(
     code_hashes: &[String],
 ) -> Result<bool, super::DbError> {
     let mut tx = db.pool.begin().await?;
-    let confirmed: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT confirmed_at FROM second_factors WHERE user_id = $1")
-            .bind(user_id)
-            .fetch_optional(&mut *tx)
-            .await?;
-    if confirmed.flatten().is_some() {
-        return Ok(false);
-    }
-    sqlx::query("DELETE FROM second_factors WHERE user_id = $1").bind(user_id).execute(&mut *tx).await?;
-    sqlx::query("INSERT INTO second_factors (user_id, secret, created_at) VALUES ($1, $2, $3)")
+    sqlx::query("DELETE FROM second_factors WHERE user_id = $1 AND confirmed_at IS NULL")
         .bind(user_id)
-        .bind(secret)
-        .bind(now_ms())
         .execute(&mut *tx)
         .await?;
+    let inserted = sqlx::query(
+        "INSERT INTO second_factors (user_id, secret, created_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(secret)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        return Ok(false);
+    }
     set_recovery_codes(&mut tx, user_id, code_hashes).await?;
     tx.commit().await?;
     Ok(true)
 }
 
-/// Accept time step `step` for the account's factor (confirming it if it was being set up), unless
-/// a later or equal step was accepted meanwhile (`false`: the code was used already).
-pub async fn accept_step(conn: &mut AnyConnection, user_id: &str, step: i64) -> Result<bool, super::DbError> {
+/// Accept time step `step` for the account's factor with `secret` (confirming it if it was being
+/// set up), unless a later or equal step was accepted meanwhile or the secret changed (`false`).
+pub async fn accept_step(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    step: i64,
+    secret: &str,
+) -> Result<bool, super::DbError> {
     let done = sqlx::query(
         "UPDATE second_factors SET last_step = $2, confirmed_at = COALESCE(confirmed_at, $3) \
-         WHERE user_id = $1 AND (last_step IS NULL OR last_step < $2)",
+         WHERE user_id = $1 AND secret = $4 AND (last_step IS NULL OR last_step < $2)",
     )
     .bind(user_id)
     .bind(step)
     .bind(now_ms())
+    .bind(secret)
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() > 0)

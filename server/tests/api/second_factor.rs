@@ -15,7 +15,7 @@ pub fn app_code(secret: &str, offset_steps: i64) -> String {
 }
 
 /// Set up the app for the account behind `cookie`; returns the secret and the recovery codes.
-pub async fn turn_on(app: &TestApp, cookie: &str) -> (String, Vec<String>) {
+pub async fn turn_on(app: &TestApp, cookie: &str, password: &str) -> (String, Vec<String>) {
     let setup = app.post_form("/api/account/second-factor/start", &[], Some(cookie)).await;
     assert_eq!(setup.status, 200, "{}", setup.body);
     let setup = setup.json();
@@ -28,7 +28,11 @@ pub async fn turn_on(app: &TestApp, cookie: &str) -> (String, Vec<String>) {
     );
     assert!(setup["uri"].as_str().unwrap().starts_with("otpauth://totp/Registrar:"));
     let on = app
-        .post_form("/api/account/second-factor/confirm", &[("code", &app_code(&secret, 0))], Some(cookie))
+        .post_form(
+            "/api/account/second-factor/confirm",
+            &[("code", &app_code(&secret, 0)), ("password", password)],
+            Some(cookie),
+        )
         .await;
     assert!(on.status.is_success() || on.status.is_redirection(), "{}", on.body);
     (secret, codes)
@@ -56,15 +60,36 @@ async fn an_authenticator_app_guards_the_sign_in(engine: Engine) {
     let cookie = app.sign_in("learner", "registrar-learner").await;
     let setup = app.post_form("/api/account/second-factor/start", &[], Some(&cookie)).await.json();
     let secret = setup["secret"].as_str().unwrap().to_owned();
-    let wrong =
-        app.post_form("/api/account/second-factor/confirm", &[("code", "12345")], Some(&cookie)).await;
+    let wrong = app
+        .post_form(
+            "/api/account/second-factor/confirm",
+            &[("code", "12345"), ("password", "registrar-learner")],
+            Some(&cookie),
+        )
+        .await;
     assert_eq!(wrong.error_code(), "INPUT_INVALID", "{}", wrong.body);
+    // A session alone (no password) cannot put an app between the owner and the account.
+    let no_password = app
+        .post_form(
+            "/api/account/second-factor/confirm",
+            &[("code", &app_code(&secret, 0)), ("password", "guess")],
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(no_password.error_code(), "PASSWORD_INCORRECT", "{}", no_password.body);
     let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
     assert_eq!(account["second_factor"], false, "not on before a code confirms it");
     let on = app
-        .post_form("/api/account/second-factor/confirm", &[("code", &app_code(&secret, 0))], Some(&cookie))
+        .post_form(
+            "/api/account/second-factor/confirm",
+            &[("code", &app_code(&secret, 0)), ("password", "registrar-learner")],
+            Some(&cookie),
+        )
         .await;
     assert!(on.status.is_success() || on.status.is_redirection(), "{}", on.body);
+    assert!(crate::api::own_account::last_mail(&app, "learner@example.org", "Two-step sign-in is on")
+        .await
+        .is_some());
     let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
     assert_eq!(
         (account["second_factor"].as_bool(), account["recovery_codes_left"].as_i64()),
@@ -134,7 +159,11 @@ async fn the_console_waits_for_staff_to_set_up_a_second_factor(engine: Engine) {
         200,
         "My account stays open"
     );
-    turn_on(&app, &staff).await;
+    // Until then staff powers wait everywhere, not only in the console.
+    let every_course =
+        app.post_form("/api/courses/list", &[("search", ""), ("page", "1")], Some(&staff)).await;
+    assert_eq!(every_course.status, 403, "{}", every_course.body);
+    turn_on(&app, &staff, "registrar-staff").await;
     let opened = app.post_form("/api/console/users", &[], Some(&staff)).await;
     assert_eq!(opened.status, 200, "{}", opened.body);
     assert_eq!(
@@ -151,9 +180,9 @@ async fn the_console_waits_for_staff_to_set_up_a_second_factor(engine: Engine) {
 async fn an_admin_turns_off_a_lost_second_factor(engine: Engine) {
     let app = TestApp::seeded(engine).await;
     let learner = app.sign_in("learner", "registrar-learner").await;
-    turn_on(&app, &learner).await;
+    turn_on(&app, &learner, "registrar-learner").await;
     let staff = app.sign_in("staff", "registrar-staff").await;
-    turn_on(&app, &staff).await;
+    turn_on(&app, &staff, "registrar-staff").await;
     let helpdesk = app.sign_in("helpdesk", "registrar-staff").await;
     let refused = app
         .post_form("/api/console/user_second_factor_reset", &[("username", "staff")], Some(&helpdesk))

@@ -24,6 +24,17 @@ use totp_rs::{Algorithm, Secret, TOTP};
 
 /// How long the pending token between the password and the code lives.
 const PENDING_MS: i64 = 5 * 60 * 1000;
+/// Codes one pending sign-in may try; wrong codes one account may take an hour, however many
+/// times the password is typed again (a right password never takes these back).
+const CODES_PER_PENDING: i64 = 5;
+const WRONG_CODES_PER_HOUR: i64 = 10;
+const HOUR_MS: i64 = 3_600_000;
+
+/// The throttle key of one pending sign-in (its token's digest, never the token).
+fn pending_key(pending: &str) -> String {
+    let digest = crate::auth::secret::digest(pending.trim());
+    format!("pending:{}", digest.get(..24).unwrap_or(&digest))
+}
 
 /// What the pending token signs: the account's password (a new password ends pending sign-ins).
 fn pending_purpose(user: &users::UserRow) -> String {
@@ -63,16 +74,30 @@ impl Core {
         Ok(Some(Core::sign(&key, &pending_purpose(user), &user.id, now_ms() + PENDING_MS)?))
     }
 
-    /// Count an attempt at a code for `user` like an attempt at a password (before the
-    /// transaction that checks it: a wrong code stays counted).
+    /// Count an attempt at a code for `user`: like an attempt at a password (per address, growing
+    /// waits), and against the account's own budget of wrong codes, which a right password does
+    /// not reset. Before the transaction that checks it: a wrong code stays counted.
     async fn count_code_attempt(
         &self,
         user: &users::UserRow,
         client: &ClientMeta,
     ) -> Result<(), DomainError> {
         let account = account_key(&user.id);
-        self.count_failed_attempt(&address_key(&client.ip), std::slice::from_ref(&account), Some(user), false)
-            .await
+        self.count_failed_attempt(
+            &address_key(&client.ip),
+            std::slice::from_ref(&account),
+            Some(user),
+            false,
+        )
+        .await?;
+        let codes = format!("codes:{}", user.id);
+        if store::throttle::hit_about(self.db(), &codes, &account, HOUR_MS).await? > WRONG_CODES_PER_HOUR {
+            return Err(DomainError::with_message(
+                ErrorCode::AuthThrottled,
+                "Too many wrong codes for this account. Try again in an hour, or use a recovery code then.",
+            ));
+        }
+        Ok(())
     }
 
     /// A right code takes its attempt back (after the transaction that used it committed).
@@ -81,7 +106,9 @@ impl Core {
         user: &users::UserRow,
         client: &ClientMeta,
     ) -> Result<(), DomainError> {
-        self.forget_failures(&address_key(&client.ip), &[account_key(&user.id)]).await
+        self.forget_failures(&address_key(&client.ip), &[account_key(&user.id)]).await?;
+        store::throttle::forgive_by(self.db(), &format!("codes:{}", user.id), 1).await?;
+        Ok(())
     }
 
     /// Check a typed code against `user`'s factor inside `tx`, using up its time step or the
@@ -107,7 +134,7 @@ impl Core {
                     .find(|step| generator.generate(step * STEP_SECONDS) == digits)
                     .ok_or_else(wrong)?;
                 let step = i64::try_from(matched).map_err(internal)?;
-                if !second_factors::accept_step(tx, &user.id, step).await? {
+                if !second_factors::accept_step(tx, &user.id, step, &factor.secret).await? {
                     return Err(wrong());
                 }
                 Ok(sign_ins::Method::PasswordAndCode)
@@ -158,10 +185,13 @@ impl SecondFactor for AccountService {
         &self,
         me: &Me,
         code: &str,
+        password: &str,
         client: &ClientMeta,
     ) -> Result<(), DomainError> {
         let user =
             users::get(&self.core.db, &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
+        // A session alone must not put an app of its choosing between the owner and the account.
+        self.core.check_own_password(&user, password, "password", client).await?;
         let factor = second_factors::of(&self.core.db, &user.id).await?;
         match factor {
             None => {
@@ -189,6 +219,12 @@ impl SecondFactor for AccountService {
         store::sessions::delete_others(&mut *tx, &user.id, me.session_id()).await?;
         tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::SecondFactorOn))
             .await?;
+        let mail = crate::notices::second_factor_changed(&user.full_name, &user.username, true);
+        store::outbox::enqueue(
+            &mut *tx,
+            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
+        )
+        .await?;
         tx.commit().await?;
         self.core.forget_code_attempts(&user, client).await
     }
@@ -206,6 +242,12 @@ impl SecondFactor for AccountService {
         if second_factors::remove(&mut tx, &user.id).await? {
             tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::SecondFactorOff))
                 .await?;
+            let mail = crate::notices::second_factor_changed(&user.full_name, &user.username, false);
+            store::outbox::enqueue(
+                &mut *tx,
+                &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
+            )
+            .await?;
         }
         tx.commit().await
     }
@@ -229,14 +271,36 @@ impl SecondFactor for AccountService {
         if !user.is_active.0 && user.state != registrar::activation::AccountState::Invited.as_str() {
             return Err(expired());
         }
+        let this_sign_in = pending_key(pending);
+        let account = account_key(&user.id);
+        if store::throttle::hit_about(&self.core.db, &this_sign_in, &account, PENDING_MS).await?
+            > CODES_PER_PENDING
+        {
+            return Err(DomainError::with_message(
+                ErrorCode::LinkInvalid,
+                "Too many codes were tried for this sign-in. Sign in again with your password.",
+            ));
+        }
         self.core.count_code_attempt(&user, client).await?;
         let mut tx = self.core.begin().await?;
-        let method = self.core.check_code(&mut tx, &user, code).await?;
+        let method = match self.core.check_code(&mut tx, &user, code).await {
+            Ok(method) => method,
+            Err(e) => {
+                drop(tx);
+                // Its owner sees the wrong code on My account.
+                let tried = sign_ins::Method::PasswordAndCode;
+                sign_ins::record(&self.core.db.pool, &user.id, &client.ip, &client.user_agent, tried, false)
+                    .await?;
+                return Err(e);
+            }
+        };
         sign_ins::record(&mut *tx, &user.id, &client.ip, &client.user_agent, method, true).await?;
         let mut session = self.open_session_in(&mut tx, &user.id, client).await?;
         session.awaiting = !user.is_active.0;
         tx.commit().await?;
         self.core.forget_code_attempts(&user, client).await?;
+        // Used: the same pending sign-in opens nothing more.
+        store::throttle::hit_by(&self.core.db, &this_sign_in, CODES_PER_PENDING + 1, PENDING_MS).await?;
         Ok(session)
     }
 }

@@ -368,6 +368,13 @@ impl ConsoleUsers for ConsoleService {
     ) -> Result<(), DomainError> {
         let user = self.account_named(username).await?;
         check_privileged_target(actor, &user)?;
+        if actor.user_id() == Some(user.id.as_str()) {
+            // A stolen console session must not swap the owner's own factor without the password.
+            return Err(DomainError::with_message(
+                ErrorCode::Forbidden,
+                "Turn your own two-step sign-in off on My account (it asks for your password).",
+            ));
+        }
         let mut tx = self.core.begin().await?;
         if !store::second_factors::remove(&mut tx, &user.id).await? {
             return Err(DomainError::with_message(

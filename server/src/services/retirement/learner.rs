@@ -5,7 +5,7 @@
 use super::*;
 use crate::services::{internal, Core};
 use crate::store::enrollments::Actor;
-use crate::store::personal_data::{self};
+use crate::store::personal_export;
 use crate::store::retirement::{self as rs};
 use crate::store::{now_ms, outbox, users};
 use app::gate::{Me, Public};
@@ -121,7 +121,7 @@ impl Deletion for RetirementService {
 
     async fn export_my_data(&self, me: &Me) -> Result<String, DomainError> {
         let mut conn = self.core.db().connection().await?;
-        let mut data = personal_data::export(&mut conn, &me.principal().user_id.0).await?;
+        let mut data = personal_export::export(&mut conn, &me.principal().user_id.0).await?;
         // Links in mail act for whoever holds them (confirm an address, cancel a deletion, choose a
         // password): the download shows the mail, not the live links.
         if let Some(mail) = data.get_mut("mail").and_then(serde_json::Value::as_array_mut) {

@@ -172,7 +172,7 @@ async fn a_phished_password_meets_the_second_factor(engine: Engine) {
     use crate::api::second_factor::{app_code, code_step, password_step, turn_on};
     let app = TestApp::seeded(engine).await;
     let owner = app.sign_in("learner", "registrar-learner").await;
-    let (secret, _) = turn_on(&app, &owner).await;
+    let (secret, _) = turn_on(&app, &owner, "registrar-learner").await;
     let pending = password_step(&app, "learner", "registrar-learner").await;
     for guess in ["000000", "111111", "222222"] {
         assert_eq!(code_step(&app, &pending, guess).await.error_code(), "INPUT_INVALID");
@@ -180,6 +180,26 @@ async fn a_phished_password_meets_the_second_factor(engine: Engine) {
     let slowed = code_step(&app, &pending, &app_code(&secret, 1)).await;
     assert_eq!(slowed.error_code(), "AUTH_THROTTLED", "{}", slowed.body);
     assert!(slowed.session_cookie().is_none());
+    // Typing the password again does not give the guesses back: the account's budget of wrong
+    // codes holds (ten an hour), and one pending sign-in takes five codes at most.
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(4_100)).await;
+        let again = password_step(&app, "learner", "registrar-learner").await;
+        for guess in ["333333", "444444", "555555"] {
+            let _ = code_step(&app, &again, guess).await;
+        }
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(4_100)).await;
+    let last = password_step(&app, "learner", "registrar-learner").await;
+    let budget = code_step(&app, &last, &app_code(&secret, 1)).await;
+    assert_eq!(budget.error_code(), "AUTH_THROTTLED", "{}", budget.body);
+    assert!(budget.error_message().contains("Too many wrong codes"), "{}", budget.body);
+    let failed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_ins WHERE success = $1")
+        .bind(false)
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    assert!(failed >= 10, "the owner sees the wrong codes: {failed}");
     // The owner changes the password; the attacker's pending sign-in dies with the old one.
     tokio::time::sleep(std::time::Duration::from_millis(2_100)).await;
     let form = [

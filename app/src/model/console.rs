@@ -41,6 +41,8 @@ pub struct UserListRow {
     pub is_superuser: bool,
     pub date_joined: i64,
     pub last_login: Option<i64>,
+    /// Whether the account proved it controls its address.
+    pub email_verified: bool,
 }
 
 /// A page of the users list. `total` counts at most [`UserList::COUNT_CAP`] matches (`capped` says

@@ -147,7 +147,10 @@ fn UserTable(list: UserList, q: String, filter: String) -> impl IntoView {
                             </td>
                             <td><a class="link font-medium" href=href>{row.username.clone()}</a></td>
                             <td>{row.full_name.clone()}</td>
-                            <td class="text-slate-600">{row.email.clone()}</td>
+                            <td class="text-slate-600">
+                                {row.email.clone()}
+                                {(!row.email_verified).then(|| view! { <span class="badge ml-1 bg-amber-50 text-amber-900">"not confirmed"</span> })}
+                            </td>
                             <td>
                                 <span class=class>{label}</span>
                                 {row.is_superuser.then(|| view! { <span class="badge ml-1 bg-indigo-50 text-indigo-800">"superuser"</span> })}

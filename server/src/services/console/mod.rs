@@ -65,6 +65,7 @@ pub(crate) fn user_line(u: &users::UserRow) -> Result<UserListRow, DomainError> 
         is_superuser: u.is_superuser.0,
         date_joined: u.date_joined,
         last_login: u.last_login,
+        email_verified: u.email_verified_at.is_some(),
     })
 }
 

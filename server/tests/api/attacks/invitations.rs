@@ -296,6 +296,13 @@ async fn an_invitation_link_proves_someone_elses_address(engine: Engine) {
     assert_eq!(confirmations, 0, "no confirmation mail: the link proved the address");
     let again = register_with_link(&app, "dana2", "dana.reyes@example.org", &token).await;
     assert_eq!(again.error_code(), "EMAIL_TAKEN", "{}", again.body);
+    // The console's list marks the unproven addresses.
+    let admin = app.sign_in("admin", "registrar-admin").await;
+    for (who, proven) in [("mallory", false), ("dana", true)] {
+        let list = app.post_form("/api/console/users", &[("q", who)], Some(&admin)).await.json();
+        let row = list["rows"].as_array().unwrap().iter().find(|r| r["username"] == who).unwrap().clone();
+        assert_eq!(row["email_verified"], proven, "{who}: {row}");
+    }
     app.cleanup().await;
 }
 

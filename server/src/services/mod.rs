@@ -46,6 +46,21 @@ pub fn internal(error: impl Display) -> DomainError {
     DomainError::internal(&op)
 }
 
+/// Queue `mail` (composed by `notices`) to `user`'s current address, as theirs (retired and
+/// exported with the account), inside the caller's transaction.
+pub(crate) async fn mail_account(
+    conn: &mut crate::store::Conn,
+    user: &crate::store::users::UserRow,
+    mail: &crate::notices::Composed,
+) -> Result<(), DomainError> {
+    crate::store::outbox::enqueue(
+        &mut *conn,
+        &crate::store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
+    )
+    .await?;
+    Ok(())
+}
+
 impl Core {
     #[must_use]
     pub fn new(db: Db, policy: AuthPolicy) -> Self {

@@ -134,6 +134,11 @@ async fn an_authenticator_app_guards_the_sign_in(engine: Engine) {
         .await;
     assert!(off.status.is_success() || off.status.is_redirection(), "{}", off.body);
     app.sign_in("learner", "registrar-learner").await;
+    let twice = app
+        .post_form("/api/account/second-factor/remove", &[("password", "registrar-learner")], Some(&session))
+        .await;
+    assert_eq!(twice.error_code(), "INPUT_INVALID", "{}", twice.body);
+    assert!(twice.error_message().contains("off already"), "{}", twice.body);
     app.cleanup().await;
 }
 

@@ -73,7 +73,8 @@ impl Core {
 }
 
 impl AccountService {
-    async fn me_row(&self, me: &Me) -> Result<users::UserRow, DomainError> {
+    /// The signed-in account's row.
+    pub(crate) async fn me_row(&self, me: &Me) -> Result<users::UserRow, DomainError> {
         users::get(&self.core.db, &me.principal().user_id.0)
             .await?
             .ok_or_else(|| ErrorCode::AuthRequired.into())
@@ -161,11 +162,7 @@ impl OwnAccount for AccountService {
         })
         .await?;
         let mail = crate::notices::password_changed(&user.full_name, &user.username);
-        store::outbox::enqueue(
-            &mut *tx,
-            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
-        )
-        .await?;
+        crate::services::mail_account(&mut tx, &user, &mail).await?;
         tx.commit().await?;
         Ok(ended)
     }

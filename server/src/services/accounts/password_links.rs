@@ -49,11 +49,6 @@ impl Core {
         let compose =
             if forgotten { crate::notices::forgotten_password } else { crate::notices::password_link };
         let mail = compose(&user.full_name, &user.username, &format_date(until), &link);
-        store::outbox::enqueue(
-            &mut *conn,
-            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
-        )
-        .await?;
-        Ok(())
+        crate::services::mail_account(conn, user, &mail).await
     }
 }

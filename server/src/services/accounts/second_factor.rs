@@ -153,8 +153,7 @@ impl Core {
 #[async_trait::async_trait]
 impl SecondFactor for AccountService {
     async fn start_second_factor(&self, me: &Me) -> Result<FactorSetup, DomainError> {
-        let user =
-            users::get(&self.core.db, &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
+        let user = self.me_row(me).await?;
         let mut raw = [0u8; 20];
         rand::rngs::OsRng.fill_bytes(&mut raw);
         let secret = Secret::Raw(raw.to_vec()).to_encoded().to_string();
@@ -188,8 +187,7 @@ impl SecondFactor for AccountService {
         password: &str,
         client: &ClientMeta,
     ) -> Result<(), DomainError> {
-        let user =
-            users::get(&self.core.db, &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
+        let user = self.me_row(me).await?;
         // A session alone must not put an app of its choosing between the owner and the account.
         self.core.check_own_password(&user, password, "password", client).await?;
         let factor = second_factors::of(&self.core.db, &user.id).await?;
@@ -220,11 +218,7 @@ impl SecondFactor for AccountService {
         tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::SecondFactorOn))
             .await?;
         let mail = crate::notices::second_factor_changed(&user.full_name, &user.username, true);
-        store::outbox::enqueue(
-            &mut *tx,
-            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
-        )
-        .await?;
+        crate::services::mail_account(&mut tx, &user, &mail).await?;
         tx.commit().await?;
         self.core.forget_code_attempts(&user, client).await
     }
@@ -235,20 +229,19 @@ impl SecondFactor for AccountService {
         password: &str,
         client: &ClientMeta,
     ) -> Result<(), DomainError> {
-        let user =
-            users::get(&self.core.db, &me.principal().user_id.0).await?.ok_or(ErrorCode::AuthRequired)?;
+        let user = self.me_row(me).await?;
         self.core.check_own_password(&user, password, "password", client).await?;
         let mut tx = self.core.begin().await?;
-        if second_factors::remove(&mut tx, &user.id).await? {
-            tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::SecondFactorOff))
-                .await?;
-            let mail = crate::notices::second_factor_changed(&user.full_name, &user.username, false);
-            store::outbox::enqueue(
-                &mut *tx,
-                &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
-            )
-            .await?;
+        if !second_factors::remove(&mut tx, &user.id).await? {
+            return Err(DomainError::with_message(
+                ErrorCode::InputInvalid,
+                "Two-step sign-in is off already.",
+            ));
         }
+        tx.audit(&store::audit::Entry::by_owner(&user.id, &user.username, AuditAction::SecondFactorOff))
+            .await?;
+        let mail = crate::notices::second_factor_changed(&user.full_name, &user.username, false);
+        crate::services::mail_account(&mut tx, &user, &mail).await?;
         tx.commit().await
     }
 

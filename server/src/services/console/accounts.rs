@@ -384,11 +384,7 @@ impl ConsoleUsers for ConsoleService {
         }
         audit(&mut tx, actor, AuditAction::SecondFactorReset, ("user", &user.id), None, None, None).await?;
         let mail = crate::notices::second_factor_reset(&user.full_name, &user.username);
-        store::outbox::enqueue(
-            &mut *tx,
-            &store::outbox::NewMail::to_account(&user.id, &user.email, &mail.subject, &mail.body),
-        )
-        .await?;
+        crate::services::mail_account(&mut tx, &user, &mail).await?;
         tx.commit().await
     }
 

@@ -222,7 +222,45 @@ async fn a_phished_password_meets_the_second_factor(engine: Engine) {
     app.cleanup().await;
 }
 
+/// The learner signed in with two-step sign-in on a shared computer. The next person at it finds
+/// the `/login/code?pending=…` address in the browser history and types codes at it: the pending
+/// sign-in opened its one session and opens nothing more, not even with a right recovery code;
+/// and a fresh pending sign-in takes five codes at most.
+async fn a_used_code_page_from_the_browser_history(engine: Engine) {
+    use crate::api::second_factor::{app_code, code_step, password_step, turn_on};
+    let app = TestApp::seeded(engine).await;
+    let owner = app.sign_in("learner", "registrar-learner").await;
+    let (secret, codes) = turn_on(&app, &owner, "registrar-learner").await;
+    let pending = password_step(&app, "learner", "registrar-learner").await;
+    assert!(code_step(&app, &pending, &app_code(&secret, 1)).await.session_cookie().is_some());
+    let replayed = code_step(&app, &pending, &codes[0]).await;
+    assert_eq!(replayed.error_code(), "LINK_INVALID", "{}", replayed.body);
+    assert!(replayed.session_cookie().is_none());
+
+    let fresh = password_step(&app, "learner", "registrar-learner").await;
+    for (i, guess) in ["000001", "000002", "000003"].iter().enumerate() {
+        if i > 0 {
+            tokio::time::sleep(std::time::Duration::from_millis(2_100 * i as u64)).await;
+        }
+        let _ = code_step(&app, &fresh, guess).await;
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(4_100)).await;
+    let _ = code_step(&app, &fresh, "000004").await;
+    tokio::time::sleep(std::time::Duration::from_millis(8_100)).await;
+    let _ = code_step(&app, &fresh, "000005").await;
+    let capped = code_step(&app, &fresh, &codes[1]).await;
+    assert_eq!(capped.error_code(), "LINK_INVALID", "{}", capped.body);
+    assert!(capped.error_message().contains("Too many codes"), "{}", capped.body);
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM recovery_codes WHERE used_at IS NULL")
+        .fetch_one(&app.db.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 10, "no recovery code was used up by the refused attempts");
+    app.cleanup().await;
+}
+
 crate::on_both_engines!(
+    a_used_code_page_from_the_browser_history,
     a_phished_password_meets_the_second_factor,
     someone_else_follows_my_address_change_link,
     forgot_password_tells_who_has_an_account,

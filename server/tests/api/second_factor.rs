@@ -79,10 +79,13 @@ async fn an_authenticator_app_guards_the_sign_in(engine: Engine) {
     assert_eq!(no_password.error_code(), "PASSWORD_INCORRECT", "{}", no_password.body);
     let account = app.post_form("/api/account/get", &[], Some(&cookie)).await.json();
     assert_eq!(account["second_factor"], false, "not on before a code confirms it");
+    // The very code that confirms is kept, to replay it later (a code computed again later may
+    // belong to the next time step, which is a new code).
+    let confirming = app_code(&secret, 0);
     let on = app
         .post_form(
             "/api/account/second-factor/confirm",
-            &[("code", &app_code(&secret, 0)), ("password", "registrar-learner")],
+            &[("code", &confirming), ("password", "registrar-learner")],
             Some(&cookie),
         )
         .await;
@@ -100,7 +103,7 @@ async fn an_authenticator_app_guards_the_sign_in(engine: Engine) {
 
     // The password alone opens nothing; the code used to confirm is used up.
     let pending = password_step(&app, "learner", "registrar-learner").await;
-    let replay = code_step(&app, &pending, &app_code(&secret, 0)).await;
+    let replay = code_step(&app, &pending, &confirming).await;
     assert_eq!(replay.error_code(), "INPUT_INVALID", "a code works once: {}", replay.body);
     // The next step's code (the phone's clock a little ahead) works, once.
     let ahead = app_code(&secret, 1);
